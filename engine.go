@@ -1,0 +1,191 @@
+package instream
+
+import (
+	"errors"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Options configures an Engine. A zero Options is valid and uses the
+// defaults.
+type Options struct {
+	// Now is the clock behind every generated ID, idle time and delivery
+	// time. It is read once per call. If nil, time.Now.
+	Now func() time.Time
+
+	// NodeMaxEntries bounds the entries kept in one storage node, as Redis's
+	// stream-node-max-entries does. Approximate trimming removes whole
+	// nodes only. If zero, 100 entries.
+	NodeMaxEntries int
+
+	// NodeMaxBytes bounds the bytes of one storage node, as Redis's
+	// stream-node-max-bytes does. If zero, 4096 bytes.
+	NodeMaxBytes int
+}
+
+// Engine is an in-process store of named streams with Redis Streams
+// semantics. An Engine is safe for concurrent use by multiple goroutines.
+//
+// All state is guarded by mu. Exported methods take it; unexported
+// functions and methods assume it is held.
+type Engine struct {
+	mu      sync.Mutex
+	opts    Options
+	streams map[string]*stream
+	closed  bool
+	done    chan struct{} // closed by Close, to wake every waiter
+}
+
+// These errors are returned by the typed API. Use errors.Is to test for
+// them: the returned errors carry the operation and names.
+var (
+	// ErrClosed is returned by every call on an Engine after Close.
+	ErrClosed = errors.New("engine closed")
+
+	// ErrNoStream is returned when the named stream does not exist.
+	ErrNoStream = errors.New("no such stream")
+
+	// ErrNoGroup is returned when the named consumer group, or its stream,
+	// does not exist.
+	ErrNoGroup = errors.New("no such consumer group")
+
+	// ErrGroupExists is returned when creating a consumer group whose name
+	// is taken.
+	ErrGroupExists = errors.New("consumer group already exists")
+
+	// ErrIDTooSmall is returned by Add when the new ID is not greater than
+	// the stream's last generated ID.
+	ErrIDTooSmall = errors.New("id is equal or smaller than the stream's last id")
+
+	// ErrIDExhausted is returned by Add when the stream's last generated ID
+	// is MaxID.
+	ErrIDExhausted = errors.New("stream has exhausted the last possible id")
+
+	// ErrTooLarge is returned by Add when an entry's names and values
+	// exceed 1 GiB in total.
+	ErrTooLarge = errors.New("entry too large")
+
+	// ErrNoFields is returned by Add when the entry has no fields.
+	ErrNoFields = errors.New("entry has no fields")
+
+	// ErrInvalidArgument is returned for an argument out of its range,
+	// such as a negative MaxLen. The wrapping error names the argument.
+	ErrInvalidArgument = errors.New("invalid argument")
+
+	// ErrSetIDTooSmall is returned by SetID when the new last ID is below
+	// the stream's last entry, or below its max deleted entry ID.
+	ErrSetIDTooSmall = errors.New("id is smaller than the stream's top item")
+
+	// ErrEntriesAddedTooSmall is returned by SetID when EntriesAdded is
+	// less than the stream's length.
+	ErrEntriesAddedTooSmall = errors.New("entries added is smaller than the stream length")
+)
+
+// maxEntryBytes is the largest total of names and values in one entry.
+const maxEntryBytes = 1 << 30
+
+// New returns an Engine configured by opts.
+func New(opts Options) *Engine {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.NodeMaxEntries <= 0 {
+		opts.NodeMaxEntries = 100
+	}
+	if opts.NodeMaxBytes <= 0 {
+		opts.NodeMaxBytes = 4096
+	}
+	return &Engine{
+		opts:    opts,
+		streams: make(map[string]*stream),
+		done:    make(chan struct{}),
+	}
+}
+
+// Close releases the engine. Blocked reads return ErrClosed, and so does
+// every later call. Close is idempotent and always returns nil.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.closed {
+		e.closed = true
+		close(e.done)
+	}
+	return nil
+}
+
+// nowMs reads the clock once, in Unix milliseconds.
+func (e *Engine) nowMs() int64 {
+	return e.opts.Now().UnixMilli()
+}
+
+// lookup returns the stream named key, or nil.
+func (e *Engine) lookup(key string) *stream {
+	return e.streams[key]
+}
+
+// Del deletes the named streams with their groups and pending lists, and
+// reports how many existed. It is the engine's DEL.
+func (e *Engine) Del(keys ...string) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, ErrClosed
+	}
+	n := 0
+	for _, k := range keys {
+		if s := e.streams[k]; s != nil {
+			delete(e.streams, k)
+			e.streamDeleted(k, s)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Exists reports how many of the named streams exist; a name given twice
+// counts twice. It is the engine's EXISTS.
+func (e *Engine) Exists(keys ...string) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, ErrClosed
+	}
+	n := 0
+	for _, k := range keys {
+		if e.streams[k] != nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Type returns "stream" if the named stream exists and "none" otherwise.
+// It is the engine's TYPE.
+func (e *Engine) Type(key string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return "", ErrClosed
+	}
+	if e.streams[key] != nil {
+		return "stream", nil
+	}
+	return "none", nil
+}
+
+// Keys returns the names of all streams, in byte order.
+func (e *Engine) Keys() ([]string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	keys := make([]string, 0, len(e.streams))
+	for k := range e.streams {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}

@@ -1,0 +1,418 @@
+package instream
+
+import (
+	"fmt"
+	"math"
+)
+
+// Field is one name/value pair of an entry.
+type Field struct {
+	Name, Value string
+}
+
+// Entry is one stream entry: its ID and its fields in the order they were
+// added. Names may repeat and may be empty.
+type Entry struct {
+	ID     ID
+	Fields []Field
+}
+
+// RefPolicy says what trimming and deleting do about entries that consumer
+// groups still reference (Redis 8.2's KEEPREF, DELREF and ACKED).
+type RefPolicy uint8
+
+const (
+	// KeepRef removes entries and leaves pending-list references to them
+	// in place. It is the default and Redis's classic behaviour.
+	KeepRef RefPolicy = iota
+	// DelRef removes entries and every pending-list reference to them.
+	DelRef
+	// Acked removes only entries that every group has been handed and that
+	// no group holds as pending.
+	Acked
+)
+
+// TrimStrategy selects how Trim decides which entries go.
+type TrimStrategy uint8
+
+const (
+	// NoTrim leaves the stream as it is.
+	NoTrim TrimStrategy = iota
+	// TrimMaxLen keeps at most MaxLen entries, removing the oldest.
+	TrimMaxLen
+	// TrimMinID removes the entries with IDs below MinID.
+	TrimMinID
+)
+
+// TrimArgs describes a trim, as Redis's MAXLEN and MINID options do.
+// The zero TrimArgs trims nothing.
+type TrimArgs struct {
+	Strategy TrimStrategy
+	MaxLen   int64 // with TrimMaxLen: the number of entries to keep, >= 0
+	MinID    ID    // with TrimMinID: the lowest ID to keep
+
+	// Approx allows trimming less than asked (Redis's "~"): only whole
+	// storage nodes are removed, which is much cheaper. It never trims more.
+	Approx bool
+
+	// Limit bounds how many entries an approximate trim removes. If zero,
+	// 100 times Options.NodeMaxEntries; if negative, no bound. It needs
+	// Approx.
+	Limit int64
+
+	// Refs says what happens to entries that groups still reference.
+	Refs RefPolicy
+}
+
+// AddArgs describes an entry to add, with the options of Redis's XADD.
+type AddArgs struct {
+	// ID is the new entry's ID. If zero, an ID is generated from the clock
+	// ("*"). With AutoSeq, only ID.Ms is used and the sequence is generated
+	// ("ms-*").
+	ID      ID
+	AutoSeq bool
+
+	// Fields are the entry's fields; there must be at least one.
+	Fields []Field
+
+	// NoMkStream makes Add fail with ErrNoStream instead of creating a
+	// missing stream.
+	NoMkStream bool
+
+	// Trim, if set, trims the stream after the entry is added.
+	Trim TrimArgs
+}
+
+// SetIDArgs describes the stream metadata set by SetID (Redis's XSETID).
+type SetIDArgs struct {
+	LastID ID
+	// EntriesAdded, if not nil, sets the all-time count of added entries.
+	EntriesAdded *int64
+	// MaxDeletedID, if not zero, sets the greatest deleted ID.
+	MaxDeletedID ID
+}
+
+// StreamInfo describes a stream, as the stream part of Redis's XINFO
+// STREAM does.
+type StreamInfo struct {
+	Length               int64
+	Nodes                int64 // storage nodes (Redis's radix-tree-keys)
+	LastGeneratedID      ID
+	MaxDeletedEntryID    ID
+	EntriesAdded         int64
+	RecordedFirstEntryID ID
+	Groups               int64
+	FirstEntry           *Entry // nil if the stream is empty
+	LastEntry            *Entry // nil if the stream is empty
+}
+
+// stream is one named stream: its entries and metadata.
+type stream struct {
+	entries      *entries
+	lastID       ID // last generated ID; only XSETID moves it back
+	maxDeleted   ID // greatest ID removed by a delete (not by trimming)
+	entriesAdded int64
+	groups       groups
+}
+
+func (e *Engine) newStream() *stream {
+	return &stream{entries: newEntries(e.opts.NodeMaxEntries, e.opts.NodeMaxBytes)}
+}
+
+// firstID is the ID of the first live entry, or 0-0 (Redis's
+// recorded-first-entry-id).
+func (s *stream) firstID() ID {
+	id, _ := s.entries.first()
+	return id
+}
+
+// Add appends an entry to the stream named key, creating the stream if
+// needed, then trims it as args.Trim says. It is the engine's XADD.
+// Add returns the new entry's ID even when the trim removed that entry.
+// O(log n) plus the cost of trimming.
+func (e *Engine) Add(key string, args AddArgs) (ID, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ID{}, ErrClosed
+	}
+	id, err := e.add(key, args, e.nowMs())
+	if err != nil {
+		return ID{}, fmt.Errorf("add to %q: %w", key, err)
+	}
+	return id, nil
+}
+
+func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
+	if len(args.Fields) == 0 {
+		return ID{}, ErrNoFields
+	}
+	if err := checkTrim(args.Trim); err != nil {
+		return ID{}, err
+	}
+	s := e.lookup(key)
+	if s == nil && args.NoMkStream {
+		return ID{}, ErrNoStream
+	}
+	last := ID{}
+	if s != nil {
+		last = s.lastID
+	}
+	id, err := nextID(last, args, now)
+	if err != nil {
+		return ID{}, err
+	}
+	size := 0
+	for _, f := range args.Fields {
+		size += len(f.Name) + len(f.Value)
+		if size > maxEntryBytes {
+			return ID{}, ErrTooLarge
+		}
+	}
+	created := s == nil
+	if created {
+		s = e.newStream()
+		e.streams[key] = s
+	}
+	s.entries.add(id, args.Fields)
+	s.lastID = id
+	s.entriesAdded++
+	if args.Trim.Strategy != NoTrim {
+		e.trim(s, args.Trim)
+	}
+	e.streamAppended(key, s, created)
+	return id, nil
+}
+
+// nextID returns the ID for a new entry after last, as XADD computes it.
+func nextID(last ID, args AddArgs, now int64) (ID, error) {
+	if last == MaxID {
+		return ID{}, ErrIDExhausted
+	}
+	var id ID
+	switch {
+	case args.AutoSeq:
+		if args.ID.Ms == last.Ms {
+			if last.Seq == math.MaxUint64 {
+				return ID{}, ErrIDTooSmall
+			}
+			id = ID{last.Ms, last.Seq + 1}
+		} else {
+			id = ID{args.ID.Ms, 0}
+		}
+	case args.ID.IsZero():
+		if now > 0 && uint64(now) > last.Ms {
+			return ID{uint64(now), 0}, nil
+		}
+		id, _ = last.Next() // cannot fail: last is not MaxID
+		return id, nil
+	default:
+		id = args.ID
+	}
+	if !last.Less(id) {
+		return ID{}, ErrIDTooSmall
+	}
+	return id, nil
+}
+
+func checkTrim(t TrimArgs) error {
+	switch {
+	case t.Strategy > TrimMinID:
+		return fmt.Errorf("%w: unknown trim strategy %d", ErrInvalidArgument, t.Strategy)
+	case t.Strategy == TrimMaxLen && t.MaxLen < 0:
+		return fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidArgument, t.MaxLen)
+	case t.Limit != 0 && !t.Approx:
+		return fmt.Errorf("%w: Limit needs Approx", ErrInvalidArgument)
+	case t.Refs > Acked:
+		return fmt.Errorf("%w: unknown ref policy %d", ErrInvalidArgument, t.Refs)
+	}
+	return nil
+}
+
+// trim applies t to s and returns how many entries it removed.
+func (e *Engine) trim(s *stream, t TrimArgs) int64 {
+	limit := int64(-1)
+	if t.Approx {
+		limit = t.Limit
+		if limit == 0 {
+			limit = min(100*int64(e.opts.NodeMaxEntries), 1_000_000)
+		}
+	}
+	keep, removed := s.refHooks(t.Refs)
+	maxLen := int64(-1)
+	if t.Strategy == TrimMaxLen {
+		maxLen = t.MaxLen
+	}
+	return s.entries.trim(trimSpec{
+		maxLen: maxLen, minID: t.MinID, approx: t.Approx, limit: limit,
+		keep: keep, removed: removed,
+	})
+}
+
+// Trim removes entries from the head of the stream named key as args
+// says, and returns how many it removed. It is the engine's XTRIM. A
+// missing stream trims nothing. O(removed + log n).
+func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, ErrClosed
+	}
+	if err := checkTrim(args); err != nil {
+		return 0, fmt.Errorf("trim %q: %w", key, err)
+	}
+	s := e.lookup(key)
+	if s == nil || args.Strategy == NoTrim {
+		return 0, nil
+	}
+	return e.trim(s, args), nil
+}
+
+// Range returns the entries with IDs in [start, end] in ascending order,
+// at most count of them if count > 0. It is the engine's XRANGE. A missing
+// stream has no entries. O(log n + count).
+func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
+	return e.rangeEntries(key, start, end, count, false)
+}
+
+// RevRange returns the entries with IDs in [start, end] in descending
+// order, at most count of them if count > 0. It is the engine's XREVRANGE
+// (whose arguments come as end, start). O(log n + count).
+func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
+	return e.rangeEntries(key, start, end, count, true)
+}
+
+func (e *Engine) rangeEntries(key string, start, end ID, count int, reverse bool) ([]Entry, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	s := e.lookup(key)
+	if s == nil || end.Less(start) {
+		return []Entry{}, nil
+	}
+	return s.entries.collect(start, end, count, reverse), nil
+}
+
+// Len returns the number of entries in the stream named key, 0 if it does
+// not exist. It is the engine's XLEN.
+func (e *Engine) Len(key string) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, ErrClosed
+	}
+	if s := e.lookup(key); s != nil {
+		return int64(s.entries.len()), nil
+	}
+	return 0, nil
+}
+
+// Delete removes the entries with the given IDs and returns how many
+// existed. It is the engine's XDEL. Pending-list references to deleted
+// entries stay, as in Redis. O(log n) per ID.
+func (e *Engine) Delete(key string, ids ...ID) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, ErrClosed
+	}
+	s := e.lookup(key)
+	if s == nil {
+		return 0, nil
+	}
+	var n int64
+	for _, id := range ids {
+		if s.deleteEntry(id) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// deleteEntry removes one entry as XDEL does, keeping maxDeleted.
+func (s *stream) deleteEntry(id ID) bool {
+	if !s.entries.remove(id) {
+		return false
+	}
+	if s.maxDeleted.Less(id) {
+		s.maxDeleted = id
+	}
+	return true
+}
+
+// SetID sets the stream's last generated ID and counters. It is the
+// engine's XSETID.
+func (e *Engine) SetID(key string, args SetIDArgs) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	if err := e.setID(key, args); err != nil {
+		return fmt.Errorf("set id of %q: %w", key, err)
+	}
+	return nil
+}
+
+func (e *Engine) setID(key string, args SetIDArgs) error {
+	if args.EntriesAdded != nil && *args.EntriesAdded < 0 {
+		return fmt.Errorf("%w: EntriesAdded %d is negative", ErrInvalidArgument, *args.EntriesAdded)
+	}
+	if args.LastID.Less(args.MaxDeletedID) {
+		return fmt.Errorf("%w: MaxDeletedID %v is greater than LastID %v", ErrInvalidArgument, args.MaxDeletedID, args.LastID)
+	}
+	s := e.lookup(key)
+	if s == nil {
+		return ErrNoStream
+	}
+	if args.LastID.Less(s.maxDeleted) {
+		return fmt.Errorf("%w: below max deleted id %v", ErrSetIDTooSmall, s.maxDeleted)
+	}
+	if n := s.entries.len(); n > 0 {
+		if top, _ := s.entries.last(); args.LastID.Less(top) {
+			return ErrSetIDTooSmall
+		}
+		if args.EntriesAdded != nil && *args.EntriesAdded < int64(n) {
+			return ErrEntriesAddedTooSmall
+		}
+	}
+	s.lastID = args.LastID
+	if args.EntriesAdded != nil {
+		s.entriesAdded = *args.EntriesAdded
+	}
+	if !args.MaxDeletedID.IsZero() {
+		s.maxDeleted = args.MaxDeletedID
+	}
+	return nil
+}
+
+// Info describes the stream named key. It is the stream part of the
+// engine's XINFO STREAM; a missing stream gives ErrNoStream.
+func (e *Engine) Info(key string) (StreamInfo, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return StreamInfo{}, ErrClosed
+	}
+	s := e.lookup(key)
+	if s == nil {
+		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
+	}
+	info := StreamInfo{
+		Length:               int64(s.entries.len()),
+		Nodes:                int64(s.entries.nodes()),
+		LastGeneratedID:      s.lastID,
+		MaxDeletedEntryID:    s.maxDeleted,
+		EntriesAdded:         s.entriesAdded,
+		RecordedFirstEntryID: s.firstID(),
+		Groups:               int64(s.groupCount()),
+	}
+	if info.Length > 0 {
+		first := s.entries.collect(MinID, MaxID, 1, false)
+		last := s.entries.collect(MinID, MaxID, 1, true)
+		info.FirstEntry, info.LastEntry = &first[0], &last[0]
+	}
+	return info, nil
+}
