@@ -1,0 +1,4 @@
+package instream
+
+// Check verifies the engine's invariants; tests call it after mutations.
+var Check = (*Engine).check
