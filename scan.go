@@ -1,0 +1,129 @@
+package instream
+
+import (
+	"strconv"
+	"strings"
+)
+
+// copier decodes entries into values the caller owns. All the strings of
+// one batch are substrings of one buffer, the fields share one backing
+// array, and the names of a node's name set are decoded once per batch.
+type copier struct {
+	sb     strings.Builder
+	out    []Entry
+	fields []Field
+	n      *node
+	// sets[s] is 1 + the index in fields of the first field of an entry
+	// of n with name set s, or 0.
+	sets [8]int
+}
+
+// init sizes the buffers for about want entries like those of n.
+func (c *copier) init(want int, n *node) {
+	c.out = make([]Entry, 0, want)
+	if n == nil || n.count == 0 || want == 0 {
+		return
+	}
+	c.fields = make([]Field, 0, want*n.fieldCount(0))
+	c.sb.Grow(want * (n.lpBytes/n.count + 4))
+}
+
+// entry appends a copy of the entry of n whose head is h.
+func (c *copier) entry(n *node, h head) {
+	if n != c.n {
+		c.n, c.sets = n, [8]int{}
+	}
+	nf := n.fieldCount(h.set)
+	start := len(c.fields)
+	if h.set < len(c.sets) && c.sets[h.set] > 0 {
+		src := c.sets[h.set] - 1
+		for i := range nf {
+			c.fields = append(c.fields, Field{Name: c.fields[src+i].Name})
+		}
+	} else {
+		_, off := uvarint(n.names, n.setOff(h.set))
+		for range nf {
+			var l uint64
+			l, off = uvarint(n.names, off)
+			c.fields = append(c.fields, Field{Name: c.str(n.names[off : off+int(l)])})
+			off += int(l)
+		}
+		if h.set < len(c.sets) {
+			c.sets[h.set] = start + 1
+		}
+	}
+	off := h.vals
+	var num [20]byte
+	for i := range nf {
+		var v uint64
+		v, off = uvarint(n.buf, off)
+		if v&1 != 0 {
+			c.fields[start+i].Value = c.str(strconv.AppendUint(num[:0], v>>1, 10))
+			continue
+		}
+		l := int(v >> 1)
+		c.fields[start+i].Value = c.str(n.buf[off : off+l])
+		off += l
+	}
+	end := len(c.fields)
+	c.out = append(c.out, Entry{ID: h.id, Fields: c.fields[start:end:end]})
+}
+
+// str returns a string copy of b, carved from the batch buffer.
+func (c *copier) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	i := c.sb.Len()
+	c.sb.Write(b)
+	return c.sb.String()[i:]
+}
+
+// fieldIter yields the fields of one entry during scan, without copying.
+// The slices it returns are valid only until the scan callback returns
+// and must not be modified.
+type fieldIter struct {
+	names []byte // the rest of the entry's name set
+	vals  []byte // the rest of the entry's values
+	left  int
+	num   [20]byte
+}
+
+// len returns the number of fields not yet returned by next.
+func (f *fieldIter) len() int { return f.left }
+
+// next returns the next field's name and value, or ok false after the
+// last field.
+func (f *fieldIter) next() (name, value []byte, ok bool) {
+	if f.left == 0 {
+		return nil, nil, false
+	}
+	f.left--
+	l, off := uvarint(f.names, 0)
+	name = f.names[off : off+int(l) : off+int(l)]
+	f.names = f.names[off+int(l):]
+	v, off := uvarint(f.vals, 0)
+	if v&1 != 0 {
+		value = strconv.AppendUint(f.num[:0], v>>1, 10)
+		f.vals = f.vals[off:]
+	} else {
+		end := off + int(v>>1)
+		value = f.vals[off:end:end]
+		f.vals = f.vals[end:]
+	}
+	return name, value, true
+}
+
+// scan calls fn for each entry with an ID in [start, end], in ascending
+// or descending order, until fn returns false. Nothing is copied: what fn
+// gets is valid only during the call, and fn must not change the entries.
+// O(log n + visited). It is the zero-copy twin of collect.
+func (t *entries) scan(start, end ID, reverse bool, fn func(id ID, f fieldIter) bool) {
+	if end.Less(start) {
+		return
+	}
+	t.walk(start, end, reverse, func(n *node, h head) bool {
+		c, off := uvarint(n.names, n.setOff(h.set))
+		return fn(h.id, fieldIter{names: n.names[off:], vals: n.buf[h.vals:], left: int(c)})
+	})
+}
