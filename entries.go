@@ -260,7 +260,11 @@ func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
 	if count > 0 {
 		want = min(want, count)
 	}
-	c.init(min(want, 1024), t.nodeOf(start))
+	like := t.nodeOf(start)
+	if like == nil {
+		like = t.head
+	}
+	c.init(min(want, 1024), like)
 	t.walk(start, end, reverse, func(n *node, h head) bool {
 		c.entry(n, h)
 		return count <= 0 || len(c.out) < count

@@ -28,9 +28,11 @@ type node struct {
 	// as a length and its bytes.
 	names []byte
 	sets  []uint32
-	// marks[i] is the offset of entry (i+1)*markEvery, so a seek decodes
-	// at most markEvery entries and a reverse walk can go back.
-	marks      []uint32
+	// marks[i] locates entry (i+1)*markEvery, so that a seek decodes at
+	// most markEvery entries and a reverse walk can go back: its offset in
+	// the low 32 bits, its ms delta (or noMs if too large) in the high 32,
+	// so that a binary search mostly stays out of buf.
+	marks      []uint64
 	count      int // entries, deleted ones included
 	live       int
 	lpBytes    int // size of Redis's listpack for the same entries
@@ -39,6 +41,7 @@ type node struct {
 
 const (
 	markEvery = 16
+	noMs      = 1<<32 - 1
 
 	flagDeleted  = 1 << 0
 	flagOtherSet = 1 << 1
@@ -52,8 +55,19 @@ func uvarint(b []byte, off int) (uint64, int) {
 	if c := b[off]; c < 0x80 {
 		return uint64(c), off + 1
 	}
-	v, k := binary.Uvarint(b[off:])
-	return v, off + k
+	return uvarintLong(b, off)
+}
+
+func uvarintLong(b []byte, off int) (uint64, int) {
+	var v uint64
+	for s := uint(0); ; s += 7 {
+		c := b[off]
+		off++
+		if c < 0x80 {
+			return v | uint64(c)<<s, off
+		}
+		v |= uint64(c&0x7f) << s
+	}
 }
 
 // head is the decoded start of an entry.
@@ -132,10 +146,10 @@ func (n *node) end(h head) int {
 func (n *node) segment(k int, offs *[markEvery]int) int {
 	off, stop := 0, len(n.buf)
 	if k > 0 {
-		off = int(n.marks[k-1])
+		off = n.markOff(k - 1)
 	}
 	if k < len(n.marks) {
-		stop = int(n.marks[k])
+		stop = n.markOff(k)
 	}
 	c := 0
 	for off < stop {
@@ -146,13 +160,26 @@ func (n *node) segment(k int, offs *[markEvery]int) int {
 	return c
 }
 
+func (n *node) markOff(k int) int { return int(uint32(n.marks[k])) }
+
+// markAbove reports whether id is below the ID of the entry of mark k.
+func (n *node) markAbove(k int, id ID) bool {
+	if id.Ms < n.first.Ms {
+		return true
+	}
+	if ms := n.marks[k] >> 32; ms != noMs && id.Ms-n.first.Ms != ms {
+		return id.Ms-n.first.Ms < ms
+	}
+	return id.Less(n.idAt(n.markOff(k)))
+}
+
 // segmentOf returns the index of the last segment whose first entry has an
 // ID <= id (0 if none).
 func (n *node) segmentOf(id ID) int {
 	lo, hi := 0, len(n.marks) // answer in [0, len(marks)]
 	for lo < hi {
 		m := int(uint(lo+hi+1) >> 1)
-		if id.Less(n.idAt(int(n.marks[m-1]))) {
+		if n.markAbove(m-1, id) {
 			hi = m - 1
 		} else {
 			lo = m
@@ -167,7 +194,7 @@ func (n *node) seek(id ID) int {
 	k := n.segmentOf(id)
 	off := 0
 	if k > 0 {
-		off = int(n.marks[k-1])
+		off = n.markOff(k - 1)
 	}
 	for off < len(n.buf) {
 		h := n.head(off)
@@ -245,7 +272,7 @@ func (n *node) setEqual(s int, fields []Field) bool {
 // accounts for it in lpBytes.
 func (n *node) appendEntry(id ID, fields []Field, s int) {
 	if n.count > 0 && n.count%markEvery == 0 {
-		n.marks = append(n.marks, uint32(len(n.buf)))
+		n.marks = append(n.marks, uint64(min(id.Ms-n.first.Ms, noMs))<<32|uint64(len(n.buf)))
 	}
 	ms := id.Ms - n.first.Ms
 	seq := id.Seq
@@ -318,7 +345,7 @@ func newNode(id ID, fields []Field, prev *node) *node {
 	n := &node{first: id}
 	if prev != nil {
 		n.buf = make([]byte, 0, len(prev.buf)+len(prev.buf)/16)
-		n.marks = make([]uint32, 0, len(prev.marks))
+		n.marks = make([]uint64, 0, len(prev.marks))
 	}
 	n.names = appendSet(nil, fields)
 	// Redis's empty listpack and master entry: live count, deleted count,

@@ -33,37 +33,35 @@ func (c *copier) entry(n *node, h head) {
 	if n != c.n {
 		c.n, c.sets = n, [8]int{}
 	}
-	nf := n.fieldCount(h.set)
 	start := len(c.fields)
-	if h.set < len(c.sets) && c.sets[h.set] > 0 {
-		src := c.sets[h.set] - 1
-		for i := range nf {
-			c.fields = append(c.fields, Field{Name: c.fields[src+i].Name})
-		}
-	} else {
-		_, off := uvarint(n.names, n.setOff(h.set))
-		for range nf {
-			var l uint64
-			l, off = uvarint(n.names, off)
-			c.fields = append(c.fields, Field{Name: c.str(n.names[off : off+int(l)])})
-			off += int(l)
-		}
-		if h.set < len(c.sets) {
-			c.sets[h.set] = start + 1
-		}
-	}
+	cached := h.set < len(c.sets) && c.sets[h.set] > 0
+	nf, noff := uvarint(n.names, n.setOff(h.set))
+	src := c.sets[min(h.set, len(c.sets)-1)] - 1
 	off := h.vals
 	var num [20]byte
-	for i := range nf {
+	for i := range int(nf) {
+		var f Field
+		if cached {
+			f.Name = c.fields[src+i].Name
+		} else {
+			var l uint64
+			l, noff = uvarint(n.names, noff)
+			f.Name = c.str(n.names[noff : noff+int(l)])
+			noff += int(l)
+		}
 		var v uint64
 		v, off = uvarint(n.buf, off)
 		if v&1 != 0 {
-			c.fields[start+i].Value = c.str(strconv.AppendUint(num[:0], v>>1, 10))
-			continue
+			f.Value = c.str(strconv.AppendUint(num[:0], v>>1, 10))
+		} else {
+			l := int(v >> 1)
+			f.Value = c.str(n.buf[off : off+l])
+			off += l
 		}
-		l := int(v >> 1)
-		c.fields[start+i].Value = c.str(n.buf[off : off+l])
-		off += l
+		c.fields = append(c.fields, f)
+	}
+	if !cached && h.set < len(c.sets) {
+		c.sets[h.set] = start + 1
 	}
 	end := len(c.fields)
 	c.out = append(c.out, Entry{ID: h.id, Fields: c.fields[start:end:end]})
