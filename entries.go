@@ -252,7 +252,6 @@ func (t *entries) remove(id ID) bool {
 // descending, at most count if count > 0. The result is the caller's: its
 // strings are copies. O(log n + returned + deleted entries skipped).
 func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
-	var c copier
 	if end.Less(start) {
 		return []Entry{}
 	}
@@ -260,26 +259,38 @@ func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
 	if count > 0 {
 		want = min(want, count)
 	}
-	like := t.nodeOf(start)
+	from := t.from(start, end, reverse)
+	like := from
 	if like == nil {
 		like = t.head
 	}
+	var c copier
 	c.init(min(want, 1024), like)
-	t.walk(start, end, reverse, func(n *node, h head) bool {
+	t.walk(from, start, end, reverse, func(n *node, h head) bool {
 		c.entry(n, h)
 		return count <= 0 || len(c.out) < count
 	})
 	return c.out
 }
 
-// walk calls fn for each live entry with an ID in [start, end], in
-// ascending or descending order, until fn returns false.
-func (t *entries) walk(start, end ID, reverse bool, fn func(*node, head) bool) {
+// from returns the node a walk over [start, end] begins with: the node
+// that could hold start (or end, in reverse), or nil if that is before
+// every node.
+func (t *entries) from(start, end ID, reverse bool) *node {
 	if reverse {
-		t.walkBack(start, end, fn)
+		return t.nodeOf(end)
+	}
+	return t.nodeOf(start)
+}
+
+// walk calls fn for each live entry with an ID in [start, end], in
+// ascending or descending order, until fn returns false. n is
+// t.from(start, end, reverse).
+func (t *entries) walk(n *node, start, end ID, reverse bool, fn func(*node, head) bool) {
+	if reverse {
+		t.walkBack(n, start, end, fn)
 		return
 	}
-	n := t.nodeOf(start)
 	off := 0
 	if n == nil {
 		n = t.head
@@ -300,9 +311,9 @@ func (t *entries) walk(start, end ID, reverse bool, fn func(*node, head) bool) {
 	}
 }
 
-func (t *entries) walkBack(start, end ID, fn func(*node, head) bool) {
+func (t *entries) walkBack(n *node, start, end ID, fn func(*node, head) bool) {
 	var offs [markEvery]int
-	for n := t.nodeOf(end); n != nil; n = n.prev {
+	for ; n != nil; n = n.prev {
 		if n.live == 0 {
 			continue
 		}

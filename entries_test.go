@@ -524,3 +524,35 @@ func runModel(t *testing.T, seed uint64, maxEntries, maxBytes, steps int) {
 		}
 	}
 }
+
+// TestCollectOwned checks that what collect and get return stays as it
+// was whatever happens to the entries afterwards.
+func TestCollectOwned(t *testing.T) {
+	e := newEntries(4, 0)
+	fields := func(i int) []Field {
+		return []Field{{"name", "value" + strconv.Itoa(i)}, {"n", strconv.Itoa(i * 1000)}}
+	}
+	for i := range 10 {
+		e.add(ID{uint64(i + 1), 0}, fields(i))
+	}
+	got := e.collect(MinID, MaxID, 0, false)
+	one, _ := e.get(ID{3, 0})
+	got[0].Fields = append(got[0].Fields, Field{"x", "y"}) // must not spill into got[1]
+	for i := range 10 {
+		e.remove(ID{uint64(i + 1), 0})
+		e.add(ID{uint64(i + 100), 0}, []Field{{"zzzz", "zzzzzzzzzzzz"}})
+	}
+	e.trim(trimSpec{maxLen: 0, limit: -1})
+	for i, en := range got {
+		want := fields(i)
+		if i == 0 {
+			want = append(want, Field{"x", "y"})
+		}
+		if en.ID != (ID{uint64(i + 1), 0}) || !slices.Equal(en.Fields, want) {
+			t.Errorf("entry %d = %v, want %v", i, en, want)
+		}
+	}
+	if !slices.Equal(one.Fields, fields(2)) {
+		t.Errorf("get(3-0) = %v, want %v", one.Fields, fields(2))
+	}
+}

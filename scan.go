@@ -16,6 +16,10 @@ type copier struct {
 	// sets[s] is 1 + the index in fields of the first field of an entry
 	// of n with name set s, or 0.
 	sets [8]int
+	// num and numStr are the last integer value decoded and its string:
+	// timestamps often repeat in neighbouring entries.
+	num    uint64
+	numStr string
 }
 
 // init sizes the buffers for about want entries like those of n.
@@ -38,7 +42,6 @@ func (c *copier) entry(n *node, h head) {
 	nf, noff := uvarint(n.names, n.setOff(h.set))
 	src := c.sets[min(h.set, len(c.sets)-1)] - 1
 	off := h.vals
-	var num [20]byte
 	for i := range int(nf) {
 		var f Field
 		if cached {
@@ -52,7 +55,7 @@ func (c *copier) entry(n *node, h head) {
 		var v uint64
 		v, off = uvarint(n.buf, off)
 		if v&1 != 0 {
-			f.Value = c.str(strconv.AppendUint(num[:0], v>>1, 10))
+			f.Value = c.int(v >> 1)
 		} else {
 			l := int(v >> 1)
 			f.Value = c.str(n.buf[off : off+l])
@@ -65,6 +68,15 @@ func (c *copier) entry(n *node, h head) {
 	}
 	end := len(c.fields)
 	c.out = append(c.out, Entry{ID: h.id, Fields: c.fields[start:end:end]})
+}
+
+// int returns the decimal string of v.
+func (c *copier) int(v uint64) string {
+	if v != c.num || c.numStr == "" {
+		var num [20]byte
+		c.num, c.numStr = v, c.str(strconv.AppendUint(num[:0], v, 10))
+	}
+	return c.numStr
 }
 
 // str returns a string copy of b, carved from the batch buffer.
@@ -120,7 +132,7 @@ func (t *entries) scan(start, end ID, reverse bool, fn func(id ID, f fieldIter) 
 	if end.Less(start) {
 		return
 	}
-	t.walk(start, end, reverse, func(n *node, h head) bool {
+	t.walk(t.from(start, end, reverse), start, end, reverse, func(n *node, h head) bool {
 		c, off := uvarint(n.names, n.setOff(h.set))
 		return fn(h.id, fieldIter{names: n.names[off:], vals: n.buf[h.vals:], left: int(c)})
 	})
