@@ -421,10 +421,27 @@ func TestEntriesMatchModel(t *testing.T) {
 				if cfg.maxEntries == 0 && cfg.maxBytes == 0 {
 					steps = 500 // one node: the model recomputes its size on every add
 				}
+				if testing.Short() {
+					steps /= 5
+				}
 				runModel(t, seed*100+uint64(cfg.maxEntries), cfg.maxEntries, cfg.maxBytes, steps)
 			})
 		}
 	}
+}
+
+// FuzzEntries runs the model comparison of TestEntriesMatchModel from
+// fuzzed seeds and node sizes.
+func FuzzEntries(f *testing.F) {
+	f.Add(uint64(1), uint8(100), uint16(4096))
+	f.Add(uint64(2), uint8(1), uint16(0))
+	f.Add(uint64(3), uint8(0), uint16(200))
+	f.Fuzz(func(t *testing.T, seed uint64, maxEntries uint8, maxBytes uint16) {
+		if maxEntries == 0 && maxBytes == 0 {
+			maxEntries = 50 // one unbounded node makes the model quadratic
+		}
+		runModel(t, seed, int(maxEntries), int(maxBytes), 300)
+	})
 }
 
 func runModel(t *testing.T, seed uint64, maxEntries, maxBytes, steps int) {
