@@ -352,6 +352,9 @@ func (g *gen) id() (ID, bool) {
 
 func checkAgainst(t *testing.T, step int, got *entries, want *model) {
 	t.Helper()
+	if err := got.check(); err != nil {
+		t.Fatalf("step %d: check: %v", step, err)
+	}
 	if got.len() != want.length {
 		t.Fatalf("step %d: len() = %d, want %d", step, got.len(), want.length)
 	}
@@ -571,5 +574,34 @@ func TestCollectOwned(t *testing.T) {
 	}
 	if !slices.Equal(one.Fields, fields(2)) {
 		t.Errorf("get(3-0) = %v, want %v", one.Fields, fields(2))
+	}
+}
+
+// TestEntriesCheck makes sure check notices broken storage.
+func TestEntriesCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		corrupt func(e *entries)
+	}{
+		{"length", func(e *entries) { e.length++ }},
+		{"live", func(e *entries) { e.head.live-- }},
+		{"mark", func(e *entries) { e.head.marks[0]++ }},
+		{"mark ms", func(e *entries) { e.head.marks[0] += 1 << 32 }},
+		{"tail", func(e *entries) { e.tail = e.head }},
+		{"last", func(e *entries) { e.head.last.Seq++ }},
+		{"flag", func(e *entries) { e.head.buf[0] |= flagDeleted }},
+	}
+	for _, tt := range tests {
+		e := newEntries(40, 0)
+		for i := range 100 {
+			e.add(ID{uint64(i + 1), 0}, []Field{{"f", "v"}})
+		}
+		if err := e.check(); err != nil {
+			t.Fatalf("check() of sane entries = %v", err)
+		}
+		tt.corrupt(e)
+		if err := e.check(); err == nil {
+			t.Errorf("%s: check() = nil after breaking it", tt.name)
+		}
 	}
 }
