@@ -266,9 +266,8 @@ func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
 	}
 	var c copier
 	c.init(min(want, 1024), like)
-	t.walk(from, start, end, reverse, func(n *node, h head) bool {
-		c.entry(n, h)
-		return count <= 0 || len(c.out) < count
+	t.walk(from, start, end, reverse, func(n *node, h head) (int, bool) {
+		return c.entry(n, h), count <= 0 || len(c.out) < count
 	})
 	return c.out
 }
@@ -283,10 +282,15 @@ func (t *entries) from(start, end ID, reverse bool) *node {
 	return t.nodeOf(start)
 }
 
+// visitor is called by walk with an entry, and returns the offset just
+// after the entry (n.end(h), which it often knows already) and whether to
+// go on.
+type visitor func(n *node, h head) (end int, more bool)
+
 // walk calls fn for each live entry with an ID in [start, end], in
 // ascending or descending order, until fn returns false. n is
 // t.from(start, end, reverse).
-func (t *entries) walk(n *node, start, end ID, reverse bool, fn func(*node, head) bool) {
+func (t *entries) walk(n *node, start, end ID, reverse bool, fn visitor) {
 	if reverse {
 		t.walkBack(n, start, end, fn)
 		return
@@ -303,15 +307,20 @@ func (t *entries) walk(n *node, start, end ID, reverse bool, fn func(*node, head
 			if end.Less(h.id) {
 				return
 			}
-			if !h.deleted() && !fn(n, h) {
+			if h.deleted() {
+				off = n.end(h)
+				continue
+			}
+			next, more := fn(n, h)
+			if !more {
 				return
 			}
-			off = n.end(h)
+			off = next
 		}
 	}
 }
 
-func (t *entries) walkBack(n *node, start, end ID, fn func(*node, head) bool) {
+func (t *entries) walkBack(n *node, start, end ID, fn visitor) {
 	var offs [markEvery]int
 	for ; n != nil; n = n.prev {
 		if n.live == 0 {
@@ -323,7 +332,10 @@ func (t *entries) walkBack(n *node, start, end ID, fn func(*node, head) bool) {
 				if end.Less(h.id) || h.deleted() {
 					continue
 				}
-				if h.id.Less(start) || !fn(n, h) {
+				if h.id.Less(start) {
+					return
+				}
+				if _, more := fn(n, h); !more {
 					return
 				}
 			}

@@ -32,8 +32,9 @@ func (c *copier) init(want int, n *node) {
 	c.sb.Grow(want * (n.lpBytes/n.count + 4))
 }
 
-// entry appends a copy of the entry of n whose head is h.
-func (c *copier) entry(n *node, h head) {
+// entry appends a copy of the entry of n whose head is h, and returns
+// the offset after it.
+func (c *copier) entry(n *node, h head) int {
 	if n != c.n {
 		c.n, c.sets = n, [8]int{}
 	}
@@ -68,6 +69,7 @@ func (c *copier) entry(n *node, h head) {
 	}
 	end := len(c.fields)
 	c.out = append(c.out, Entry{ID: h.id, Fields: c.fields[start:end:end]})
+	return off
 }
 
 // int returns the decimal string of v.
@@ -132,8 +134,9 @@ func (t *entries) scan(start, end ID, reverse bool, fn func(id ID, f fieldIter) 
 	if end.Less(start) {
 		return
 	}
-	t.walk(t.from(start, end, reverse), start, end, reverse, func(n *node, h head) bool {
+	t.walk(t.from(start, end, reverse), start, end, reverse, func(n *node, h head) (int, bool) {
 		c, off := uvarint(n.names, n.setOff(h.set))
-		return fn(h.id, fieldIter{names: n.names[off:], vals: n.buf[h.vals:], left: int(c)})
+		more := fn(h.id, fieldIter{names: n.names[off:], vals: n.buf[h.vals:], left: int(c)})
+		return n.end(h), more
 	})
 }
