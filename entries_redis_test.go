@@ -31,8 +31,8 @@ func TestEntriesAgainstRedis(t *testing.T) {
 		rc.do(t, "CONFIG", "SET", "stream-node-max-entries", strconv.Itoa(w.maxEntries))
 		rc.do(t, "CONFIG", "SET", "stream-node-max-bytes", strconv.Itoa(w.maxBytes))
 		got := runWorkload(w, func(args ...string) any { return rc.do(t, args...) })
-		t.Logf("{seed: %d, maxEntries: %d, maxBytes: %d, adds: %d, dels: %d, trims: %d, wantNodes: %d, wantLen: %d, wantRemoved: %d},",
-			w.seed, w.maxEntries, w.maxBytes, w.adds, w.dels, w.trims, got.nodes, got.length, got.removed)
+		t.Logf("{seed: %d, maxEntries: %d, maxBytes: %d, adds: %d, dels: %d, trims: %d, small: %v, wantNodes: %d, wantLen: %d, wantRemoved: %d},",
+			w.seed, w.maxEntries, w.maxBytes, w.adds, w.dels, w.trims, w.small, got.nodes, got.length, got.removed)
 		if got.mismatch != "" {
 			t.Errorf("workload %+v: %s", w, got.mismatch)
 		}
@@ -46,7 +46,8 @@ func TestEntriesAgainstRedis(t *testing.T) {
 type workload struct {
 	seed                 uint64
 	maxEntries, maxBytes int
-	adds, dels, trims    int // per cent of the steps
+	adds, dels, trims    int  // per cent of the steps
+	small                bool // short values only
 	wantNodes, wantLen   int
 	wantRemoved          int64 // total of the trim replies
 }
@@ -65,6 +66,9 @@ var redisWorkloads = []workload{
 	{seed: 9, maxEntries: 100, maxBytes: 4096, adds: 60, dels: 35, trims: 5, wantNodes: 21, wantLen: 135, wantRemoved: 1498},
 	{seed: 10, maxEntries: 1, maxBytes: 4096, adds: 80, dels: 5, trims: 15, wantNodes: 29, wantLen: 29, wantRemoved: 2307},
 	{seed: 11, maxEntries: 0, maxBytes: 0, adds: 90, dels: 5, trims: 5, wantNodes: 1, wantLen: 279, wantRemoved: 2406},
+	{seed: 12, maxEntries: 0, maxBytes: 4096, adds: 100, small: true, wantNodes: 20, wantLen: 3000},
+	{seed: 13, maxEntries: 0, maxBytes: 8192, adds: 85, dels: 13, trims: 2, small: true, wantNodes: 3, wantLen: 529, wantRemoved: 1932},
+	{seed: 14, maxEntries: 300, maxBytes: 0, adds: 90, dels: 8, trims: 2, small: true, wantNodes: 3, wantLen: 509, wantRemoved: 2113},
 }
 
 type workloadResult struct {
@@ -77,6 +81,7 @@ type workloadResult struct {
 // through it, comparing each reply.
 func runWorkload(w workload, redis func(args ...string) any) workloadResult {
 	g := newGen(w.seed)
+	g.small = w.small
 	r := g.rng
 	t := newEntries(w.maxEntries, w.maxBytes)
 	var ids []ID

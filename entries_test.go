@@ -261,9 +261,10 @@ func modelElem(s string) int {
 // gen makes random workloads: mixed name sets, integer-looking values,
 // values of 0 to 5000 bytes, and IDs with small and huge gaps.
 type gen struct {
-	rng  *rand.Rand
-	last ID
-	sets [][]string
+	rng   *rand.Rand
+	last  ID
+	sets  [][]string
+	small bool // only values of up to 3 bytes, so nodes hold hundreds
 }
 
 func newGen(seed uint64) *gen {
@@ -278,6 +279,9 @@ func newGen(seed uint64) *gen {
 
 func (g *gen) value() string {
 	r := g.rng
+	if g.small {
+		return []string{"1", "x", "-1", "200", "abc", "", "07", "5000"}[r.IntN(8)]
+	}
 	switch r.IntN(12) {
 	case 0:
 		return strconv.FormatInt(r.Int64N(300)-150, 10)
