@@ -105,7 +105,8 @@ type fieldIter struct {
 func (f *fieldIter) len() int { return f.left }
 
 // next returns the next field's name and value, or ok false after the
-// last field.
+// last field. They are valid until the next call of next (an integer
+// value is formatted into f) and must not be modified.
 func (f *fieldIter) next() (name, value []byte, ok bool) {
 	if f.left == 0 {
 		return nil, nil, false
@@ -127,9 +128,10 @@ func (f *fieldIter) next() (name, value []byte, ok bool) {
 }
 
 // scan calls fn for each entry with an ID in [start, end], in ascending
-// or descending order, until fn returns false. Nothing is copied: what fn
-// gets is valid only during the call, and fn must not change the entries.
-// O(log n + visited). It is the zero-copy twin of collect.
+// or descending order, until fn returns false. It is the zero-copy twin
+// of collect: nothing is copied or allocated, what fn gets is valid only
+// during the call, and fn must not add, remove or trim entries of t.
+// O(log n + visited).
 func (t *entries) scan(start, end ID, reverse bool, fn func(id ID, f fieldIter) bool) {
 	if end.Less(start) {
 		return
