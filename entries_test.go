@@ -395,7 +395,7 @@ func checkAgainst(t *testing.T, step int, got *entries, want *model) {
 func scanAll(t *entries, start, end ID, count int, reverse bool) []Entry {
 	out := []Entry{}
 	t.scan(start, end, reverse, func(id ID, f fieldIter) bool {
-		e := Entry{ID: id}
+		e := Entry{ID: id, Fields: make([]Field, 0, f.len())}
 		for name, value, ok := f.next(); ok; name, value, ok = f.next() {
 			e.Fields = append(e.Fields, Field{string(name), string(value)})
 		}
@@ -606,6 +606,33 @@ func TestEntriesCheck(t *testing.T) {
 		tt.corrupt(e)
 		if err := e.check(); err == nil {
 			t.Errorf("%s: check() = nil after breaking it", tt.name)
+		}
+	}
+}
+
+// TestListpackSizes compares the element sizes of the node size model
+// with the spec's table (modelElem) across every encoding boundary.
+func TestListpackSizes(t *testing.T) {
+	for _, base := range []int{0, 64, 4096, 16383, 2097151} {
+		for l := max(base-12, 0); l < base+12; l++ {
+			s := string(make([]byte, l))
+			if got, want := lpSize(s), modelElem(s); got != want {
+				t.Errorf("lpSize(%d bytes) = %d, want %d", l, got, want)
+			}
+		}
+	}
+	for _, base := range []int64{0, 127, 4095, -4096, 32767, -32768, 1 << 23, -1 << 23, math.MaxInt32, math.MinInt32, math.MaxInt64, math.MinInt64} {
+		for d := int64(-2); d <= 2; d++ {
+			v := base + d // wraps at the int64 ends, which is fine here
+			s := strconv.FormatInt(v, 10)
+			if got, want := lpSize(s), modelElem(s); got != want {
+				t.Errorf("lpSize(%q) = %d, want %d", s, got, want)
+			}
+		}
+	}
+	for _, s := range []string{"-0", "007", "+1", "1e3", " 1", "9223372036854775808", "-9223372036854775809", "-"} {
+		if _, ok := lpInt(s); ok {
+			t.Errorf("lpInt(%q) reports an integer", s)
 		}
 	}
 }

@@ -47,6 +47,8 @@ const (
 	flagOtherSet = 1 << 1
 	flagBigSeq   = 1 << 2
 	hdrShift     = 3
+
+	maxPrealloc = 64 << 10
 )
 
 // uvarint decodes the uvarint at b[off:] and returns it with the offset
@@ -344,8 +346,10 @@ func (n *node) markDeleted(off int) {
 func newNode(id ID, fields []Field, prev *node) *node {
 	n := &node{first: id}
 	if prev != nil {
-		n.buf = make([]byte, 0, len(prev.buf)+len(prev.buf)/16)
-		n.marks = make([]uint64, 0, len(prev.marks))
+		// Nodes tend to look alike: start with room for one like prev,
+		// up to a bound, so that most nodes grow without copying.
+		n.buf = make([]byte, 0, min(len(prev.buf)+len(prev.buf)/16, maxPrealloc))
+		n.marks = make([]uint64, 0, min(len(prev.marks), maxPrealloc/64))
 	}
 	n.names = appendSet(nil, fields)
 	// Redis's empty listpack and master entry: live count, deleted count,
