@@ -154,9 +154,10 @@ type PendingArgs struct {
 	Start, End ID
 	// Count is the most entries returned; <= 0 returns none.
 	Count int
-	// Consumer, if not empty, keeps only that consumer's entries.
-	// (Consumer names may be empty; a filter on "" is not possible.)
-	Consumer string
+	// ByConsumer keeps only the entries of Consumer (a name that may be
+	// empty); if the consumer does not exist, none.
+	ByConsumer bool
+	Consumer   string
 	// MinIdle keeps only entries idle for at least MinIdle; <= 0 keeps all.
 	MinIdle time.Duration
 }
@@ -187,7 +188,7 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 		return out, nil
 	}
 	list := g.pel
-	if args.Consumer != "" {
+	if args.ByConsumer {
 		c, ok := g.consumers.Get(args.Consumer)
 		if !ok {
 			return out, nil
