@@ -404,6 +404,11 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}
+	return s.info(), nil
+}
+
+// info describes s (the body of Info, shared with InfoFull).
+func (s *stream) info() StreamInfo {
 	info := StreamInfo{
 		Length:               int64(s.entries.len()),
 		Nodes:                int64(s.entries.nodes()),
@@ -418,5 +423,5 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 		last := s.entries.collect(MinID, MaxID, 1, true)
 		info.FirstEntry, info.LastEntry = &first[0], &last[0]
 	}
-	return info, nil
+	return info
 }
