@@ -9,19 +9,6 @@ import (
 	"github.com/instream/instream"
 )
 
-// clock is a settable test clock in Unix milliseconds.
-type clock struct{ ms int64 }
-
-func (c *clock) now() time.Time { return time.UnixMilli(c.ms) }
-
-// newClockEngine returns an engine on clock c, closed when t ends.
-func newClockEngine(t testing.TB, c *clock) *instream.Engine {
-	t.Helper()
-	e := instream.New(instream.Options{Now: c.now})
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
 // checked fails t if the engine's invariants do not hold.
 func checked(t testing.TB, e *instream.Engine) {
 	t.Helper()
@@ -29,16 +16,6 @@ func checked(t testing.TB, e *instream.Engine) {
 		t.Fatal(err)
 	}
 }
-
-func fields(kv ...string) []instream.Field {
-	fs := make([]instream.Field, len(kv)/2)
-	for i := range fs {
-		fs[i] = instream.Field{Name: kv[2*i], Value: kv[2*i+1]}
-	}
-	return fs
-}
-
-func id(s string) instream.ID { return instream.MustParseID(s) }
 
 // TestAddIDs follows the ID rules of spec §1.7 through the typed API.
 func TestAddIDs(t *testing.T) {
@@ -71,8 +48,8 @@ func TestAddIDs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &clock{ms: tt.now}
-			e := newClockEngine(t, c)
+			e, clk := newClockEngine(t)
+			clk.Set(time.UnixMilli(tt.now))
 			for _, a := range tt.setup {
 				a.Fields = fields("f", "v")
 				if _, err := e.Add("s", a); err != nil {
