@@ -535,9 +535,8 @@ func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
 	}, nil
 }
 
-// radixTreeNodes approximates Redis's radix-tree-nodes, which depends on
-// its rax layout (spec §12 item 8): 1 for an empty stream, keys+1 else.
-// TODO: share with XINFO STREAM once it reports the field.
+// radixTreeNodes approximates Redis's radix-tree-nodes the same way XINFO
+// STREAM does (raxNodes in do_stream.go).
 func radixTreeNodes(info StreamInfo) int64 {
-	return info.Nodes + 1
+	return raxNodes(info.Nodes)
 }
