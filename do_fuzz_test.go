@@ -3,6 +3,7 @@ package instream_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -15,6 +16,9 @@ var (
 	fuzzCommands = []string{
 		"XADD", "XRANGE", "XREVRANGE", "XLEN", "XDEL", "XTRIM", "XSETID",
 		"XINFO", "DEL", "EXISTS", "TYPE", "xadd", "XaDd", "NOSUCH",
+		// Group commands, so that reference-aware trims meet pending
+		// entries. The vocabulary has no BLOCK: nothing may block.
+		"XGROUP", "XREADGROUP", "XACK",
 	}
 	fuzzWords = []string{
 		"s", "s", "t", "*", "*", "-", "+", "0", "0-0", "0-1", "1", "1-0", "1-1",
@@ -25,6 +29,7 @@ var (
 		"DELREF", "ACKED", "COUNT", "count", "ENTRIESADDED", "MAXDELETEDID",
 		"STREAM", "FULL", "HELP", "GROUPS", "CONSUMERS", "f", "v", "", "x",
 		"9223372036854775807", "-9223372036854775808", "5", "10", "100",
+		"CREATE", "MKSTREAM", "GROUP", "STREAMS", "g", "c", ">", "$",
 	}
 )
 
@@ -115,6 +120,9 @@ func FuzzDo(f *testing.F) {
 		{{"XADD", "s", "18446744073709551615-18446744073709551615", "f", "v"}, {"XADD", "s", "*", "f", "v"}},
 		{{"XADD", "s", "0-*", "f", "v"}, {"XREVRANGE", "s", "+", "(1", "COUNT", "1"}, {"DEL", "s"}, {"TYPE", "s"}},
 		{{"XSETID", "s", "5", "ENTRIESADDED", "10", "MAXDELETEDID", "1"}, {"XINFO", "HELP"}},
+		{{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XADD", "s", "*", "f", "v"}, {"XADD", "s", "*", "f", "v"},
+			{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"}, {"XACK", "s", "g", "1"},
+			{"XTRIM", "s", "MAXLEN", "0", "ACKED"}, {"XADD", "s", "MAXLEN", "1", "DELREF", "*", "f", "v"}},
 	}
 	for _, s := range seeds {
 		f.Add(encodeCommands(f, s...))
@@ -143,6 +151,38 @@ func FuzzDo(f *testing.F) {
 			if err := instream.Check(e); err != nil {
 				t.Fatalf("after Do(%q): %v", cmd, err)
 			}
+			checkViews(t, e, cmd)
 		}
 	})
+}
+
+// checkViews checks that XLEN, XRANGE and XREVRANGE agree on each key.
+func checkViews(t *testing.T, e *instream.Engine, cmd []string) {
+	ctx := context.Background()
+	for _, key := range []string{"s", "t"} {
+		n, err := e.Do(ctx, "XLEN", key)
+		if err != nil {
+			t.Fatalf("after Do(%q): XLEN %s: %v", cmd, key, err)
+		}
+		fwd, err1 := e.Do(ctx, "XRANGE", key, "-", "+")
+		rev, err2 := e.Do(ctx, "XREVRANGE", key, "+", "-")
+		if err1 != nil || err2 != nil {
+			t.Fatalf("after Do(%q): XRANGE %s: %v, %v", cmd, key, err1, err2)
+		}
+		f, r := fwd.([]any), rev.([]any)
+		if int64(len(f)) != n.(int64) || len(r) != len(f) {
+			t.Fatalf("after Do(%q): XLEN %s = %v, XRANGE has %d, XREVRANGE %d", cmd, key, n, len(f), len(r))
+		}
+		var prev instream.ID
+		for i, en := range f {
+			id := instream.MustParseID(en.([]any)[0].(string))
+			if i > 0 && !prev.Less(id) {
+				t.Fatalf("after Do(%q): XRANGE %s out of order at %d: %v", cmd, key, i, f)
+			}
+			prev = id
+			if !reflect.DeepEqual(en, r[len(r)-1-i]) {
+				t.Fatalf("after Do(%q): XREVRANGE %s is not XRANGE reversed", cmd, key)
+			}
+		}
+	}
 }
