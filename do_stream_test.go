@@ -537,6 +537,43 @@ func TestDoStream(t *testing.T) {
 			{"xinfo groups missing", nil, "ERR no such key"},
 			{"xinfo consumers missing g", nil, "ERR no such key"},
 		}},
+		{name: "long IDs, integer arguments and option look-ahead", steps: []step{
+			{"xadd s 00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001-* a 1", "1-0", ""},
+			{"xadd t 000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001-* a 1", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xadd u 00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001-* a 1", "1-0", ""},
+			{"xadd s MAXLEN 5 = 1 a 1", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xadd s MAXLEN ~ 5 ~ 1 a 1", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xadd s * MAXLEN", nil, "ERR wrong number of arguments for 'xadd' command"},
+			{"xadd s NOMKSTREAM MAXLEN", nil, "ERR wrong number of arguments for 'xadd' command"},
+			{"xtrim s MINID ~ 5 MAXLEN", nil, "ERR syntax error"},
+			{"xrange s - + COUNT -0", nil, "ERR value is not an integer or out of range"},
+			{"xrange|s|-|+|COUNT| 1", nil, "ERR value is not an integer or out of range"},
+			{"xrange s - + COUNT 9223372036854775807", []any{[]any{"1-0", []any{"a", "1"}}}, ""},
+			{"xrange s - + COUNT -9223372036854775808", nil, ""},
+			{"xadd s MAXLEN -0 * a 1", nil, "ERR value is not an integer or out of range"},
+			{"xadd s MAXLEN 9223372036854775807 2 a 1", "2-0", ""},
+			{"xdel missing 11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111", int64(0), ""},
+			{"xdel s 0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001", int64(1), ""},
+			{"xrange s 00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 +", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xrange s (0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000 +", []any{[]any{"2-0", []any{"a", "1"}}}, ""},
+			{"xrange s (0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001 +", []any{[]any{"2-0", []any{"a", "1"}}}, ""},
+			{"xadd s MAXLEN 1 LIMIT 0 ~ * a 1", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xadd s MAXLEN 1 ~ * a 1", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xadd s ~ * a 1", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xadd s MINID ~ 0 LIMIT 10 * a 1", "1700000000000-0", ""},
+			{"xlen s", int64(2), ""},
+			{"xtrim s MINID = ~", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xtrim s MINID ~ =", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"xtrim s MAXLEN ~ = 1", nil, "ERR value is not an integer or out of range"},
+			{"xsetid s 1 ENTRIESADDED 5 ENTRIESADDED 1", nil, "ERR The ID specified in XSETID is smaller than the target stream top item"},
+			{"xsetid s 99-99 ENTRIESADDED 5 ENTRIESADDED 4", nil, "ERR The ID specified in XSETID is smaller than the target stream top item"},
+			{"xinfo stream s", []any{"length", int64(2), "radix-tree-keys", int64(1), "radix-tree-nodes", int64(2), "last-generated-id", "1700000000000-0", "max-deleted-entry-id", "1-0", "entries-added", int64(3), "recorded-first-entry-id", "2-0", "groups", int64(0), "first-entry", []any{"2-0", []any{"a", "1"}}, "last-entry", []any{"1700000000000-0", []any{"a", "1"}}}, ""},
+			{"xsetid s 100 MAXDELETEDID 7 MAXDELETEDID 0", nil, "ERR The ID specified in XSETID is smaller than the target stream top item"},
+			{"xinfo stream s", []any{"length", int64(2), "radix-tree-keys", int64(1), "radix-tree-nodes", int64(2), "last-generated-id", "1700000000000-0", "max-deleted-entry-id", "1-0", "entries-added", int64(3), "recorded-first-entry-id", "2-0", "groups", int64(0), "first-entry", []any{"2-0", []any{"a", "1"}}, "last-entry", []any{"1700000000000-0", []any{"a", "1"}}}, ""},
+			{"xdel s 1 x", nil, "ERR Invalid stream ID specified as stream command argument"},
+			{"exists s t u", int64(2), ""},
+			{"type u", "stream", ""},
+		}},
 		// Option words are case-insensitive, the lone "*" and "~"/"=" are
 		// exact.
 		{name: "case of options", steps: []step{
@@ -650,5 +687,53 @@ func TestDoClosed(t *testing.T) {
 		if !errors.Is(err, instream.ErrClosed) || got != nil {
 			t.Errorf("Do(%q) on a closed engine = %s, %v; want nil, ErrClosed", c, show(got), err)
 		}
+	}
+}
+
+// BenchmarkDo_XAdd measures XADD through Do, generated IDs, with and
+// without an exact MAXLEN trim.
+func BenchmarkDo_XAdd(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"plain", []string{"XADD", "s", "*", "f", "v"}},
+		{"maxlen=1000", []string{"XADD", "s", "MAXLEN", "1000", "*", "f", "v"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			e := instream.New(instream.Options{})
+			defer e.Close()
+			ctx := b.Context()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.Do(ctx, tc.args...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDo_XRange measures XRANGE COUNT 10 through Do on streams of
+// several sizes.
+func BenchmarkDo_XRange(b *testing.B) {
+	for _, n := range []int{100, 100_000} {
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			e := instream.New(instream.Options{})
+			defer e.Close()
+			ctx := b.Context()
+			for i := 1; i <= n; i++ {
+				if _, err := e.Do(ctx, "XADD", "s", fmt.Sprint(i), "f", "v"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			start := fmt.Sprint(n / 2)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.Do(ctx, "XRANGE", "s", start, "+", "COUNT", "10"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
