@@ -3,11 +3,14 @@
 // blocking reads, with the same results and error texts as Redis, and
 // no server, network or cgo.
 //
-// An [Engine] holds any number of named streams:
+// An [Engine] holds any number of named streams. Produce, read as a
+// consumer group, acknowledge (errors ignored for brevity):
 //
 //	e := instream.New(instream.Options{})
-//	id, err := e.Add("events", instream.AddArgs{Fields: []instream.Field{{Name: "type", Value: "signup"}}})
-//	entries, err := e.Range("events", instream.MinID, instream.MaxID, 10)
+//	e.CreateGroup("jobs", instream.GroupArgs{Group: "workers", MkStream: true})
+//	e.Add("jobs", instream.AddArgs{Fields: []instream.Field{{Name: "job", Value: "resize"}}})
+//	got, _ := e.TryReadGroup(instream.ReadGroupArgs{Group: "workers", Consumer: "w1", Streams: []instream.GroupStream{{Key: "jobs"}}})
+//	e.Ack("jobs", "workers", got[0].Entries[0].ID)
 //
 // # IDs
 //
@@ -47,13 +50,17 @@
 //
 // # Consumer groups and the pending list
 //
-// A stream can carry consumer groups, each with a last-delivered ID, its
-// consumers and a pending entries list (the entries delivered to a
-// consumer and not yet acknowledged), as XGROUP, XREADGROUP, XACK,
-// XPENDING, XCLAIM and XAUTOCLAIM manage them. Deleting or trimming an
-// entry leaves the pending references to it in place unless a trim asks
-// otherwise ([RefPolicy]: KeepRef, DelRef, Acked, Redis 8.2's KEEPREF,
-// DELREF and ACKED).
+// A stream can carry consumer groups ([Engine.CreateGroup]), each with a
+// last-delivered ID, its consumers and a pending entries list: the
+// entries delivered to a consumer and not yet acknowledged.
+// [Engine.TryReadGroup] delivers new entries (XREADGROUP's ">") or
+// re-reads a consumer's pending ones, [Engine.Ack] removes entries from
+// the pending list, [Engine.Pending] and [Engine.PendingSummary] inspect
+// it, and [Engine.Claim] and [Engine.AutoClaim] hand entries idle too
+// long to another consumer. Deleting or trimming an entry leaves the
+// pending references to it in place unless a trim asks otherwise
+// ([RefPolicy]: KeepRef, DelRef, Acked, Redis 8.2's KEEPREF, DELREF and
+// ACKED).
 //
 // # Blocking reads
 //

@@ -9,8 +9,50 @@ import (
 	"github.com/instream/instream"
 )
 
-// This example appends entries to a stream and reads them back.
+// This example shows the work-queue flow: a producer adds entries, a
+// consumer of a group reads them, and acknowledges what it has handled.
 func Example() {
+	e := instream.New(instream.Options{})
+	defer e.Close()
+
+	if err := e.CreateGroup("jobs", instream.GroupArgs{Group: "workers", MkStream: true}); err != nil {
+		log.Fatal(err)
+	}
+	for i, job := range []string{"resize", "upload"} {
+		_, err := e.Add("jobs", instream.AddArgs{
+			ID:     instream.ID{Ms: 1700000000000, Seq: uint64(i)},
+			Fields: []instream.Field{{Name: "job", Value: job}},
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+	}
+	read, err := e.TryReadGroup(instream.ReadGroupArgs{
+		Group: "workers", Consumer: "w1",
+		Streams: []instream.GroupStream{{Key: "jobs"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, en := range read[0].Entries {
+		fmt.Println(en.ID, en.Fields[0].Value)
+		if _, err := e.Ack("jobs", "workers", en.ID); err != nil {
+			log.Fatal(err)
+		}
+	}
+	sum, err := e.PendingSummary("jobs", "workers")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("pending:", sum.Count)
+	// Output:
+	// 1700000000000-0 resize
+	// 1700000000000-1 upload
+	// pending: 0
+}
+
+// This example appends entries to a stream and reads them back in order.
+func ExampleEngine_Range() {
 	e := instream.New(instream.Options{})
 	defer e.Close()
 
