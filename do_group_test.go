@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/instream/instream"
 )
@@ -46,9 +47,16 @@ func formatReply(reply any, err error) string {
 // run runs one script command. XADD, XDEL and XTRIM (explicit IDs,
 // MAXLEN or MINID only) use the typed API; XINFO the group hooks; the
 // rest Do.
-func run(t *testing.T, e *instream.Engine, args []string) string {
+func run(t *testing.T, e *instream.Engine, clk *instream.ManualClock, args []string) string {
 	t.Helper()
 	switch strings.ToUpper(args[0]) {
+	case "CLOCK":
+		ms, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil {
+			t.Fatalf("CLOCK %s: %v", args[1], err)
+		}
+		clk.Advance(time.Duration(ms) * time.Millisecond)
+		return "ok"
 	case "XADD":
 		var fs []instream.Field
 		for i := 3; i+1 < len(args); i += 2 {
@@ -88,14 +96,21 @@ func run(t *testing.T, e *instream.Engine, args []string) string {
 	return formatReply(e.Do(t.Context(), args...))
 }
 
-// TestDoGroupScript replays testdata/group_script.txt.
+// TestDoGroupScript replays the group scripts in testdata.
 func TestDoGroupScript(t *testing.T) {
-	f, err := os.Open("testdata/group_script.txt")
+	for _, name := range []string{"group_script.txt", "group_time_script.txt"} {
+		t.Run(name, func(t *testing.T) { replay(t, "testdata/"+name) })
+	}
+}
+
+func replay(t *testing.T, path string) {
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
 	var e *instream.Engine
+	var clk *instream.ManualClock
 	block := ""
 	sc := bufio.NewScanner(f)
 	for line := 0; sc.Scan(); {
@@ -106,7 +121,7 @@ func TestDoGroupScript(t *testing.T) {
 			continue
 		case strings.HasPrefix(text, "=="):
 			block = strings.TrimSpace(text[2:])
-			e, _ = newEngine(t)
+			e, clk = newEngine(t)
 			continue
 		}
 		cmd, want, ok := strings.Cut(text, " -> ")
@@ -119,7 +134,7 @@ func TestDoGroupScript(t *testing.T) {
 				args[i] = ""
 			}
 		}
-		if got := run(t, e, args); got != want {
+		if got := run(t, e, clk, args); got != want {
 			t.Errorf("%s, line %d: %s\n got %s\nwant %s", block, line, cmd, got, want)
 		}
 		if err := instream.Check(e); err != nil {
