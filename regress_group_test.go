@@ -1,6 +1,7 @@
 package instream_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -128,5 +129,44 @@ func TestMiniredisRegressions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Names in error replies: CR and LF become spaces, a NUL byte ends the
+// name (spec §3.1).
+func TestNoGroupNames(t *testing.T) {
+	e, _ := newEngine(t)
+	add(t, e, "s\r\n", "1-0")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"XREADGROUP", "GROUP", "g\nx", "c", "STREAMS", "s\r\n", ">"},
+			"NOGROUP No such key 's  ' or consumer group 'g x' in XREADGROUP with GROUP option"},
+		{[]string{"XPENDING", "s\r\n", "g\x00hidden"}, "NOGROUP No such key 's  ' or consumer group 'g'"},
+		{[]string{"XCLAIM", "s\r\n", "g", "c", "0", "1-0"}, "NOGROUP No such key 's  ' or consumer group 'g'"},
+		{[]string{"XGROUP", "SETID", "s\r\n", "g\r", "0"}, "NOGROUP No such consumer group 'g ' for key name 's  '"},
+	}
+	for _, tt := range tests {
+		_, err := e.Do(t.Context(), tt.args...)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Do(%q) error = %v, want %q", tt.args, err, tt.want)
+		}
+		if !errors.Is(err, instream.ErrNoGroup) {
+			t.Errorf("Do(%q) error = %v, want one that wraps ErrNoGroup", tt.args, err)
+		}
+	}
+}
+
+func TestXGroupHelp(t *testing.T) {
+	e, _ := newEngine(t)
+	got, err := e.Do(t.Context(), "xgroup", "HELP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := got.([]any)
+	if len(lines) != 17 || lines[0] != "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:" ||
+		lines[15] != "HELP" || lines[16] != "    Print this help." {
+		t.Errorf("XGROUP HELP = %q", lines)
 	}
 }
