@@ -14,7 +14,7 @@ var t0 = time.UnixMilli(1_700_000_000_000)
 
 // newEngine returns an engine on a manual clock at t0, closed when the
 // test ends.
-func newEngine(t testing.TB) (*instream.Engine, *instream.ManualClock) {
+func newClockEngine(t testing.TB) (*instream.Engine, *instream.ManualClock) {
 	t.Helper()
 	clk := instream.NewManualClock(t0)
 	e := instream.New(instream.Options{Now: clk.Now})
@@ -91,7 +91,7 @@ func readIDs(t testing.TB, e *instream.Engine, args instream.ReadGroupArgs) map[
 }
 
 func TestTryReadGroup(t *testing.T) {
-	e, _ := newEngine(t)
+	e, _ := newClockEngine(t)
 	add(t, e, "s", "1-0", "2-0", "3-0")
 	add(t, e, "t", "5-0")
 	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
