@@ -114,7 +114,7 @@ func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
 	return []any{
 		"length", info.Length,
 		"radix-tree-keys", info.Nodes,
-		"radix-tree-nodes", radixTreeNodes(info.StreamInfo),
+		"radix-tree-nodes", raxNodes(info.Nodes),
 		"last-generated-id", replyID(info.LastGeneratedID),
 		"max-deleted-entry-id", replyID(info.MaxDeletedEntryID),
 		"entries-added", info.EntriesAdded,
@@ -122,11 +122,4 @@ func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
 		"entries", replyEntries(info.Entries),
 		"groups", groups,
 	}, nil
-}
-
-// radixTreeNodes approximates Redis's radix-tree-nodes, which depends on
-// its rax layout (spec §12 item 8): 1 for an empty stream, keys+1 else.
-// TODO: share with XINFO STREAM once it reports the field.
-func radixTreeNodes(info StreamInfo) int64 {
-	return info.Nodes + 1
 }

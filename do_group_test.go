@@ -44,9 +44,7 @@ func formatReply(reply any, err error) string {
 	return fmt.Sprintf("(unexpected %T %v)", reply, reply)
 }
 
-// run runs one script command. XADD, XDEL and XTRIM (explicit IDs,
-// MAXLEN or MINID only) use the typed API; XINFO the group hooks; the
-// rest Do.
+// run runs one script command through Do; "CLOCK +ms" moves the clock.
 func run(t *testing.T, e *instream.Engine, clk *instream.ManualClock, args []string) string {
 	t.Helper()
 	switch strings.ToUpper(args[0]) {
@@ -57,41 +55,6 @@ func run(t *testing.T, e *instream.Engine, clk *instream.ManualClock, args []str
 		}
 		clk.Advance(time.Duration(ms) * time.Millisecond)
 		return "ok"
-	case "XADD":
-		var fs []instream.Field
-		for i := 3; i+1 < len(args); i += 2 {
-			fs = append(fs, instream.Field{Name: args[i], Value: args[i+1]})
-		}
-		got, err := e.Add(args[1], instream.AddArgs{ID: id(args[2]), Fields: fs})
-		if err != nil {
-			return "!" + err.Error()
-		}
-		return got.String()
-	case "XDEL":
-		var ids []instream.ID
-		for _, a := range args[2:] {
-			ids = append(ids, id(a))
-		}
-		n, err := e.Delete(args[1], ids...)
-		if err != nil {
-			return "!" + err.Error()
-		}
-		return ":" + strconv.FormatInt(n, 10)
-	case "XTRIM":
-		ta := instream.TrimArgs{Strategy: instream.TrimMinID}
-		if strings.EqualFold(args[2], "maxlen") {
-			ta.Strategy = instream.TrimMaxLen
-			ta.MaxLen, _ = strconv.ParseInt(args[3], 10, 64)
-		} else {
-			ta.MinID = id(args[3])
-		}
-		n, err := e.Trim(args[1], ta)
-		if err != nil {
-			return "!" + err.Error()
-		}
-		return ":" + strconv.FormatInt(n, 10)
-	case "XINFO":
-		return formatReply(instream.XInfoGroup(e, args...))
 	}
 	return formatReply(e.Do(t.Context(), args...))
 }
@@ -121,7 +84,7 @@ func replay(t *testing.T, path string) {
 			continue
 		case strings.HasPrefix(text, "=="):
 			block = strings.TrimSpace(text[2:])
-			e, clk = newEngine(t)
+			e, clk = newClockEngine(t)
 			continue
 		}
 		cmd, want, ok := strings.Cut(text, " -> ")

@@ -11,7 +11,7 @@ import (
 // whose consumer "old" holds all n as pending.
 func benchEngine(b *testing.B, n int) *instream.Engine {
 	b.Helper()
-	e, _ := newEngine(b)
+	e, _ := newClockEngine(b)
 	for i := 1; i <= n; i++ {
 		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i)}, Fields: fields("f", "v")}); err != nil {
 			b.Fatal(err)

@@ -142,7 +142,7 @@ func TestGroupModel(t *testing.T) {
 }
 
 func runModel(t *testing.T, seed uint64, steps int) {
-	e, clk := newEngine(t)
+	e, clk := newClockEngine(t)
 	m := &model{live: map[instream.ID]bool{}, groups: map[string]*mGroup{}, now: t0.UnixMilli()}
 	r := rand.New(rand.NewPCG(seed, 1))
 	groupNames := []string{"g1", "g2"}

@@ -12,7 +12,7 @@ import (
 // t0 is the manual clock's start: 1700000000000 ms.
 var t0 = time.UnixMilli(1_700_000_000_000)
 
-// newEngine returns an engine on a manual clock at t0, closed when the
+// newClockEngine returns an engine on a manual clock at t0, closed when the
 // test ends.
 func newClockEngine(t testing.TB) (*instream.Engine, *instream.ManualClock) {
 	t.Helper()
@@ -130,7 +130,7 @@ func TestTryReadGroup(t *testing.T) {
 }
 
 func TestGroupErrors(t *testing.T) {
-	e, _ := newEngine(t)
+	e, _ := newClockEngine(t)
 	add(t, e, "s", "1-0")
 	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
 	neg := int64(-2)
@@ -188,7 +188,7 @@ func TestGroupErrors(t *testing.T) {
 
 // A read that fails on a later stream changes nothing on the earlier ones.
 func TestTryReadGroupAllOrNothing(t *testing.T) {
-	e, _ := newEngine(t)
+	e, _ := newClockEngine(t)
 	add(t, e, "s", "1-0")
 	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
 	_, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c",
@@ -203,7 +203,7 @@ func TestTryReadGroupAllOrNothing(t *testing.T) {
 }
 
 func TestClosedEngine(t *testing.T) {
-	e, _ := newEngine(t)
+	e, _ := newClockEngine(t)
 	add(t, e, "s", "1-0")
 	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
 	e.Close()
@@ -242,7 +242,7 @@ func TestRefHooks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, _ := newEngine(t)
+			e, _ := newClockEngine(t)
 			add(t, e, "s", "1-0", "2-0", "3-0")
 			mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g1"})
 			mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g2", ID: id("1-0")})
@@ -259,7 +259,7 @@ func TestRefHooks(t *testing.T) {
 		})
 	}
 	// Acked trims what every group was handed and acknowledged.
-	e, _ := newEngine(t)
+	e, _ := newClockEngine(t)
 	add(t, e, "s", "1-0", "2-0", "3-0")
 	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
 	readIDs(t, e, instream.ReadGroupArgs{Group: "g", Consumer: "c", Count: 2, Streams: []instream.GroupStream{{Key: "s"}}})

@@ -8,17 +8,10 @@ import (
 	"github.com/instream/instream"
 )
 
-// do runs a command through Do (XINFO through the group hooks) and
-// formats the reply as the scripts do.
+// do runs a command through Do and formats the reply as the scripts do.
 func do(t *testing.T, e *instream.Engine, cmd string) string {
 	t.Helper()
-	args := strings.Fields(cmd)
-	var got string
-	if strings.EqualFold(args[0], "xinfo") {
-		got = formatReply(instream.XInfoGroup(e, args...))
-	} else {
-		got = formatReply(e.Do(t.Context(), args...))
-	}
+	got := formatReply(e.Do(t.Context(), strings.Fields(cmd)...))
 	check(t, e)
 	return got
 }
@@ -112,7 +105,7 @@ func TestMiniredisRegressions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, _ := newEngine(t)
+			e, _ := newClockEngine(t)
 			add(t, e, "s", "1-0", "2-0", "3-0")
 			mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
 			for _, st := range tt.steps {
@@ -135,7 +128,7 @@ func TestMiniredisRegressions(t *testing.T) {
 // Names in error replies: CR and LF become spaces, a NUL byte ends the
 // name (spec §3.1).
 func TestNoGroupNames(t *testing.T) {
-	e, _ := newEngine(t)
+	e, _ := newClockEngine(t)
 	add(t, e, "s\r\n", "1-0")
 	tests := []struct {
 		args []string
@@ -159,7 +152,7 @@ func TestNoGroupNames(t *testing.T) {
 }
 
 func TestXGroupHelp(t *testing.T) {
-	e, _ := newEngine(t)
+	e, _ := newClockEngine(t)
 	got, err := e.Do(t.Context(), "xgroup", "HELP")
 	if err != nil {
 		t.Fatal(err)
