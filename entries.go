@@ -23,6 +23,12 @@ type entries struct {
 	// tail, so this is almost always the tail.
 	open    *node
 	setHash []uint64
+
+	// The first and last live IDs, cached because groups ask for them on
+	// every delivery and tombstones can make finding them slow; firstOK
+	// and lastOK say whether they are known.
+	firstID, lastID ID
+	firstOK, lastOK bool
 }
 
 type nodeRef struct {
@@ -84,6 +90,10 @@ func (t *entries) add(id ID, fields []Field) {
 		t.link(n)
 	}
 	n.appendEntry(id, fields, t.nameSet(n, fields))
+	if t.length == 0 {
+		t.firstID, t.firstOK = id, true
+	}
+	t.lastID, t.lastOK = id, true
 	t.length++
 }
 
@@ -182,24 +192,39 @@ func (t *entries) nodeOf(id ID) *node {
 	return n
 }
 
+// first returns the ID of the first live entry. O(1) but after a trim
+// or a delete of that entry, which make it decode the head node.
 func (t *entries) first() (ID, bool) {
-	for n := t.head; n != nil; n = n.next {
-		if n.live > 0 {
-			h, _ := n.firstLive()
-			return h.id, true
+	if t.length == 0 {
+		return ID{}, false
+	}
+	if !t.firstOK {
+		for n := t.head; n != nil; n = n.next {
+			if n.live > 0 {
+				h, _ := n.firstLive()
+				t.firstID, t.firstOK = h.id, true
+				break
+			}
 		}
 	}
-	return ID{}, false
+	return t.firstID, true
 }
 
+// last returns the ID of the last live entry, in O(1) like first.
 func (t *entries) last() (ID, bool) {
-	for n := t.tail; n != nil; n = n.prev {
-		if n.live > 0 {
-			h, _ := n.lastLive()
-			return h.id, true
+	if t.length == 0 {
+		return ID{}, false
+	}
+	if !t.lastOK {
+		for n := t.tail; n != nil; n = n.prev {
+			if n.live > 0 {
+				h, _ := n.lastLive()
+				t.lastID, t.lastOK = h.id, true
+				break
+			}
 		}
 	}
-	return ID{}, false
+	return t.lastID, true
 }
 
 // has reports whether a live entry has the given ID. O(log n).
@@ -239,6 +264,8 @@ func (t *entries) remove(id ID) bool {
 	if !ok {
 		return false
 	}
+	t.firstOK = t.firstOK && id != t.firstID
+	t.lastOK = t.lastOK && id != t.lastID
 	t.length--
 	if n.live == 1 {
 		t.unlink(n)
@@ -385,6 +412,10 @@ func (t *entries) trim(spec trimSpec) int64 {
 			break
 		}
 		n = next
+	}
+	if removed > 0 {
+		// With keep, even the last entry may have gone.
+		t.firstOK, t.lastOK = false, false
 	}
 	return removed
 }
