@@ -428,7 +428,7 @@ func TestEntriesMatchModel(t *testing.T) {
 				if cfg.maxEntries == 0 && cfg.maxBytes == 0 {
 					steps = 500 // one node: the model recomputes its size on every add
 				}
-				if testing.Short() {
+				if testing.Short() || raceEnabled {
 					steps /= 5
 				}
 				runModel(t, seed*100+uint64(cfg.maxEntries), cfg.maxEntries, cfg.maxBytes, steps)

@@ -3,6 +3,7 @@ package instream
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // copier decodes entries into values the caller owns. All the strings of
@@ -141,4 +142,90 @@ func (t *entries) scan(start, end ID, reverse bool, fn func(id ID, f fieldIter) 
 		more := fn(h.id, fieldIter{names: n.names[off:], vals: n.buf[h.vals:], left: int(c)})
 		return n.end(h), more
 	})
+}
+
+// scanBuf holds one batch of Scan: entry i has ID ids[i] and the fields
+// fields[ends[i-1]:ends[i]]. Names and string values point into the
+// nodes' bytes, which never change once written (a node's bytes are
+// only ever appended to, copied by seal, or dropped whole), so they stay
+// valid after the lock is released. Integer values are formatted into
+// text, which the next batch reuses.
+type scanBuf struct {
+	ids    []ID
+	ends   []int
+	fields []Field
+	text   []byte
+	// num and numStr are the last integer formatted and its text.
+	num    uint64
+	numStr string
+}
+
+// reset empties b, dropping its references into the nodes.
+func (b *scanBuf) reset() {
+	clear(b.fields)
+	b.ids, b.ends, b.fields, b.text = b.ids[:0], b.ends[:0], b.fields[:0], b.text[:0]
+	b.numStr = ""
+}
+
+// fill appends to b the live entries with IDs in [start, end], at most
+// max, and reports whether it stopped because b was full.
+func (t *entries) fill(start, end ID, max int, b *scanBuf) bool {
+	if end.Less(start) {
+		return false
+	}
+	full := false
+	t.walk(t.from(start, end, false), start, end, false, func(n *node, h head) (int, bool) {
+		if len(b.ids) == max {
+			full = true
+			return 0, false
+		}
+		return b.entry(n, h), true
+	})
+	return full
+}
+
+// entry appends the entry of n whose head is h and returns the offset
+// after it.
+func (b *scanBuf) entry(n *node, h head) int {
+	nf, noff := uvarint(n.names, n.setOff(h.set))
+	off := h.vals
+	for range nf {
+		var f Field
+		var l uint64
+		l, noff = uvarint(n.names, noff)
+		f.Name = view(n.names[noff : noff+int(l)])
+		noff += int(l)
+		var v uint64
+		v, off = uvarint(n.buf, off)
+		if v&1 != 0 {
+			f.Value = b.int(v >> 1)
+		} else {
+			l := int(v >> 1)
+			f.Value = view(n.buf[off : off+l])
+			off += l
+		}
+		b.fields = append(b.fields, f)
+	}
+	b.ids = append(b.ids, h.id)
+	b.ends = append(b.ends, len(b.fields))
+	return off
+}
+
+// int returns the decimal text of v, formatted into b.text.
+func (b *scanBuf) int(v uint64) string {
+	if v != b.num || b.numStr == "" {
+		i := len(b.text)
+		b.text = strconv.AppendUint(b.text, v, 10)
+		b.num, b.numStr = v, view(b.text[i:])
+	}
+	return b.numStr
+}
+
+// view returns a string sharing p's bytes, which must not change while
+// the string is in use.
+func view(p []byte) string {
+	if len(p) == 0 {
+		return ""
+	}
+	return unsafe.String(&p[0], len(p))
 }

@@ -1,0 +1,33 @@
+package instream
+
+import "testing"
+
+// TestScanAllocs checks that Scan allocates nothing in steady state,
+// across several batches.
+func TestScanAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers")
+	}
+	e := New(Options{})
+	defer e.Close()
+	s := newShape("b")
+	for i := range 1000 {
+		if _, err := e.Add("s", AddArgs{ID: shapeID(i), Fields: s.fields(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := 0
+	fn := func(id ID, fields []Field) bool { seen += len(fields); return true }
+	scan := func() {
+		if err := e.Scan("s", MinID, MaxID, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scan()
+	if got := testing.AllocsPerRun(20, scan); got != 0 {
+		t.Errorf("Scan of 1000 entries: %v allocations, want 0", got)
+	}
+	if seen != 22*3000 {
+		t.Errorf("Scan saw %d fields, want %d", seen, 22*3000)
+	}
+}
