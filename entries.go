@@ -184,6 +184,10 @@ func hashSet(b []byte) uint64 {
 // nodeOf returns the node whose ID range could hold id: the last node
 // whose first ID is <= id, or nil.
 func (t *entries) nodeOf(id ID) *node {
+	// Reads of new entries start in the tail node: skip the descent.
+	if t.tail != nil && !id.Less(t.tail.first) {
+		return t.tail
+	}
 	var n *node
 	t.tree.Descend(nodeRef{first: id}, func(r nodeRef) bool {
 		n = r.n

@@ -30,7 +30,9 @@ func (c *copier) init(want int, n *node) {
 		return
 	}
 	c.fields = make([]Field, 0, want*n.fieldCount(0))
-	c.sb.Grow(want * (n.lpBytes/n.count + 4))
+	// The encoded entry is about the size of its value strings: integers
+	// grow when formatted, but repeated ones are shared; names are shared.
+	c.sb.Grow(want * (len(n.buf)/n.count + 2))
 }
 
 // entry appends a copy of the entry of n whose head is h, and returns
