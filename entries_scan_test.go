@@ -1,6 +1,10 @@
 package instream
 
-import "testing"
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
 
 // TestScanAllocs checks that Scan allocates nothing in steady state,
 // across several batches.
@@ -29,5 +33,36 @@ func TestScanAllocs(t *testing.T) {
 	}
 	if seen != 22*3000 {
 		t.Errorf("Scan saw %d fields, want %d", seen, 22*3000)
+	}
+}
+
+// BenchmarkEngine_Scan reads 100 entries of shape b from a random
+// position through the public Scan, lock and batches included.
+func BenchmarkEngine_Scan(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			e := New(Options{})
+			defer e.Close()
+			s := newShape("b")
+			for i := range n {
+				if _, err := e.Add("s", AddArgs{ID: shapeID(i), Fields: s.fields(i)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			loop(b, func() {
+				seen := 0
+				err := e.Scan("s", shapeID(r.IntN(n)), MaxID, func(id ID, fields []Field) bool {
+					for _, f := range fields {
+						sink += len(f.Value)
+					}
+					seen++
+					return seen < 100
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
 	}
 }

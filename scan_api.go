@@ -2,10 +2,14 @@ package instream
 
 import "sync"
 
-// scanBatch is how many entries Scan copies out per hold of the lock:
-// enough to make locking cheap per entry, few enough that writers wait
-// little.
-const scanBatch = 256
+// Scan reads scanFirst entries per hold of the lock at first, since
+// many scans stop early, and then twice as many each time, up to
+// scanBatch: enough to make locking cheap per entry, few enough that
+// writers wait little.
+const (
+	scanFirst = 16
+	scanBatch = 256
+)
 
 var scanPool = sync.Pool{New: func() any { return new(scanBuf) }}
 
@@ -22,13 +26,13 @@ var scanPool = sync.Pool{New: func() any { return new(scanBuf) }}
 // COUNT do: each batch is a consistent snapshot, but entries added,
 // deleted or trimmed after Scan began may or may not be seen. It
 // returns ErrClosed if the engine is closed before it ends, and nil if
-// the stream does not exist. O(log n) per batch of 256 entries plus
-// O(1) per entry.
+// the stream does not exist. O(log n) per batch (of up to 256 entries)
+// plus O(1) per entry.
 func (e *Engine) Scan(key string, start, end ID, fn func(id ID, fields []Field) bool) error {
 	b := scanPool.Get().(*scanBuf)
 	defer b.release()
-	for {
-		more, err := e.scanBatch(key, start, end, b)
+	for size := scanFirst; ; size = min(2*size, scanBatch) {
+		more, err := e.scanBatch(key, start, end, size, b)
 		if err != nil {
 			return err
 		}
@@ -53,7 +57,7 @@ func (e *Engine) Scan(key string, start, end ID, fn func(id ID, fields []Field) 
 
 // scanBatch fills b with the next batch of Scan and reports whether
 // entries in range are left after it.
-func (e *Engine) scanBatch(key string, start, end ID, b *scanBuf) (bool, error) {
+func (e *Engine) scanBatch(key string, start, end ID, size int, b *scanBuf) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	b.reset()
@@ -64,7 +68,7 @@ func (e *Engine) scanBatch(key string, start, end ID, b *scanBuf) (bool, error) 
 	if s == nil {
 		return false, nil
 	}
-	return s.entries.fill(start, end, scanBatch, b), nil
+	return s.entries.fill(start, end, size, b), nil
 }
 
 // release drops b's references into the entries and returns it to the

@@ -76,7 +76,8 @@ func TestScanMatchesRange(t *testing.T) {
 		{"empty interval", id(10, 1), id(10, 0), 0},
 		{"past the end", id(1000, 0), instream.MaxID, 0},
 		{"stop after one", instream.MinID, instream.MaxID, 1},
-		{"stop at a batch edge", instream.MinID, instream.MaxID, 256},
+		{"stop at a batch edge", instream.MinID, instream.MaxID, 16},
+		{"stop at the last batch size", instream.MinID, instream.MaxID, 16 + 32 + 64 + 128 + 256},
 		{"stop after a batch edge", id(20, 0), instream.MaxID, 257},
 		{"stop after two batches", instream.MinID, instream.MaxID, 600},
 	}
@@ -225,42 +226,4 @@ func ExampleEngine_Scan() {
 	// 1700000000000-1 celsius 7
 	// 1700000000000-2 celsius 30
 	// sum 49
-}
-
-// BenchmarkEngine_Scan reads 100 entries of 3 fields (user, action, ts)
-// from a random position.
-func BenchmarkEngine_Scan(b *testing.B) {
-	for _, n := range []int{1e3, 1e6} {
-		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
-			e := instream.New(instream.Options{})
-			defer e.Close()
-			actions := []string{"click", "view", "purchase", "login"}
-			for i := range n {
-				_, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: 1_763_000_000_000 + uint64(i/4), Seq: uint64(i % 4)}, Fields: []instream.Field{
-					{Name: "user", Value: "u" + strconv.Itoa(100_000+i*7919%900_000)},
-					{Name: "action", Value: actions[i*31%4]},
-					{Name: "ts", Value: strconv.Itoa(1_763_000_000_000 + i/4)},
-				}})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportAllocs()
-			i, sum := 0, 0
-			for b.Loop() {
-				i = (i + 7919) % n
-				seen := 0
-				err := e.Scan("s", instream.ID{Ms: 1_763_000_000_000 + uint64(i/4)}, instream.MaxID, func(id instream.ID, fields []instream.Field) bool {
-					for _, f := range fields {
-						sum += len(f.Value)
-					}
-					seen++
-					return seen < 100
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
