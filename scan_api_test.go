@@ -112,8 +112,7 @@ func TestScanMissingAndClosed(t *testing.T) {
 }
 
 // TestScanCallsEngine checks that fn runs without the engine's lock: it
-// adds, deletes and trims the stream it scans. Each batch is a snapshot,
-// so entries deleted after their batch was read are still seen.
+// adds to the stream it scans and deletes each entry it sees.
 func TestScanCallsEngine(t *testing.T) {
 	e := newEngine(t)
 	addScanEntries(t, e, "s", 1000)
