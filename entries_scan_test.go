@@ -3,6 +3,7 @@ package instream
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 )
 
@@ -64,5 +65,32 @@ func BenchmarkEngine_Scan(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// TestScanBufInt checks the integer text of Scan, whose last digit is
+// patched when a value grows by a small step.
+func TestScanBufInt(t *testing.T) {
+	var b scanBuf
+	r := rand.New(rand.NewPCG(7, 8))
+	v := uint64(0)
+	var got []string
+	var want []string
+	for range 5000 {
+		switch r.IntN(4) {
+		case 0:
+			v = r.Uint64()
+		case 1:
+			v += r.Uint64N(12)
+		default:
+			v += r.Uint64N(3)
+		}
+		got = append(got, b.int(v))
+		want = append(want, strconv.FormatUint(v, 10))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("value %d: int = %q, want %q", i, got[i], want[i])
+		}
 	}
 }

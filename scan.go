@@ -266,11 +266,18 @@ func (b *scanBuf) entrySet(n *node, h head) int {
 
 // int returns the decimal text of v, formatted into b.text.
 func (b *scanBuf) int(v uint64) string {
-	if v != b.num || b.numStr == "" {
-		i := len(b.text)
-		b.text = strconv.AppendUint(b.text, v, 10)
-		b.num, b.numStr = v, view(b.text[i:])
+	if v == b.num && b.numStr != "" {
+		return b.numStr
 	}
+	i := len(b.text)
+	// Timestamps grow by small steps: patch the last digit when it can.
+	if d := v - b.num; v > b.num && d < 10 && b.numStr != "" && b.numStr[len(b.numStr)-1]+byte(d) <= '9' {
+		b.text = append(b.text, b.numStr...)
+		b.text[len(b.text)-1] += byte(d)
+	} else {
+		b.text = strconv.AppendUint(b.text, v, 10)
+	}
+	b.num, b.numStr = v, view(b.text[i:])
 	return b.numStr
 }
 
