@@ -1,0 +1,160 @@
+package instream
+
+import (
+	"context"
+	"fmt"
+)
+
+// ReadArgs describes a read of new entries from one or more streams, as
+// Redis's XREAD does.
+type ReadArgs struct {
+	// Streams are the streams to read, in reply order. A key may be
+	// listed more than once; each occurrence is read on its own.
+	Streams []ReadStream
+
+	// Count bounds the entries returned per stream. If <= 0, no limit.
+	Count int
+}
+
+// ReadStream names one stream of a read and where to read from. At most
+// one of New and Last may be set; with either, After is ignored.
+type ReadStream struct {
+	Key string
+
+	// After selects the entries with IDs > After.
+	After ID
+
+	// New selects only entries added after the call starts (Redis's "$"):
+	// After becomes the stream's last generated ID, once, at the call, or
+	// 0-0 if the stream does not exist.
+	New bool
+
+	// Last selects the last existing entry of the stream (Redis 7.4's
+	// "+", with the newest semantics). A blocked read waits for the stream
+	// to have an entry and returns the last one.
+	Last bool
+}
+
+// StreamEntries is the part of a read's result that comes from one
+// stream.
+type StreamEntries struct {
+	Key     string
+	Entries []Entry
+}
+
+// TryRead returns, for each listed stream that has entries past its
+// starting point, those entries in ascending order. It is the engine's
+// XREAD without BLOCK. It never blocks, and returns nil when no stream
+// has anything; a missing stream has nothing. It never modifies the
+// engine. O(log n + count) per stream.
+func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
+	if err := checkReadArgs(args); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	return e.readLocked(e.resolveRead(args)), nil
+}
+
+// Read is like TryRead but, when no stream has anything, waits until one
+// has or ctx is done. It is the engine's XREAD BLOCK. Streams with New
+// wait for entries added after the call starts. When woken, Read returns
+// every listed stream that has entries then, not only the one that woke
+// it. If ctx ends first, Read returns nil and ctx.Err() unwrapped; if the
+// engine is closed, ErrClosed.
+//
+// Deleting a stream does not end the wait: if a stream of that name is
+// created again, its entries above the starting point are returned.
+func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkReadArgs(args); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	args = e.resolveRead(args)
+	for {
+		if res := e.readLocked(args); res != nil {
+			return res, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		w := newWaiter(len(args.Streams))
+		for _, rs := range args.Streams {
+			// A Last read waits for any entry: its After is 0-0.
+			w.watch(rs.Key, rs.After)
+		}
+		if _, err := e.await(ctx, w); err != nil {
+			return nil, err
+		}
+		if e.closed {
+			return nil, ErrClosed
+		}
+	}
+}
+
+func checkReadArgs(args ReadArgs) error {
+	if len(args.Streams) == 0 {
+		return fmt.Errorf("%w: no streams", ErrInvalidArgument)
+	}
+	for _, rs := range args.Streams {
+		if rs.New && rs.Last {
+			return fmt.Errorf("%w: stream %q has both New and Last", ErrInvalidArgument, rs.Key)
+		}
+	}
+	return nil
+}
+
+// resolveRead returns a copy of args with New resolved to After, and the
+// After of Last streams zeroed.
+func (e *Engine) resolveRead(args ReadArgs) ReadArgs {
+	streams := make([]ReadStream, len(args.Streams))
+	for i, rs := range args.Streams {
+		switch {
+		case rs.New:
+			rs.After, rs.New = ID{}, false
+			if s := e.lookup(rs.Key); s != nil {
+				rs.After = s.lastID
+			}
+		case rs.Last:
+			rs.After = ID{}
+		}
+		streams[i] = rs
+	}
+	args.Streams = streams
+	return args
+}
+
+// readLocked makes one attempt at a resolved read: nil if no stream has
+// anything.
+func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
+	var res []StreamEntries
+	for _, rs := range args.Streams {
+		s := e.lookup(rs.Key)
+		if s == nil {
+			continue
+		}
+		last, ok := s.entries.last()
+		if !ok || !rs.After.Less(last) {
+			continue
+		}
+		var ens []Entry
+		if rs.Last {
+			ens = s.entries.collect(last, last, 1, false)
+		} else {
+			start, _ := rs.After.Next() // cannot fail: After < last
+			ens = s.entries.collect(start, MaxID, args.Count, false)
+		}
+		res = append(res, StreamEntries{Key: rs.Key, Entries: ens})
+	}
+	return res
+}
