@@ -10,9 +10,9 @@ import (
 
 // Error texts of XREAD and of the BLOCK option.
 var (
-	errTimeoutNotInt   = replyErr("ERR timeout is not an integer or out of range")
-	errTimeoutNegative = replyErr("ERR timeout is negative")
-	errTimeoutRange    = replyErr("ERR timeout is out of range")
+	errBlockNotInt   = replyErr("ERR timeout is not an integer or out of range")
+	errBlockNegative = replyErr("ERR timeout is negative")
+	errBlockRange    = replyErr("ERR timeout is out of range")
 	errXReadUnbalanced = replyErr("ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.")
 	errXReadGroupOpt   = replyErr("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
 	errXReadNoAck      = replyErr("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
@@ -25,13 +25,13 @@ var (
 func parseBlock(e *Engine, s string) (int64, error) {
 	ms, ok := parseInt(s)
 	if !ok {
-		return 0, errTimeoutNotInt
+		return 0, errBlockNotInt
 	}
 	if ms < 0 {
-		return 0, errTimeoutNegative
+		return 0, errBlockNegative
 	}
 	if ms > 0 && ms > math.MaxInt64-e.nowMs() {
-		return 0, errTimeoutRange
+		return 0, errBlockRange
 	}
 	return ms, nil
 }
