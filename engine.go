@@ -34,8 +34,8 @@ type Engine struct {
 	opts    Options
 	streams map[string]*stream
 	closed  bool
-	done    chan struct{}        // closed by Close, to wake every waiter
-	waiters map[string]*waitList // blocked calls by key (waiters.go)
+	done    chan struct{} // closed by Close, to wake every waiter
+	waiters waitQueues    // blocked calls (waiters.go)
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for

@@ -8,23 +8,23 @@ var Check = (*Engine).check
 func AddAll(e *Engine, keys []string, args AddArgs) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, k := range keys {
-		if _, err := e.add(k, args, e.nowMs()); err != nil {
-			return err
+	var err error
+	e.batch(func() {
+		for _, k := range keys {
+			if _, err = e.add(k, args, e.nowMs()); err != nil {
+				return
+			}
 		}
-	}
-	return nil
+	})
+	return err
 }
 
 // Waiters returns the number of blocked calls registered on key.
 func Waiters(e *Engine, key string) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	n := 0
-	if l := e.waiters[key]; l != nil {
-		for r := l.head; r != nil; r = r.next {
-			n++
-		}
+	if l := e.waiters.lists[key]; l != nil {
+		return l.n
 	}
-	return n
+	return 0
 }

@@ -76,30 +76,28 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.closed {
+		e.mu.Unlock()
 		return nil, ErrClosed
 	}
 	args = e.resolveRead(args)
-	for {
-		if res := e.readLocked(args); res != nil {
-			return res, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		w := newWaiter(len(args.Streams))
-		for _, rs := range args.Streams {
-			// A Last read waits for any entry: its After is 0-0.
-			w.watch(rs.Key, rs.After)
-		}
-		if _, err := e.await(ctx, w); err != nil {
-			return nil, err
-		}
-		if e.closed {
-			return nil, ErrClosed
-		}
+	if res := e.readLocked(args); res != nil {
+		e.mu.Unlock()
+		return res, nil
 	}
+	var res []StreamEntries
+	w := newWaiter(len(args.Streams), false, func(int64) bool {
+		res = e.readLocked(args)
+		return res != nil
+	})
+	for _, rs := range args.Streams {
+		// A Last read waits for any entry: its After is 0-0.
+		w.watch(rs.Key, rs.After)
+	}
+	if served, err := e.await(ctx, w); !served {
+		return nil, err
+	}
+	return res, nil
 }
 
 func checkReadArgs(args ReadArgs) error {

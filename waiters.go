@@ -3,18 +3,21 @@ package instream
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
-// A blocked call is a waiter: a channel closed once, under e.mu, when the
-// call should look again (XREAD) or has been served (XREADGROUP). The
-// waiter is registered on each distinct key it watches, in FIFO order of
-// blocking. This file is the only one that makes or closes such channels.
+// A blocked call is a waiter: a channel closed once, under e.mu, when a
+// writer has served the call. The waiter is registered on each distinct
+// key it watches, in FIFO order of blocking. This file is the only one
+// that makes or closes such channels.
 //
-// XREAD waiters are only woken: each re-runs its read under the lock,
-// which gives Redis's fan-out. XREADGROUP waiters are served by the
-// writer: it runs their read under the lock in FIFO order and hands the
-// result over, so the first waiter of a group takes the new entries and
-// the next ones find nothing and keep waiting, in their places.
+// A writer that makes a key ready (an add, deleting the key, destroying a
+// group) runs, under the lock and in FIFO order, the read of each waiter
+// of the key that may now succeed, and hands the result over. XREAD
+// waiters whose threshold is below the new entries all get them
+// (fan-out); the first waiter of a group takes the new entries and the
+// next ones find nothing and keep waiting, in their places. A served
+// call returns without taking the lock again.
 
 // waiterState tracks one blocked call.
 type waiterState uint8
@@ -31,9 +34,10 @@ type waiter struct {
 	regs  []waitReg // one per distinct key watched
 	state waiterState
 
-	// serve, set for group reads, runs the read at time now and reports
-	// whether the call is done (it then keeps the result or error).
+	// serve runs the call's read at time now and reports whether the
+	// call is done (serve then keeps the result or error for the call).
 	serve func(now int64) bool
+	group bool // a group read: deleting the key or a group serves it
 }
 
 // waitReg is a waiter's place in the queue of one key.
@@ -44,14 +48,25 @@ type waitReg struct {
 	prev, next *waitReg
 }
 
+// waitQueues holds the blocked calls of an engine.
+type waitQueues struct {
+	lists map[string]*waitList // by key
+
+	// While held, keys made ready are queued in ready and served when
+	// the batch of changes ends, as Redis serves after a MULTI/EXEC.
+	held  bool
+	ready []string
+}
+
 // waitList is the FIFO queue of the waiters of one key.
 type waitList struct {
 	head, tail *waitReg
+	n          int
 }
 
 // newWaiter returns a waiter with room for n registrations.
-func newWaiter(n int) *waiter {
-	return &waiter{ready: make(chan struct{}), regs: make([]waitReg, 0, n)}
+func newWaiter(n int, group bool, serve func(now int64) bool) *waiter {
+	return &waiter{ready: make(chan struct{}), regs: make([]waitReg, 0, n), group: group, serve: serve}
 }
 
 // watch adds key to the keys w waits on, with an XREAD threshold. A key
@@ -70,15 +85,15 @@ func (w *waiter) watch(key string, after ID) {
 
 // block puts w at the tail of the queue of each key it watches.
 func (e *Engine) block(w *waiter) {
-	if e.waiters == nil {
-		e.waiters = make(map[string]*waitList)
+	if e.waiters.lists == nil {
+		e.waiters.lists = make(map[string]*waitList)
 	}
 	for i := range w.regs {
 		r := &w.regs[i]
-		l := e.waiters[r.key]
+		l := e.waiters.lists[r.key]
 		if l == nil {
 			l = &waitList{}
-			e.waiters[r.key] = l
+			e.waiters.lists[r.key] = l
 		}
 		r.prev, r.next = l.tail, nil
 		if l.tail != nil {
@@ -87,6 +102,7 @@ func (e *Engine) block(w *waiter) {
 			l.head = r
 		}
 		l.tail = r
+		l.n++
 	}
 }
 
@@ -94,7 +110,7 @@ func (e *Engine) block(w *waiter) {
 func (e *Engine) unblock(w *waiter) {
 	for i := range w.regs {
 		r := &w.regs[i]
-		l := e.waiters[r.key]
+		l := e.waiters.lists[r.key]
 		if r.prev != nil {
 			r.prev.next = r.next
 		} else {
@@ -106,13 +122,14 @@ func (e *Engine) unblock(w *waiter) {
 			l.tail = r.prev
 		}
 		r.prev, r.next = nil, nil
+		l.n--
 		if l.head == nil {
-			delete(e.waiters, r.key)
+			delete(e.waiters.lists, r.key)
 		}
 	}
 }
 
-// wake unregisters w and closes its channel.
+// wake unregisters w, which has been served, and closes its channel.
 func (e *Engine) wake(w *waiter) {
 	e.unblock(w)
 	w.state = woken
@@ -130,18 +147,23 @@ func (e *Engine) leave(w *waiter) bool {
 	return wasWoken
 }
 
-// await releases e.mu, waits until w is woken, ctx is done or the engine
-// closes, and takes e.mu again. It reports whether a writer woke w; if
-// not, w is unregistered and err says why the call must end.
-func (e *Engine) await(ctx context.Context, w *waiter) (bool, error) {
+// await registers w, releases e.mu and waits until a writer serves w,
+// ctx is done or the engine closes. It returns with e.mu released. It
+// reports whether w was served; if not, w is unregistered and err says
+// why the call ends. A call served just as ctx ended counts as served:
+// a group read has already changed the pending list for it.
+func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) {
 	e.block(w)
 	e.mu.Unlock()
 	select {
 	case <-w.ready:
+		// The writer set w's result before closing ready.
+		return true, nil
 	case <-ctx.Done():
 	case <-e.done:
 	}
 	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.leave(w) {
 		return true, nil
 	}
@@ -152,64 +174,82 @@ func (e *Engine) await(ctx context.Context, w *waiter) (bool, error) {
 }
 
 // streamAppended is called after an entry was added to s, the stream named
-// key (created says whether the add created it). It wakes the XREAD
-// waiters whose threshold is below the stream's last live entry, and
-// serves the group waiters of key in FIFO order.
+// key (created says whether the add created it).
 func (e *Engine) streamAppended(key string, s *stream, created bool) {
-	l := e.waiters[key]
-	if l == nil {
-		return
-	}
-	last, ok := s.entries.last()
-	now := int64(-1)
-	var next *waitReg
-	for r := l.head; r != nil; r = next {
-		// wake and serve never unlink another waiter's registration, so
-		// next stays valid; waiters that keep waiting keep their place.
-		next = r.next
-		w := r.w
-		if w.serve == nil {
-			if ok && r.after.Less(last) {
-				e.wake(w)
-			}
-			continue
-		}
-		if now < 0 {
-			now = e.nowMs()
-		}
-		if w.serve(now) {
-			e.wake(w)
-		}
-	}
+	e.keyReady(key)
 }
 
 // streamDeleted is called after the stream named key was deleted. Its
 // group waiters fail (their read now finds no group); XREAD waiters keep
 // waiting for a stream of that name to be created again.
 func (e *Engine) streamDeleted(key string, s *stream) {
-	e.serveGroupWaiters(key)
+	e.keyReady(key)
 }
 
 // groupDestroyed is called after the group named group of the stream
 // named key was destroyed: the waiters reading through it fail. Like
-// Redis, which re-runs every client blocked on the key, it re-runs the
-// reads of all group waiters of key.
+// Redis, which re-runs every client blocked on a key made ready, it
+// re-runs the reads of all group waiters of key.
 func (e *Engine) groupDestroyed(key string, s *stream, group string) {
-	e.serveGroupWaiters(key)
+	e.keyReady(key)
 }
 
-// serveGroupWaiters runs the read of each group waiter of key, in FIFO
-// order, as Redis re-runs every client blocked on a key made ready.
-func (e *Engine) serveGroupWaiters(key string) {
-	l := e.waiters[key]
+// batch runs f, which makes several changes, and serves the waiters of
+// the keys they made ready only when f has returned.
+func (e *Engine) batch(f func()) {
+	if e.waiters.held {
+		f()
+		return
+	}
+	e.waiters.held = true
+	f()
+	e.waiters.held = false
+	ready := e.waiters.ready
+	e.waiters.ready = nil
+	for i, key := range ready {
+		if !slices.Contains(ready[:i], key) {
+			e.serveKey(key)
+		}
+	}
+}
+
+// keyReady serves the waiters of key now, or at the end of the batch.
+func (e *Engine) keyReady(key string) {
+	if e.waiters.lists[key] == nil {
+		return
+	}
+	if e.waiters.held {
+		e.waiters.ready = append(e.waiters.ready, key)
+		return
+	}
+	e.serveKey(key)
+}
+
+// serveKey runs, in FIFO order, the read of each waiter of key that may
+// now succeed, and hands over the results: the XREAD waiters whose
+// threshold is below the stream's last live entry, and every group
+// waiter (deleting the stream or the group fails them).
+func (e *Engine) serveKey(key string) {
+	l := e.waiters.lists[key]
 	if l == nil {
 		return
+	}
+	var last ID
+	ok := false
+	if s := e.lookup(key); s != nil {
+		last, ok = s.entries.last()
 	}
 	now := e.nowMs()
 	var next *waitReg
 	for r := l.head; r != nil; r = next {
+		// Serving never unlinks another waiter's registration, so next
+		// stays valid; waiters that keep waiting keep their place.
 		next = r.next
-		if w := r.w; w.serve != nil && w.serve(now) {
+		w := r.w
+		if !w.group && (!ok || !r.after.Less(last)) {
+			continue
+		}
+		if w.serve(now) {
 			e.wake(w)
 		}
 	}
@@ -218,12 +258,14 @@ func (e *Engine) serveGroupWaiters(key string) {
 // checkWaiters verifies that no stream keeps a waiter whose call returned,
 // and that the queues are well linked.
 func (e *Engine) checkWaiters() error {
-	for key, l := range e.waiters {
+	for key, l := range e.waiters.lists {
 		if l.head == nil {
 			return fmt.Errorf("waiters of %q: empty queue kept", key)
 		}
 		var prev *waitReg
+		n := 0
 		for r := l.head; r != nil; r = r.next {
+			n++
 			switch {
 			case r.key != key:
 				return fmt.Errorf("waiters of %q: registration for %q", key, r.key)
@@ -236,6 +278,9 @@ func (e *Engine) checkWaiters() error {
 		}
 		if l.tail != prev {
 			return fmt.Errorf("waiters of %q: wrong tail", key)
+		}
+		if l.n != n {
+			return fmt.Errorf("waiters of %q: count %d, but %d queued", key, l.n, n)
 		}
 	}
 	return nil
