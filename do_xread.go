@@ -8,33 +8,13 @@ import (
 	"time"
 )
 
-// Error texts of XREAD and of the BLOCK option.
+// Error texts of XREAD (BLOCK's are in do_read.go).
 var (
-	errBlockNotInt   = replyErr("ERR timeout is not an integer or out of range")
-	errBlockNegative = replyErr("ERR timeout is negative")
-	errBlockRange    = replyErr("ERR timeout is out of range")
 	errXReadUnbalanced = replyErr("ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.")
 	errXReadGroupOpt   = replyErr("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
 	errXReadNoAck      = replyErr("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
 	errXReadGT         = replyErr("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
 )
-
-// parseBlock parses a BLOCK argument in milliseconds as Redis does: a
-// strict integer, not negative, and now+timeout must not overflow. 0
-// means no deadline.
-func parseBlock(e *Engine, s string) (int64, error) {
-	ms, ok := parseInt(s)
-	if !ok {
-		return 0, errBlockNotInt
-	}
-	if ms < 0 {
-		return 0, errBlockNegative
-	}
-	if ms > 0 && ms > math.MaxInt64-e.nowMs() {
-		return 0, errBlockRange
-	}
-	return ms, nil
-}
 
 // blockContext returns the context a BLOCK ms call waits with: ctx itself
 // for 0, else ctx with a deadline ms from now.
@@ -62,7 +42,7 @@ opts:
 		switch o := args[i]; {
 		case strings.EqualFold(o, "block") && more > 0:
 			i++
-			ms, err := parseBlock(e, args[i])
+			ms, err := parseTimeoutMs(args[i], e.nowMs())
 			if err != nil {
 				return nil, err
 			}
