@@ -156,3 +156,42 @@ func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
 	}
 	return res
 }
+
+// ReadGroup is like TryReadGroup but, when nothing can be served, waits
+// until something can or ctx is done. It is the engine's XREADGROUP
+// BLOCK. A read with a History stream never waits.
+//
+// Readers of one group are served in the order they started waiting: new
+// entries go to the first, and the next ones keep waiting. While waiting,
+// deleting a listed stream or destroying the group ends the call with
+// ErrNoGroup. If ctx ends first, ReadGroup returns nil and ctx.Err()
+// unwrapped, having changed nothing since it started waiting; but a call
+// served just as ctx ended returns its entries, which are already
+// pending. If ctx is done on entry, ReadGroup returns ctx.Err() and
+// changes nothing. If the engine is closed, ErrClosed.
+func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
+	}
+	res, err := e.readGroupLocked(args, e.nowMs())
+	if err != nil || res != nil {
+		e.mu.Unlock()
+		return res, err
+	}
+	w := newWaiter(len(args.Streams), true, func(now int64) bool {
+		res, err = e.readGroupLocked(args, now)
+		return err != nil || res != nil
+	})
+	for _, st := range args.Streams {
+		w.watch(st.Key, ID{})
+	}
+	if served, werr := e.await(ctx, w); !served {
+		return nil, werr
+	}
+	return res, err
+}
