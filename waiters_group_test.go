@@ -495,3 +495,122 @@ func TestDo_XReadGroup_block(t *testing.T) {
 		rdCheck(t, e)
 	})
 }
+
+// Several producers and a group of blocking consumers on one stream, with
+// XREAD readers alongside: every entry is delivered by ">" exactly once
+// and acknowledged once, every XREAD reader sees every entry in order,
+// and no goroutine or waiter is left (synctest fails on a leftover).
+func TestEngine_ReadGroup_stress(t *testing.T) {
+	const producers, perProducer, consumers, readers = 4, 500, 6, 2
+	const total = producers * perProducer
+	synctest.Test(t, func(t *testing.T) {
+		e := groupEngine(t)
+		ctx, stop := context.WithCancel(t.Context())
+		defer stop()
+		var (
+			mu        = make(chan struct{}, 1) // guards delivered
+			delivered = make(map[instream.ID]string)
+			acked     atomic.Int64
+			failures  = make(chan string, 100)
+		)
+		fail := func(format string, args ...any) {
+			select {
+			case failures <- fmt.Sprintf(format, args...):
+			default:
+			}
+		}
+		done := make(chan struct{}, producers+consumers+readers)
+		for p := range producers {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for i := range perProducer {
+					if _, err := e.Add("s", instream.AddArgs{Fields: fields("p", fmt.Sprint(p), "i", fmt.Sprint(i))}); err != nil {
+						fail("Add: %v", err)
+						return
+					}
+					if i%50 == 0 {
+						time.Sleep(time.Millisecond)
+					}
+				}
+			}()
+		}
+		for c := range consumers {
+			name := fmt.Sprintf("c%d", c)
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for n := 0; ; n++ {
+					rctx, cancel := ctx, context.CancelFunc(func() {})
+					if n%7 == 3 {
+						// Some calls give up early, exercising unregistration.
+						rctx, cancel = context.WithTimeout(ctx, time.Microsecond)
+					}
+					res, err := e.ReadGroup(rctx, instream.ReadGroupArgs{Group: "g", Consumer: name, Count: 1 + n%5,
+						Streams: []instream.GroupStream{{Key: "s"}}})
+					cancel()
+					if err != nil && ctx.Err() != nil {
+						return
+					}
+					if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+						fail("ReadGroup: %v", err)
+						return
+					}
+					for _, ge := range res {
+						for _, en := range ge.Entries {
+							mu <- struct{}{}
+							if prev, ok := delivered[en.ID]; ok {
+								fail("%v delivered to %s and %s", en.ID, prev, name)
+							}
+							delivered[en.ID] = name
+							<-mu
+							n, err := e.Ack("s", "g", en.ID)
+							if err != nil || n != 1 {
+								fail("Ack(%v) = %d, %v, want 1", en.ID, n, err)
+							}
+							if acked.Add(1) == total {
+								stop()
+							}
+						}
+					}
+				}
+			}()
+		}
+		for range readers {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				after, seen := instream.ID{}, 0
+				for seen < total {
+					res, err := e.Read(t.Context(), streams(instream.ReadStream{Key: "s", After: after}))
+					if err != nil {
+						fail("Read: %v", err)
+						return
+					}
+					for _, en := range res[0].Entries {
+						if !after.Less(en.ID) {
+							fail("Read: %v after %v", en.ID, after)
+						}
+						after = en.ID
+						seen++
+					}
+				}
+			}()
+		}
+		for range producers + consumers + readers {
+			<-done
+		}
+		close(failures)
+		for f := range failures {
+			t.Error(f)
+		}
+		if len(delivered) != total || acked.Load() != total {
+			t.Errorf("delivered %d, acked %d, want %d", len(delivered), acked.Load(), total)
+		}
+		sum, err := e.PendingSummary("s", "g")
+		if err != nil || sum.Count != 0 {
+			t.Errorf("PendingSummary = %+v, %v, want nothing pending", sum, err)
+		}
+		if n := instream.Waiters(e, "s"); n != 0 {
+			t.Errorf("Waiters(s) = %d, want 0", n)
+		}
+		rdCheck(t, e)
+	})
+}
