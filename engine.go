@@ -112,6 +112,7 @@ func (e *Engine) Close() error {
 	if !e.closed {
 		e.closed = true
 		close(e.done)
+		e.closeWaiters()
 	}
 	return nil
 }

@@ -36,8 +36,10 @@ type waiter struct {
 
 	// serve runs the call's read at time now and reports whether the
 	// call is done (serve then keeps the result or error for the call).
-	serve func(now int64) bool
-	group bool // a group read: deleting the key or a group serves it
+	serve  func(now int64) bool
+	group  bool       // a group read: deleting the key or a group serves it
+	closed bool       // woken by Close, not served
+	one    [1]waitReg // the registration of a one-stream call
 }
 
 // waitReg is a waiter's place in the queue of one key.
@@ -66,7 +68,13 @@ type waitList struct {
 
 // newWaiter returns a waiter with room for n registrations.
 func newWaiter(n int, group bool, serve func(now int64) bool) *waiter {
-	return &waiter{ready: make(chan struct{}), regs: make([]waitReg, 0, n), group: group, serve: serve}
+	w := &waiter{ready: make(chan struct{}), group: group, serve: serve}
+	if n <= 1 {
+		w.regs = w.one[:0]
+	} else {
+		w.regs = make([]waitReg, 0, n)
+	}
+	return w
 }
 
 // watch adds key to the keys w waits on, with an XREAD threshold. A key
@@ -129,7 +137,8 @@ func (e *Engine) unblock(w *waiter) {
 	}
 }
 
-// wake unregisters w, which has been served, and closes its channel.
+// wake unregisters w, which has been served or closed, and closes its
+// channel.
 func (e *Engine) wake(w *waiter) {
 	e.unblock(w)
 	w.state = woken
@@ -148,29 +157,46 @@ func (e *Engine) leave(w *waiter) bool {
 }
 
 // await registers w, releases e.mu and waits until a writer serves w,
-// ctx is done or the engine closes. It returns with e.mu released. It
+// ctx is done or Close wakes w. It returns with e.mu released. It
 // reports whether w was served; if not, w is unregistered and err says
 // why the call ends. A call served just as ctx ended counts as served:
 // a group read has already changed the pending list for it.
+//
+// Close wakes waiters through their own channel rather than through
+// e.done, so that a woken waiter's select does not contend with all the
+// others on one shared channel.
 func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) {
 	e.block(w)
 	e.mu.Unlock()
 	select {
 	case <-w.ready:
-		// The writer set w's result before closing ready.
+		// The writer set w's result (or closed) before closing ready.
+		if w.closed {
+			return false, ErrClosed
+		}
 		return true, nil
 	case <-ctx.Done():
-	case <-e.done:
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.leave(w) {
+		if w.closed {
+			return false, ErrClosed
+		}
 		return true, nil
 	}
-	if e.closed {
-		return false, ErrClosed
-	}
 	return false, ctx.Err()
+}
+
+// closeWaiters wakes every waiter with ErrClosed; Close calls it.
+func (e *Engine) closeWaiters() {
+	for _, l := range e.waiters.lists {
+		for l.head != nil {
+			w := l.head.w
+			w.closed = true
+			e.wake(w)
+		}
+	}
 }
 
 // streamAppended is called after an entry was added to s, the stream named
