@@ -265,7 +265,8 @@ func (e *Engine) serveKey(key string) {
 	if s := e.lookup(key); s != nil {
 		last, ok = s.entries.last()
 	}
-	now := e.nowMs()
+	var now int64 // read once, when first needed
+	haveNow := false
 	var next *waitReg
 	for r := l.head; r != nil; r = next {
 		// Serving never unlinks another waiter's registration, so next
@@ -274,6 +275,9 @@ func (e *Engine) serveKey(key string) {
 		w := r.w
 		if !w.group && (!ok || !r.after.Less(last)) {
 			continue
+		}
+		if !haveNow {
+			now, haveNow = e.nowMs(), true
 		}
 		if w.serve(now) {
 			e.wake(w)
