@@ -136,13 +136,16 @@ func (e *Engine) Del(keys ...string) (int, error) {
 		return 0, ErrClosed
 	}
 	n := 0
-	for _, k := range keys {
-		if s := e.streams[k]; s != nil {
-			delete(e.streams, k)
-			e.streamDeleted(k, s)
-			n++
+	// Blocked readers see the outcome of the whole call.
+	e.batch(func() {
+		for _, k := range keys {
+			if s := e.streams[k]; s != nil {
+				delete(e.streams, k)
+				e.streamDeleted(k, s)
+				n++
+			}
 		}
-	}
+	})
 	return n, nil
 }
 

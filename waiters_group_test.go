@@ -614,3 +614,27 @@ func TestEngine_ReadGroup_stress(t *testing.T) {
 		rdCheck(t, e)
 	})
 }
+
+// A reader blocked on several streams sees the outcome of a whole Del:
+// the NOGROUP error names the first listed stream that is gone.
+func TestEngine_ReadGroup_delMany(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := groupEngine(t)
+		if err := e.CreateGroup("t", instream.GroupArgs{Group: "g", MkStream: true}); err != nil {
+			t.Fatal(err)
+		}
+		ch := goDo(t.Context(), e, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "t", "s", ">", ">")
+		if !stillBlocked(ch) {
+			t.Fatal("XREADGROUP returned at once")
+		}
+		if n, err := e.Del("s", "t"); n != 2 || err != nil {
+			t.Fatalf("Del = %d, %v", n, err)
+		}
+		synctest.Wait()
+		r := <-ch
+		if got, want := doReply(r.v, r.err), "error: NOGROUP No such key 't' or consumer group 'g' in XREADGROUP with GROUP option"; got != want {
+			t.Errorf("XREADGROUP = %s, want %s", got, want)
+		}
+		rdCheck(t, e)
+	})
+}
