@@ -3,6 +3,7 @@ package instream
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // ReadArgs describes a read of new entries from one or more streams, as
@@ -46,7 +47,8 @@ type StreamEntries struct {
 // starting point, those entries in ascending order. It is the engine's
 // XREAD without BLOCK. It never blocks, and returns nil when no stream
 // has anything; a missing stream has nothing. It never modifies the
-// engine. O(log n + count) per stream.
+// engine. The returned entries must not be modified.
+// O(log n + count) per stream.
 func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
 	if err := checkReadArgs(args); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
@@ -64,7 +66,8 @@ func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
 // wait for entries added after the call starts. When woken, Read returns
 // every listed stream that has entries then, not only the one that woke
 // it. If ctx ends first, Read returns nil and ctx.Err() unwrapped; if the
-// engine is closed, ErrClosed.
+// engine is closed, ErrClosed. If ctx is done on entry, Read returns
+// ctx.Err() without looking at the streams.
 //
 // Deleting a stream does not end the wait: if a stream of that name is
 // created again, its entries above the starting point are returned.
@@ -85,6 +88,8 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 		e.mu.Unlock()
 		return res, nil
 	}
+	// Writers re-run the read while the caller waits: keep our own copy.
+	args.Streams = slices.Clone(args.Streams)
 	var res []StreamEntries
 	w := newWaiter(len(args.Streams), false, func(int64) bool {
 		res = e.readLocked(args)
@@ -115,6 +120,9 @@ func checkReadArgs(args ReadArgs) error {
 // resolveRead returns a copy of args with New resolved to After, and the
 // After of Last streams zeroed.
 func (e *Engine) resolveRead(args ReadArgs) ReadArgs {
+	if !slices.ContainsFunc(args.Streams, func(rs ReadStream) bool { return rs.New || rs.Last }) {
+		return args
+	}
 	streams := make([]ReadStream, len(args.Streams))
 	for i, rs := range args.Streams {
 		switch {
@@ -183,6 +191,7 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 		e.mu.Unlock()
 		return res, err
 	}
+	args.Streams = slices.Clone(args.Streams)
 	w := newWaiter(len(args.Streams), true, func(now int64) bool {
 		res, err = e.readGroupLocked(args, now)
 		return err != nil || res != nil
