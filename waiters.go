@@ -18,6 +18,15 @@ import (
 // (fan-out); the first waiter of a group takes the new entries and the
 // next ones find nothing and keep waiting, in their places. A served
 // call returns without taking the lock again.
+//
+// So that one add does not hold the lock for a long fan-out, a writer
+// serves at most xreadChunk XREAD waiters itself and hands the rest of the
+// pass to the last one it served, which carries on, under the lock, before
+// its call returns. Group waiters are always served by the writer.
+
+// xreadChunk is how many XREAD waiters one pass serves before handing
+// over the rest.
+const xreadChunk = 64
 
 // waiterState tracks one blocked call.
 type waiterState uint8
@@ -39,6 +48,7 @@ type waiter struct {
 	serve  func(now int64) bool
 	group  bool       // a group read: deleting the key or a group serves it
 	closed bool       // woken by Close, not served
+	carry  string     // a key whose XREAD waiters this call must serve on
 	one    [1]waitReg // the registration of a one-stream call
 }
 
@@ -64,6 +74,7 @@ type waitQueues struct {
 type waitList struct {
 	head, tail *waitReg
 	n          int
+	groups     int // how many of the waiters are group reads
 }
 
 // newWaiter returns a waiter with room for n registrations.
@@ -111,6 +122,9 @@ func (e *Engine) block(w *waiter) {
 		}
 		l.tail = r
 		l.n++
+		if w.group {
+			l.groups++
+		}
 	}
 }
 
@@ -131,6 +145,9 @@ func (e *Engine) unblock(w *waiter) {
 		}
 		r.prev, r.next = nil, nil
 		l.n--
+		if w.group {
+			l.groups--
+		}
 		if l.head == nil {
 			delete(e.waiters.lists, r.key)
 		}
@@ -174,6 +191,11 @@ func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) 
 		if w.closed {
 			return false, ErrClosed
 		}
+		if w.carry != "" {
+			e.mu.Lock()
+			e.carryOn(w)
+			e.mu.Unlock()
+		}
 		return true, nil
 	case <-ctx.Done():
 	}
@@ -183,9 +205,19 @@ func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) 
 		if w.closed {
 			return false, ErrClosed
 		}
+		e.carryOn(w)
 		return true, nil
 	}
 	return false, ctx.Err()
+}
+
+// carryOn serves the XREAD waiters of the pass handed over to w, if any.
+func (e *Engine) carryOn(w *waiter) {
+	key := w.carry
+	w.carry = ""
+	if key != "" && !e.closed {
+		e.serveKey(key, false)
+	}
 }
 
 // closeWaiters wakes every waiter with ErrClosed; Close calls it.
@@ -234,7 +266,7 @@ func (e *Engine) batch(f func()) {
 	e.waiters.ready = nil
 	for i, key := range ready {
 		if !slices.Contains(ready[:i], key) {
-			e.serveKey(key)
+			e.serveKey(key, true)
 		}
 	}
 }
@@ -248,14 +280,15 @@ func (e *Engine) keyReady(key string) {
 		e.waiters.ready = append(e.waiters.ready, key)
 		return
 	}
-	e.serveKey(key)
+	e.serveKey(key, true)
 }
 
 // serveKey runs, in FIFO order, the read of each waiter of key that may
 // now succeed, and hands over the results: the XREAD waiters whose
-// threshold is below the stream's last live entry, and every group
-// waiter (deleting the stream or the group fails them).
-func (e *Engine) serveKey(key string) {
+// threshold is below the stream's last live entry (xreadChunk of them; the
+// last one served carries on), and, if groups, every group waiter
+// (deleting the stream or the group fails them).
+func (e *Engine) serveKey(key string, groups bool) {
 	l := e.waiters.lists[key]
 	if l == nil {
 		return
@@ -267,21 +300,52 @@ func (e *Engine) serveKey(key string) {
 	}
 	var now int64 // read once, when first needed
 	haveNow := false
+	budget := xreadChunk
+	// The last XREAD waiter served is told to carry on before its channel
+	// is closed, so its channel closes one step late.
+	var held *waiter
 	var next *waitReg
 	for r := l.head; r != nil; r = next {
 		// Serving never unlinks another waiter's registration, so next
 		// stays valid; waiters that keep waiting keep their place.
 		next = r.next
 		w := r.w
-		if !w.group && (!ok || !r.after.Less(last)) {
-			continue
+		if w.group {
+			if !groups {
+				continue
+			}
+		} else {
+			if !ok || !r.after.Less(last) || held != nil && held.carry != "" {
+				continue
+			}
+			if budget == 0 {
+				held.carry = key
+				if !groups || l.groups == 0 {
+					break
+				}
+				continue
+			}
 		}
 		if !haveNow {
 			now, haveNow = e.nowMs(), true
 		}
-		if w.serve(now) {
-			e.wake(w)
+		if !w.serve(now) {
+			continue
 		}
+		if w.group {
+			e.wake(w)
+			continue
+		}
+		budget--
+		e.unblock(w)
+		w.state = woken
+		if held != nil {
+			close(held.ready)
+		}
+		held = w
+	}
+	if held != nil {
+		close(held.ready)
 	}
 }
 

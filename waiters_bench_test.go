@@ -78,54 +78,42 @@ func BenchmarkEngine_FanOut(b *testing.B) {
 			defer cancel()
 			var woken atomic.Int64
 			all := make(chan struct{}, 1)
-			// Readers wait for the next round before blocking again, so
-			// that ns/op covers waking only.
-			var round atomic.Pointer[chan struct{}]
-			next := make(chan struct{})
-			round.Store(&next)
-			for range n {
-				go func() {
-					after := instream.ID{}
-					for {
-						r := *round.Load()
-						res, err := e.Read(ctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", After: after}}})
-						if err != nil {
+			last := instream.ID{}
+			// Each round starts n readers that read once and exit, so
+			// that ns/op covers waking and returning only.
+			start := func() {
+				after := last
+				for range n {
+					go func() {
+						if _, err := e.Read(ctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", After: after}}}); err != nil {
 							return
 						}
-						after = res[0].Entries[len(res[0].Entries)-1].ID
 						if woken.Add(1) == int64(n) {
 							all <- struct{}{}
 						}
-						select {
-						case <-r:
-						case <-ctx.Done():
-							return
-						}
-					}
-				}()
+					}()
+				}
 			}
 			var adds, adds2 []time.Duration
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()
-				waitForWaiters(e, "s", n)
 				woken.Store(0)
+				start()
+				waitForWaiters(e, "s", n)
 				b.StartTimer()
 				t0 := time.Now()
-				if _, err := e.Add("s", instream.AddArgs{Fields: benchFields}); err != nil {
+				id, err := e.Add("s", instream.AddArgs{Fields: benchFields})
+				if err != nil {
 					b.Fatal(err)
 				}
+				last = id
 				t1 := time.Now()
 				if _, err := e.Add("other", instream.AddArgs{Fields: benchFields, Trim: instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 10}}); err != nil {
 					b.Fatal(err)
 				}
 				t2 := time.Now()
 				<-all
-				b.StopTimer()
-				next := make(chan struct{})
-				old := round.Swap(&next)
-				close(*old)
-				b.StartTimer()
 				adds = append(adds, t1.Sub(t0))
 				adds2 = append(adds2, t2.Sub(t1))
 			}

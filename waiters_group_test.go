@@ -638,3 +638,36 @@ func TestEngine_ReadGroup_delMany(t *testing.T) {
 		rdCheck(t, e)
 	})
 }
+
+// A fan-out larger than one writer's share is carried on by the readers
+// it served, and group readers queued behind are still served at once.
+func TestEngine_Read_fanOutMany(t *testing.T) {
+	const n = 1000
+	synctest.Test(t, func(t *testing.T) {
+		e := groupEngine(t)
+		chs := make([]<-chan readResult, n)
+		for i := range n {
+			chs[i] = goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
+		}
+		synctest.Wait()
+		gch := goReadGroup(t.Context(), e, "c", 0, "s")
+		synctest.Wait()
+		if got := instream.Waiters(e, "s"); got != n+1 {
+			t.Fatalf("Waiters(s) = %d, want %d", got, n+1)
+		}
+		rdAdd(t, e, "s", "1-0")
+		synctest.Wait()
+		for i, ch := range chs {
+			if r := waitRead(t, ch); r.err != nil || summary(r.res) != "s:1-0" {
+				t.Fatalf("reader %d: Read = %s, %v, want s:1-0", i, summary(r.res), r.err)
+			}
+		}
+		if r := waitGroupRead(t, gch); r.err != nil || groupSummary(r.res) != "s:1-0" {
+			t.Errorf("ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
+		}
+		if got := instream.Waiters(e, "s"); got != 0 {
+			t.Errorf("Waiters(s) = %d, want 0", got)
+		}
+		rdCheck(t, e)
+	})
+}
