@@ -34,8 +34,7 @@ type Engine struct {
 	opts    Options
 	streams map[string]*stream
 	closed  bool
-	done    chan struct{} // closed by Close, to wake every waiter
-	waiters waitQueues    // blocked calls (waiters.go)
+	waiters waitQueues // blocked calls (waiters.go)
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -100,7 +99,6 @@ func New(opts Options) *Engine {
 	return &Engine{
 		opts:    opts,
 		streams: make(map[string]*stream),
-		done:    make(chan struct{}),
 	}
 }
 
@@ -111,7 +109,6 @@ func (e *Engine) Close() error {
 	defer e.mu.Unlock()
 	if !e.closed {
 		e.closed = true
-		close(e.done)
 		e.closeWaiters()
 	}
 	return nil

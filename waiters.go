@@ -179,9 +179,9 @@ func (e *Engine) leave(w *waiter) bool {
 // why the call ends. A call served just as ctx ended counts as served:
 // a group read has already changed the pending list for it.
 //
-// Close wakes waiters through their own channel rather than through
-// e.done, so that a woken waiter's select does not contend with all the
-// others on one shared channel.
+// Close wakes waiters through their own channel rather than through one
+// shared channel, so that a woken waiter's select does not contend with
+// all the others.
 func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) {
 	e.block(w)
 	e.mu.Unlock()
