@@ -2,6 +2,7 @@ package instream
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tidwall/btree"
@@ -392,7 +393,10 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 	if count == 0 {
 		count = 100
 	}
-	attempts := 10 * count
+	attempts := math.MaxInt
+	if count <= math.MaxInt/10 {
+		attempts = 10 * count
+	}
 	now := e.nowMs()
 	c, _ := g.consumer(args.Consumer, now)
 	c.seen = now
