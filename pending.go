@@ -402,38 +402,53 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 	c.seen = now
 	minIdle := args.MinIdle.Milliseconds()
 	res := AutoClaimResult{Claimed: []Entry{}, Deleted: []ID{}}
-	// Collect first: claiming changes the tree being walked.
-	var scan []pending
-	g.pel.ascend(args.Start, func(p pending) bool {
-		scan = append(scan, p)
-		return len(scan) <= attempts
-	})
-	i := 0
-	for ; i < len(scan) && attempts > 0 && count > 0; i++ {
-		p := scan[i]
-		attempts--
-		en, exists := s.entries.get(p.id)
-		if !exists {
-			g.unpend(p.id)
-			res.Deleted = append(res.Deleted, p.id)
+	// Walk in batches just big enough for the budgets left, plus one
+	// record to name the next cursor: claiming changes the tree, so a
+	// batch is collected before it is worked on.
+	var batch []pending
+	from := args.Start
+	for {
+		want := min(count, attempts) + 1
+		batch = batch[:0]
+		g.pel.ascend(from, func(p pending) bool {
+			batch = append(batch, p)
+			return len(batch) < want
+		})
+		i := 0
+		for ; i < len(batch) && attempts > 0 && count > 0; i++ {
+			p := batch[i]
+			attempts--
+			en, exists := s.entries.get(p.id)
+			if !exists {
+				g.unpend(p.id)
+				res.Deleted = append(res.Deleted, p.id)
+				count--
+				continue
+			}
+			if minIdle > 0 && now-p.delivered < minIdle {
+				continue
+			}
+			g.assign(&p, c)
+			p.delivered = now
+			if !args.JustID {
+				p.count++
+			}
+			g.pel.Set(p)
+			c.active = now
+			res.Claimed = append(res.Claimed, claimed(en, args.JustID))
 			count--
-			continue
 		}
-		if minIdle > 0 && now-p.delivered < minIdle {
-			continue
+		if i < len(batch) {
+			res.Next = batch[i].id // the first record not examined
+			break
 		}
-		g.assign(&p, c)
-		p.delivered = now
-		if !args.JustID {
-			p.count++
+		if len(batch) < want {
+			break // the end of the list: Next stays 0-0
 		}
-		g.pel.Set(p)
-		c.active = now
-		res.Claimed = append(res.Claimed, claimed(en, args.JustID))
-		count--
-	}
-	if i < len(scan) {
-		res.Next = scan[i].id
+		var ok bool
+		if from, ok = batch[len(batch)-1].id.Next(); !ok {
+			break
+		}
 	}
 	return res, nil
 }
