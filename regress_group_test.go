@@ -8,8 +8,9 @@ import (
 	"github.com/instream/instream"
 )
 
-// doLine runs a command line through Do and formats the reply as the scripts do.
-func doLine(t *testing.T, e *instream.Engine, cmd string) string {
+// doFormatted runs a command line through Do and formats the reply as the
+// scripts do.
+func doFormatted(t *testing.T, e *instream.Engine, cmd string) string {
 	t.Helper()
 	got := formatReply(e.Do(t.Context(), strings.Fields(cmd)...))
 	check(t, e)
@@ -117,7 +118,7 @@ func TestMiniredisRegressions(t *testing.T) {
 					}
 					continue
 				}
-				if got := doLine(t, e, st.cmd); got != st.want {
+				if got := doFormatted(t, e, st.cmd); got != st.want {
 					t.Errorf("%s\n got %s\nwant %s", st.cmd, got, st.want)
 				}
 			}
