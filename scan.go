@@ -31,8 +31,9 @@ func (c *copier) init(want int, n *node) {
 	}
 	c.fields = make([]Field, 0, want*n.fieldCount(0))
 	// The encoded entry is about the size of its value strings: integers
-	// grow when formatted, but repeated ones are shared; names are shared.
-	c.sb.Grow(want * (len(n.buf)/n.count + 2))
+	// grow when formatted, but repeated ones are shared, and so are names,
+	// which need room once, as does one integer of a short read.
+	c.sb.Grow(want*(len(n.buf)/n.count+2) + len(n.names) + 20)
 }
 
 // entry appends a copy of the entry of n whose head is h, and returns
