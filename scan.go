@@ -271,15 +271,21 @@ func (b *scanBuf) int(v uint64) string {
 		return b.numStr
 	}
 	i := len(b.text)
-	// Timestamps grow by small steps: patch the last digit when it can.
-	if d := v - b.num; v > b.num && d < 10 && b.numStr != "" && b.numStr[len(b.numStr)-1]+byte(d) <= '9' {
-		b.text = append(b.text, b.numStr...)
-		b.text[len(b.text)-1] += byte(d)
-	} else {
-		b.text = strconv.AppendUint(b.text, v, 10)
-	}
+	b.text = appendNext(b.text, v, b.num, b.numStr)
 	b.num, b.numStr = v, view(b.text[i:])
 	return b.numStr
+}
+
+// appendNext appends the decimal text of v to dst, given that of prev
+// ("" if unknown): timestamps grow by small steps, and then patching the
+// last digit is cheaper than formatting.
+func appendNext(dst []byte, v, prev uint64, prevStr string) []byte {
+	if d := v - prev; v > prev && d < 10 && prevStr != "" && prevStr[len(prevStr)-1]+byte(d) <= '9' {
+		dst = append(dst, prevStr...)
+		dst[len(dst)-1] += byte(d)
+		return dst
+	}
+	return strconv.AppendUint(dst, v, 10)
 }
 
 // view returns a string sharing p's bytes, which must not change while
