@@ -29,6 +29,10 @@ type entries struct {
 	// and lastOK say whether they are known.
 	firstID, lastID ID
 	firstOK, lastOK bool
+
+	// unlinks counts the nodes dropped: a node held since it was last
+	// equal is still linked, and offsets in it still point at entries.
+	unlinks uint64
 }
 
 type nodeRef struct {
@@ -122,6 +126,7 @@ func (t *entries) unlink(n *node) {
 		t.tail = n.prev
 	}
 	n.prev, n.next = nil, nil
+	t.unlinks++
 	t.tree.Delete(nodeRef{first: n.first})
 	if t.open == n {
 		t.open = nil

@@ -3,6 +3,7 @@ package instream
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -91,6 +92,58 @@ func TestScanBufInt(t *testing.T) {
 	for i := range got {
 		if got[i] != want[i] {
 			t.Fatalf("value %d: int = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// TestFillResumes checks fill's resume position: between batches the
+// entries are changed at random, and each batch must still be what
+// collect returns from just after the previous one.
+func TestFillResumes(t *testing.T) {
+	for seed := range uint64(20) {
+		r := rand.New(rand.NewPCG(seed, 9))
+		e := newEntries(1+r.IntN(20), 0)
+		s := newShape("b")
+		next := 0
+		add := func(k int) {
+			for range k {
+				e.add(shapeID(next), s.fields(next))
+				next++
+			}
+		}
+		add(500)
+		var b scanBuf
+		start, end := shapeID(r.IntN(100)), shapeID(400+r.IntN(200))
+		for batch := 0; ; batch++ {
+			size := 1 + r.IntN(40)
+			want := e.collect(start, end, size, false)
+			b.reset()
+			full := e.fill(start, end, size, &b)
+			if len(b.ids) != len(want) {
+				t.Fatalf("seed %d batch %d: fill from %v got %d entries, want %d", seed, batch, start, len(b.ids), len(want))
+			}
+			from := 0
+			for i, en := range want {
+				if b.ids[i] != en.ID || !slices.Equal(b.fields[from:b.ends[i]], en.Fields) {
+					t.Fatalf("seed %d batch %d: entry %d = %v %v, want %v", seed, batch, i, b.ids[i], b.fields[from:b.ends[i]], en)
+				}
+				from = b.ends[i]
+			}
+			if !full {
+				break
+			}
+			start, _ = b.ids[len(b.ids)-1].Next()
+			// Change the entries before the next batch.
+			switch r.IntN(4) {
+			case 0: // delete entries after the resume point, emptying nodes
+				for range r.IntN(30) {
+					e.remove(shapeID(r.IntN(next)))
+				}
+			case 1:
+				e.trim(trimSpec{maxLen: int64(e.len() - r.IntN(50)), limit: -1})
+			case 2:
+				add(r.IntN(50))
+			}
 		}
 	}
 }

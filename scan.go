@@ -164,9 +164,20 @@ type scanBuf struct {
 	// num and numStr are the last integer formatted and its text.
 	num    uint64
 	numStr string
+	// After a full batch, the next one resumes at offset atOff of node
+	// atN of atT, without a descent, if atT has unlinked no node since
+	// (atGen).
+	atT   *entries
+	atN   *node
+	atOff int
+	atGen uint64
 }
 
-// reset empties b, dropping its references into the nodes.
+// forget drops b's resume position.
+func (b *scanBuf) forget() { b.atT, b.atN = nil, nil }
+
+// reset empties b, dropping its references into the nodes but its
+// resume position.
 func (b *scanBuf) reset() {
 	clear(b.fields)
 	clear(b.names)
@@ -177,17 +188,22 @@ func (b *scanBuf) reset() {
 
 // fill appends to b the live entries with IDs in [start, end], at most
 // max, and reports whether it stopped because b was full. It is walk
-// written out for speed: Scan's cost is mostly this loop.
+// written out for speed: Scan's cost is mostly this loop. After a full
+// batch, the next fill on t must start just after the batch's last ID.
 func (t *entries) fill(start, end ID, max int, b *scanBuf) bool {
 	if end.Less(start) {
 		return false
 	}
-	n, off := t.nodeOf(start), 0
-	if n == nil {
+	var n *node
+	off := 0
+	if b.atT == t && b.atN != nil && b.atGen == t.unlinks {
+		n, off = b.atN, b.atOff
+	} else if n = t.nodeOf(start); n == nil {
 		n = t.head
 	} else {
 		off = n.seek(start)
 	}
+	b.forget()
 	for ; n != nil; n, off = n.next, 0 {
 		for off < len(n.buf) {
 			h := n.head(off)
@@ -199,6 +215,7 @@ func (t *entries) fill(start, end ID, max int, b *scanBuf) bool {
 				continue
 			}
 			if len(b.ids) == max {
+				b.atT, b.atN, b.atOff, b.atGen = t, n, off, t.unlinks
 				return true
 			}
 			off = b.entry(n, h)

@@ -75,5 +75,6 @@ func (e *Engine) scanBatch(key string, start, end ID, size int, b *scanBuf) (boo
 // pool.
 func (b *scanBuf) release() {
 	b.reset()
+	b.forget()
 	scanPool.Put(b)
 }
