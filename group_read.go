@@ -134,7 +134,7 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 			p, _ := g.pel.get(id)
 			p.delivered = now
 			p.count++
-			g.pel.Set(p)
+			g.store(p)
 			out = append(out, GroupEntry{Entry: en})
 		}
 		return count <= 0 || len(out) < count
