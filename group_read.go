@@ -2,6 +2,7 @@ package instream
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -148,12 +149,41 @@ func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries,
 		if len(ens) > 0 {
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens, Claim: args.Claim})
 			served = true
+			e.pendingChanged(st.Key)
 		}
 	}
 	if !served {
 		return nil, nil
 	}
 	return out, nil
+}
+
+// claimDueFunc returns, for a CLAIM read, the waiter's idleDue: the
+// earliest time (Unix ms) at which a pending entry of the group in one of
+// the streams is idle for args.MinIdle. O(streams × log P). Nil without
+// Claim.
+func (e *Engine) claimDueFunc(args ReadGroupArgs) func() (int64, bool) {
+	if !args.Claim {
+		return nil
+	}
+	minIdle := args.MinIdle.Milliseconds()
+	return func() (int64, bool) {
+		var due int64
+		found := false
+		for _, st := range args.Streams {
+			_, g, err := e.lookupGroup(st.Key, args.Group)
+			if err != nil || st.History {
+				continue
+			}
+			if k, ok := g.byIdle.Min(); ok {
+				at := k.delivered + min(minIdle, math.MaxInt64-max(k.delivered, 0))
+				if !found || at < due {
+					due, found = at, true
+				}
+			}
+		}
+		return due, found
+	}
 }
 
 func checkReadGroupArgs(args ReadGroupArgs) error {

@@ -372,6 +372,10 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 		c.active = now
 		out = append(out, claimed(en, args.JustID))
 	}
+	if len(out) > 0 {
+		// IDLE and TIME can make an entry claimable sooner.
+		e.pendingChanged(key)
+	}
 	return out, nil
 }
 
