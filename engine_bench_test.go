@@ -1,0 +1,180 @@
+package instream_test
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/instream/instream"
+)
+
+// Each benchmark runs at two stream sizes, so that a cost growing with the
+// stream shows as a gap between entries=1e3 and entries=1e6.
+var benchSizes = []struct {
+	name string
+	n    int
+}{
+	{"entries=1e3", 1_000},
+	{"entries=1e6", 1_000_000},
+}
+
+// benchActions are the action values of shape b (perf-anchors.md).
+var benchActions = [...]string{"click", "view", "purchase", "login"}
+
+// benchID is the ID of the i-th preloaded entry: explicit IDs, four
+// entries per millisecond, as in perf-anchors.md.
+func benchID(i int) instream.ID {
+	return instream.ID{Ms: 1_600_000_000_000 + uint64(i/4), Seq: uint64(i % 4)}
+}
+
+// benchFields returns the fields of the i-th shape-b entry:
+// user=u<6 digits> action=<one of four> ts=<13-digit ms>.
+func benchFields(i int) []instream.Field {
+	user := make([]byte, 0, 7)
+	user = append(user, 'u')
+	user = appendPadded(user, uint64(i%1_000_000), 6)
+	return []instream.Field{
+		{Name: "user", Value: string(user)},
+		{Name: "action", Value: benchActions[i%len(benchActions)]},
+		{Name: "ts", Value: strconv.FormatUint(1_600_000_000_000+uint64(i), 10)},
+	}
+}
+
+func appendPadded(b []byte, v uint64, width int) []byte {
+	s := strconv.FormatUint(v, 10)
+	for range width - len(s) {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// benchFieldPool returns 1024 shape-b field sets to cycle through, so that
+// building the fields stays out of the measured loop.
+func benchFieldPool() [][]instream.Field {
+	pool := make([][]instream.Field, 1024)
+	for i := range pool {
+		pool[i] = benchFields(i)
+	}
+	return pool
+}
+
+// benchLoad adds n shape-b entries with IDs benchID(0..n-1) to key.
+func benchLoad(b *testing.B, e *instream.Engine, key string, n int) {
+	b.Helper()
+	for i := range n {
+		if _, err := e.Add(key, instream.AddArgs{ID: benchID(i), Fields: benchFields(i)}); err != nil {
+			b.Fatalf("Add(%q, %v): %v", key, benchID(i), err)
+		}
+	}
+}
+
+func newBenchEngine(b *testing.B) *instream.Engine {
+	b.Helper()
+	e := instream.New(instream.Options{})
+	b.Cleanup(func() { e.Close() })
+	return e
+}
+
+// BenchmarkEngine_Add measures Add with generated IDs on a stream of about
+// n entries: every n adds, the stream is trimmed back to n with the timer
+// stopped, so its size stays in [n, 2n).
+func BenchmarkEngine_Add(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			e := newBenchEngine(b)
+			benchLoad(b, e, "s", size.n)
+			pool := benchFieldPool()
+			trim := instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: int64(size.n)}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := e.Add("s", instream.AddArgs{Fields: pool[i%len(pool)]}); err != nil {
+					b.Fatal(err)
+				}
+				i++
+				if i%size.n == 0 {
+					b.StopTimer()
+					if _, err := e.Trim("s", trim); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEngine_Range measures reading 100 entries from a random start.
+func BenchmarkEngine_Range(b *testing.B) {
+	benchRange(b, 100)
+}
+
+// BenchmarkEngine_Seek measures reading one entry at a random ID, which is
+// the cost of finding a position in the stream.
+func BenchmarkEngine_Seek(b *testing.B) {
+	benchRange(b, 1)
+}
+
+func benchRange(b *testing.B, count int) {
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			e := newBenchEngine(b)
+			benchLoad(b, e, "s", size.n)
+			rng := rand.New(rand.NewPCG(1, 2))
+			b.ReportAllocs()
+			for b.Loop() {
+				start := benchID(rng.IntN(size.n - count + 1))
+				got, err := e.Range("s", start, instream.MaxID, count)
+				if err != nil || len(got) != count {
+					b.Fatalf("Range(%v, +, %d) = %d entries, %v; want %d", start, count, len(got), err, count)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkEngine_AddParallel measures Add from GOMAXPROCS goroutines,
+// each to its own stream and all to one stream. Each Add trims its stream
+// approximately to n entries (XADD MAXLEN ~ n), so whole nodes are dropped
+// as they fill and the streams stay near n entries throughout the run.
+func BenchmarkEngine_AddParallel(b *testing.B) {
+	for _, mode := range []string{"streams=distinct", "streams=one"} {
+		for _, size := range benchSizes {
+			b.Run(mode+"/"+size.name, func(b *testing.B) {
+				e := newBenchEngine(b)
+				keyOf := func(g int64) string {
+					if mode == "streams=one" {
+						return "s"
+					}
+					return "s" + strconv.FormatInt(g, 10)
+				}
+				// RunParallel starts GOMAXPROCS goroutines; preload a stream
+				// for each before timing.
+				for g := range int64(runtime.GOMAXPROCS(0)) {
+					if mode == "streams=one" && g > 0 {
+						break
+					}
+					benchLoad(b, e, keyOf(g), size.n)
+				}
+				pool := benchFieldPool()
+				trim := instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: int64(size.n), Approx: true}
+				var next atomic.Int64
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					key := keyOf(next.Add(1) - 1)
+					i := 0
+					for pb.Next() {
+						if _, err := e.Add(key, instream.AddArgs{Fields: pool[i%len(pool)], Trim: trim}); err != nil {
+							b.Error(err)
+							return
+						}
+						i++
+					}
+				})
+			})
+		}
+	}
+}
