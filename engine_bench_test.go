@@ -178,3 +178,112 @@ func BenchmarkEngine_AddParallel(b *testing.B) {
 		}
 	}
 }
+
+// benchBatches are the read and ack batch sizes of the group benchmarks.
+var benchBatches = []struct {
+	name string
+	n    int
+}{
+	{"batch=100", 100},
+	{"batch=1", 1},
+}
+
+// newGroupBench returns an engine whose stream "s" holds n entries and has
+// group "g" at its start.
+func newGroupBench(b *testing.B, n int) *instream.Engine {
+	b.Helper()
+	e := newBenchEngine(b)
+	benchLoad(b, e, "s", n)
+	if err := e.CreateGroup("s", instream.GroupArgs{Group: "g"}); err != nil {
+		b.Fatal(err)
+	}
+	return e
+}
+
+// benchReadGroup reads count new entries as consumer c of group g on "s".
+func benchReadGroup(b *testing.B, e *instream.Engine, count int) []instream.GroupEntry {
+	res, err := e.TryReadGroup(instream.ReadGroupArgs{
+		Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}, Count: count,
+	})
+	if err != nil || len(res) != 1 || len(res[0].Entries) != count {
+		b.Fatalf("TryReadGroup(count %d) = %v, %v; want %d entries", count, res, err, count)
+	}
+	return res[0].Entries
+}
+
+// benchRewindGroup moves group g back to the start of "s".
+func benchRewindGroup(b *testing.B, e *instream.Engine) {
+	if err := e.SetGroupID("s", instream.GroupArgs{Group: "g"}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkEngine_ReadGroup measures reading new entries as a group
+// consumer (XREADGROUP ... >), in batches. The entries stay pending, so
+// the pending list grows to n; then, with the timer stopped, the group is
+// destroyed and created again at the stream's start.
+func BenchmarkEngine_ReadGroup(b *testing.B) {
+	for _, batch := range benchBatches {
+		for _, size := range benchSizes {
+			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
+				e := newGroupBench(b, size.n)
+				read := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					if read+batch.n > size.n {
+						b.StopTimer()
+						if _, err := e.DestroyGroup("s", "g"); err != nil {
+							b.Fatal(err)
+						}
+						if err := e.CreateGroup("s", instream.GroupArgs{Group: "g"}); err != nil {
+							b.Fatal(err)
+						}
+						read = 0
+						b.StartTimer()
+					}
+					benchReadGroup(b, e, batch.n)
+					read += batch.n
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkEngine_Ack measures acknowledging pending entries, in batches,
+// oldest first. All n entries are made pending with the timer stopped;
+// once all are acknowledged, they are read again, also untimed.
+func BenchmarkEngine_Ack(b *testing.B) {
+	for _, batch := range benchBatches {
+		for _, size := range benchSizes {
+			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
+				e := newGroupBench(b, size.n)
+				ids := make([]instream.ID, size.n)
+				for i := range ids {
+					ids[i] = benchID(i)
+				}
+				fill := func() {
+					benchRewindGroup(b, e)
+					for read := 0; read < size.n; read += 10_000 {
+						benchReadGroup(b, e, min(10_000, size.n-read))
+					}
+				}
+				fill()
+				acked := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					if acked+batch.n > size.n {
+						b.StopTimer()
+						fill()
+						acked = 0
+						b.StartTimer()
+					}
+					n, err := e.Ack("s", "g", ids[acked:acked+batch.n]...)
+					if err != nil || n != int64(batch.n) {
+						b.Fatalf("Ack(%d ids from %v) = %d, %v; want %d", batch.n, ids[acked], n, err, batch.n)
+					}
+					acked += batch.n
+				}
+			})
+		}
+	}
+}
