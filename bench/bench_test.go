@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
@@ -129,5 +130,84 @@ func benchRange(b *testing.B, count int) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkReadGroupAck measures one group read of a batch of new entries
+// followed by the ack of that batch. When the group reaches the end of the
+// stream, it is moved back to the start with the timer stopped.
+func BenchmarkReadGroupAck(b *testing.B) {
+	for _, batch := range []int{100, 1} {
+		for _, size := range sizes {
+			name := "batch=" + strconv.Itoa(batch) + "/"
+			b.Run(name+"impl=instream/"+size.name, func(b *testing.B) {
+				e := newEngine(b, size.n)
+				if err := e.CreateGroup("r", instream.GroupArgs{Group: "g"}); err != nil {
+					b.Fatal(err)
+				}
+				args := instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "r"}}, Count: batch}
+				ids := make([]instream.ID, 0, batch)
+				read := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					if read+batch > size.n {
+						b.StopTimer()
+						if err := e.SetGroupID("r", instream.GroupArgs{Group: "g"}); err != nil {
+							b.Fatal(err)
+						}
+						read = 0
+						b.StartTimer()
+					}
+					res, err := e.TryReadGroup(args)
+					if err != nil || len(res) != 1 || len(res[0].Entries) != batch {
+						b.Fatalf("TryReadGroup(count %d) = %v, %v", batch, res, err)
+					}
+					ids = ids[:0]
+					for _, ge := range res[0].Entries {
+						ids = append(ids, ge.ID)
+					}
+					if n, err := e.Ack("r", "g", ids...); err != nil || n != int64(batch) {
+						b.Fatalf("Ack(%d ids) = %d, %v", batch, n, err)
+					}
+					read += batch
+				}
+			})
+			b.Run(name+"impl=miniredis-tcp/"+size.name, func(b *testing.B) {
+				_, c := newMini(b, size.n)
+				ctx := context.Background()
+				if err := c.XGroupCreate(ctx, "r", "g", "0").Err(); err != nil {
+					b.Fatal(err)
+				}
+				args := &redis.XReadGroupArgs{Group: "g", Consumer: "c", Streams: []string{"r", ">"}, Count: int64(batch), Block: -1}
+				read := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					if read+batch > size.n {
+						b.StopTimer()
+						// miniredis has no XGROUP SETID.
+						if err := c.XGroupDestroy(ctx, "r", "g").Err(); err != nil {
+							b.Fatal(err)
+						}
+						if err := c.XGroupCreate(ctx, "r", "g", "0").Err(); err != nil {
+							b.Fatal(err)
+						}
+						read = 0
+						b.StartTimer()
+					}
+					res, err := c.XReadGroup(ctx, args).Result()
+					if err != nil || len(res) != 1 || len(res[0].Messages) != batch {
+						b.Fatalf("XREADGROUP COUNT %d = %v, %v", batch, res, err)
+					}
+					ids := make([]string, len(res[0].Messages))
+					for i, m := range res[0].Messages {
+						ids[i] = m.ID
+					}
+					if n, err := c.XAck(ctx, "r", "g", ids...).Result(); err != nil || n != int64(batch) {
+						b.Fatalf("XACK %d ids = %d, %v", batch, n, err)
+					}
+					read += batch
+				}
+			})
+		}
 	}
 }
