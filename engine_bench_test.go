@@ -29,9 +29,9 @@ func benchID(i int) instream.ID {
 	return instream.ID{Ms: 1_600_000_000_000 + uint64(i/4), Seq: uint64(i % 4)}
 }
 
-// benchFields returns the fields of the i-th shape-b entry:
+// shapeBFields returns the fields of the i-th shape-b entry:
 // user=u<6 digits> action=<one of four> ts=<13-digit ms>.
-func benchFields(i int) []instream.Field {
+func shapeBFields(i int) []instream.Field {
 	user := make([]byte, 0, 7)
 	user = append(user, 'u')
 	user = appendPadded(user, uint64(i%1_000_000), 6)
@@ -55,7 +55,7 @@ func appendPadded(b []byte, v uint64, width int) []byte {
 func benchFieldPool() [][]instream.Field {
 	pool := make([][]instream.Field, 1024)
 	for i := range pool {
-		pool[i] = benchFields(i)
+		pool[i] = shapeBFields(i)
 	}
 	return pool
 }
@@ -64,7 +64,7 @@ func benchFieldPool() [][]instream.Field {
 func benchLoad(b *testing.B, e *instream.Engine, key string, n int) {
 	b.Helper()
 	for i := range n {
-		if _, err := e.Add(key, instream.AddArgs{ID: benchID(i), Fields: benchFields(i)}); err != nil {
+		if _, err := e.Add(key, instream.AddArgs{ID: benchID(i), Fields: shapeBFields(i)}); err != nil {
 			b.Fatalf("Add(%q, %v): %v", key, benchID(i), err)
 		}
 	}
