@@ -7,13 +7,16 @@ import (
 	"time"
 )
 
-// wakeTrials times trials wake-ups: read starts a blocking read of the
-// entries after the stream's last ID; once blocked reports the reader
-// parked, add adds one entry. A trial lasts from just before add to the
-// moment read returns.
-func wakeTrials(trials int, read func() error, blocked func() error, add func() error) ([]time.Duration, error) {
+// wakeTrials times trials wake-ups: after prepare (if not nil), read
+// starts a blocking read of the entries after the stream's last ID; once
+// blocked reports the reader parked, add adds one entry. A trial lasts
+// from just before add to the moment read returns.
+func wakeTrials(trials int, read, blocked, add func() error, prepare func()) ([]time.Duration, error) {
 	lat := make([]time.Duration, 0, trials)
 	for range trials {
+		if prepare != nil {
+			prepare()
+		}
 		type result struct {
 			at  time.Time
 			err error
@@ -108,7 +111,7 @@ func (c *comparer) redisWake(trials int, addr string, blocked func() error) ([]t
 		id, err := writer.Do(ctx, "XADD", "w", "*", "v", "x").Text()
 		last = id
 		return err
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
