@@ -427,7 +427,7 @@ func (r *Report) Print(w io.Writer) {
 			ratio(row.Instream, row.Redis), ratio(row.Instream, row.Mini), num(row.InstreamAllocs))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "instream: typed API in process; memory is HeapAlloc growth after GC per entry.")
+	fmt.Fprintln(w, "instream: typed API in process, allocations per unit of the row; memory is HeapAlloc growth after GC per entry.")
 	fmt.Fprintln(w, "miniredis: direct m.XAdd where it exists, else its server through go-redis over loopback (tcp: client and network included).")
 	fmt.Fprintln(w, "redis-server: server CPU per call from INFO commandstats after CONFIG RESETSTAT (no parsing or network); memory is used_memory growth per entry.")
 	fmt.Fprintln(w, "Ratios below 1 mean instream is cheaper.")

@@ -1,7 +1,7 @@
 package bench
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -33,7 +33,12 @@ func wakeTrials(trials int, read, blocked, add func() error, prepare func()) ([]
 		if err := add(); err != nil {
 			return nil, err
 		}
-		r := <-done
+		var r result
+		select {
+		case r = <-done:
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("blocked reader not woken within 10s of the add")
+		}
 		if r.err != nil {
 			return nil, r.err
 		}
@@ -100,18 +105,18 @@ func (c *comparer) wake() error {
 // redisWake times wake-ups of XREAD BLOCK 0 on a server at addr, with a
 // reader and a writer connection of their own.
 func (c *comparer) redisWake(trials int, addr string, blocked func() error) ([]time.Duration, error) {
-	ctx := context.Background()
+	ctx := c.ctx
 	reader, writer := NewClient(addr), NewClient(addr)
 	defer reader.Close()
 	defer writer.Close()
-	last := "0-0"
+	last, after := "0-0", ""
 	lat, err := wakeTrials(trials, func() error {
-		return reader.Do(ctx, "XREAD", "BLOCK", 0, "STREAMS", "w", last).Err()
+		return reader.Do(ctx, "XREAD", "BLOCK", 0, "STREAMS", "w", after).Err()
 	}, blocked, func() error {
 		id, err := writer.Do(ctx, "XADD", "w", "*", "v", "x").Text()
 		last = id
 		return err
-	}, nil)
+	}, func() { after = last })
 	if err != nil {
 		return nil, err
 	}

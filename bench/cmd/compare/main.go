@@ -14,7 +14,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/instream/instream/bench"
@@ -35,23 +38,29 @@ func (c *count) Set(s string) error {
 }
 
 func main() {
-	n, tn, calls, trials := count(1_000_000), count(100_000), count(2_000), count(2_000)
+	n, tn, calls, trials := count(1_000_000), count(100_000), count(2_000), count(1_000)
 	flag.Var(&n, "n", "entries per memory test")
 	flag.Var(&tn, "tn", "entries in the timed streams")
 	flag.Var(&calls, "calls", "range and seek calls per measurement")
 	flag.Var(&trials, "trials", "blocking-read wake-up trials")
 	reps := flag.Int("reps", 5, "repetitions of each in-process timing (median reported)")
 	budget := flag.Duration("budget", 3*time.Second, "time bound of each miniredis timing")
-	quick := flag.Bool("quick", false, "smoke run: small sizes, one repetition (overrides the other flags)")
+	quick := flag.Bool("quick", false, "smoke run in seconds: small sizes and one repetition, unless set by other flags")
 	server := flag.String("redis-server", "", "path of redis-server (default: found on PATH; \"none\" skips Redis)")
 	flag.Parse()
 
+	if *quick {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range map[string]string{"n": "2e4", "tn": "1e4", "calls": "200", "trials": "200", "reps": "1", "budget": "300ms"} {
+			if !set[name] {
+				_ = flag.Set(name, v)
+			}
+		}
+	}
 	cfg := bench.Config{
 		N: int(n), TimingN: int(tn), Calls: int(calls), Reps: *reps,
 		Budget: *budget, WakeTrials: int(trials), Log: os.Stderr,
-	}
-	if *quick {
-		cfg.N, cfg.TimingN, cfg.Calls, cfg.Reps, cfg.Budget, cfg.WakeTrials = 20_000, 10_000, 200, 1, 300*time.Millisecond, 100
 	}
 	switch *server {
 	case "none":
@@ -62,10 +71,14 @@ func main() {
 	default:
 		cfg.RedisServer = *server
 	}
-	rep, err := bench.Compare(context.Background(), cfg)
+	// On ^C, the context ends and Compare stops its redis-server.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.Compare(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
+	fmt.Printf("Command: go run ./cmd/compare %s\n", strings.Join(os.Args[1:], " "))
 	rep.Print(os.Stdout)
 }
