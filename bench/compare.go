@@ -460,7 +460,10 @@ func ratio(a, b float64) string {
 		return fmt.Sprintf("%.0f×", r)
 	}
 	if r < 0.01 {
-		return fmt.Sprintf("%.4f×", r)
+		// Tiny ratios read better as "one in so many".
+		inv := 1 / r
+		p := math.Pow(10, math.Floor(math.Log10(inv))-2)
+		return fmt.Sprintf("1/%.0f", math.Round(inv/p)*p)
 	}
 	return fmt.Sprintf("%.2f×", r)
 }

@@ -92,3 +92,22 @@ func TestCompareSmoke(t *testing.T) {
 		}
 	}
 }
+
+func TestRatio(t *testing.T) {
+	tests := []struct {
+		a, b float64
+		want string
+	}{
+		{1, 2, "0.50×"},
+		{30, 2, "15×"},
+		{1, 45773, "1/45800"},
+		{1, 150, "1/150"},
+		{math.NaN(), 1, "–"},
+		{1, 0, "–"},
+	}
+	for _, tt := range tests {
+		if got := ratio(tt.a, tt.b); got != tt.want {
+			t.Errorf("ratio(%v, %v) = %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
