@@ -12,7 +12,7 @@ import (
 
 // Each benchmark runs at two stream sizes, so that a cost growing with the
 // stream shows as a gap between entries=1e3 and entries=1e6.
-var benchSizes = []struct {
+var engSizes = []struct {
 	name string
 	n    int
 }{
@@ -20,29 +20,29 @@ var benchSizes = []struct {
 	{"entries=1e6", 1_000_000},
 }
 
-// benchActions are the action values of shape b (perf-anchors.md).
-var benchActions = [...]string{"click", "view", "purchase", "login"}
+// engActions are the action values of shape b (perf-anchors.md).
+var engActions = [...]string{"click", "view", "purchase", "login"}
 
-// benchID is the ID of the i-th preloaded entry: explicit IDs, four
+// engID is the ID of the i-th preloaded entry: explicit IDs, four
 // entries per millisecond, as in perf-anchors.md.
-func benchID(i int) instream.ID {
+func engID(i int) instream.ID {
 	return instream.ID{Ms: 1_600_000_000_000 + uint64(i/4), Seq: uint64(i % 4)}
 }
 
-// shapeBFields returns the fields of the i-th shape-b entry:
+// engFields returns the fields of the i-th shape-b entry:
 // user=u<6 digits> action=<one of four> ts=<13-digit ms>.
-func shapeBFields(i int) []instream.Field {
+func engFields(i int) []instream.Field {
 	user := make([]byte, 0, 7)
 	user = append(user, 'u')
-	user = appendPadded(user, uint64(i%1_000_000), 6)
+	user = engPadded(user, uint64(i%1_000_000), 6)
 	return []instream.Field{
 		{Name: "user", Value: string(user)},
-		{Name: "action", Value: benchActions[i%len(benchActions)]},
+		{Name: "action", Value: engActions[i%len(engActions)]},
 		{Name: "ts", Value: strconv.FormatUint(1_600_000_000_000+uint64(i), 10)},
 	}
 }
 
-func appendPadded(b []byte, v uint64, width int) []byte {
+func engPadded(b []byte, v uint64, width int) []byte {
 	s := strconv.FormatUint(v, 10)
 	for range width - len(s) {
 		b = append(b, '0')
@@ -50,27 +50,27 @@ func appendPadded(b []byte, v uint64, width int) []byte {
 	return append(b, s...)
 }
 
-// benchFieldPool returns 1024 shape-b field sets to cycle through, so that
+// engFieldPool returns 1024 shape-b field sets to cycle through, so that
 // building the fields stays out of the measured loop.
-func benchFieldPool() [][]instream.Field {
+func engFieldPool() [][]instream.Field {
 	pool := make([][]instream.Field, 1024)
 	for i := range pool {
-		pool[i] = shapeBFields(i)
+		pool[i] = engFields(i)
 	}
 	return pool
 }
 
-// benchLoad adds n shape-b entries with IDs benchID(0..n-1) to key.
-func benchLoad(b *testing.B, e *instream.Engine, key string, n int) {
+// engLoad adds n shape-b entries with IDs engID(0..n-1) to key.
+func engLoad(b *testing.B, e *instream.Engine, key string, n int) {
 	b.Helper()
 	for i := range n {
-		if _, err := e.Add(key, instream.AddArgs{ID: benchID(i), Fields: shapeBFields(i)}); err != nil {
-			b.Fatalf("Add(%q, %v): %v", key, benchID(i), err)
+		if _, err := e.Add(key, instream.AddArgs{ID: engID(i), Fields: engFields(i)}); err != nil {
+			b.Fatalf("Add(%q, %v): %v", key, engID(i), err)
 		}
 	}
 }
 
-func newBenchEngine(b *testing.B) *instream.Engine {
+func newEngBench(b *testing.B) *instream.Engine {
 	b.Helper()
 	e := instream.New(instream.Options{})
 	b.Cleanup(func() { e.Close() })
@@ -81,11 +81,11 @@ func newBenchEngine(b *testing.B) *instream.Engine {
 // n entries: every n adds, the stream is trimmed back to n with the timer
 // stopped, so its size stays in [n, 2n).
 func BenchmarkEngine_Add(b *testing.B) {
-	for _, size := range benchSizes {
+	for _, size := range engSizes {
 		b.Run(size.name, func(b *testing.B) {
-			e := newBenchEngine(b)
-			benchLoad(b, e, "s", size.n)
-			pool := benchFieldPool()
+			e := newEngBench(b)
+			engLoad(b, e, "s", size.n)
+			pool := engFieldPool()
 			trim := instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: int64(size.n)}
 			b.ReportAllocs()
 			i := 0
@@ -108,24 +108,24 @@ func BenchmarkEngine_Add(b *testing.B) {
 
 // BenchmarkEngine_Range measures reading 100 entries from a random start.
 func BenchmarkEngine_Range(b *testing.B) {
-	benchRange(b, 100)
+	engRange(b, 100)
 }
 
 // BenchmarkEngine_Seek measures reading one entry at a random ID, which is
 // the cost of finding a position in the stream.
 func BenchmarkEngine_Seek(b *testing.B) {
-	benchRange(b, 1)
+	engRange(b, 1)
 }
 
-func benchRange(b *testing.B, count int) {
-	for _, size := range benchSizes {
+func engRange(b *testing.B, count int) {
+	for _, size := range engSizes {
 		b.Run(size.name, func(b *testing.B) {
-			e := newBenchEngine(b)
-			benchLoad(b, e, "s", size.n)
+			e := newEngBench(b)
+			engLoad(b, e, "s", size.n)
 			rng := rand.New(rand.NewPCG(1, 2))
 			b.ReportAllocs()
 			for b.Loop() {
-				start := benchID(rng.IntN(size.n - count + 1))
+				start := engID(rng.IntN(size.n - count + 1))
 				got, err := e.Range("s", start, instream.MaxID, count)
 				if err != nil || len(got) != count {
 					b.Fatalf("Range(%v, +, %d) = %d entries, %v; want %d", start, count, len(got), err, count)
@@ -141,9 +141,9 @@ func benchRange(b *testing.B, count int) {
 // as they fill and the streams stay near n entries throughout the run.
 func BenchmarkEngine_AddParallel(b *testing.B) {
 	for _, mode := range []string{"streams=distinct", "streams=one"} {
-		for _, size := range benchSizes {
+		for _, size := range engSizes {
 			b.Run(mode+"/"+size.name, func(b *testing.B) {
-				e := newBenchEngine(b)
+				e := newEngBench(b)
 				keyOf := func(g int64) string {
 					if mode == "streams=one" {
 						return "s"
@@ -156,9 +156,9 @@ func BenchmarkEngine_AddParallel(b *testing.B) {
 					if mode == "streams=one" && g > 0 {
 						break
 					}
-					benchLoad(b, e, keyOf(g), size.n)
+					engLoad(b, e, keyOf(g), size.n)
 				}
-				pool := benchFieldPool()
+				pool := engFieldPool()
 				trim := instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: int64(size.n), Approx: true}
 				var next atomic.Int64
 				b.ReportAllocs()
@@ -179,8 +179,8 @@ func BenchmarkEngine_AddParallel(b *testing.B) {
 	}
 }
 
-// benchBatches are the read and ack batch sizes of the group benchmarks.
-var benchBatches = []struct {
+// engBatches are the read and ack batch sizes of the group benchmarks.
+var engBatches = []struct {
 	name string
 	n    int
 }{
@@ -188,20 +188,20 @@ var benchBatches = []struct {
 	{"batch=1", 1},
 }
 
-// newGroupBench returns an engine whose stream "s" holds n entries and has
+// newEngGroup returns an engine whose stream "s" holds n entries and has
 // group "g" at its start.
-func newGroupBench(b *testing.B, n int) *instream.Engine {
+func newEngGroup(b *testing.B, n int) *instream.Engine {
 	b.Helper()
-	e := newBenchEngine(b)
-	benchLoad(b, e, "s", n)
+	e := newEngBench(b)
+	engLoad(b, e, "s", n)
 	if err := e.CreateGroup("s", instream.GroupArgs{Group: "g"}); err != nil {
 		b.Fatal(err)
 	}
 	return e
 }
 
-// benchReadGroup reads count new entries as consumer c of group g on "s".
-func benchReadGroup(b *testing.B, e *instream.Engine, count int) []instream.GroupEntry {
+// engReadGroup reads count new entries as consumer c of group g on "s".
+func engReadGroup(b *testing.B, e *instream.Engine, count int) []instream.GroupEntry {
 	res, err := e.TryReadGroup(instream.ReadGroupArgs{
 		Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}, Count: count,
 	})
@@ -211,22 +211,23 @@ func benchReadGroup(b *testing.B, e *instream.Engine, count int) []instream.Grou
 	return res[0].Entries
 }
 
-// benchRewindGroup moves group g back to the start of "s".
-func benchRewindGroup(b *testing.B, e *instream.Engine) {
+// engRewindGroup moves group g back to the start of "s".
+func engRewindGroup(b *testing.B, e *instream.Engine) {
 	if err := e.SetGroupID("s", instream.GroupArgs{Group: "g"}); err != nil {
 		b.Fatal(err)
 	}
 }
 
-// BenchmarkEngine_ReadGroup measures reading new entries as a group
+// BenchmarkEngine_ReadGroupNew measures reading new entries as a group
 // consumer (XREADGROUP ... >), in batches. The entries stay pending, so
 // the pending list grows to n; then, with the timer stopped, the group is
-// destroyed and created again at the stream's start.
-func BenchmarkEngine_ReadGroup(b *testing.B) {
-	for _, batch := range benchBatches {
-		for _, size := range benchSizes {
+// destroyed and created again at the stream's start. (BenchmarkEngine_ReadGroup,
+// in group_bench_test.go, measures history reads of pending entries.)
+func BenchmarkEngine_ReadGroupNew(b *testing.B) {
+	for _, batch := range engBatches {
+		for _, size := range engSizes {
 			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
-				e := newGroupBench(b, size.n)
+				e := newEngGroup(b, size.n)
 				read := 0
 				b.ReportAllocs()
 				for b.Loop() {
@@ -241,7 +242,7 @@ func BenchmarkEngine_ReadGroup(b *testing.B) {
 						read = 0
 						b.StartTimer()
 					}
-					benchReadGroup(b, e, batch.n)
+					engReadGroup(b, e, batch.n)
 					read += batch.n
 				}
 			})
@@ -253,18 +254,18 @@ func BenchmarkEngine_ReadGroup(b *testing.B) {
 // oldest first. All n entries are made pending with the timer stopped;
 // once all are acknowledged, they are read again, also untimed.
 func BenchmarkEngine_Ack(b *testing.B) {
-	for _, batch := range benchBatches {
-		for _, size := range benchSizes {
+	for _, batch := range engBatches {
+		for _, size := range engSizes {
 			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
-				e := newGroupBench(b, size.n)
+				e := newEngGroup(b, size.n)
 				ids := make([]instream.ID, size.n)
 				for i := range ids {
-					ids[i] = benchID(i)
+					ids[i] = engID(i)
 				}
 				fill := func() {
-					benchRewindGroup(b, e)
+					engRewindGroup(b, e)
 					for read := 0; read < size.n; read += 10_000 {
-						benchReadGroup(b, e, min(10_000, size.n-read))
+						engReadGroup(b, e, min(10_000, size.n-read))
 					}
 				}
 				fill()
