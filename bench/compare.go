@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,12 @@ type Config struct {
 	RedisServer string
 	// Log receives progress lines; if nil, they are dropped.
 	Log io.Writer
+	// Only, if not empty, lists the parts to run, among Parts.
+	Only []string
 }
+
+// Parts are the parts of the comparison, in the order they run.
+var Parts = []string{"memory", "add", "range", "groups", "wake"}
 
 // Row is one line of the comparison. Figures not measured are NaN.
 type Row struct {
@@ -101,9 +107,28 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep.Machine = machine(redisVersion)
 
-	steps := []func() error{c.memory, c.add, c.load, c.ranges, c.groups, c.wake}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	run := func(part string) bool { return len(cfg.Only) == 0 || slices.Contains(cfg.Only, part) }
+	for _, part := range cfg.Only {
+		if !slices.Contains(Parts, part) {
+			return nil, fmt.Errorf("unknown part %q; the parts are %s", part, strings.Join(Parts, ", "))
+		}
+	}
+	steps := []struct {
+		run  bool
+		step func() error
+	}{
+		{run("memory"), c.memory},
+		{run("add"), c.add},
+		{run("range") || run("groups"), c.load},
+		{run("range"), c.ranges},
+		{run("groups"), c.groups},
+		{run("wake"), c.wake},
+	}
+	for _, s := range steps {
+		if !s.run {
+			continue
+		}
+		if err := s.step(); err != nil {
 			return rep, err
 		}
 	}
@@ -304,7 +329,7 @@ func (c *comparer) add() error {
 func (r *Row) setInstream(t timing) {
 	r.Instream = t.ns / 1e3
 	r.InstreamAllocs = t.allocs
-	r.Spread = fmt.Sprintf("%.3g..%.3g", t.min/1e3, t.max/1e3)
+	r.Spread = num(t.min/1e3) + ".." + num(t.max/1e3)
 }
 
 // load fills stream "r" with TimingN shape-b entries with explicit IDs in
@@ -415,16 +440,20 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "Machine: %s\n", r.Machine)
 	fmt.Fprintf(w, "Memory: %d entries per shape. Timings: streams of %d entries, %d calls, median of %d.\n\n",
 		r.Config.N, r.Config.TimingN, r.Config.Calls, r.Config.Reps)
-	fmt.Fprintln(w, "| operation | unit | instream | miniredis | redis-server | instream/redis | instream/miniredis | instream allocs/op |")
-	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| operation | unit | instream | miniredis | redis-server | instream/redis | instream/miniredis | instream allocs/op | instream min..max |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, row := range r.Rows {
 		mini := num(row.Mini)
 		if row.MiniHow == "tcp" && !math.IsNaN(row.Mini) {
 			mini += " (tcp)"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
+		spread := row.Spread
+		if spread == "" {
+			spread = "–"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			row.Op, row.Unit, num(row.Instream), mini, num(row.Redis),
-			ratio(row.Instream, row.Redis), ratio(row.Instream, row.Mini), num(row.InstreamAllocs))
+			ratio(row.Instream, row.Redis), ratio(row.Instream, row.Mini), num(row.InstreamAllocs), spread)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "instream: typed API in process, allocations per unit of the row; memory is HeapAlloc growth after GC per entry.")

@@ -111,3 +111,18 @@ func TestRatio(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareOnly(t *testing.T) {
+	cfg := Config{N: 100, TimingN: 200, Calls: 5, Reps: 1, Budget: 10 * time.Millisecond, Only: []string{"range"}}
+	rep, err := Compare(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("Compare(only range): %v", err)
+	}
+	if len(rep.Rows) != 2 || !strings.HasPrefix(rep.Rows[0].Op, "range") || !strings.HasPrefix(rep.Rows[1].Op, "seek") {
+		t.Errorf("Compare(only range) rows = %+v, want the range and seek rows", rep.Rows)
+	}
+	cfg.Only = []string{"bogus"}
+	if _, err := Compare(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("Compare(only bogus) error = %v, want one naming the part", err)
+	}
+}

@@ -47,6 +47,7 @@ func main() {
 	budget := flag.Duration("budget", 3*time.Second, "time bound of each miniredis timing")
 	quick := flag.Bool("quick", false, "smoke run in seconds: small sizes and one repetition, unless set by other flags")
 	server := flag.String("redis-server", "", "path of redis-server (default: found on PATH; \"none\" skips Redis)")
+	only := flag.String("only", "", "comma-separated parts to run, among "+strings.Join(bench.Parts, ","))
 	flag.Parse()
 
 	if *quick {
@@ -61,6 +62,9 @@ func main() {
 	cfg := bench.Config{
 		N: int(n), TimingN: int(tn), Calls: int(calls), Reps: *reps,
 		Budget: *budget, WakeTrials: int(trials), Log: os.Stderr,
+	}
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
 	}
 	switch *server {
 	case "none":
