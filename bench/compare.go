@@ -72,6 +72,11 @@ type Report struct {
 // Compare measures instream against miniredis and, if cfg.RedisServer is
 // set, a redis-server it starts and stops itself.
 func Compare(ctx context.Context, cfg Config) (*Report, error) {
+	for _, part := range cfg.Only {
+		if !slices.Contains(Parts, part) {
+			return nil, fmt.Errorf("unknown part %q; the parts are %s", part, strings.Join(Parts, ", "))
+		}
+	}
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
@@ -108,11 +113,6 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 	rep.Machine = machine(redisVersion)
 
 	run := func(part string) bool { return len(cfg.Only) == 0 || slices.Contains(cfg.Only, part) }
-	for _, part := range cfg.Only {
-		if !slices.Contains(Parts, part) {
-			return nil, fmt.Errorf("unknown part %q; the parts are %s", part, strings.Join(Parts, ", "))
-		}
-	}
 	steps := []struct {
 		run  bool
 		step func() error
