@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -286,11 +287,34 @@ func (c *comparer) add() error {
 			}
 		}
 	})
-	e.Close()
 	if err != nil {
 		return err
 	}
 	row.setInstream(t)
+
+	// The same through Do, as a test suite using instream as a fake of
+	// Redis would call it.
+	doRow := Row{Op: "add through Do (XADD s * ...)", Unit: "µs/entry", Mini: na, Redis: na}
+	xadd := make([][]string, len(kv))
+	for i := range kv {
+		xadd[i] = append([]string{"XADD", "s", "*"}, kv[i]...)
+	}
+	t = measure(c.cfg.Reps, n, func() {
+		e.Close()
+		e = instream.New(instream.Options{})
+	}, func() {
+		for i := range n {
+			if _, err2 := e.Do(c.ctx, xadd[i%len(xadd)]...); err2 != nil {
+				err = err2
+				return
+			}
+		}
+	})
+	e.Close()
+	if err != nil {
+		return fmt.Errorf("Do XADD: %w", err)
+	}
+	doRow.setInstream(t)
 
 	key := 0
 	tm := measure(c.cfg.Reps, n, func() { key++ }, func() {
@@ -318,11 +342,13 @@ func (c *comparer) add() error {
 			return err
 		}
 		row.Redis = usec / float64(n)
+		doRow.Redis = row.Redis
 		if err := c.redisC.Del(c.ctx, "s").Err(); err != nil {
 			return err
 		}
 	}
 	c.row(row)
+	c.row(doRow)
 	return nil
 }
 
@@ -387,6 +413,25 @@ func (c *comparer) ranges() error {
 		}
 		row.setInstream(t)
 
+		doRow := Row{Op: "range 100 through Do (XRANGE r id + COUNT 100)", Unit: "µs/call", Mini: na, Redis: na}
+		if count == 1 {
+			doRow.Op = "seek through Do (XRANGE r id + COUNT 1)"
+		}
+		cnt := strconv.Itoa(count)
+		t = measure(c.cfg.Reps, calls, nil, func() {
+			for _, start := range starts {
+				got, err2 := c.eng.Do(c.ctx, "XRANGE", "r", start, "+", "COUNT", cnt)
+				if l, _ := got.([]any); err2 != nil || len(l) != count {
+					err = fmt.Errorf("Do XRANGE r %s + COUNT %d = %v, %v", start, count, got, err2)
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		doRow.setInstream(t)
+
 		mean, _, err := budgeted(calls, c.cfg.Budget, func(j int) error {
 			return c.miniC.Do(c.ctx, "XRANGE", "r", starts[j], "+", "COUNT", count).Err()
 		})
@@ -405,8 +450,10 @@ func (c *comparer) ranges() error {
 				return err
 			}
 			row.Redis = usec / float64(calls)
+			doRow.Redis = row.Redis
 		}
 		c.row(row)
+		c.row(doRow)
 	}
 	return nil
 }
