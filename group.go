@@ -206,7 +206,7 @@ func (e *Engine) DestroyGroup(key, group string) (bool, error) {
 	if _, ok := s.groups.m.Delete(group); !ok {
 		return false, nil
 	}
-	e.groupDestroyed(key, s)
+	e.groupDestroyed(key, s, group)
 	return true, nil
 }
 
