@@ -144,7 +144,11 @@ func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries,
 			}
 		}
 		if !args.Claim || args.Count <= 0 || count > 0 {
-			ens = append(ens, s.readNew(g, c, count, args.NoAck, now)...)
+			if news := s.readNew(g, c, count, args.NoAck, now); ens == nil {
+				ens = news
+			} else {
+				ens = append(ens, news...)
+			}
 		}
 		if len(ens) > 0 {
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens, Claim: args.Claim})
