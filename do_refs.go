@@ -7,9 +7,8 @@ import (
 
 // Error texts of XDELEX and XACKDEL (Redis 8.2).
 var (
-	errNumIDs        = replyErr("ERR Number of IDs must be a positive integer")
-	errNumIDsMatch   = replyErr("ERR The `numids` parameter must match the number of arguments")
-	errRefOptionSeen = errSyntax
+	errNumIDs      = replyErr("ERR Number of IDs must be a positive integer")
+	errNumIDsMatch = replyErr("ERR The `numids` parameter must match the number of arguments")
 )
 
 // parseDeleteEx parses the options of XDELEX and XACKDEL after the key
@@ -27,7 +26,7 @@ func parseDeleteEx(args []string) (RefPolicy, []ID, error) {
 		switch opt := strings.ToLower(args[i]); opt {
 		case "keepref", "delref", "acked":
 			if haveRefs {
-				return 0, nil, errRefOptionSeen
+				return 0, nil, errSyntax
 			}
 			haveRefs = true
 			refs = KeepRef
