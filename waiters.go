@@ -3,6 +3,7 @@ package instream
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -257,7 +258,8 @@ func (e *Engine) armIdle(w *waiter) {
 	}
 	// At least 1ms: the read has just found nothing claimable, so an
 	// earlier due time can only be a clock that stood still.
-	d := time.Duration(max(due-e.nowMs(), 1)) * time.Millisecond
+	ms := min(max(due-e.nowMs(), 1), math.MaxInt64/int64(time.Millisecond))
+	d := time.Duration(ms) * time.Millisecond
 	if w.timer == nil {
 		w.timer = time.AfterFunc(d, func() { e.idleFired(w) })
 		return

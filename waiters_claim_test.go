@@ -194,3 +194,27 @@ func TestDo_XReadGroup_blockClaim(t *testing.T) {
 		check(t, e)
 	})
 }
+
+// A blocked CLAIM read with a huge min-idle time arms no overflowing
+// timer: it waits for new entries only, until its deadline.
+func TestEngine_ReadGroup_claimHugeMinIdle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := groupEngine(t)
+		rdAdd(t, e, "s", "1-0")
+		if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "a", Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), time.Hour)
+		defer cancel()
+		ch := goClaimRead(ctx, e, "b", time.Duration(1<<63-1))
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if !stillBlocked(ch) {
+			t.Fatal("returned before any entry was idle enough")
+		}
+		rdAdd(t, e, "s", "2-0")
+		if got := claimSummary(waitGroupRead(t, ch)); got != "2-0/0s/0 " {
+			t.Errorf("got %s, want the new entry 2-0/0s/0", got)
+		}
+	})
+}
