@@ -72,9 +72,10 @@
 // [ReadGroupArgs].Claim with MinIdle: a ">" read first takes over the
 // group's pending entries idle long enough, oldest delivery first, and
 // reports their idle time and delivery count ([GroupEntry]); a blocked
-// claim read also wakes when an entry becomes idle enough. Each group
-// keeps its pending list ordered by delivery time too, so finding the
-// oldest entries costs O(log P + k).
+// claim read also wakes when an entry becomes idle enough. From its first
+// claim read on, a group keeps its pending list ordered by delivery time
+// too, so finding the oldest entries costs O(log P + k); groups that never
+// claim this way pay nothing for it.
 //
 // # Blocking reads
 //

@@ -22,7 +22,7 @@ type group struct {
 	lastID      ID    // last-delivered-id
 	entriesRead int64 // logical read counter, or unknownEntriesRead
 	pel         pel
-	byIdle      idleIndex // pel again, oldest delivery first
+	byIdle      idleIndex // pel again, oldest delivery first; see idle
 	consumers   btree.Map[string, *consumer]
 	byNum       map[uint32]*consumer // consumers by num, for pending records
 	lastNum     uint32
@@ -49,7 +49,7 @@ func (s *stream) group(name string) *group {
 
 func newGroup(name string, last ID, entriesRead int64) *group {
 	return &group{name: name, lastID: last, entriesRead: entriesRead, pel: newPEL(),
-		byIdle: newIdleIndex(), byNum: map[uint32]*consumer{}}
+		byNum: map[uint32]*consumer{}}
 }
 
 // consumer returns the consumer named name, creating it at time now if
@@ -257,7 +257,7 @@ func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
 	n := int64(c.pel.Len())
 	c.pel.Scan(func(id ID) bool {
 		if p, ok := g.pel.Delete(pending{id: id}); ok {
-			g.byIdle.Delete(idleKey{p.delivered, id})
+			g.byIdle.del(idleKey{p.delivered, id})
 		}
 		return true
 	})
@@ -361,14 +361,17 @@ func (g *group) check() error {
 	return err
 }
 
-// checkIdle verifies that the idle index holds exactly the pending
-// records, each under its delivery time.
+// checkIdle verifies that the idle index, once built, holds exactly the
+// pending records, each under its delivery time.
 func (g *group) checkIdle() error {
-	if n, m := g.byIdle.Len(), g.pel.Len(); n != m {
+	if g.byIdle.t == nil {
+		return nil
+	}
+	if n, m := g.byIdle.t.Len(), g.pel.Len(); n != m {
 		return fmt.Errorf("idle index holds %d records, the pending list %d", n, m)
 	}
 	var err error
-	g.byIdle.Scan(func(k idleKey) bool {
+	g.byIdle.t.Scan(func(k idleKey) bool {
 		if p, ok := g.pel.get(k.id); !ok || p.delivered != k.delivered {
 			err = fmt.Errorf("idle index holds %v delivered at %d, the pending list does not", k.id, k.delivered)
 		}

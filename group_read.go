@@ -179,7 +179,7 @@ func (e *Engine) claimDueFunc(args ReadGroupArgs) func() (int64, bool) {
 			if err != nil || st.History {
 				continue
 			}
-			if k, ok := g.byIdle.Min(); ok {
+			if k, ok := g.idle().Min(); ok {
 				at := k.delivered + min(minIdle, math.MaxInt64-max(k.delivered, 0))
 				if !found || at < due {
 					due, found = at, true
@@ -212,7 +212,7 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	// Collect first: claiming moves records within the index.
 	var live []Entry
 	var gone []ID
-	g.byIdle.Scan(func(k idleKey) bool {
+	g.idle().Scan(func(k idleKey) bool {
 		if now-k.delivered < minIdle {
 			return false
 		}

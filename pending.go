@@ -50,18 +50,40 @@ type idleKey struct {
 }
 
 // idleIndex is a group's pending list a second time, by idleKey, so that
-// finding the k oldest deliveries costs O(log P + k).
+// finding the k oldest deliveries costs O(log P + k). Groups that never
+// serve a CLAIM read do not pay for it: it is nil until the first one
+// builds it (O(P log P), once), and kept in step from then on.
 type idleIndex struct {
-	*btree.BTreeG[idleKey]
+	t *btree.BTreeG[idleKey]
 }
 
-func newIdleIndex() idleIndex {
-	return idleIndex{btree.NewBTreeGOptions(func(a, b idleKey) bool {
-		if a.delivered != b.delivered {
-			return a.delivered < b.delivered
-		}
-		return a.id.Less(b.id)
-	}, btree.Options{NoLocks: true})}
+func (x idleIndex) set(k idleKey) {
+	if x.t != nil {
+		x.t.Set(k)
+	}
+}
+
+func (x idleIndex) del(k idleKey) {
+	if x.t != nil {
+		x.t.Delete(k)
+	}
+}
+
+// idle returns the group's idle index, building it if needed.
+func (g *group) idle() *btree.BTreeG[idleKey] {
+	if g.byIdle.t == nil {
+		g.byIdle.t = btree.NewBTreeGOptions(func(a, b idleKey) bool {
+			if a.delivered != b.delivered {
+				return a.delivered < b.delivered
+			}
+			return a.id.Less(b.id)
+		}, btree.Options{NoLocks: true})
+		g.pel.Scan(func(p pending) bool {
+			g.byIdle.t.Set(idleKey{p.delivered, p.id})
+			return true
+		})
+	}
+	return g.byIdle.t
 }
 
 // idSet is an ordered set of IDs: a consumer's pending entries.
@@ -86,7 +108,7 @@ func (g *group) owner(p pending) *consumer { return g.byNum[p.owner] }
 func (g *group) unpend(id ID) bool {
 	p, ok := g.pel.DeleteHint(pending{id: id}, &g.hint)
 	if ok {
-		g.byIdle.Delete(idleKey{p.delivered, p.id})
+		g.byIdle.del(idleKey{p.delivered, p.id})
 		if c := g.owner(p); c != nil {
 			c.pel.DeleteHint(id, &c.hint)
 		}
@@ -103,9 +125,9 @@ func (g *group) store(p pending) {
 		if prev.delivered == p.delivered {
 			return
 		}
-		g.byIdle.Delete(idleKey{prev.delivered, p.id})
+		g.byIdle.del(idleKey{prev.delivered, p.id})
 	}
-	g.byIdle.Set(idleKey{p.delivered, p.id})
+	g.byIdle.set(idleKey{p.delivered, p.id})
 }
 
 // assign gives p to c; the caller stores p back with store.
@@ -126,9 +148,9 @@ func (g *group) deliver(id ID, c *consumer, now int64) {
 	prev, replaced := g.pel.SetHint(pending{id: id, owner: c.num, delivered: now, count: 1}, &g.hint)
 	if !replaced || prev.delivered != now {
 		if replaced {
-			g.byIdle.Delete(idleKey{prev.delivered, id})
+			g.byIdle.del(idleKey{prev.delivered, id})
 		}
-		g.byIdle.Set(idleKey{now, id})
+		g.byIdle.set(idleKey{now, id})
 	}
 	if replaced {
 		if prev.owner == c.num {
