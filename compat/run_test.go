@@ -1,0 +1,273 @@
+package compat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/instream/instream"
+	"github.com/redis/go-redis/v9"
+)
+
+// A step is one or more commands that belong together: shrinking drops
+// whole steps (row 12: a CREATECONSUMER stays with its XREADGROUP).
+type step [][]string
+
+// runState is what the runner remembers about a sequence while it runs.
+type runState struct {
+	taint   map[string]bool   // streams whose lag/entries-read are masked (row 14)
+	starIDs map[string]string // engine ID -> Redis ID, for XADD "*"
+	nStar   int
+}
+
+func newRunState() *runState {
+	return &runState{taint: map[string]bool{}, starIDs: map[string]string{}}
+}
+
+func (st *runState) lagTainted(key string) bool { return st.taint[key] }
+
+// note updates the lag taint from a command's syntax, before it runs
+// (row 14). DEL gives a fresh stream; the commands that can make 7.0's
+// lag or entries-read part from the newer model's taint the key.
+func (st *runState) note(args []string) {
+	name := strings.ToUpper(args[0])
+	switch name {
+	case "DEL":
+		for _, k := range args[1:] {
+			delete(st.taint, k)
+		}
+	case "XDEL", "XTRIM", "XSETID":
+		if len(args) > 1 {
+			st.taint[args[1]] = true
+		}
+	case "XADD":
+		for _, a := range args[2:] {
+			if u := strings.ToUpper(a); u == "MAXLEN" || u == "MINID" {
+				st.taint[args[1]] = true
+			}
+		}
+	case "XGROUP":
+		for _, a := range args {
+			if strings.EqualFold(a, "ENTRIESREAD") && len(args) > 2 {
+				st.taint[args[2]] = true
+			}
+		}
+	}
+}
+
+// noteStar maps the ID the engine generated for an XADD "*" to the one
+// Redis generated: the clocks differ by a few ms, so the k-th generated
+// IDs are paired. The pairing is only forgiven if their times are close.
+func (st *runState) noteStar(args []string, red, eng reply) error {
+	if strings.ToUpper(args[0]) != "XADD" || red.isErr || eng.isErr {
+		return nil
+	}
+	star := false
+	for _, a := range args[2:] {
+		if a == "*" {
+			star = true
+		}
+	}
+	rs, ok1 := red.val.(string)
+	es, ok2 := eng.val.(string)
+	if !star || !ok1 || !ok2 || rs == es {
+		return nil
+	}
+	rm, ok1 := idMs(rs)
+	em, ok2 := idMs(es)
+	if !ok1 || !ok2 || max(rm, em)-min(rm, em) > timeTolerance {
+		return fmt.Errorf("generated IDs too far apart: redis %s, engine %s", rs, es)
+	}
+	st.starIDs[es] = rs
+	return nil
+}
+
+// mismatch is the first difference found in a run.
+type mismatch struct {
+	step, cmd  int
+	args       []string
+	red, eng   reply
+	redRaw     reply
+	engRaw     reply
+	executed   [][]string // every command sent to both sides, in order
+	pairingErr error
+}
+
+func (m *mismatch) name() string { return strings.ToUpper(m.args[0]) }
+
+// runner drives both sides.
+type runner struct {
+	ctx     context.Context
+	rdb     *redis.Client
+	t       testing.TB
+	verbose bool
+	counts  map[string]*[2]int // command -> executed, error replies
+}
+
+// run executes steps on a fresh engine and a flushed server and returns
+// the first difference, or nil.
+func (rn *runner) run(steps []step) (*mismatch, error) {
+	if err := rn.rdb.FlushAll(rn.ctx).Err(); err != nil {
+		return nil, err
+	}
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	st := newRunState()
+	var executed [][]string
+	for si, s := range steps {
+		for ci, args := range s {
+			skip, err := skipXSetID(rn.ctx, rn.rdb, args)
+			if err != nil {
+				return nil, err
+			}
+			if skip {
+				continue
+			}
+			st.note(args)
+			red, err := redisDo(rn.ctx, rn.rdb, args)
+			if err != nil {
+				return nil, err
+			}
+			eng := engineDo(rn.ctx, e, args)
+			executed = append(executed, args)
+			if rn.counts != nil {
+				k := countKey(args)
+				c := rn.counts[k]
+				if c == nil {
+					c = new([2]int)
+					rn.counts[k] = c
+				}
+				c[0]++
+				if red.isErr {
+					c[1]++
+				}
+			}
+			perr := st.noteStar(args, red, eng)
+			rn2 := normalize(args, cloneReply(red), redisSide, st)
+			en2 := normalize(args, cloneReply(eng), engineSide, st)
+			if rn.verbose {
+				rn.t.Logf("%s\n  redis:  %s\n  engine: %s", cliQuote(args), rn2, en2)
+			}
+			if perr != nil || !equal(rn2, en2) {
+				return &mismatch{step: si, cmd: ci, args: args, red: rn2, eng: en2,
+					redRaw: red, engRaw: eng, executed: executed, pairingErr: perr}, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+func countKey(args []string) string {
+	name := strings.ToUpper(args[0])
+	if (name == "XGROUP" || name == "XINFO") && len(args) > 1 {
+		sub := strings.ToUpper(args[1])
+		if name == "XINFO" && sub == "STREAM" && len(args) > 3 {
+			sub = "STREAM FULL"
+		}
+		return name + " " + sub
+	}
+	return name
+}
+
+func cloneReply(r reply) reply {
+	r.val = cloneVal(r.val)
+	return r
+}
+
+func cloneVal(v any) any {
+	if arr, ok := v.([]any); ok {
+		out := make([]any, len(arr))
+		for i := range arr {
+			out[i] = cloneVal(arr[i])
+		}
+		return out
+	}
+	return v
+}
+
+// skipXSetID reports whether an XSETID would set the last ID below the
+// stream's max-deleted-entry-id, which 7.0 allows and the newer model
+// refuses (row 15); such a command is not sent to either side.
+func skipXSetID(ctx context.Context, rdb *redis.Client, args []string) (bool, error) {
+	if strings.ToUpper(args[0]) != "XSETID" || len(args) < 3 {
+		return false, nil
+	}
+	id, err := instream.ParseID(args[2])
+	if err != nil {
+		return false, nil
+	}
+	r, err := redisDo(ctx, rdb, []string{"XINFO", "STREAM", args[1]})
+	if err != nil || r.isErr {
+		return false, err
+	}
+	var maxDel string
+	mapField(r.val, "max-deleted-entry-id", func(v any) any {
+		maxDel, _ = v.(string)
+		return v
+	})
+	md, err := instream.ParseID(maxDel)
+	if err != nil {
+		return false, nil
+	}
+	return id.Less(md), nil
+}
+
+// shrink drops steps while a difference at the same command persists
+// (delta debugging over steps) and returns the smallest failing sequence
+// with its mismatch.
+func (rn *runner) shrink(steps []step, m *mismatch) ([]step, *mismatch, error) {
+	steps = steps[:m.step+1]
+	fails := func(cand []step) (*mismatch, error) {
+		got, err := rn.run(cand)
+		if err != nil || got == nil || got.name() != m.name() {
+			return nil, err
+		}
+		return got, nil
+	}
+	budget := 3000
+	chunk := len(steps) / 2
+	for chunk >= 1 && budget > 0 {
+		removed := false
+		for i := 0; i+chunk <= len(steps) && budget > 0; {
+			cand := append(append([]step{}, steps[:i]...), steps[i+chunk:]...)
+			budget--
+			got, err := fails(cand)
+			if err != nil {
+				return nil, nil, err
+			}
+			if got != nil {
+				steps, m, removed = cand[:got.step+1], got, true
+				continue
+			}
+			i += chunk
+		}
+		switch {
+		case !removed:
+			chunk /= 2
+		case chunk > len(steps)/2:
+			chunk = max(1, len(steps)/2)
+		}
+	}
+	return steps, m, nil
+}
+
+// report formats a difference for a person: seed, command, both replies
+// (normalised and raw), and the shrunk sequence ready for redis-cli.
+func report(seed int64, m, small *mismatch) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "seed %d: difference at command %d of the sequence\n", seed, len(m.executed))
+	fmt.Fprintf(&b, "  command: %s\n", cliQuote(m.args))
+	fmt.Fprintf(&b, "  redis:   %s\n  engine:  %s\n", m.red, m.eng)
+	if m.pairingErr != nil {
+		fmt.Fprintf(&b, "  %v\n", m.pairingErr)
+	}
+	if small != nil {
+		fmt.Fprintf(&b, "shrunk to %d commands (paste into redis-cli; the last one differs):\n", len(small.executed))
+		for _, a := range small.executed {
+			fmt.Fprintf(&b, "    %s\n", cliQuote(a))
+		}
+		fmt.Fprintf(&b, "  redis:   %s\n  engine:  %s\n", small.redRaw, small.engRaw)
+	}
+	return b.String()
+}
