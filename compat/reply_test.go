@@ -52,7 +52,7 @@ func redisDo(ctx context.Context, c *redis.Client, args []string) (reply, error)
 	return reply{val: v}, nil
 }
 
-func engineDo(ctx context.Context, e *instream.Engine, args []string) reply {
+func engineDo(ctx context.Context, e doer, args []string) reply {
 	v, err := e.Do(ctx, args...)
 	if err != nil {
 		var re *instream.RedisError

@@ -103,6 +103,14 @@ type runner struct {
 	t       testing.TB
 	verbose bool
 	counts  map[string]*[2]int // command -> executed, error replies
+	// newEngine makes the side under test; nil means a fresh
+	// instream.New(instream.Options{}).
+	newEngine func() (doer, func())
+}
+
+// doer is the side under test: (*instream.Engine).Do's signature.
+type doer interface {
+	Do(ctx context.Context, args ...string) (any, error)
 }
 
 // run executes steps on a fresh engine and a flushed server and returns
@@ -111,8 +119,16 @@ func (rn *runner) run(steps []step) (*mismatch, error) {
 	if err := rn.rdb.FlushAll(rn.ctx).Err(); err != nil {
 		return nil, err
 	}
-	e := instream.New(instream.Options{})
-	defer e.Close()
+	var e doer
+	if rn.newEngine != nil {
+		d, done := rn.newEngine()
+		defer done()
+		e = d
+	} else {
+		eng := instream.New(instream.Options{})
+		defer eng.Close()
+		e = eng
+	}
 	st := newRunState()
 	var executed [][]string
 	for si, s := range steps {
