@@ -1,27 +1,408 @@
 package instream
 
-import "context"
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"time"
+)
 
-// TODO: stubs, replaced by the real commands.
+var (
+	errXGroupNoKey = replyErr("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.")
+	errBusyGroup   = replyErr("BUSYGROUP Consumer Group name already exists")
+	errEntriesRead = replyErr("ERR value for ENTRIESREAD must be positive or -1")
+)
+
+// xgroupHelp is XGROUP HELP's reply (7.2+ footer).
+var xgroupHelp = []string{
+	"XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"CREATE <key> <groupname> <id|$> [option]",
+	"    Create a new consumer group. Options are:",
+	"    * MKSTREAM",
+	"      Create the empty stream if it does not exist.",
+	"    * ENTRIESREAD entries_read",
+	"      Set the group's entries_read counter (internal use).",
+	"CREATECONSUMER <key> <groupname> <consumer>",
+	"    Create a new consumer in the specified group.",
+	"DELCONSUMER <key> <groupname> <consumer>",
+	"    Remove the specified consumer.",
+	"DESTROY <key> <groupname>",
+	"    Remove the specified group.",
+	"SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
+	"    Set the current group ID and entries_read counter.",
+	"HELP",
+	"    Print this help.",
+}
+
+// xgroupArity holds the XGROUP subcommands' arities, as in Redis's table.
+var xgroupArity = map[string]int{
+	"create": -5, "setid": -5, "destroy": 4, "createconsumer": 5, "delconsumer": 5, "help": 2,
+}
+
+// noGroupKey is the NOGROUP reply of XGROUP and XINFO CONSUMERS.
+func noGroupKey(key, group string, err error) error {
+	return &RedisError{Msg: replyErr("NOGROUP No such consumer group '" + cstr(group) + "' for key name '" + cstr(key) + "'").Msg, Err: err}
+}
+
+// noGroupPEL is the NOGROUP reply of XPENDING, XCLAIM and XAUTOCLAIM.
+func noGroupPEL(key, group string, err error) error {
+	return &RedisError{Msg: replyErr("NOGROUP No such key '" + cstr(key) + "' or consumer group '" + cstr(group) + "'").Msg, Err: err}
+}
+
+// groupState reports whether the stream named key exists and has group.
+func (e *Engine) groupState(key, group string) (streamOK, groupOK bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, g, _ := e.lookupGroup(key, group)
+	return s != nil, g != nil
+}
 
 func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	sub := strings.ToLower(args[1])
+	arity, ok := xgroupArity[sub]
+	if !ok {
+		return nil, replyErr("ERR unknown subcommand '" + args[1] + "'. Try XGROUP HELP.")
+	}
+	if (arity > 0 && len(args) != arity) || len(args) < -arity {
+		return nil, wrongArity("xgroup|" + sub)
+	}
+	if sub == "help" {
+		out := make([]any, len(xgroupHelp))
+		for i, l := range xgroupHelp {
+			out[i] = l
+		}
+		return out, nil
+	}
+	subErr := replyErr("ERR unknown subcommand or wrong number of arguments for '" + args[1] + "'. Try XGROUP HELP.")
+	key, group := args[2], args[3]
+	ga := GroupArgs{Group: group}
+	if sub == "create" || sub == "setid" {
+		for i := 5; i < len(args); i++ {
+			switch opt := strings.ToLower(args[i]); {
+			case opt == "mkstream" && sub == "create":
+				ga.MkStream = true
+			case opt == "entriesread" && i+1 < len(args):
+				n, ok := parseInt(args[i+1])
+				if !ok {
+					return nil, errNotInt
+				}
+				if n < 0 && n != unknownEntriesRead {
+					return nil, errEntriesRead
+				}
+				ga.EntriesRead = &n
+				i++
+			default:
+				return nil, subErr
+			}
+		}
+	}
+	// Redis checks the key and group before the argument count and the ID.
+	var argErr error
+	switch sub {
+	case "create":
+		if len(args) > 8 {
+			argErr = subErr
+		}
+	case "setid":
+		if len(args) != 5 && len(args) != 7 {
+			argErr = subErr
+		}
+	}
+	if argErr == nil && (sub == "create" || sub == "setid") {
+		var ok bool
+		if args[4] == "$" {
+			ga.FromEnd = true
+		} else if ga.ID, ok = parseIDArg(args[4], sub == "create", 0); !ok {
+			argErr = errInvalidID
+		}
+	}
+	if argErr != nil {
+		streamOK, groupOK := e.groupState(key, group)
+		switch {
+		case !streamOK && !ga.MkStream:
+			return nil, errXGroupNoKey
+		case !groupOK && sub == "setid":
+			return nil, noGroupKey(key, group, ErrNoGroup)
+		}
+		return nil, argErr
+	}
+	var reply any
+	var err error
+	switch sub {
+	case "create":
+		err, reply = e.CreateGroup(key, ga), replyOK
+	case "setid":
+		err, reply = e.SetGroupID(key, ga), replyOK
+	case "destroy":
+		var ok bool
+		ok, err = e.DestroyGroup(key, group)
+		reply = boolInt(ok)
+	case "createconsumer":
+		var ok bool
+		ok, err = e.CreateConsumer(key, ConsumerArgs{group, args[4]})
+		reply = boolInt(ok)
+	case "delconsumer":
+		var n int64
+		n, err = e.DeleteConsumer(key, ConsumerArgs{group, args[4]})
+		reply = n
+	}
+	switch {
+	case err == nil:
+		return reply, nil
+	case errors.Is(err, ErrNoStream):
+		return nil, &RedisError{Msg: errXGroupNoKey.Msg, Err: err}
+	case errors.Is(err, ErrNoGroup):
+		return nil, noGroupKey(key, group, err)
+	case errors.Is(err, ErrGroupExists):
+		return nil, &RedisError{Msg: errBusyGroup.Msg, Err: err}
+	}
+	return nil, err
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func doXAck(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	key, group := args[1], args[2]
+	ids := make([]ID, len(args)-3)
+	for i, a := range args[3:] {
+		id, ok := parseIDArg(a, true, 0)
+		if !ok {
+			// A missing key or group acknowledges nothing, before any ID
+			// is looked at.
+			if _, groupOK := e.groupState(key, group); !groupOK {
+				return int64(0), nil
+			}
+			return nil, errInvalidID
+		}
+		ids[i] = id
+	}
+	return e.Ack(key, group, ids...)
 }
 
 func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	key, group := args[1], args[2]
+	if len(args) != 3 && (len(args) < 6 || len(args) > 9) {
+		return nil, errSyntax
+	}
+	if len(args) == 3 {
+		sum, err := e.PendingSummary(key, group)
+		if err != nil {
+			return nil, pelErr(key, group, err)
+		}
+		if sum.Count == 0 {
+			return []any{int64(0), nil, nil, nil}, nil
+		}
+		cs := make([]any, len(sum.Consumers))
+		for i, c := range sum.Consumers {
+			cs[i] = []any{c.Name, formatInt(c.Count)}
+		}
+		return []any{sum.Count, replyID(sum.Lowest), replyID(sum.Highest), cs}, nil
+	}
+	pa := PendingArgs{Group: group}
+	at := 3
+	if strings.EqualFold(args[3], "idle") {
+		ms, ok := parseInt(args[4])
+		if !ok {
+			return nil, errNotInt
+		}
+		if len(args) < 8 {
+			return nil, errSyntax
+		}
+		pa.MinIdle = msDuration(ms)
+		at = 5
+	}
+	count, ok := parseInt(args[at+2])
+	if !ok {
+		return nil, errNotInt
+	}
+	pa.Count = int(min(max(count, 0), math.MaxInt))
+	var err error
+	if pa.Start, err = parseRangeStart(args[at]); err != nil {
+		return nil, err
+	}
+	if pa.End, err = parseRangeEnd(args[at+1]); err != nil {
+		return nil, err
+	}
+	if at+3 < len(args) {
+		pa.Consumer, pa.ByConsumer = args[at+3], true
+	}
+	list, err := e.Pending(key, pa)
+	if err != nil {
+		return nil, pelErr(key, group, err)
+	}
+	out := make([]any, len(list))
+	for i, p := range list {
+		out[i] = []any{replyID(p.ID), p.Consumer, p.Idle.Milliseconds(), p.Deliveries}
+	}
+	return out, nil
+}
+
+// pelErr maps a typed error of a pending-list command to its reply.
+func pelErr(key, group string, err error) error {
+	if errors.Is(err, ErrNoGroup) {
+		return noGroupPEL(key, group, err)
+	}
+	return err
+}
+
+func formatInt(n int64) string {
+	return string(appendInt(nil, n))
+}
+
+func appendInt(b []byte, n int64) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		return appendUint(b, uint64(-n))
+	}
+	return appendUint(b, uint64(n))
+}
+
+func appendUint(b []byte, n uint64) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, buf[i:]...)
 }
 
 func doXClaim(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	key, group := args[1], args[2]
+	ca := ClaimArgs{Group: group, Consumer: args[3]}
+	err := parseClaim(args, &ca)
+	if err != nil {
+		// Redis looks the group up before parsing anything.
+		if _, groupOK := e.groupState(key, group); !groupOK {
+			return nil, noGroupPEL(key, group, ErrNoGroup)
+		}
+		return nil, err
+	}
+	ens, err := e.Claim(key, ca)
+	if err != nil {
+		return nil, pelErr(key, group, err)
+	}
+	return replyClaimed(ens, ca.JustID), nil
 }
 
+// parseClaim parses XCLAIM's min-idle-time, IDs and options.
+func parseClaim(args []string, ca *ClaimArgs) error {
+	minIdle, ok := parseInt(args[4])
+	if !ok {
+		return replyErr("ERR Invalid min-idle-time argument for XCLAIM")
+	}
+	ca.MinIdle = msDuration(max(minIdle, 0))
+	j := 5
+	for ; j < len(args); j++ {
+		id, ok := parseIDArg(args[j], true, 0)
+		if !ok {
+			break
+		}
+		ca.IDs = append(ca.IDs, id)
+	}
+	for ; j < len(args); j++ {
+		more := j+1 < len(args)
+		switch opt := strings.ToLower(args[j]); {
+		case opt == "force":
+			ca.Force = true
+		case opt == "justid":
+			ca.JustID = true
+		case opt == "idle" && more:
+			j++
+			ms, ok := parseInt(args[j])
+			if !ok {
+				return replyErr("ERR Invalid IDLE option argument for XCLAIM")
+			}
+			ca.Idle, ca.Time = msDuration(ms), time.Time{}
+		case opt == "time" && more:
+			j++
+			ms, ok := parseInt(args[j])
+			if !ok {
+				return replyErr("ERR Invalid TIME option argument for XCLAIM")
+			}
+			ca.Idle, ca.Time = 0, time.UnixMilli(ms)
+		case opt == "retrycount" && more:
+			j++
+			n, ok := parseInt(args[j])
+			if !ok {
+				return replyErr("ERR Invalid RETRYCOUNT option argument for XCLAIM")
+			}
+			ca.RetryCount = &n
+		case opt == "lastid" && more:
+			j++
+			id, ok := parseIDArg(args[j], true, 0)
+			if !ok {
+				return errInvalidID
+			}
+			ca.LastID = id
+		default:
+			return replyErr("ERR Unrecognized XCLAIM option '" + args[j] + "'")
+		}
+	}
+	return nil
+}
+
+func replyClaimed(ens []Entry, justID bool) []any {
+	out := make([]any, len(ens))
+	for i, en := range ens {
+		if justID {
+			out[i] = replyID(en.ID)
+		} else {
+			out[i] = replyEntry(en)
+		}
+	}
+	return out
+}
+
+// maxAutoClaimCount is Redis's bound on XAUTOCLAIM's COUNT (LONG_MAX/16).
+const maxAutoClaimCount = math.MaxInt64 / 16
+
 func doXAutoClaim(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	key, group := args[1], args[2]
+	aa := AutoClaimArgs{Group: group, Consumer: args[3]}
+	minIdle, ok := parseInt(args[4])
+	if !ok {
+		return nil, replyErr("ERR Invalid min-idle-time argument for XAUTOCLAIM")
+	}
+	aa.MinIdle = msDuration(max(minIdle, 0))
+	var err error
+	if aa.Start, err = parseRangeStart(args[5]); err != nil {
+		return nil, err
+	}
+	for j := 6; j < len(args); j++ {
+		switch opt := strings.ToLower(args[j]); {
+		case opt == "count" && j+1 < len(args):
+			n, ok := parseInt(args[j+1])
+			if !ok || n < 1 || n > maxAutoClaimCount || n > math.MaxInt/10 {
+				return nil, replyErr("ERR COUNT must be > 0")
+			}
+			aa.Count = int(n)
+			j++
+		case opt == "justid":
+			aa.JustID = true
+		default:
+			return nil, errSyntax
+		}
+	}
+	res, err := e.AutoClaim(key, aa)
+	if err != nil {
+		return nil, pelErr(key, group, err)
+	}
+	deleted := make([]any, len(res.Deleted))
+	for i, id := range res.Deleted {
+		deleted[i] = replyID(id)
+	}
+	return []any{replyID(res.Next), replyClaimed(res.Claimed, aa.JustID), deleted}, nil
 }
 
 func doXDelEx(e *Engine, ctx context.Context, args []string) (any, error) {
@@ -34,16 +415,129 @@ func doXAckDel(e *Engine, ctx context.Context, args []string) (any, error) {
 
 // doXInfoGroups answers XINFO GROUPS key.
 func doXInfoGroups(e *Engine, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	gs, err := e.Groups(args[2])
+	if err != nil {
+		return nil, infoErr(err)
+	}
+	out := make([]any, len(gs))
+	for i, g := range gs {
+		out[i] = []any{
+			"name", g.Name,
+			"consumers", g.Consumers,
+			"pending", g.Pending,
+			"last-delivered-id", replyID(g.LastDeliveredID),
+			"entries-read", replyEntriesRead(g.EntriesRead),
+			"lag", replyLag(g.Lag, g.LagKnown),
+		}
+	}
+	return out, nil
+}
+
+func replyEntriesRead(n int64) any {
+	if n == unknownEntriesRead {
+		return nil
+	}
+	return n
+}
+
+func replyLag(n int64, known bool) any {
+	if !known {
+		return nil
+	}
+	return n
+}
+
+// infoErr maps a typed error of XINFO to its reply.
+func infoErr(err error) error {
+	if errors.Is(err, ErrNoStream) {
+		return &RedisError{Msg: errNoSuchKey.Msg, Err: err}
+	}
+	return err
 }
 
 // doXInfoConsumers answers XINFO CONSUMERS key group.
 func doXInfoConsumers(e *Engine, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	key, group := args[2], args[3]
+	cs, err := e.Consumers(key, group)
+	if err != nil {
+		if errors.Is(err, ErrNoGroup) {
+			return nil, noGroupKey(key, group, err)
+		}
+		return nil, infoErr(err)
+	}
+	out := make([]any, len(cs))
+	for i, c := range cs {
+		inactive := int64(-1)
+		if !c.Active.IsZero() {
+			inactive = c.Inactive.Milliseconds()
+		}
+		out[i] = []any{
+			"name", c.Name,
+			"pending", c.Pending,
+			"idle", c.Idle.Milliseconds(),
+			"inactive", inactive,
+		}
+	}
+	return out, nil
 }
 
 // doXInfoStreamFull answers XINFO STREAM key FULL [COUNT count], count
 // already parsed (0 means all).
 func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
-	return nil, replyErr("ERR not implemented")
+	info, err := e.InfoFull(key, count)
+	if err != nil {
+		return nil, infoErr(err)
+	}
+	groups := make([]any, len(info.Groups))
+	for i, g := range info.Groups {
+		pel := make([]any, len(g.PendingEntries))
+		for j, p := range g.PendingEntries {
+			pel[j] = []any{replyID(p.ID), p.Consumer, p.Delivered.UnixMilli(), p.Deliveries}
+		}
+		cs := make([]any, len(g.ConsumerList))
+		for j, c := range g.ConsumerList {
+			cpel := make([]any, len(c.PendingEntries))
+			for k, p := range c.PendingEntries {
+				cpel[k] = []any{replyID(p.ID), p.Delivered.UnixMilli(), p.Deliveries}
+			}
+			active := int64(-1)
+			if !c.Active.IsZero() {
+				active = c.Active.UnixMilli()
+			}
+			cs[j] = []any{
+				"name", c.Name,
+				"seen-time", c.Seen.UnixMilli(),
+				"active-time", active,
+				"pel-count", c.Pending,
+				"pending", cpel,
+			}
+		}
+		groups[i] = []any{
+			"name", g.Name,
+			"last-delivered-id", replyID(g.LastDeliveredID),
+			"entries-read", replyEntriesRead(g.EntriesRead),
+			"lag", replyLag(g.Lag, g.LagKnown),
+			"pel-count", g.Pending,
+			"pending", pel,
+			"consumers", cs,
+		}
+	}
+	return []any{
+		"length", info.Length,
+		"radix-tree-keys", info.Nodes,
+		"radix-tree-nodes", radixTreeNodes(info.StreamInfo),
+		"last-generated-id", replyID(info.LastGeneratedID),
+		"max-deleted-entry-id", replyID(info.MaxDeletedEntryID),
+		"entries-added", info.EntriesAdded,
+		"recorded-first-entry-id", replyID(info.RecordedFirstEntryID),
+		"entries", replyEntries(info.Entries),
+		"groups", groups,
+	}, nil
+}
+
+// radixTreeNodes approximates Redis's radix-tree-nodes, which depends on
+// its rax layout (spec §12 item 8): 1 for an empty stream, keys+1 else.
+// TODO: share with XINFO STREAM once it reports the field.
+func radixTreeNodes(info StreamInfo) int64 {
+	return info.Nodes + 1
 }

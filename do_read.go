@@ -1,9 +1,188 @@
 package instream
 
-import "context"
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+)
 
-// TODO: stubs, replaced by the real commands.
+var (
+	errMissingGroup = replyErr("ERR Missing GROUP option for XREADGROUP")
+	errUnbalancedRG = replyErr("ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.")
+	errDollarRG     = replyErr("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.")
+	errPlusRG       = replyErr("ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set.")
+	errTimeoutInt   = replyErr("ERR timeout is not an integer or out of range")
+	errTimeoutNeg   = replyErr("ERR timeout is negative")
+	errTimeoutRange = replyErr("ERR timeout is out of range")
+)
+
+// readGroupCmd is a parsed XREADGROUP.
+type readGroupCmd struct {
+	args    ReadGroupArgs
+	block   bool  // BLOCK was given
+	blockMs int64 // its timeout; 0 waits forever
+	// badID is the index of the first stream whose ID did not parse, and
+	// idErr its error; -1 if none. Redis checks each stream's group before
+	// its ID, so which error wins depends on the keyspace.
+	badID int
+	idErr error
+}
+
+// parseReadGroup parses XREADGROUP's arguments as Redis does (spec §4.7).
+func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
+	cmd := readGroupCmd{badID: -1}
+	haveGroup := false
+	streamsAt := 0
+	for i := 1; i < len(args) && streamsAt == 0; i++ {
+		more := len(args) - i - 1
+		switch opt := strings.ToLower(args[i]); {
+		case opt == "block" && more > 0:
+			i++
+			ms, err := parseTimeoutMs(args[i], now)
+			if err != nil {
+				return cmd, err
+			}
+			cmd.block, cmd.blockMs = true, ms
+		case opt == "count" && more > 0:
+			i++
+			n, ok := parseInt(args[i])
+			if !ok {
+				return cmd, errNotInt
+			}
+			cmd.args.Count = int(min(max(n, 0), math.MaxInt))
+		case opt == "streams" && more > 0:
+			if more%2 != 0 {
+				return cmd, errUnbalancedRG
+			}
+			streamsAt = i + 1
+		case opt == "group" && more >= 2:
+			cmd.args.Group, cmd.args.Consumer = args[i+1], args[i+2]
+			haveGroup = true
+			i += 2
+		case opt == "noack":
+			cmd.args.NoAck = true
+		default:
+			return cmd, errSyntax
+		}
+	}
+	if streamsAt == 0 {
+		return cmd, errSyntax
+	}
+	if !haveGroup {
+		return cmd, errMissingGroup
+	}
+	n := (len(args) - streamsAt) / 2
+	cmd.args.Streams = make([]GroupStream, n)
+	for i := range n {
+		st := GroupStream{Key: args[streamsAt+i]}
+		switch s := args[streamsAt+n+i]; s {
+		case ">":
+		case "$":
+			cmd.setBadID(i, errDollarRG)
+		case "+":
+			cmd.setBadID(i, errPlusRG)
+		default:
+			id, ok := parseIDArg(s, true, 0)
+			if !ok {
+				cmd.setBadID(i, errInvalidID)
+			}
+			// Redis marks ">" as the greatest ID, so that ID means ">".
+			st.History, st.After = id != MaxID, id
+		}
+		cmd.args.Streams[i] = st
+	}
+	return cmd, nil
+}
+
+func (c *readGroupCmd) setBadID(i int, err error) {
+	if c.badID < 0 {
+		c.badID, c.idErr = i, err
+	}
+}
+
+// parseTimeoutMs parses a BLOCK timeout in milliseconds.
+func parseTimeoutMs(s string, now int64) (int64, error) {
+	ms, ok := parseInt(s)
+	switch {
+	case !ok:
+		return 0, errTimeoutInt
+	case ms < 0:
+		return 0, errTimeoutNeg
+	case ms > 0 && ms > math.MaxInt64-now:
+		return 0, errTimeoutRange
+	}
+	return ms, nil
+}
+
+// noGroupRG is XREADGROUP's NOGROUP reply for one stream.
+func noGroupRG(key, group string, err error) error {
+	return &RedisError{Msg: replyErr("NOGROUP No such key '" + cstr(key) + "' or consumer group '" + cstr(group) +
+		"' in XREADGROUP with GROUP option").Msg, Err: err}
+}
+
+// cstr cuts s at its first NUL byte, as C formatting of a name does.
+func cstr(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
 
 func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	cmd, err := parseReadGroup(args, e.nowMs())
+	if err != nil {
+		return nil, err
+	}
+	if cmd.badID >= 0 {
+		// The first stream (up to the bad one) without its group wins.
+		if i, ok := e.firstMissingGroup(cmd.args.Group, cmd.args.Streams[:cmd.badID+1]); ok {
+			return nil, noGroupRG(cmd.args.Streams[i].Key, cmd.args.Group, ErrNoGroup)
+		}
+		return nil, cmd.idErr
+	}
+	// TODO(blocking): BLOCK is parsed and, for now, ignored.
+	res, err := e.TryReadGroup(cmd.args)
+	if err != nil {
+		var sg *streamGroupError
+		if errors.As(err, &sg) {
+			return nil, noGroupRG(sg.key, sg.group, err)
+		}
+		return nil, err
+	}
+	return replyGroupEntries(res), nil
+}
+
+// firstMissingGroup returns the index of the first stream that lacks the
+// group, if any.
+func (e *Engine) firstMissingGroup(group string, streams []GroupStream) (int, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, st := range streams {
+		if _, _, err := e.lookupGroup(st.Key, group); err != nil {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// replyGroupEntries formats a group read: nil, or [[key, [entry...]]...]
+// where a deleted history entry is [id, nil].
+func replyGroupEntries(res []GroupEntries) any {
+	if res == nil {
+		return nil
+	}
+	out := make([]any, len(res))
+	for i, ge := range res {
+		ens := make([]any, len(ge.Entries))
+		for j, en := range ge.Entries {
+			if en.Deleted {
+				ens[j] = []any{en.ID.String(), nil}
+			} else {
+				ens[j] = replyEntry(en.Entry)
+			}
+		}
+		out[i] = []any{ge.Key, ens}
+	}
+	return out
 }

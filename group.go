@@ -1,13 +1,341 @@
 package instream
 
-// groups holds a stream's consumer groups.
-type groups struct{}
+import (
+	"fmt"
 
-func (s *stream) groupCount() int { return 0 }
+	"github.com/tidwall/btree"
+)
+
+// unknownEntriesRead marks a group whose entries-read counter is unknown
+// (Redis's SCG_INVALID_ENTRIES_READ, reported as nil).
+const unknownEntriesRead = -1
+
+// groups holds a stream's consumer groups, in byte order of their names.
+// The zero value holds none.
+type groups struct {
+	m btree.Map[string, *group]
+}
+
+// group is one consumer group.
+type group struct {
+	name        string
+	lastID      ID    // last-delivered-id
+	entriesRead int64 // logical read counter, or unknownEntriesRead
+	pel         pel
+	consumers   btree.Map[string, *consumer]
+}
+
+// consumer is one consumer of a group. Its pending entries are the same
+// records as the group's, indexed by ID a second time.
+type consumer struct {
+	name   string
+	seen   int64 // Unix ms of the last read or claim attempt
+	active int64 // Unix ms of the last successful delivery, or -1
+	pel    pel
+}
+
+func (s *stream) groupCount() int { return s.groups.m.Len() }
+
+func (s *stream) group(name string) *group {
+	g, _ := s.groups.m.Get(name)
+	return g
+}
+
+func newGroup(name string, last ID, entriesRead int64) *group {
+	return &group{name: name, lastID: last, entriesRead: entriesRead, pel: newPEL()}
+}
+
+// consumer returns the consumer named name, creating it at time now if
+// needed, and reports whether it was created.
+func (g *group) consumer(name string, now int64) (*consumer, bool) {
+	if c, ok := g.consumers.Get(name); ok {
+		return c, false
+	}
+	c := &consumer{name: name, seen: now, active: -1, pel: newPEL()}
+	g.consumers.Set(name, c)
+	return c, true
+}
+
+// GroupArgs names a consumer group of a stream for the calls that create
+// or reposition it.
+type GroupArgs struct {
+	// Group is the group's name; any string, including "".
+	Group string
+
+	// ID is the group's last-delivered ID: entries with greater IDs are
+	// new to it. Ignored if FromEnd.
+	ID ID
+
+	// FromEnd uses the stream's last generated ID instead of ID (Redis's
+	// "$"): only entries added later are new to the group.
+	FromEnd bool
+
+	// MkStream makes CreateGroup create a missing stream, empty. It is
+	// ignored by SetGroupID.
+	MkStream bool
+
+	// EntriesRead, if not nil, sets the group's entries-read counter,
+	// which lag is computed from; -1 means unknown. Values above the
+	// stream's entries-added count are lowered to it. If nil, unknown.
+	EntriesRead *int64
+}
+
+// ConsumerArgs names a consumer of a group.
+type ConsumerArgs struct {
+	Group, Consumer string
+}
+
+func checkEntriesRead(p *int64) (int64, error) {
+	if p == nil {
+		return unknownEntriesRead, nil
+	}
+	if *p < 0 && *p != unknownEntriesRead {
+		return 0, fmt.Errorf("%w: EntriesRead %d is negative", ErrInvalidArgument, *p)
+	}
+	return *p, nil
+}
+
+// clampEntriesRead lowers n to the stream's entries-added count, as
+// Redis does since 8.2 (issue #14257), so lag cannot go negative.
+func (s *stream) clampEntriesRead(n int64) int64 {
+	if n > s.entriesAdded {
+		return s.entriesAdded
+	}
+	return n
+}
+
+// CreateGroup creates a consumer group on the stream named key. It is the
+// engine's XGROUP CREATE. It fails with ErrNoStream if the stream does not
+// exist and args.MkStream is false, and with ErrGroupExists if the name is
+// taken.
+func (e *Engine) CreateGroup(key string, args GroupArgs) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	if err := e.createGroup(key, args); err != nil {
+		return fmt.Errorf("create group %q on %q: %w", args.Group, key, err)
+	}
+	return nil
+}
+
+func (e *Engine) createGroup(key string, args GroupArgs) error {
+	er, err := checkEntriesRead(args.EntriesRead)
+	if err != nil {
+		return err
+	}
+	s := e.lookup(key)
+	if s == nil && !args.MkStream {
+		return ErrNoStream
+	}
+	if s != nil && s.group(args.Group) != nil {
+		return ErrGroupExists
+	}
+	if s == nil {
+		s = e.newStream()
+		e.streams[key] = s
+	}
+	last := args.ID
+	if args.FromEnd {
+		last = s.lastID
+	}
+	s.groups.m.Set(args.Group, newGroup(args.Group, last, s.clampEntriesRead(er)))
+	return nil
+}
+
+// SetGroupID sets the last-delivered ID and the entries-read counter of a
+// group. It is the engine's XGROUP SETID. The pending list is untouched;
+// moving the ID back makes entries deliverable again.
+func (e *Engine) SetGroupID(key string, args GroupArgs) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	if err := e.setGroupID(key, args); err != nil {
+		return fmt.Errorf("set id of group %q on %q: %w", args.Group, key, err)
+	}
+	return nil
+}
+
+func (e *Engine) setGroupID(key string, args GroupArgs) error {
+	er, err := checkEntriesRead(args.EntriesRead)
+	if err != nil {
+		return err
+	}
+	s, g, err := e.lookupGroup(key, args.Group)
+	if err != nil {
+		return err
+	}
+	g.lastID = args.ID
+	if args.FromEnd {
+		g.lastID = s.lastID
+	}
+	g.entriesRead = s.clampEntriesRead(er)
+	return nil
+}
+
+// lookupGroup returns the stream named key and its group, or ErrNoStream
+// or ErrNoGroup.
+func (e *Engine) lookupGroup(key, name string) (*stream, *group, error) {
+	s := e.lookup(key)
+	if s == nil {
+		return nil, nil, ErrNoStream
+	}
+	g := s.group(name)
+	if g == nil {
+		return s, nil, ErrNoGroup
+	}
+	return s, g, nil
+}
+
+// DestroyGroup removes a group with its consumers and pending list, and
+// reports whether it existed. It is the engine's XGROUP DESTROY. A missing
+// stream gives ErrNoStream.
+func (e *Engine) DestroyGroup(key, group string) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false, ErrClosed
+	}
+	s := e.lookup(key)
+	if s == nil {
+		return false, fmt.Errorf("destroy group %q on %q: %w", group, key, ErrNoStream)
+	}
+	if _, ok := s.groups.m.Delete(group); !ok {
+		return false, nil
+	}
+	e.groupDestroyed(key, s)
+	return true, nil
+}
+
+// CreateConsumer creates a consumer in a group and reports whether it was
+// created (false if it existed). It is the engine's XGROUP CREATECONSUMER.
+func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false, ErrClosed
+	}
+	_, g, err := e.lookupGroup(key, args.Group)
+	if err != nil {
+		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
+	}
+	_, created := g.consumer(args.Consumer, e.nowMs())
+	return created, nil
+}
+
+// DeleteConsumer removes a consumer from a group and returns how many
+// pending entries it had; those entries leave the group's pending list
+// too. It is the engine's XGROUP DELCONSUMER. A missing consumer gives 0.
+// O(p log P) for a consumer with p pending entries.
+func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, ErrClosed
+	}
+	_, g, err := e.lookupGroup(key, args.Group)
+	if err != nil {
+		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
+	}
+	c, ok := g.consumers.Delete(args.Consumer)
+	if !ok {
+		return 0, nil
+	}
+	n := int64(c.pel.Len())
+	c.pel.Scan(func(p *pending) bool {
+		g.pel.Delete(p)
+		return true
+	})
+	return n, nil
+}
 
 // refHooks returns the trim hooks for a reference policy: which entries
 // must stay, and what to do when one goes.
-func (s *stream) refHooks(RefPolicy) (keep func(ID) bool, removed func(ID)) { return nil, nil }
+func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
+	switch r {
+	case DelRef:
+		return nil, s.dropRefs
+	case Acked:
+		return s.referenced, nil
+	}
+	return nil, nil
+}
 
-// checkGroups verifies the group invariants of s (see check.go).
-func (s *stream) checkGroups() error { return nil }
+// referenced reports whether some group still needs the entry id: it
+// holds it as pending, or has not been handed it yet (spec §8.1).
+func (s *stream) referenced(id ID) bool {
+	ref := false
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		if g.lastID.Less(id) || g.pel.has(id) {
+			ref = true
+		}
+		return !ref
+	})
+	return ref
+}
+
+// dropRefs removes id from every group's pending list.
+func (s *stream) dropRefs(id ID) {
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		g.unpend(id)
+		return true
+	})
+}
+
+// checkGroups verifies the group invariants of s (see check.go): each
+// pending record is held by exactly its owner, which exists in the group,
+// and the consumers' lists add up to the group's.
+func (s *stream) checkGroups() error {
+	var err error
+	s.groups.m.Scan(func(name string, g *group) bool {
+		err = g.check()
+		if err != nil {
+			err = fmt.Errorf("group %q: %w", name, err)
+		}
+		return err == nil
+	})
+	return err
+}
+
+func (g *group) check() error {
+	if g.entriesRead < unknownEntriesRead {
+		return fmt.Errorf("entries read %d", g.entriesRead)
+	}
+	var err error
+	g.pel.Scan(func(p *pending) bool {
+		if p.owner == nil {
+			err = fmt.Errorf("pending %v has no owner", p.id)
+			return false
+		}
+		switch c, ok := g.consumers.Get(p.owner.name); {
+		case !ok || c != p.owner:
+			err = fmt.Errorf("pending %v names consumer %q, not in the group", p.id, p.owner.name)
+		case !c.pel.has(p.id):
+			err = fmt.Errorf("pending %v not in the list of its owner %q", p.id, c.name)
+		case p.count < 0:
+			err = fmt.Errorf("pending %v has delivery count %d", p.id, p.count)
+		}
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	sum := 0
+	g.consumers.Scan(func(name string, c *consumer) bool {
+		sum += c.pel.Len()
+		c.pel.Scan(func(p *pending) bool {
+			if q, ok := g.pel.get(p.id); !ok || q != p || p.owner != c {
+				err = fmt.Errorf("consumer %q holds %v, which the group gives to another", name, p.id)
+			}
+			return err == nil
+		})
+		return err == nil
+	})
+	if err == nil && sum != g.pel.Len() {
+		err = fmt.Errorf("consumers hold %d pending entries, the group %d", sum, g.pel.Len())
+	}
+	return err
+}

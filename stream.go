@@ -342,6 +342,10 @@ func (s *stream) deleteEntry(id ID) bool {
 	return true
 }
 
+// errSetIDBelowMaxDeleted tells SetID's two "too small" cases apart, since
+// Redis answers them with different texts. It wraps ErrSetIDTooSmall.
+var errSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDTooSmall)
+
 // SetID sets the stream's last generated ID and counters. It is the
 // engine's XSETID.
 func (e *Engine) SetID(key string, args SetIDArgs) error {
@@ -368,7 +372,7 @@ func (e *Engine) setID(key string, args SetIDArgs) error {
 		return ErrNoStream
 	}
 	if args.LastID.Less(s.maxDeleted) {
-		return fmt.Errorf("%w: below max deleted id %v", ErrSetIDTooSmall, s.maxDeleted)
+		return fmt.Errorf("%w %v", errSetIDBelowMaxDeleted, s.maxDeleted)
 	}
 	if n := s.entries.len(); n > 0 {
 		if top, _ := s.entries.last(); args.LastID.Less(top) {
@@ -400,6 +404,11 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}
+	return s.info(), nil
+}
+
+// info describes s (the body of Info, shared with InfoFull).
+func (s *stream) info() StreamInfo {
 	info := StreamInfo{
 		Length:               int64(s.entries.len()),
 		Nodes:                int64(s.entries.nodes()),
@@ -414,5 +423,5 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 		last := s.entries.collect(MinID, MaxID, 1, true)
 		info.FirstEntry, info.LastEntry = &first[0], &last[0]
 	}
-	return info, nil
+	return info
 }

@@ -1,0 +1,191 @@
+package instream
+
+import (
+	"fmt"
+	"time"
+)
+
+// GroupInfo describes a consumer group, as Redis's XINFO GROUPS does.
+type GroupInfo struct {
+	Name            string
+	Consumers       int64
+	Pending         int64 // entries in the pending list
+	LastDeliveredID ID
+	// EntriesRead counts the entries handed to the group, or is -1 when
+	// that is unknown (Redis reports nil).
+	EntriesRead int64
+	// Lag is how many entries the group has not been handed yet, when
+	// LagKnown; Redis reports nil otherwise.
+	Lag      int64
+	LagKnown bool
+}
+
+// ConsumerInfo describes a consumer, as Redis's XINFO CONSUMERS does.
+type ConsumerInfo struct {
+	Name    string
+	Pending int64
+	// Seen is the time of the consumer's last read or claim attempt, and
+	// Idle the time since, >= 0.
+	Seen time.Time
+	Idle time.Duration
+	// Active is the time of the last read or claim that handed the
+	// consumer something, zero if none; Inactive is the time since, or
+	// -1 if none.
+	Active   time.Time
+	Inactive time.Duration
+}
+
+// PendingRecord is a pending entry as XINFO STREAM FULL shows it: with
+// its absolute delivery time.
+type PendingRecord struct {
+	ID         ID
+	Consumer   string
+	Delivered  time.Time
+	Deliveries int64
+}
+
+// StreamFullInfo describes a stream with its entries and groups, as
+// Redis's XINFO STREAM FULL does. FirstEntry and LastEntry are not set.
+type StreamFullInfo struct {
+	StreamInfo
+	Entries []Entry
+	Groups  []GroupFullInfo
+}
+
+// GroupFullInfo is a group in [StreamFullInfo].
+type GroupFullInfo struct {
+	GroupInfo
+	PendingEntries []PendingRecord
+	ConsumerList   []ConsumerFullInfo
+}
+
+// ConsumerFullInfo is a consumer in [GroupFullInfo]. Its PendingEntries
+// have Consumer set to its name.
+type ConsumerFullInfo struct {
+	ConsumerInfo
+	PendingEntries []PendingRecord
+}
+
+func (s *stream) groupInfo(g *group) GroupInfo {
+	gi := GroupInfo{
+		Name:            g.name,
+		Consumers:       int64(g.consumers.Len()),
+		Pending:         int64(g.pel.Len()),
+		LastDeliveredID: g.lastID,
+		EntriesRead:     g.entriesRead,
+	}
+	gi.Lag, gi.LagKnown = s.lag(g)
+	return gi
+}
+
+func (c *consumer) info(now int64) ConsumerInfo {
+	ci := ConsumerInfo{
+		Name:     c.name,
+		Pending:  int64(c.pel.Len()),
+		Seen:     time.UnixMilli(c.seen),
+		Idle:     msDuration(max(now-c.seen, 0)),
+		Inactive: -1,
+	}
+	if c.active >= 0 {
+		ci.Active = time.UnixMilli(c.active)
+		ci.Inactive = msDuration(now - c.active)
+	}
+	return ci
+}
+
+// msDuration converts milliseconds to a Duration, saturating instead of
+// overflowing.
+func msDuration(ms int64) time.Duration {
+	const limit = int64(1<<63-1) / int64(time.Millisecond)
+	switch {
+	case ms > limit:
+		return time.Duration(1<<63 - 1)
+	case ms < -limit:
+		return time.Duration(-1 << 63)
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// Groups describes the groups of the stream named key, in byte order of
+// their names. It is the engine's XINFO GROUPS. A missing stream gives
+// ErrNoStream.
+func (e *Engine) Groups(key string) ([]GroupInfo, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	s := e.lookup(key)
+	if s == nil {
+		return nil, fmt.Errorf("groups of %q: %w", key, ErrNoStream)
+	}
+	out := []GroupInfo{}
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		out = append(out, s.groupInfo(g))
+		return true
+	})
+	return out, nil
+}
+
+// Consumers describes the consumers of a group, in byte order of their
+// names. It is the engine's XINFO CONSUMERS. It neither creates consumers
+// nor refreshes their times.
+func (e *Engine) Consumers(key, group string) ([]ConsumerInfo, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	_, g, err := e.lookupGroup(key, group)
+	if err != nil {
+		return nil, fmt.Errorf("consumers of group %q on %q: %w", group, key, err)
+	}
+	now := e.nowMs()
+	out := []ConsumerInfo{}
+	g.consumers.Scan(func(_ string, c *consumer) bool {
+		out = append(out, c.info(now))
+		return true
+	})
+	return out, nil
+}
+
+// InfoFull describes the stream named key with its first count entries
+// and, for each group, its first count pending entries and its consumers
+// with their first count pending entries; count <= 0 means all. It is the
+// engine's XINFO STREAM FULL. A missing stream gives ErrNoStream.
+func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return StreamFullInfo{}, ErrClosed
+	}
+	s := e.lookup(key)
+	if s == nil {
+		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)
+	}
+	now := e.nowMs()
+	info := StreamFullInfo{StreamInfo: s.info(), Groups: []GroupFullInfo{}}
+	info.FirstEntry, info.LastEntry = nil, nil
+	info.Entries = s.entries.collect(MinID, MaxID, count, false)
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		gf := GroupFullInfo{GroupInfo: s.groupInfo(g), PendingEntries: records(g.pel, count),
+			ConsumerList: []ConsumerFullInfo{}}
+		g.consumers.Scan(func(_ string, c *consumer) bool {
+			gf.ConsumerList = append(gf.ConsumerList, ConsumerFullInfo{c.info(now), records(c.pel, count)})
+			return true
+		})
+		info.Groups = append(info.Groups, gf)
+		return true
+	})
+	return info, nil
+}
+
+// records lists the first count records of l; count <= 0 means all.
+func records(l pel, count int) []PendingRecord {
+	out := []PendingRecord{}
+	l.Scan(func(p *pending) bool {
+		out = append(out, PendingRecord{p.id, p.owner.name, time.UnixMilli(p.delivered), p.count})
+		return count <= 0 || len(out) < count
+	})
+	return out
+}

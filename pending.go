@@ -1,0 +1,404 @@
+package instream
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tidwall/btree"
+)
+
+// pending is the record of one delivered, unacknowledged entry. A group's
+// pending list and its owner's list share the record.
+type pending struct {
+	id        ID
+	owner     *consumer
+	delivered int64 // Unix ms of the last delivery
+	count     int64 // deliveries so far
+}
+
+// pel is a pending list ordered by ID: O(log P) lookups and updates.
+type pel struct {
+	*btree.BTreeG[*pending]
+}
+
+func newPEL() pel {
+	return pel{btree.NewBTreeGOptions(func(a, b *pending) bool { return a.id.Less(b.id) },
+		btree.Options{NoLocks: true})}
+}
+
+func (l pel) get(id ID) (*pending, bool) { return l.Get(&pending{id: id}) }
+
+func (l pel) has(id ID) bool {
+	_, ok := l.get(id)
+	return ok
+}
+
+// ascend calls fn for the records with IDs >= from, in order, until fn
+// returns false.
+func (l pel) ascend(from ID, fn func(*pending) bool) {
+	l.Ascend(&pending{id: from}, fn)
+}
+
+// unpend removes id from the group's pending list and its owner's, and
+// reports whether it was pending.
+func (g *group) unpend(id ID) bool {
+	p, ok := g.pel.Delete(&pending{id: id})
+	if ok && p.owner != nil {
+		p.owner.pel.Delete(p)
+	}
+	return ok
+}
+
+// assign gives p to c.
+func (g *group) assign(p *pending, c *consumer) {
+	if p.owner == c {
+		return
+	}
+	if p.owner != nil {
+		p.owner.pel.Delete(p)
+	}
+	p.owner = c
+	c.pel.Set(p)
+}
+
+// deliver records that entry id was handed to c at time now as a new
+// entry: a record that already exists moves to c and restarts its count.
+func (g *group) deliver(id ID, c *consumer, now int64) {
+	p, ok := g.pel.get(id)
+	if !ok {
+		p = &pending{id: id}
+		g.pel.Set(p)
+	}
+	g.assign(p, c)
+	p.delivered, p.count = now, 1
+}
+
+// Ack acknowledges the given IDs in a group: they leave its pending list.
+// It returns how many were pending, counting each ID once, including IDs
+// whose entries were deleted. It is the engine's XACK. A missing stream or
+// group acknowledges nothing. O(log P) per ID.
+func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return 0, ErrClosed
+	}
+	_, g, err := e.lookupGroup(key, group)
+	if err != nil {
+		return 0, nil
+	}
+	var n int64
+	for _, id := range ids {
+		if g.unpend(id) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// PendingSummary describes a group's pending list, as the short form of
+// Redis's XPENDING does.
+type PendingSummary struct {
+	Count           int64 // pending entries
+	Lowest, Highest ID    // the smallest and greatest pending IDs; zero if none
+	// Consumers lists the consumers with pending entries, in byte order
+	// of their names.
+	Consumers []ConsumerPending
+}
+
+// ConsumerPending is one consumer's share of a pending list.
+type ConsumerPending struct {
+	Name  string
+	Count int64
+}
+
+// PendingSummary summarises the pending list of a group. It is the
+// engine's XPENDING key group. O(log P + consumers).
+func (e *Engine) PendingSummary(key, group string) (PendingSummary, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return PendingSummary{}, ErrClosed
+	}
+	_, g, err := e.lookupGroup(key, group)
+	if err != nil {
+		return PendingSummary{}, fmt.Errorf("pending of group %q on %q: %w", group, key, noGroup(err))
+	}
+	sum := PendingSummary{Count: int64(g.pel.Len())}
+	if lo, ok := g.pel.Min(); ok {
+		hi, _ := g.pel.Max()
+		sum.Lowest, sum.Highest = lo.id, hi.id
+	}
+	g.consumers.Scan(func(name string, c *consumer) bool {
+		if n := c.pel.Len(); n > 0 {
+			sum.Consumers = append(sum.Consumers, ConsumerPending{name, int64(n)})
+		}
+		return true
+	})
+	return sum, nil
+}
+
+// noGroup turns a missing stream into a missing group: commands on a
+// group report both as ErrNoGroup, as Redis's NOGROUP does.
+func noGroup(err error) error {
+	if err == ErrNoStream {
+		return ErrNoGroup
+	}
+	return err
+}
+
+// PendingArgs selects pending entries for [Engine.Pending].
+type PendingArgs struct {
+	Group string
+	// Start and End bound the IDs: [Start, End].
+	Start, End ID
+	// Count is the most entries returned; <= 0 returns none.
+	Count int
+	// ByConsumer keeps only the entries of Consumer (a name that may be
+	// empty); if the consumer does not exist, none.
+	ByConsumer bool
+	Consumer   string
+	// MinIdle keeps only entries idle for at least MinIdle; <= 0 keeps all.
+	MinIdle time.Duration
+}
+
+// PendingEntry is one pending record.
+type PendingEntry struct {
+	ID         ID
+	Consumer   string        // the owner
+	Idle       time.Duration // since the last delivery, in whole ms, >= 0
+	Deliveries int64
+}
+
+// Pending lists a group's pending entries with IDs in [args.Start,
+// args.End], in ascending order. It is the engine's extended XPENDING.
+// O(log P + scanned).
+func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	_, g, err := e.lookupGroup(key, args.Group)
+	if err != nil {
+		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, noGroup(err))
+	}
+	out := []PendingEntry{}
+	if args.Count <= 0 || args.End.Less(args.Start) {
+		return out, nil
+	}
+	list := g.pel
+	if args.ByConsumer {
+		c, ok := g.consumers.Get(args.Consumer)
+		if !ok {
+			return out, nil
+		}
+		list = c.pel
+	}
+	now := e.nowMs()
+	minIdle := args.MinIdle.Milliseconds()
+	list.ascend(args.Start, func(p *pending) bool {
+		if args.End.Less(p.id) {
+			return false
+		}
+		idle := max(now-p.delivered, 0)
+		if minIdle > 0 && idle < minIdle {
+			return true
+		}
+		out = append(out, PendingEntry{p.id, p.owner.name, time.Duration(idle) * time.Millisecond, p.count})
+		return len(out) < args.Count
+	})
+	return out, nil
+}
+
+// ClaimArgs describes a claim, with the options of Redis's XCLAIM.
+type ClaimArgs struct {
+	Group, Consumer string // Consumer is created if missing
+
+	// MinIdle skips entries delivered less than MinIdle ago; <= 0 claims
+	// regardless of idle time.
+	MinIdle time.Duration
+
+	IDs []ID
+
+	// Idle sets the claimed entries' delivery time to now minus Idle
+	// (IDLE). Time, if not zero, sets it to Time instead (TIME). A time
+	// in the future or before 1970 becomes now.
+	Idle time.Duration
+	Time time.Time
+
+	// RetryCount, if not nil and >= 0, sets the delivery count instead of
+	// incrementing it (RETRYCOUNT).
+	RetryCount *int64
+
+	// Force claims IDs that are not pending, as long as their entries
+	// exist (FORCE).
+	Force bool
+
+	// JustID returns IDs only (Fields nil) and leaves delivery counts as
+	// they are (JUSTID).
+	JustID bool
+
+	// LastID, if greater than the group's last-delivered ID, becomes it
+	// (LASTID), whether or not anything is claimed.
+	LastID ID
+}
+
+// Claim transfers pending entries to a consumer and returns them in the
+// order of args.IDs (an ID given twice may be claimed twice). It is the
+// engine's XCLAIM. IDs whose entries were deleted leave the pending list
+// and are not returned. O(log P + log n) per ID.
+func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	s, g, err := e.lookupGroup(key, args.Group)
+	if err != nil {
+		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
+	}
+	now := e.nowMs()
+	if g.lastID.Less(args.LastID) {
+		g.lastID = args.LastID
+	}
+	when := now - args.Idle.Milliseconds()
+	if !args.Time.IsZero() {
+		when = args.Time.UnixMilli()
+	}
+	if when < 0 || when > now {
+		when = now
+	}
+	c, _ := g.consumer(args.Consumer, now)
+	c.seen = now
+	minIdle := args.MinIdle.Milliseconds()
+	out := []Entry{}
+	for _, id := range args.IDs {
+		en, exists := s.entries.get(id)
+		if !exists {
+			g.unpend(id)
+			continue
+		}
+		p, ok := g.pel.get(id)
+		switch {
+		case !ok && !args.Force:
+			continue
+		case !ok:
+			p = &pending{id: id, delivered: now, count: 1}
+			g.pel.Set(p)
+		case minIdle > 0 && now-p.delivered < minIdle:
+			continue
+		}
+		g.assign(p, c)
+		p.delivered = when
+		switch {
+		case args.RetryCount != nil && *args.RetryCount >= 0:
+			p.count = *args.RetryCount
+		case !args.JustID:
+			p.count++
+		}
+		c.active = now
+		out = append(out, claimed(en, args.JustID))
+	}
+	return out, nil
+}
+
+func claimed(en Entry, justID bool) Entry {
+	if justID {
+		return Entry{ID: en.ID}
+	}
+	return Entry{ID: en.ID, Fields: append([]Field(nil), en.Fields...)}
+}
+
+// AutoClaimArgs describes an automatic claim, with the options of Redis's
+// XAUTOCLAIM.
+type AutoClaimArgs struct {
+	Group, Consumer string // Consumer is created if missing
+
+	// MinIdle skips entries delivered less than MinIdle ago.
+	MinIdle time.Duration
+
+	// Start is the first pending ID to examine: 0-0, or the Next of an
+	// earlier call.
+	Start ID
+
+	// Count bounds the entries claimed or dropped; at most 10 times Count
+	// records are examined. If zero, 100.
+	Count int
+
+	// JustID returns IDs only and leaves delivery counts as they are.
+	JustID bool
+}
+
+// AutoClaimResult is the outcome of [Engine.AutoClaim].
+type AutoClaimResult struct {
+	// Next is where the next call should start, or 0-0 when the scan
+	// reached the end of the pending list.
+	Next ID
+	// Claimed are the claimed entries in ID order (IDs only with JustID).
+	Claimed []Entry
+	// Deleted are the pending IDs whose entries were gone; they left the
+	// pending list.
+	Deleted []ID
+}
+
+// AutoClaim scans a group's pending list from args.Start and transfers to
+// args.Consumer the entries idle for at least args.MinIdle. It is the
+// engine's XAUTOCLAIM. O(log P + 10×Count).
+func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return AutoClaimResult{}, ErrClosed
+	}
+	if args.Count < 0 {
+		return AutoClaimResult{}, fmt.Errorf("auto claim: %w: Count %d is negative", ErrInvalidArgument, args.Count)
+	}
+	s, g, err := e.lookupGroup(key, args.Group)
+	if err != nil {
+		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, noGroup(err))
+	}
+	count := args.Count
+	if count == 0 {
+		count = 100
+	}
+	attempts := 10 * count
+	now := e.nowMs()
+	c, _ := g.consumer(args.Consumer, now)
+	c.seen = now
+	minIdle := args.MinIdle.Milliseconds()
+	res := AutoClaimResult{Claimed: []Entry{}, Deleted: []ID{}}
+	// Collect first: claiming changes the tree being walked.
+	var scan []*pending
+	g.pel.ascend(args.Start, func(p *pending) bool {
+		scan = append(scan, p)
+		return len(scan) <= attempts
+	})
+	i := 0
+	for ; i < len(scan) && attempts > 0 && count > 0; i++ {
+		p := scan[i]
+		attempts--
+		en, exists := s.entries.get(p.id)
+		if !exists {
+			g.unpend(p.id)
+			res.Deleted = append(res.Deleted, p.id)
+			count--
+			continue
+		}
+		if minIdle > 0 && now-p.delivered < minIdle {
+			continue
+		}
+		g.assign(p, c)
+		p.delivered = now
+		if !args.JustID {
+			p.count++
+		}
+		c.active = now
+		res.Claimed = append(res.Claimed, claimed(en, args.JustID))
+		count--
+	}
+	if i < len(scan) {
+		res.Next = scan[i].id
+	}
+	return res, nil
+}
