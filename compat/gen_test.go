@@ -457,6 +457,42 @@ func (g *gen) xgroupSetID() step {
 	return step{a}
 }
 
+// withCompanions returns the step for a command: the command alone, or
+// for XREADGROUP, XCLAIM and XAUTOCLAIM the row-12 companions first,
+// read from the command's final arguments (malformed ones included).
+func withCompanions(a []string) step {
+	var s step
+	switch strings.ToUpper(a[0]) {
+	case "XCLAIM", "XAUTOCLAIM":
+		if len(a) >= 4 {
+			s = append(s, ensureConsumer(a[1], a[2], a[3]))
+		}
+	case "XREADGROUP":
+		grp, c, keys := "", "", []string(nil)
+		for i := 1; i < len(a); i++ {
+			switch strings.ToUpper(a[i]) {
+			case "GROUP":
+				if grp == "" && i+2 < len(a) {
+					grp, c = a[i+1], a[i+2]
+					i += 2
+				}
+			case "STREAMS":
+				rest := a[i+1:]
+				keys = rest[:len(rest)/2]
+				i = len(a)
+			}
+		}
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if grp != "" && !seen[k] {
+				seen[k] = true
+				s = append(s, ensureConsumer(k, grp, c))
+			}
+		}
+	}
+	return append(s, a)
+}
+
 // ensureConsumer is the row-12 companion of XREADGROUP, XCLAIM and
 // XAUTOCLAIM: it makes sure the consumer exists before they run.
 func ensureConsumer(k, grp, c string) []string {
@@ -475,14 +511,6 @@ func (g *gen) xreadgroup() step {
 	if g.p(0.25) {
 		keys = append(keys, g.key())
 	}
-	var s step
-	seen := map[string]bool{}
-	for _, k := range keys {
-		if !seen[k] {
-			seen[k] = true
-			s = append(s, ensureConsumer(k, grp, c))
-		}
-	}
 	a = append(a, g.kw("STREAMS"))
 	a = append(a, keys...)
 	for _, k := range keys {
@@ -495,7 +523,7 @@ func (g *gen) xreadgroup() step {
 			a = append(a, g.refID(k))
 		}
 	}
-	return append(s, a)
+	return step{a}
 }
 
 func (g *gen) xack() step {
@@ -544,7 +572,7 @@ func (g *gen) xclaim() step {
 	if g.p(0.1) {
 		a = append(a, g.kw("LASTID"), g.refID(k))
 	}
-	return step{ensureConsumer(k, grp, c), a}
+	return step{a}
 }
 
 func (g *gen) xautoclaim() step {
@@ -556,7 +584,7 @@ func (g *gen) xautoclaim() step {
 		a = append(a, g.kw("COUNT"), g.num(1, 4))
 	}
 	a = append(a, g.maybe(0.25, g.kw("JUSTID"))...)
-	return step{ensureConsumer(k, grp, c), a}
+	return step{a}
 }
 
 // step returns the next step: mostly a well-formed command, else a
@@ -572,7 +600,11 @@ func (g *gen) step() step {
 		default:
 			s = g.wellFormed()
 		}
-		if s == nil || !g.allowed(s) {
+		if s == nil {
+			continue
+		}
+		s = withCompanions(s[len(s)-1])
+		if !g.allowed(s) {
 			continue
 		}
 		for _, c := range s {

@@ -16,13 +16,12 @@ type step [][]string
 
 // runState is what the runner remembers about a sequence while it runs.
 type runState struct {
-	taint   map[string]bool   // streams whose lag/entries-read are masked (row 14)
-	starIDs map[string]string // engine ID -> Redis ID, for XADD "*"
-	nStar   int
+	taint   map[string]bool              // streams whose lag/entries-read are masked (row 14)
+	starIDs map[string]map[string]string // key -> engine ID -> Redis ID, for XADD "*"
 }
 
 func newRunState() *runState {
-	return &runState{taint: map[string]bool{}, starIDs: map[string]string{}}
+	return &runState{taint: map[string]bool{}, starIDs: map[string]map[string]string{}}
 }
 
 func (st *runState) lagTainted(key string) bool { return st.taint[key] }
@@ -36,12 +35,16 @@ func (st *runState) note(args []string) {
 	case "DEL":
 		for _, k := range args[1:] {
 			delete(st.taint, k)
+			delete(st.starIDs, k)
 		}
 	case "XDEL", "XTRIM", "XSETID":
 		if len(args) > 1 {
 			st.taint[args[1]] = true
 		}
 	case "XADD":
+		if len(args) < 3 {
+			return
+		}
 		for _, a := range args[2:] {
 			if u := strings.ToUpper(a); u == "MAXLEN" || u == "MINID" {
 				st.taint[args[1]] = true
@@ -57,14 +60,16 @@ func (st *runState) note(args []string) {
 }
 
 // noteStar maps the ID the engine generated for an XADD "*" to the one
-// Redis generated: the clocks differ by a few ms, so the k-th generated
-// IDs are paired. The pairing is only forgiven if their times are close.
+// Redis generated: the clocks differ by a few ms, so the k-th IDs
+// generated for a stream are paired (per stream, since each stream counts
+// its own sequence numbers). The pairing is only forgiven if their times
+// are close.
 func (st *runState) noteStar(args []string, red, eng reply) error {
 	if strings.ToUpper(args[0]) != "XADD" || red.isErr || eng.isErr {
 		return nil
 	}
 	star := false
-	for _, a := range args[2:] {
+	for _, a := range args[min(2, len(args)):] {
 		if a == "*" {
 			star = true
 		}
@@ -79,7 +84,12 @@ func (st *runState) noteStar(args []string, red, eng reply) error {
 	if !ok1 || !ok2 || max(rm, em)-min(rm, em) > timeTolerance {
 		return fmt.Errorf("generated IDs too far apart: redis %s, engine %s", rs, es)
 	}
-	st.starIDs[es] = rs
+	m := st.starIDs[args[1]]
+	if m == nil {
+		m = map[string]string{}
+		st.starIDs[args[1]] = m
+	}
+	m[es] = rs
 	return nil
 }
 
@@ -180,6 +190,9 @@ func countKey(args []string) string {
 		sub := strings.ToUpper(args[1])
 		if name == "XINFO" && sub == "STREAM" && len(args) > 3 {
 			sub = "STREAM FULL"
+		}
+		if !knownKind(name + " " + sub) {
+			return name + " (other)"
 		}
 		return name + " " + sub
 	}
@@ -284,6 +297,9 @@ func report(seed int64, m, small *mismatch) string {
 			fmt.Fprintf(&b, "    %s\n", cliQuote(a))
 		}
 		fmt.Fprintf(&b, "  redis:   %s\n  engine:  %s\n", small.redRaw, small.engRaw)
+		if !equal(small.red, small.redRaw) || !equal(small.eng, small.engRaw) {
+			fmt.Fprintf(&b, "  normalised:\n  redis:   %s\n  engine:  %s\n", small.red, small.eng)
+		}
 	}
 	return b.String()
 }
