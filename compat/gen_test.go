@@ -113,6 +113,7 @@ type gen struct {
 	last   map[string][2]uint64
 	star   map[string]bool    // streams fed with "*": their IDs are near now
 	groups map[[2]string]bool // (key, group) pairs probably created
+	added  map[string]int     // entries added per stream, roughly
 }
 
 // kg returns a stream and group, mostly a pair that probably exists.
@@ -137,6 +138,7 @@ func newGen(seed int64, on map[string]bool, layout bool) *gen {
 		last:   map[string][2]uint64{},
 		star:   map[string]bool{},
 		groups: map[[2]string]bool{},
+		added:  map[string]int{},
 	}
 }
 
@@ -170,6 +172,17 @@ func (g *gen) cased(s string) string {
 		}
 	}
 	return s
+}
+
+// longest returns the stream that got the most entries, roughly.
+func (g *gen) longest() string {
+	best := genKeys[0]
+	for _, k := range genKeys {
+		if g.added[k] > g.added[best] {
+			best = k
+		}
+	}
+	return best
 }
 
 // newID returns an ID above the last one generated for key, mostly.
@@ -242,13 +255,16 @@ func (g *gen) trimArgs(key string, withLimit bool) []string {
 			approx = true
 		}
 	}
-	if minid {
+	switch {
+	case minid:
 		out = append(out, g.refID(key))
-	} else {
+	case g.p(0.5):
 		out = append(out, g.num(0, 8))
+	default:
+		out = append(out, g.num(0, g.added[key]+5))
 	}
 	if approx && withLimit && g.p(0.4) {
-		out = append(out, g.kw("LIMIT"), g.num(0, 5))
+		out = append(out, g.kw("LIMIT"), g.oneOf("0", "1", "5", "100", "150", "250", "1000"))
 	}
 	return out
 }
@@ -261,12 +277,16 @@ var cmdKinds = []struct {
 	make   func(g *gen) step
 }{
 	{"XADD", 22, (*gen).xadd},
+	{"XADD bulk", 1, (*gen).xaddBulk},
 	{"XRANGE", 6, (*gen).xrange},
 	{"XREVRANGE", 4, (*gen).xrevrange},
 	{"XLEN", 2, func(g *gen) step { return step{{"XLEN", g.key()}} }},
 	{"XDEL", 5, (*gen).xdel},
 	{"XTRIM", 4, func(g *gen) step {
 		k := g.key()
+		if g.layout && g.p(0.5) {
+			k = g.longest()
+		}
 		return step{append([]string{"XTRIM", k}, g.trimArgs(k, true)...)}
 	}},
 	{"XSETID", 2, (*gen).xsetid},
@@ -314,6 +334,7 @@ var cmdKinds = []struct {
 		for _, k := range a[1:] {
 			delete(g.last, k)
 			delete(g.star, k)
+			delete(g.added, k)
 			for _, grp := range genGroups {
 				delete(g.groups, [2]string{k, grp})
 			}
@@ -343,6 +364,38 @@ func (g *gen) xadd() step {
 		a = append(a, g.newID(k))
 	}
 	return step{append(a, g.fieldValues()...)}
+}
+
+// xaddBulk adds 30 to 250 entries to one stream in one step, with values
+// of mixed sizes and integer-looking values, so that streams cross
+// Redis's node boundaries (100 entries, 4096 bytes): approximate trimming
+// and radix-tree-keys depend on them.
+func (g *gen) xaddBulk() step {
+	k := g.key()
+	var s step
+	sameFields := g.p(0.5)
+	for range 30 + g.n(221) {
+		a := []string{"XADD", k, g.newID(k)}
+		for j := range 1 + g.n(3) {
+			f := "f" + strconv.Itoa(j)
+			if !sameFields && g.p(0.3) {
+				f = g.pick(genFields)
+			}
+			var v string
+			switch g.n(3) {
+			case 0:
+				v = strconv.Itoa(g.n(100000) - 5000)
+			case 1:
+				v = strings.Repeat("x", g.n(8))
+			default:
+				v = strings.Repeat("y", g.n(300))
+			}
+			a = append(a, f, v)
+		}
+		s = append(s, a)
+	}
+	g.added[k] += len(s)
+	return s
 }
 
 func (g *gen) xrange() step {
@@ -455,6 +508,14 @@ func (g *gen) xgroupSetID() step {
 		a = append(a, g.kw("ENTRIESREAD"), g.num(-1, 5))
 	}
 	return step{a}
+}
+
+func needsCompanion(a []string) bool {
+	switch strings.ToUpper(a[0]) {
+	case "XREADGROUP", "XCLAIM", "XAUTOCLAIM":
+		return true
+	}
+	return false
 }
 
 // withCompanions returns the step for a command: the command alone, or
@@ -603,7 +664,9 @@ func (g *gen) step() step {
 		if s == nil {
 			continue
 		}
-		s = withCompanions(s[len(s)-1])
+		if last := s[len(s)-1]; len(s) == 1 || needsCompanion(last) {
+			s = withCompanions(last)
+		}
 		if !g.allowed(s) {
 			continue
 		}
@@ -640,10 +703,18 @@ func knownKind(k string) bool {
 }
 
 func (g *gen) wellFormed() step {
+	// With -compat.layout, more long streams, so that ~ trims remove
+	// whole nodes often.
+	weight := func(name string, w int) int {
+		if name == "XADD bulk" && g.layout {
+			return 5
+		}
+		return w
+	}
 	total := 0
 	for _, ck := range cmdKinds {
 		if g.on[ck.name] {
-			total += ck.weight
+			total += weight(ck.name, ck.weight)
 		}
 	}
 	if total == 0 {
@@ -654,10 +725,11 @@ func (g *gen) wellFormed() step {
 		if !g.on[ck.name] {
 			continue
 		}
-		if x < ck.weight {
+		if w := weight(ck.name, ck.weight); x < w {
 			return ck.make(g)
+		} else {
+			x -= w
 		}
-		x -= ck.weight
 	}
 	return nil
 }
@@ -728,6 +800,7 @@ func implemented(ctx context.Context) (on map[string]bool, missing []string) {
 	e.Do(ctx, "XGROUP", "CREATE", "p", "g", "0")
 	probes := map[string][]string{
 		"XADD":                  {"XADD", "q", "1-0", "f", "v"},
+		"XADD bulk":             {"XADD", "q", "2-0", "f", "v"},
 		"XRANGE":                {"XRANGE", "p", "-", "+"},
 		"XREVRANGE":             {"XREVRANGE", "p", "+", "-"},
 		"XLEN":                  {"XLEN", "p"},
