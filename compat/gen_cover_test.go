@@ -40,6 +40,9 @@ func TestGeneratorCoverage(t *testing.T) {
 		}
 	}
 	for _, ck := range cmdKinds {
+		if ck.name == "XADD bulk" {
+			continue // counted as XADD
+		}
 		if ok[ck.name] == 0 {
 			t.Errorf("%s: no successful reply in 40 sequences (errors %d)", ck.name, bad[ck.name])
 		}
