@@ -34,7 +34,17 @@ var junk = []string{
 	"RETRYCOUNT", "FULL", "MKSTREAM", "ENTRIESREAD", "ENTRIESADDED",
 	"MAXDELETEDID", "NOMKSTREAM", "=", "-5", "007", "1--0", " 12", "+5",
 	"18446744073709551615-18446744073709551615", "18446744073709551616",
-	"9223372036854775808", "-9223372036854775808",
+	"9223372036854775808", "-9223372036854775808", "9223372036854775807",
+	"-0", "+1", "01", " 1", "1 ",
+}
+
+// quirkyIDs are IDs that Redis's two-stage parser accepts or rejects in
+// surprising ways (spec §1.3).
+var quirkyIDs = []string{
+	"007", "+5", " 12", "1--0", "00000000000000000000000000017", "14-+1", "15- 1",
+	"-0", "-5", "16-", "13 ", "0x10", "1-2-3", "18446744073709551616", "2-18446744073709551615",
+	"3-18446744073709551616", strings.Repeat("1", 128), "1-" + strings.Repeat("0", 126),
+	"18446744073709551615", "(5",
 }
 
 // templates are malformed commands worth sending as they are.
@@ -103,6 +113,21 @@ var templates = [][]string{
 	{"XLEN", "s1", "s2"},
 	{"TYPE", "s1", "s2"},
 	{"XUNKNOWN", "s1", "a"},
+	{"XUNKNOWN", strings.Repeat("a", 60), strings.Repeat("b", 60), strings.Repeat("c", 60)},
+	{strings.Repeat("Z", 140), "x"},
+	// COUNT 576460752303423487 is valid, but Redis then fails to allocate
+	// COUNT IDs ("ERR Insufficient memory ..."): memory-dependent, not sent.
+	{"XAUTOCLAIM", "s1", "g1", "c1", "0", "0", "COUNT", "1000000"},
+	{"XAUTOCLAIM", "s1", "g1", "c1", "0", "0", "COUNT", "576460752303423488"},
+	{"XAUTOCLAIM", "s1", "g1", "c1", "0", "0", "COUNT", "-1"},
+	{"XREADGROUP", "GROUP", "g1", "c1", "BLOCK", "1", "STREAMS", "s1", "0"},
+	{"XREAD", "COUNT", "9223372036854775807", "STREAMS", "s1", "0"},
+	{"XRANGE", "s1", "-", "+", "COUNT", "-9223372036854775808"},
+	{"XADD", "s1", "MAXLEN", "9223372036854775807", "*", "f", "v"},
+	{"XGROUP", "CREATE", "s1", "g1", "0", "ENTRIESREAD", "9223372036854775807"},
+	{"XSETID", "s1", "18446744073709551615-18446744073709551615"},
+	{"XCLAIM", "s1", "g1", "c1", "0", "1-0", "1-0", "1-0"},
+	{"XCLAIM", "s1", "g1", "c1", "0", "1-0", "FORCE", "JUSTID", "RETRYCOUNT", "9223372036854775807"},
 }
 
 // gen is a seeded random command-sequence generator.
@@ -206,6 +231,9 @@ func (g *gen) newID(key string) string {
 // refID returns an ID near the stream's entries: existing, deleted or
 // never there.
 func (g *gen) refID(key string) string {
+	if g.p(0.03) {
+		return g.pick(quirkyIDs)
+	}
 	l := g.last[key]
 	ms := uint64(g.n(int(l[0]) + 3))
 	if g.p(0.25) {
@@ -442,6 +470,16 @@ func (g *gen) xsetid() step {
 	return step{a}
 }
 
+// smallBlock returns, sometimes, a BLOCK of a few ms. Nothing writes
+// while a sequence waits, so a read with nothing to serve simply times out
+// with nil on both sides (no wake-up model is involved, §10 row 7).
+func (g *gen) smallBlock() []string {
+	if g.p(0.1) {
+		return []string{g.kw("BLOCK"), g.num(1, 3)}
+	}
+	return nil
+}
+
 // readID is an XREAD ID: never "+" (rows 3, 4).
 func (g *gen) readID(k string) string {
 	switch g.n(5) {
@@ -460,6 +498,7 @@ func (g *gen) xread() step {
 	if g.p(0.4) {
 		a = append(a, g.kw("COUNT"), g.num(-1, 3))
 	}
+	a = append(a, g.smallBlock()...)
 	keys := []string{g.key()}
 	if g.p(0.3) {
 		keys = append(keys, g.key())
@@ -568,6 +607,7 @@ func (g *gen) xreadgroup() step {
 		a = append(a, g.kw("COUNT"), g.num(-1, 3))
 	}
 	a = append(a, g.maybe(0.15, g.kw("NOACK"))...)
+	a = append(a, g.smallBlock()...)
 	keys := []string{k0}
 	if g.p(0.25) {
 		keys = append(keys, g.key())
