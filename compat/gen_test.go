@@ -726,8 +726,34 @@ func (g *gen) allowed(s step) bool {
 		if !g.on[countKey(c)] && knownKind(countKey(c)) {
 			return false
 		}
-		if openFinding(c) != "" {
+		if openFinding(c) != "" || !safeBlock(c) {
 			return false
+		}
+	}
+	return true
+}
+
+// safeBlockValues are the BLOCK values a sequence may send: a few ms, or
+// values both versions reject at once. Anything else could make Redis
+// wait for ever (0, and 7.0 accepts out-of-range values: §10 row 22).
+var safeBlockValues = map[string]bool{"1": true, "2": true, "3": true,
+	"abc": true, "x": true, "-1": true, "-5": true, "1.5": true, "": true}
+
+// safeBlock reports whether an XREAD or XREADGROUP (malformed ones
+// included) has only safe BLOCK values before STREAMS.
+func safeBlock(a []string) bool {
+	name := strings.ToUpper(a[0])
+	if name != "XREAD" && name != "XREADGROUP" {
+		return true
+	}
+	for i := 1; i < len(a); i++ {
+		switch strings.ToUpper(a[i]) {
+		case "STREAMS":
+			return true
+		case "BLOCK":
+			if i+1 < len(a) && !safeBlockValues[a[i+1]] {
+				return false
+			}
 		}
 	}
 	return true

@@ -32,6 +32,11 @@ import (
 //     (asked of Redis beforehand; skipXSetID).
 //   - rows 19-21 (8.2+ commands and options): never sent; the junk words of
 //     malformed commands exclude KEEPREF, DELREF, ACKED, IDS, CLAIM, IDMP.
+//   - node layout (not a §10 row): with -compat.layout, radix-tree-keys is
+//     compared and "~" trims are sent, except on a stream holding a "*"
+//     entry whose ID differs between the sides (entry sizes depend on ID
+//     deltas, so node boundaries may legitimately differ): there
+//     radix-tree-keys is masked and "~" trims are not sent (skipApprox).
 //   - row 22 (huge BLOCK): no valid BLOCK is generated outside the blocking
 //     scenarios.
 
@@ -93,9 +98,9 @@ func normalize(args []string, r reply, sd side, st *runState) reply {
 		// Extended form: [id, consumer, idle, count]; idle is a time.
 		forEach(r.val, func(v any) any { return markIndex(v, 4, 2) })
 	case name == "XINFO" && sub == "STREAM" && len(args) > 3:
-		r.val = normFull(r.val, sd, st.lagTainted(args[2]))
-	case name == "XINFO" && sub == "STREAM":
-		r.val = normStream(r.val)
+		r.val = normFull(r.val, sd, st.lagTainted(args[2]), st.layoutComparable(args[2]))
+	case name == "XINFO" && sub == "STREAM" && len(args) > 2:
+		r.val = normStream(r.val, st.layoutComparable(args[2]))
 	case name == "XINFO" && sub == "GROUPS" && len(args) > 2:
 		if st.lagTainted(args[2]) {
 			forEach(r.val, func(v any) any { return maskLag(v) })
@@ -123,10 +128,11 @@ func hasSeqStar(args []string) bool {
 
 // normStream handles the XINFO STREAM fields that describe Redis's memory
 // layout: radix-tree-nodes always (a rax internal, spec §12 item 8), and
-// radix-tree-keys unless the engine's nodes are Redis's (-compat.layout).
-func normStream(v any) any {
+// radix-tree-keys unless the layouts are comparable (-compat.layout, and
+// no "*" ID differs between the sides: runState.layoutComparable).
+func normStream(v any, layout bool) any {
 	v = mapField(v, "radix-tree-nodes", mask)
-	if !*flagLayout {
+	if !layout {
 		v = mapField(v, "radix-tree-keys", mask)
 	}
 	return v
@@ -135,8 +141,8 @@ func normStream(v any) any {
 // normFull is normStream for XINFO STREAM FULL plus its times: pending
 // delivery times and consumer seen-times are times; 7.0 has no consumer
 // active-time (row 13); lag and entries-read may be masked (row 14).
-func normFull(v any, sd side, tainted bool) any {
-	v = normStream(v)
+func normFull(v any, sd side, tainted, layout bool) any {
+	v = normStream(v, layout)
 	return mapField(v, "groups", func(gs any) any {
 		forEach(gs, func(g any) any {
 			if tainted {

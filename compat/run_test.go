@@ -18,10 +18,37 @@ type step [][]string
 type runState struct {
 	taint   map[string]bool              // streams whose lag/entries-read are masked (row 14)
 	starIDs map[string]map[string]string // key -> engine ID -> Redis ID, for XADD "*"
+	// layoutTaint marks streams holding an entry whose "*" ID differs
+	// between the sides: entry sizes in Redis's nodes depend on ID
+	// deltas, so node boundaries may legitimately differ there.
+	layoutTaint map[string]bool
 }
 
 func newRunState() *runState {
-	return &runState{taint: map[string]bool{}, starIDs: map[string]map[string]string{}}
+	return &runState{taint: map[string]bool{}, starIDs: map[string]map[string]string{},
+		layoutTaint: map[string]bool{}}
+}
+
+// layoutComparable reports whether key's node layout (radix-tree-keys,
+// approximate trims) is compared: with -compat.layout, and only while
+// both sides hold the same IDs.
+func (st *runState) layoutComparable(key string) bool {
+	return *flagLayout && !st.layoutTaint[key]
+}
+
+// skipApprox reports whether a command is an approximate trim of a stream
+// whose layout is not comparable; such a command is not sent.
+func (st *runState) skipApprox(args []string) bool {
+	name := strings.ToUpper(args[0])
+	if (name != "XADD" && name != "XTRIM") || len(args) < 3 || st.layoutComparable(args[1]) || *flagApproxStar {
+		return false
+	}
+	for _, a := range args[2:] {
+		if a == "~" {
+			return true
+		}
+	}
+	return false
 }
 
 func (st *runState) lagTainted(key string) bool { return st.taint[key] }
@@ -36,6 +63,7 @@ func (st *runState) note(args []string) {
 		for _, k := range args[1:] {
 			delete(st.taint, k)
 			delete(st.starIDs, k)
+			delete(st.layoutTaint, k)
 		}
 	case "XDEL", "XTRIM", "XSETID":
 		if len(args) > 1 {
@@ -90,6 +118,7 @@ func (st *runState) noteStar(args []string, red, eng reply) error {
 		st.starIDs[args[1]] = m
 	}
 	m[es] = rs
+	st.layoutTaint[args[1]] = true
 	return nil
 }
 
@@ -102,6 +131,7 @@ type mismatch struct {
 	engRaw     reply
 	executed   [][]string // every command sent to both sides, in order
 	pairingErr error
+	starRedis  map[[2]int]string // (step, command) of an XADD "*" -> Redis's ID
 }
 
 func (m *mismatch) name() string { return strings.ToUpper(m.args[0]) }
@@ -141,13 +171,14 @@ func (rn *runner) run(steps []step) (*mismatch, error) {
 	}
 	st := newRunState()
 	var executed [][]string
+	starRedis := map[[2]int]string{}
 	for si, s := range steps {
 		for ci, args := range s {
 			skip, err := skipXSetID(rn.ctx, rn.rdb, args)
 			if err != nil {
 				return nil, err
 			}
-			if skip {
+			if skip || st.skipApprox(args) {
 				continue
 			}
 			st.note(args)
@@ -169,6 +200,11 @@ func (rn *runner) run(steps []step) (*mismatch, error) {
 					c[1]++
 				}
 			}
+			if i := xaddIDIndex(args); i > 0 && args[i] == "*" && !red.isErr {
+				if id, ok := red.val.(string); ok {
+					starRedis[[2]int{si, ci}] = id
+				}
+			}
 			perr := st.noteStar(args, red, eng)
 			rn2 := normalize(args, cloneReply(red), redisSide, st)
 			en2 := normalize(args, cloneReply(eng), engineSide, st)
@@ -177,7 +213,7 @@ func (rn *runner) run(steps []step) (*mismatch, error) {
 			}
 			if perr != nil || !equal(rn2, en2) {
 				return &mismatch{step: si, cmd: ci, args: args, red: rn2, eng: en2,
-					redRaw: red, engRaw: eng, executed: executed, pairingErr: perr}, nil
+					redRaw: red, engRaw: eng, executed: executed, pairingErr: perr, starRedis: starRedis}, nil
 			}
 		}
 	}
@@ -240,6 +276,53 @@ func skipXSetID(ctx context.Context, rdb *redis.Client, args []string) (bool, er
 		return false, nil
 	}
 	return id.Less(md), nil
+}
+
+// xaddIDIndex returns the index of an XADD's ID argument (after its
+// options), or 0.
+func xaddIDIndex(args []string) int {
+	if strings.ToUpper(args[0]) != "XADD" {
+		return 0
+	}
+	i := 2
+	for i < len(args) {
+		switch strings.ToUpper(args[i]) {
+		case "NOMKSTREAM":
+			i++
+		case "MAXLEN", "MINID":
+			i++
+			if i < len(args) && (args[i] == "=" || args[i] == "~") {
+				i++
+			}
+			i++
+		case "LIMIT":
+			i += 2
+		default:
+			if i < len(args) {
+				return i
+			}
+			return 0
+		}
+	}
+	return 0
+}
+
+// destar returns steps with each XADD "*" replaced by the ID Redis
+// generated for it, so that both sides hold the same IDs.
+func destar(steps []step, ids map[[2]int]string) []step {
+	out := make([]step, len(steps))
+	for si, s := range steps {
+		out[si] = make(step, len(s))
+		for ci, a := range s {
+			out[si][ci] = a
+			if id, ok := ids[[2]int{si, ci}]; ok {
+				b := append([]string(nil), a...)
+				b[xaddIDIndex(b)] = id
+				out[si][ci] = b
+			}
+		}
+	}
+	return out
 }
 
 // shrink drops steps while a difference at the same command persists

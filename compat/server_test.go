@@ -21,11 +21,13 @@ const redisBinary = "/usr/bin/redis-server"
 
 var (
 	flagSeqs   = flag.Int("compat.n", 0, "random sequences to run (default 200, or $INSTREAM_COMPAT_SEQS)")
-	flagSeed   = flag.Int64("compat.seed", 0, "run only this seed (with -compat.n 1 semantics)")
+	flagSeed   = flag.Int64("compat.seed", 0, "run only this seed")
+	flagFirst  = flag.Int64("compat.first", 1, "first of the fixed seeds")
 	flagLayout = flag.Bool("compat.layout", os.Getenv("INSTREAM_COMPAT_LAYOUT") != "",
 		"generate ~ trimming and compare radix-tree-keys (needs Redis's node layout in the engine)")
-	flagVerbose  = flag.Bool("compat.v", false, "log every command and both replies")
-	flagFindings = flag.Bool("compat.findings", false, "also generate the command shapes of open findings")
+	flagApproxStar = flag.Bool("compat.approxstar", false, "with -compat.layout, also send ~ trims to streams whose * IDs differ (investigation)")
+	flagVerbose    = flag.Bool("compat.v", false, "log every command and both replies")
+	flagFindings   = flag.Bool("compat.findings", false, "also generate the command shapes of open findings")
 )
 
 // server is the redis-server the suite runs against; nil when missing.
