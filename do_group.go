@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -200,7 +201,7 @@ func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
 		}
 		cs := make([]any, len(sum.Consumers))
 		for i, c := range sum.Consumers {
-			cs[i] = []any{c.Name, formatInt(c.Count)}
+			cs[i] = []any{c.Name, strconv.FormatInt(c.Count, 10)}
 		}
 		return []any{sum.Count, replyID(sum.Lowest), replyID(sum.Highest), cs}, nil
 	}
@@ -249,32 +250,6 @@ func pelErr(key, group string, err error) error {
 		return noGroupPEL(key, group, err)
 	}
 	return err
-}
-
-func formatInt(n int64) string {
-	return string(appendInt(nil, n))
-}
-
-func appendInt(b []byte, n int64) []byte {
-	if n < 0 {
-		b = append(b, '-')
-		return appendUint(b, uint64(-n))
-	}
-	return appendUint(b, uint64(n))
-}
-
-func appendUint(b []byte, n uint64) []byte {
-	var buf [20]byte
-	i := len(buf)
-	for {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(b, buf[i:]...)
 }
 
 func doXClaim(e *Engine, ctx context.Context, args []string) (any, error) {
@@ -411,133 +386,4 @@ func doXDelEx(e *Engine, ctx context.Context, args []string) (any, error) {
 
 func doXAckDel(e *Engine, ctx context.Context, args []string) (any, error) {
 	return nil, unknownCommand(args)
-}
-
-// doXInfoGroups answers XINFO GROUPS key.
-func doXInfoGroups(e *Engine, args []string) (any, error) {
-	gs, err := e.Groups(args[2])
-	if err != nil {
-		return nil, infoErr(err)
-	}
-	out := make([]any, len(gs))
-	for i, g := range gs {
-		out[i] = []any{
-			"name", g.Name,
-			"consumers", g.Consumers,
-			"pending", g.Pending,
-			"last-delivered-id", replyID(g.LastDeliveredID),
-			"entries-read", replyEntriesRead(g.EntriesRead),
-			"lag", replyLag(g.Lag, g.LagKnown),
-		}
-	}
-	return out, nil
-}
-
-func replyEntriesRead(n int64) any {
-	if n == unknownEntriesRead {
-		return nil
-	}
-	return n
-}
-
-func replyLag(n int64, known bool) any {
-	if !known {
-		return nil
-	}
-	return n
-}
-
-// infoErr maps a typed error of XINFO to its reply.
-func infoErr(err error) error {
-	if errors.Is(err, ErrNoStream) {
-		return &RedisError{Msg: errNoSuchKey.Msg, Err: err}
-	}
-	return err
-}
-
-// doXInfoConsumers answers XINFO CONSUMERS key group.
-func doXInfoConsumers(e *Engine, args []string) (any, error) {
-	key, group := args[2], args[3]
-	cs, err := e.Consumers(key, group)
-	if err != nil {
-		if errors.Is(err, ErrNoGroup) {
-			return nil, noGroupKey(key, group, err)
-		}
-		return nil, infoErr(err)
-	}
-	out := make([]any, len(cs))
-	for i, c := range cs {
-		inactive := int64(-1)
-		if !c.Active.IsZero() {
-			inactive = c.Inactive.Milliseconds()
-		}
-		out[i] = []any{
-			"name", c.Name,
-			"pending", c.Pending,
-			"idle", c.Idle.Milliseconds(),
-			"inactive", inactive,
-		}
-	}
-	return out, nil
-}
-
-// doXInfoStreamFull answers XINFO STREAM key FULL [COUNT count], count
-// already parsed (0 means all).
-func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
-	info, err := e.InfoFull(key, count)
-	if err != nil {
-		return nil, infoErr(err)
-	}
-	groups := make([]any, len(info.Groups))
-	for i, g := range info.Groups {
-		pel := make([]any, len(g.PendingEntries))
-		for j, p := range g.PendingEntries {
-			pel[j] = []any{replyID(p.ID), p.Consumer, p.Delivered.UnixMilli(), p.Deliveries}
-		}
-		cs := make([]any, len(g.ConsumerList))
-		for j, c := range g.ConsumerList {
-			cpel := make([]any, len(c.PendingEntries))
-			for k, p := range c.PendingEntries {
-				cpel[k] = []any{replyID(p.ID), p.Delivered.UnixMilli(), p.Deliveries}
-			}
-			active := int64(-1)
-			if !c.Active.IsZero() {
-				active = c.Active.UnixMilli()
-			}
-			cs[j] = []any{
-				"name", c.Name,
-				"seen-time", c.Seen.UnixMilli(),
-				"active-time", active,
-				"pel-count", c.Pending,
-				"pending", cpel,
-			}
-		}
-		groups[i] = []any{
-			"name", g.Name,
-			"last-delivered-id", replyID(g.LastDeliveredID),
-			"entries-read", replyEntriesRead(g.EntriesRead),
-			"lag", replyLag(g.Lag, g.LagKnown),
-			"pel-count", g.Pending,
-			"pending", pel,
-			"consumers", cs,
-		}
-	}
-	return []any{
-		"length", info.Length,
-		"radix-tree-keys", info.Nodes,
-		"radix-tree-nodes", radixTreeNodes(info.StreamInfo),
-		"last-generated-id", replyID(info.LastGeneratedID),
-		"max-deleted-entry-id", replyID(info.MaxDeletedEntryID),
-		"entries-added", info.EntriesAdded,
-		"recorded-first-entry-id", replyID(info.RecordedFirstEntryID),
-		"entries", replyEntries(info.Entries),
-		"groups", groups,
-	}, nil
-}
-
-// radixTreeNodes approximates Redis's radix-tree-nodes, which depends on
-// its rax layout (spec §12 item 8): 1 for an empty stream, keys+1 else.
-// TODO: share with XINFO STREAM once it reports the field.
-func radixTreeNodes(info StreamInfo) int64 {
-	return info.Nodes + 1
 }

@@ -53,7 +53,16 @@ func (t *entries) has(id ID) bool {
 
 // get returns a copy of the entry with the given ID.
 func (t *entries) get(id ID) (Entry, bool) {
-	return t.tree.Get(Entry{ID: id})
+	e, ok := t.tree.Get(Entry{ID: id})
+	return copyEntry(e), ok
+}
+
+// copyEntry copies the fields too, so the caller may modify the result.
+func copyEntry(e Entry) Entry {
+	if e.Fields != nil {
+		e.Fields = append([]Field(nil), e.Fields...)
+	}
+	return e
 }
 
 func (t *entries) remove(id ID) bool {
@@ -69,7 +78,7 @@ func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
 		if e.ID.Less(start) || end.Less(e.ID) {
 			return false
 		}
-		out = append(out, e)
+		out = append(out, copyEntry(e))
 		return count <= 0 || len(out) < count
 	}
 	if reverse {

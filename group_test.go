@@ -12,7 +12,7 @@ import (
 // t0 is the manual clock's start: 1700000000000 ms.
 var t0 = time.UnixMilli(1_700_000_000_000)
 
-// newEngine returns an engine on a manual clock at t0, closed when the
+// newClockEngine returns an engine on a manual clock at t0, closed when the
 // test ends.
 func newClockEngine(t testing.TB) (*instream.Engine, *instream.ManualClock) {
 	t.Helper()
@@ -127,4 +127,147 @@ func TestTryReadGroup(t *testing.T) {
 	if !errors.Is(err, instream.ErrNoGroup) {
 		t.Errorf("TryReadGroup on a missing stream: err = %v, want ErrNoGroup", err)
 	}
+}
+
+func TestGroupErrors(t *testing.T) {
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-0")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
+	neg := int64(-2)
+	tests := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"CreateGroup no stream", func() error { return e.CreateGroup("nope", instream.GroupArgs{Group: "g"}) }, instream.ErrNoStream},
+		{"CreateGroup exists", func() error { return e.CreateGroup("s", instream.GroupArgs{Group: "g"}) }, instream.ErrGroupExists},
+		{"CreateGroup EntriesRead", func() error {
+			return e.CreateGroup("s", instream.GroupArgs{Group: "h", EntriesRead: &neg})
+		}, instream.ErrInvalidArgument},
+		{"SetGroupID no group", func() error { return e.SetGroupID("s", instream.GroupArgs{Group: "h"}) }, instream.ErrNoGroup},
+		{"SetGroupID no stream", func() error { return e.SetGroupID("nope", instream.GroupArgs{Group: "g"}) }, instream.ErrNoStream},
+		{"DestroyGroup no stream", func() error { _, err := e.DestroyGroup("nope", "g"); return err }, instream.ErrNoStream},
+		{"CreateConsumer no group", func() error {
+			_, err := e.CreateConsumer("s", instream.ConsumerArgs{Group: "h", Consumer: "c"})
+			return err
+		}, instream.ErrNoGroup},
+		{"DeleteConsumer no stream", func() error {
+			_, err := e.DeleteConsumer("nope", instream.ConsumerArgs{Group: "g", Consumer: "c"})
+			return err
+		}, instream.ErrNoStream},
+		{"TryReadGroup no streams", func() error {
+			_, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c"})
+			return err
+		}, instream.ErrInvalidArgument},
+		{"TryReadGroup no group", func() error {
+			_, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "h", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}})
+			return err
+		}, instream.ErrNoGroup},
+		{"PendingSummary no stream", func() error { _, err := e.PendingSummary("nope", "g"); return err }, instream.ErrNoGroup},
+		{"Pending no group", func() error { _, err := e.Pending("s", instream.PendingArgs{Group: "h"}); return err }, instream.ErrNoGroup},
+		{"Claim no group", func() error { _, err := e.Claim("s", instream.ClaimArgs{Group: "h"}); return err }, instream.ErrNoGroup},
+		{"AutoClaim no stream", func() error { _, err := e.AutoClaim("nope", instream.AutoClaimArgs{Group: "g"}); return err }, instream.ErrNoGroup},
+		{"AutoClaim negative count", func() error {
+			_, err := e.AutoClaim("s", instream.AutoClaimArgs{Group: "g", Count: -1})
+			return err
+		}, instream.ErrInvalidArgument},
+		{"Groups no stream", func() error { _, err := e.Groups("nope"); return err }, instream.ErrNoStream},
+		{"Consumers no group", func() error { _, err := e.Consumers("s", "h"); return err }, instream.ErrNoGroup},
+		{"InfoFull no stream", func() error { _, err := e.InfoFull("nope", 0); return err }, instream.ErrNoStream},
+	}
+	for _, tt := range tests {
+		if err := tt.call(); !errors.Is(err, tt.want) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+		check(t, e)
+	}
+	if n, err := e.Ack("nope", "g", id("1-0")); n != 0 || err != nil {
+		t.Errorf("Ack on a missing stream = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// A read that fails on a later stream changes nothing on the earlier ones.
+func TestTryReadGroupAllOrNothing(t *testing.T) {
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-0")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
+	_, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c",
+		Streams: []instream.GroupStream{{Key: "s"}, {Key: "t"}}})
+	if !errors.Is(err, instream.ErrNoGroup) {
+		t.Fatalf("TryReadGroup = %v, want ErrNoGroup", err)
+	}
+	gs, _ := e.Groups("s")
+	if gs[0].Consumers != 0 || gs[0].Pending != 0 || !gs[0].LastDeliveredID.IsZero() {
+		t.Errorf("after a failed read: %+v, want the group untouched", gs[0])
+	}
+}
+
+func TestClosedEngine(t *testing.T) {
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-0")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
+	e.Close()
+	calls := map[string]func() error{
+		"CreateGroup": func() error { return e.CreateGroup("s", instream.GroupArgs{Group: "h"}) },
+		"TryReadGroup": func() error {
+			_, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Streams: []instream.GroupStream{{Key: "s"}}})
+			return err
+		},
+		"Ack":       func() error { _, err := e.Ack("s", "g", id("1-0")); return err },
+		"Claim":     func() error { _, err := e.Claim("s", instream.ClaimArgs{Group: "g"}); return err },
+		"AutoClaim": func() error { _, err := e.AutoClaim("s", instream.AutoClaimArgs{Group: "g"}); return err },
+		"Pending":   func() error { _, err := e.Pending("s", instream.PendingArgs{Group: "g"}); return err },
+		"Groups":    func() error { _, err := e.Groups("s"); return err },
+		"InfoFull":  func() error { _, err := e.InfoFull("s", 0); return err },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, instream.ErrClosed) {
+			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
+		}
+	}
+}
+
+func TestRefHooks(t *testing.T) {
+	tests := []struct {
+		name    string
+		refs    instream.RefPolicy
+		wantLen int64
+		wantPEL int64
+	}{
+		// g1 has read and holds 1-0 and 2-0; g2 is at 1-0 with nothing pending.
+		{"keepref", instream.KeepRef, 1, 2},
+		{"delref", instream.DelRef, 1, 0},
+		// Acked keeps all: 1-0 and 2-0 are pending in g1, 3-0 is not handed yet.
+		{"acked", instream.Acked, 3, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newClockEngine(t)
+			add(t, e, "s", "1-0", "2-0", "3-0")
+			mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g1"})
+			mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g2", ID: id("1-0")})
+			readIDs(t, e, instream.ReadGroupArgs{Group: "g1", Consumer: "c", Count: 2, Streams: []instream.GroupStream{{Key: "s"}}})
+			if _, err := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 1, Refs: tt.refs}); err != nil {
+				t.Fatal(err)
+			}
+			check(t, e)
+			n, _ := e.Len("s")
+			sum, _ := e.PendingSummary("s", "g1")
+			if n != tt.wantLen || sum.Count != tt.wantPEL {
+				t.Errorf("after trim: len %d, g1 pending %d; want %d, %d", n, sum.Count, tt.wantLen, tt.wantPEL)
+			}
+		})
+	}
+	// Acked trims what every group was handed and acknowledged.
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-0", "2-0", "3-0")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
+	readIDs(t, e, instream.ReadGroupArgs{Group: "g", Consumer: "c", Count: 2, Streams: []instream.GroupStream{{Key: "s"}}})
+	if _, err := e.Ack("s", "g", id("1-0")); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMinID, MinID: id("9-0"), Refs: instream.Acked}); n != 1 {
+		t.Errorf("Acked trim removed %d, want 1 (only 1-0 is handed and acknowledged)", n)
+	}
+	check(t, e)
 }

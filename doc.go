@@ -1,0 +1,100 @@
+// Package instream implements Redis Streams inside a Go process: ordered
+// entries with "ms-seq" IDs, trimming, consumer groups, pending lists and
+// blocking reads, with the same results and error texts as Redis, and
+// no server, network or cgo.
+//
+// An [Engine] holds any number of named streams. Produce, read as a
+// consumer group, acknowledge (errors ignored for brevity):
+//
+//	e := instream.New(instream.Options{})
+//	e.CreateGroup("jobs", instream.GroupArgs{Group: "workers", MkStream: true})
+//	e.Add("jobs", instream.AddArgs{Fields: []instream.Field{{Name: "job", Value: "resize"}}})
+//	got, _ := e.TryReadGroup(instream.ReadGroupArgs{Group: "workers", Consumer: "w1", Streams: []instream.GroupStream{{Key: "jobs"}}})
+//	e.Ack("jobs", "workers", got[0].Entries[0].ID)
+//
+// # IDs
+//
+// Every entry has an [ID], a pair of unsigned 64-bit integers written
+// "ms-seq" and ordered by ms, then seq. IDs are values: compare them with
+// ==, [ID.Compare] and [ID.Less], never as text. [ParseID] accepts exactly
+// what Redis accepts in an ID argument, quirks included ("007-+1" is 7-1),
+// and [ID.String] gives the canonical form. 0-0 is never the ID of an
+// entry; [MinID] and [MaxID] stand for Redis's "-" and "+" range bounds.
+//
+// [Engine.Add] generates IDs as XADD does. A zero [AddArgs].ID means "*":
+// the clock's millisecond with sequence 0, or, when the stream's last ID
+// is not older than the clock, the last ID plus one, so IDs never go
+// backwards even when the clock does. AutoSeq means "ms-*". An explicit ID
+// must be greater than the stream's last generated ID, which deleted and
+// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Now, read
+// once per call, so tests can fix it and get stable IDs.
+//
+// # Two faces
+//
+// The typed API is the engine: [Engine.Add], [Engine.Range],
+// [Engine.RevRange], [Engine.Len], [Engine.Delete], [Engine.Trim],
+// [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.Del],
+// [Engine.Exists], [Engine.Type] and [Engine.Keys]. Its errors wrap the
+// sentinels declared with [Engine] (test them with errors.Is), and the
+// entries it returns are the caller's to keep and modify.
+//
+// [Engine.Do] takes a Redis command as strings, as a server receives it,
+// and answers what Redis would send, in RESP2 shape: string, int64, []any
+// or nil. Error replies are [*RedisError] values whose Error method gives
+// Redis's exact text ("ERR The ID specified in XADD is equal or smaller
+// than the target stream top item"); when the error comes from the typed
+// API, errors.Is still finds its sentinel. Do parses and formats only:
+// every command runs through the typed API, so both faces always agree.
+// This makes an Engine a fast fake of Redis Streams for tests that speak
+// commands.
+//
+// # Consumer groups and the pending list
+//
+// A stream can carry consumer groups ([Engine.CreateGroup]), each with a
+// last-delivered ID, its consumers and a pending entries list: the
+// entries delivered to a consumer and not yet acknowledged.
+// [Engine.TryReadGroup] delivers new entries (XREADGROUP's ">") or
+// re-reads a consumer's pending ones, [Engine.Ack] removes entries from
+// the pending list, [Engine.Pending] and [Engine.PendingSummary] inspect
+// it, and [Engine.Claim] and [Engine.AutoClaim] hand entries idle too
+// long to another consumer. Deleting or trimming an entry leaves the
+// pending references to it in place unless a trim asks otherwise
+// ([RefPolicy]: KeepRef, DelRef, Acked, Redis 8.2's KEEPREF, DELREF and
+// ACKED).
+//
+// # Blocking reads
+//
+// Reads that wait for new entries (XREAD and XREADGROUP with BLOCK) take a
+// context and wait until an entry arrives, the context is done, or the
+// engine is closed. Deadlines come from the context; there are no timers
+// of the engine's own. Waiters on one group are served in the order they
+// blocked, as in Redis.
+//
+// # Concurrency
+//
+// An Engine is safe for concurrent use by multiple goroutines. One mutex
+// guards all state and each call holds it for its whole duration; a Do
+// command that changes state does so in one such call, so commands are
+// atomic. The engine never calls caller code while holding the mutex. [Engine.Close] wakes every waiter, and every
+// later call fails with [ErrClosed].
+//
+// # Differences from Redis
+//
+// The engine follows Redis 7.2 and later, plus the 8.2 and 8.4 stream
+// additions, not the 7.0 series (for example, XSETID refuses an ID below
+// the stream's max-deleted-entry-id, and "ms-*" after the last possible
+// sequence is "equal or smaller", not "Elements are too large").
+//
+//   - Only streams exist, so WRONGTYPE is never answered, and DEL, EXISTS
+//     and TYPE see streams only. There are no other key types, expiry,
+//     persistence, replication, keyspace events, MULTI/EXEC or scripts.
+//   - XINFO STREAM's radix-tree-nodes counts nodes of Redis's internal
+//     radix tree, which the engine does not have; it reports 1 for an
+//     empty stream, 2 for one storage node and 2n+2 for n nodes, which is
+//     what Redis reports for typical streams but not for every one.
+//   - A command never leaves a half-applied change: an XADD that fails
+//     with "Elements are too large to be stored" on a missing key does
+//     not leave an empty stream behind, as Redis does.
+//   - A second KEEPREF, DELREF or ACKED in one XADD or XTRIM is a syntax
+//     error, as it is for XDELEX and XACKDEL (Redis leaves this open).
+package instream

@@ -1,0 +1,531 @@
+package instream_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/instream/instream"
+)
+
+// The model keeps one stream's groups in plain maps and slices. Random
+// operations go to both the engine and the model; after each step their
+// results and states must agree, and Check must pass.
+
+type mPending struct {
+	owner     string
+	delivered int64
+	count     int64
+}
+
+type mConsumer struct{ seen, active int64 }
+
+type mGroup struct {
+	last      instream.ID
+	pel       map[instream.ID]*mPending
+	consumers map[string]*mConsumer
+}
+
+type model struct {
+	live   map[instream.ID]bool
+	lastID instream.ID
+	exists bool
+	groups map[string]*mGroup
+	now    int64
+}
+
+func (m *model) liveIDs() []instream.ID {
+	var ids []instream.ID
+	for id := range m.live {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, instream.ID.Compare)
+	return ids
+}
+
+// referenced reports whether a group holds id as pending or has not been
+// handed it yet (spec §8.1).
+func (m *model) referenced(id instream.ID) bool {
+	for _, g := range m.groups {
+		if g.last.Less(id) || g.pel[id] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *mGroup) pelIDs(owner string, all bool) []instream.ID {
+	var ids []instream.ID
+	for id, p := range g.pel {
+		if all || p.owner == owner {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, instream.ID.Compare)
+	return ids
+}
+
+func (g *mGroup) consumer(name string, now int64) *mConsumer {
+	c := g.consumers[name]
+	if c == nil {
+		c = &mConsumer{seen: now, active: -1}
+		g.consumers[name] = c
+	}
+	return c
+}
+
+func (m *model) group(name string) (*mGroup, error) {
+	if !m.exists || m.groups[name] == nil {
+		return nil, instream.ErrNoGroup
+	}
+	return m.groups[name], nil
+}
+
+// outcome is what the engine and the model must agree on after a step.
+type outcome struct {
+	Result any
+	Err    error
+}
+
+func errKind(err error) error {
+	for _, k := range []error{instream.ErrNoGroup, instream.ErrNoStream, instream.ErrGroupExists, instream.ErrInvalidArgument} {
+		if errors.Is(err, k) {
+			return k
+		}
+	}
+	return err
+}
+
+// groupIDs renders group entries compactly: "s:1-0,2-0!" (! for deleted).
+func groupIDs(res []instream.GroupEntries) []string {
+	if res == nil {
+		return nil
+	}
+	out := []string{}
+	for _, ge := range res {
+		s := ge.Key + ":"
+		for _, en := range ge.Entries {
+			s += en.ID.String()
+			if en.Deleted {
+				s += "!"
+			}
+			s += ","
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func entryIDs(ens []instream.Entry) []instream.ID {
+	ids := []instream.ID{}
+	for _, en := range ens {
+		ids = append(ids, en.ID)
+	}
+	return ids
+}
+
+func TestGroupModel(t *testing.T) {
+	seeds := 40
+	steps := 400
+	if testing.Short() {
+		seeds = 5
+	}
+	for seed := range seeds {
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
+			runModel(t, uint64(seed), steps)
+		})
+	}
+}
+
+func runModel(t *testing.T, seed uint64, steps int) {
+	e, clk := newClockEngine(t)
+	m := &model{live: map[instream.ID]bool{}, groups: map[string]*mGroup{}, now: t0.UnixMilli()}
+	r := rand.New(rand.NewPCG(seed, 1))
+	groupNames := []string{"g1", "g2"}
+	consumers := []string{"a", "b", ""}
+	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
+	// randID returns an ID near the stream's range, live or not.
+	randID := func() instream.ID {
+		return instream.ID{Ms: uint64(r.IntN(int(m.lastID.Ms) + 3)), Seq: uint64(r.IntN(2))}
+	}
+	for step := range steps {
+		var name string
+		var got, want outcome
+		switch op := r.IntN(16); op {
+		case 0, 1, 2: // add
+			name = "add"
+			nid := instream.ID{Ms: m.lastID.Ms + 1 + uint64(r.IntN(2))}
+			id, err := e.Add("s", instream.AddArgs{ID: nid, Fields: fields("f", nid.String())})
+			got = outcome{id, err}
+			m.live[nid], m.lastID, m.exists = true, nid, true
+			want = outcome{nid, nil}
+		case 3: // delete
+			id := randID()
+			name = "delete " + id.String()
+			n, err := e.Delete("s", id)
+			got = outcome{n, err}
+			var wn int64
+			if m.live[id] {
+				delete(m.live, id)
+				wn = 1
+			}
+			want = outcome{wn, nil}
+		case 4: // create group
+			g := pick(groupNames)
+			fromEnd := r.IntN(2) == 0
+			mk := r.IntN(2) == 0
+			name = fmt.Sprintf("create group %s fromEnd=%v mkstream=%v", g, fromEnd, mk)
+			got = outcome{nil, e.CreateGroup("s", instream.GroupArgs{Group: g, FromEnd: fromEnd, MkStream: mk})}
+			switch {
+			case !m.exists && !mk:
+				want.Err = instream.ErrNoStream
+			case m.exists && m.groups[g] != nil:
+				want.Err = instream.ErrGroupExists
+			default:
+				m.exists = true
+				last := instream.ID{}
+				if fromEnd {
+					last = m.lastID
+				}
+				m.groups[g] = &mGroup{last: last, pel: map[instream.ID]*mPending{}, consumers: map[string]*mConsumer{}}
+			}
+		case 5: // destroy group
+			g := pick(groupNames)
+			name = "destroy " + g
+			ok, err := e.DestroyGroup("s", g)
+			got = outcome{ok, err}
+			if !m.exists {
+				want = outcome{false, instream.ErrNoStream}
+			} else {
+				want = outcome{m.groups[g] != nil, nil}
+				delete(m.groups, g)
+			}
+		case 6, 7: // read new
+			args := instream.ReadGroupArgs{Group: pick(groupNames), Consumer: pick(consumers),
+				Count: r.IntN(4), NoAck: r.IntN(5) == 0, Streams: []instream.GroupStream{{Key: "s"}}}
+			name = fmt.Sprintf("read new %+v", args)
+			res, err := e.TryReadGroup(args)
+			got = outcome{groupIDs(res), err}
+			g, err := m.group(args.Group)
+			if err != nil {
+				want.Err = err
+				break
+			}
+			c := g.consumer(args.Consumer, m.now)
+			c.seen = m.now
+			var ens []instream.GroupEntry
+			for _, id := range m.liveIDs() {
+				if !g.last.Less(id) || (args.Count > 0 && len(ens) == args.Count) {
+					continue
+				}
+				g.last = id
+				if !args.NoAck {
+					g.pel[id] = &mPending{args.Consumer, m.now, 1}
+					c.active = m.now
+				}
+				ens = append(ens, instream.GroupEntry{Entry: instream.Entry{ID: id}})
+			}
+			if ens != nil {
+				want.Result = groupIDs([]instream.GroupEntries{{Key: "s", Entries: ens}})
+			} else {
+				want.Result = []string(nil)
+			}
+		case 8: // read history
+			after := instream.ID{}
+			if r.IntN(2) == 0 {
+				after = randID()
+			}
+			args := instream.ReadGroupArgs{Group: pick(groupNames), Consumer: pick(consumers), Count: r.IntN(3),
+				Streams: []instream.GroupStream{{Key: "s", History: true, After: after}}}
+			name = fmt.Sprintf("read history %+v", args)
+			res, err := e.TryReadGroup(args)
+			got = outcome{groupIDs(res), err}
+			g, err := m.group(args.Group)
+			if err != nil {
+				want.Err = err
+				break
+			}
+			c := g.consumer(args.Consumer, m.now)
+			c.seen = m.now
+			ens := []instream.GroupEntry{}
+			for _, id := range g.pelIDs(args.Consumer, false) {
+				if !after.Less(id) || (args.Count > 0 && len(ens) == args.Count) {
+					continue
+				}
+				if m.live[id] {
+					g.pel[id].count++
+					g.pel[id].delivered = m.now
+				}
+				ens = append(ens, instream.GroupEntry{Entry: instream.Entry{ID: id}, Deleted: !m.live[id]})
+			}
+			want.Result = groupIDs([]instream.GroupEntries{{Key: "s", Entries: ens}})
+		case 9: // ack
+			g := pick(groupNames)
+			ids := []instream.ID{randID(), randID()}
+			name = fmt.Sprintf("ack %s %v", g, ids)
+			n, err := e.Ack("s", g, ids...)
+			got = outcome{n, err}
+			var wn int64
+			if mg, err := m.group(g); err == nil {
+				for _, id := range ids {
+					if mg.pel[id] != nil {
+						delete(mg.pel, id)
+						wn++
+					}
+				}
+			}
+			want = outcome{wn, nil}
+		case 10: // claim
+			args := instream.ClaimArgs{Group: pick(groupNames), Consumer: pick(consumers),
+				MinIdle: time.Duration(r.IntN(3)*50) * time.Millisecond,
+				IDs:     []instream.ID{randID(), randID()}, Force: r.IntN(4) == 0, JustID: r.IntN(2) == 0}
+			if r.IntN(4) == 0 {
+				args.Idle = time.Duration(r.IntN(200)) * time.Millisecond
+			}
+			if r.IntN(4) == 0 {
+				n := int64(r.IntN(5) - 1)
+				args.RetryCount = &n
+			}
+			if r.IntN(4) == 0 {
+				args.LastID = randID()
+			}
+			name = fmt.Sprintf("claim %+v", args)
+			ens, err := e.Claim("s", args)
+			got = outcome{entryIDs(ens), err}
+			g, err := m.group(args.Group)
+			if err != nil {
+				want.Err = err
+				break
+			}
+			if g.last.Less(args.LastID) {
+				g.last = args.LastID
+			}
+			when := m.now - args.Idle.Milliseconds()
+			c := g.consumer(args.Consumer, m.now)
+			c.seen = m.now
+			ids := []instream.ID{}
+			for _, id := range args.IDs {
+				p := g.pel[id]
+				if !m.live[id] {
+					delete(g.pel, id)
+					continue
+				}
+				if p == nil {
+					if !args.Force {
+						continue
+					}
+					p = &mPending{"", m.now, 1}
+					g.pel[id] = p
+				} else if args.MinIdle > 0 && m.now-p.delivered < args.MinIdle.Milliseconds() {
+					continue
+				}
+				p.owner, p.delivered = args.Consumer, when
+				if args.RetryCount != nil && *args.RetryCount >= 0 {
+					p.count = *args.RetryCount
+				} else if !args.JustID {
+					p.count++
+				}
+				c.active = m.now
+				ids = append(ids, id)
+			}
+			want.Result = ids
+		case 11: // auto claim
+			args := instream.AutoClaimArgs{Group: pick(groupNames), Consumer: pick(consumers),
+				MinIdle: time.Duration(r.IntN(3)*50) * time.Millisecond, Count: r.IntN(3), JustID: r.IntN(2) == 0}
+			if r.IntN(2) == 0 {
+				args.Start = randID()
+			}
+			name = fmt.Sprintf("auto claim %+v", args)
+			res, err := e.AutoClaim("s", args)
+			got = outcome{[]any{res.Next, entryIDs(res.Claimed), res.Deleted}, err}
+			g, err := m.group(args.Group)
+			if err != nil {
+				want.Err = err
+				break
+			}
+			count := args.Count
+			if count == 0 {
+				count = 100
+			}
+			attempts := 10 * count
+			c := g.consumer(args.Consumer, m.now)
+			c.seen = m.now
+			var scan []instream.ID
+			for _, id := range g.pelIDs("", true) {
+				if !id.Less(args.Start) {
+					scan = append(scan, id)
+				}
+			}
+			claimed, deleted := []instream.ID{}, []instream.ID{}
+			i := 0
+			for ; i < len(scan) && attempts > 0 && count > 0; i++ {
+				attempts--
+				id := scan[i]
+				p := g.pel[id]
+				if !m.live[id] {
+					delete(g.pel, id)
+					deleted = append(deleted, id)
+					count--
+					continue
+				}
+				if args.MinIdle > 0 && m.now-p.delivered < args.MinIdle.Milliseconds() {
+					continue
+				}
+				p.owner, p.delivered = args.Consumer, m.now
+				if !args.JustID {
+					p.count++
+				}
+				c.active = m.now
+				claimed = append(claimed, id)
+				count--
+			}
+			next := instream.ID{}
+			if i < len(scan) {
+				next = scan[i]
+			}
+			want.Result = []any{next, claimed, deleted}
+		case 12: // delete consumer
+			g, cn := pick(groupNames), pick(consumers)
+			name = fmt.Sprintf("delete consumer %s/%q", g, cn)
+			n, err := e.DeleteConsumer("s", instream.ConsumerArgs{Group: g, Consumer: cn})
+			got = outcome{n, err}
+			mg, err := m.group(g)
+			if !m.exists {
+				err = instream.ErrNoStream
+			}
+			var wn int64
+			if err == nil && mg.consumers[cn] != nil {
+				for _, id := range mg.pelIDs(cn, false) {
+					delete(mg.pel, id)
+					wn++
+				}
+				delete(mg.consumers, cn)
+			}
+			want = outcome{wn, err}
+		case 13: // set group ID
+			g, to := pick(groupNames), randID()
+			name = fmt.Sprintf("set id %s %v", g, to)
+			got = outcome{nil, e.SetGroupID("s", instream.GroupArgs{Group: g, ID: to})}
+			mg, err := m.group(g)
+			if !m.exists {
+				err = instream.ErrNoStream
+			}
+			if err == nil {
+				mg.last = to
+			}
+			want.Err = err
+		case 14: // advance the clock
+			d := r.IntN(120)
+			name = fmt.Sprintf("clock +%dms", d)
+			clk.Advance(time.Duration(d) * time.Millisecond)
+			m.now += int64(d)
+		case 15: // trim
+			n := int64(r.IntN(6))
+			refs := instream.RefPolicy(r.IntN(3))
+			name = fmt.Sprintf("trim maxlen %d refs %d", n, refs)
+			removed, err := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: n, Refs: refs})
+			got = outcome{removed, err}
+			ids := m.liveIDs()
+			var wn int64
+			for _, id := range ids {
+				if int64(len(ids))-wn <= n {
+					break
+				}
+				if refs == instream.Acked && m.referenced(id) {
+					continue
+				}
+				delete(m.live, id)
+				wn++
+				if refs == instream.DelRef {
+					for _, g := range m.groups {
+						delete(g.pel, id)
+					}
+				}
+			}
+			want = outcome{wn, nil}
+		}
+		got.Err, want.Err = errKind(got.Err), errKind(want.Err)
+		if got.Err != nil {
+			// Results beside an error are not part of the contract.
+			got.Result = nil
+		}
+		if want.Err != nil {
+			want.Result = nil
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("step %d, %s:\n got %+v\nwant %+v", step, name, got, want)
+		}
+		if err := instream.Check(e); err != nil {
+			t.Fatalf("step %d, %s: Check: %v", step, name, err)
+		}
+		compareModel(t, e, m, fmt.Sprintf("step %d, %s", step, name))
+	}
+}
+
+// compareModel compares every group's state with the model.
+func compareModel(t *testing.T, e *instream.Engine, m *model, where string) {
+	t.Helper()
+	if !m.exists {
+		return
+	}
+	infos, err := e.Groups("s")
+	if err != nil {
+		t.Fatalf("%s: Groups: %v", where, err)
+	}
+	var names []string
+	for n := range m.groups {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if len(infos) != len(names) {
+		t.Fatalf("%s: %d groups, model %d", where, len(infos), len(names))
+	}
+	for i, gi := range infos {
+		g := m.groups[names[i]]
+		if gi.Name != names[i] || gi.LastDeliveredID != g.last || gi.Pending != int64(len(g.pel)) ||
+			gi.Consumers != int64(len(g.consumers)) {
+			t.Fatalf("%s: group %+v, model %s last %v pending %d consumers %d",
+				where, gi, names[i], g.last, len(g.pel), len(g.consumers))
+		}
+		list, err := e.Pending("s", instream.PendingArgs{Group: gi.Name, End: instream.MaxID, Count: 1 << 30})
+		if err != nil {
+			t.Fatalf("%s: Pending: %v", where, err)
+		}
+		want := []instream.PendingEntry{}
+		for _, id := range g.pelIDs("", true) {
+			p := g.pel[id]
+			want = append(want, instream.PendingEntry{ID: id, Consumer: p.owner,
+				Idle: time.Duration(max(m.now-p.delivered, 0)) * time.Millisecond, Deliveries: p.count})
+		}
+		if !reflect.DeepEqual(list, want) {
+			t.Fatalf("%s: group %s pending\n got %+v\nwant %+v", where, gi.Name, list, want)
+		}
+		cs, err := e.Consumers("s", gi.Name)
+		if err != nil {
+			t.Fatalf("%s: Consumers: %v", where, err)
+		}
+		var cnames []string
+		for n := range g.consumers {
+			cnames = append(cnames, n)
+		}
+		slices.Sort(cnames)
+		if len(cs) != len(cnames) {
+			t.Fatalf("%s: group %s has %d consumers, model %d", where, gi.Name, len(cs), len(cnames))
+		}
+		for j, ci := range cs {
+			mc := g.consumers[cnames[j]]
+			inactive := time.Duration(-1)
+			if mc.active >= 0 {
+				inactive = time.Duration(m.now-mc.active) * time.Millisecond
+			}
+			if ci.Name != cnames[j] || ci.Pending != int64(len(g.pelIDs(ci.Name, false))) ||
+				ci.Idle != time.Duration(m.now-mc.seen)*time.Millisecond || ci.Inactive != inactive {
+				t.Fatalf("%s: group %s consumer %+v, model %q %+v", where, gi.Name, ci, cnames[j], *mc)
+			}
+		}
+	}
+}
