@@ -110,7 +110,7 @@ func normalize(args []string, r reply, sd side, st *runState) reply {
 			if sd == engineSide {
 				v = dropField(v, "inactive") // row 13: 7.0 has no active time
 			}
-			return mapField(v, "idle", toTime) // idle is a time
+			return mapField(v, "idle", mask) // row 13, seen-time: see below
 		})
 	}
 	return r
@@ -157,7 +157,7 @@ func normFull(v any, sd side, tainted, layout bool) any {
 					if sd == engineSide {
 						c = dropField(c, "active-time") // row 13
 					}
-					c = mapField(c, "seen-time", toTime)
+					c = mapField(c, "seen-time", mask) // row 13, seen-time: see below
 					return mapField(c, "pending", func(p any) any {
 						forEach(p, func(e any) any { return markIndex(e, 3, 1) })
 						return p
@@ -169,6 +169,15 @@ func normFull(v any, sd side, tainted, layout bool) any {
 		return gs
 	})
 }
+
+// Row 13, seen-time (with row 12). 7.0 refreshes a consumer's
+// seen-time only when XREADGROUP serves it or XCLAIM/XAUTOCLAIM claim
+// something; the newer model on every attempt. A consumer that keeps
+// trying without success therefore has an idle time growing without bound
+// on 7.0 and near 0 in the engine, so XINFO CONSUMERS idle and FULL
+// seen-time are masked (their type is still compared). Delivery times and
+// XPENDING idle follow the same rules in both and are compared within
+// timeTolerance.
 
 // maskLag hides a group's lag and entries-read. Row 14: 7.0 lacks the
 // newer lag rules (empty stream, group behind the first entry), uses
