@@ -16,6 +16,9 @@ func (e *Engine) check() error {
 }
 
 func (s *stream) check() error {
+	if err := s.entries.check(); err != nil {
+		return err
+	}
 	all := s.entries.collect(MinID, MaxID, 0, false)
 	if len(all) != s.entries.len() {
 		return fmt.Errorf("len %d, but %d entries", s.entries.len(), len(all))

@@ -1,120 +1,466 @@
 package instream
 
-import "github.com/tidwall/btree"
+import (
+	"hash/maphash"
 
-// entries holds a stream's entries in ID order.
+	"github.com/tidwall/btree"
+)
+
+// entries holds a stream's entries in ID order, packed into nodes (see
+// node.go) that start and end where Redis's listpack nodes would, so that
+// approximate trimming and the node count match Redis exactly.
 //
-// This first version keeps one tree item per entry. It is the reference
-// the packed storage is tested against.
+// The nodes form a list in ID order, and a B-tree keyed by each node's
+// first ID finds the node holding an ID.
 type entries struct {
-	tree *btree.BTreeG[Entry]
+	tree       *btree.BTreeG[nodeRef]
+	head, tail *node
+	length     int
+	maxEntries int // 0: no limit
+	maxBytes   int
+
+	// open is the node whose name sets setHash describes; adds go to the
+	// tail, so this is almost always the tail.
+	open    *node
+	setHash []uint64
+
+	// The first and last live IDs, cached because groups ask for them on
+	// every delivery and tombstones can make finding them slow; firstOK
+	// and lastOK say whether they are known.
+	firstID, lastID ID
+	firstOK, lastOK bool
 }
+
+type nodeRef struct {
+	first ID
+	n     *node
+}
+
+// maxNodeBytes is the largest listpack Redis builds (STREAM_LISTPACK_MAX_SIZE).
+const maxNodeBytes = 1 << 30
+
+var nameSeed = maphash.MakeSeed()
 
 // trimSpec says what a trim removes from the head of the entries.
 type trimSpec struct {
 	maxLen  int64         // keep at most maxLen entries; < 0: trim by minID
 	minID   ID            // remove entries below minID (when maxLen < 0)
 	approx  bool          // remove whole nodes only
-	limit   int64         // with approx: at most this many entries; < 0: no bound
+	limit   int64         // at most this many entries, counted by whole nodes; < 0: no bound
 	keep    func(ID) bool // if set, entries it reports are never removed
 	removed func(ID)      // if set, called for every removed entry
 }
 
+// newEntries returns empty entries whose nodes hold at most maxEntries
+// entries (0: no limit) and stop growing at maxBytes bytes of Redis's
+// listpack (0 or more than 1 GiB: 1 GiB), as Redis's
+// stream-node-max-entries and stream-node-max-bytes do.
 func newEntries(maxEntries, maxBytes int) *entries {
-	return &entries{tree: btree.NewBTreeGOptions(func(a, b Entry) bool { return a.ID.Less(b.ID) },
-		btree.Options{NoLocks: true})}
+	if maxBytes <= 0 || maxBytes > maxNodeBytes {
+		maxBytes = maxNodeBytes
+	}
+	return &entries{
+		tree: btree.NewBTreeGOptions(func(a, b nodeRef) bool { return a.first.Less(b.first) },
+			btree.Options{NoLocks: true}),
+		maxEntries: max(maxEntries, 0),
+		maxBytes:   maxBytes,
+	}
 }
 
-func (t *entries) len() int { return t.tree.Len() }
+// len returns the number of live entries. O(1).
+func (t *entries) len() int { return t.length }
 
-// nodes returns the number of storage nodes.
-func (t *entries) nodes() int { return (t.tree.Len() + 99) / 100 }
+// nodes returns the number of storage nodes (Redis's radix-tree-keys).
+func (t *entries) nodes() int { return t.tree.Len() }
 
 // add appends an entry; id is greater than every ID added before. The
-// fields are copied.
+// fields are copied. O(1) amortised, plus O(log nodes) when a node starts.
 func (t *entries) add(id ID, fields []Field) {
-	t.tree.Set(Entry{ID: id, Fields: append([]Field(nil), fields...)})
-}
-
-func (t *entries) first() (ID, bool) {
-	e, ok := t.tree.Min()
-	return e.ID, ok
-}
-
-func (t *entries) last() (ID, bool) {
-	e, ok := t.tree.Max()
-	return e.ID, ok
-}
-
-func (t *entries) has(id ID) bool {
-	_, ok := t.tree.Get(Entry{ID: id})
-	return ok
-}
-
-// get returns a copy of the entry with the given ID.
-func (t *entries) get(id ID) (Entry, bool) {
-	e, ok := t.tree.Get(Entry{ID: id})
-	return copyEntry(e), ok
-}
-
-// copyEntry copies the fields too, so the caller may modify the result.
-func copyEntry(e Entry) Entry {
-	if e.Fields != nil {
-		e.Fields = append([]Field(nil), e.Fields...)
+	raw := 0
+	for _, f := range fields {
+		raw += len(f.Name) + len(f.Value)
 	}
-	return e
+	n := t.tail
+	// Redis's rule for starting a new node (streamAppendItem).
+	if n == nil || n.lpBytes+raw >= t.maxBytes || (t.maxEntries > 0 && n.count >= t.maxEntries) {
+		if n != nil {
+			n.seal()
+		}
+		n = newNode(id, fields, n)
+		t.link(n)
+	}
+	n.appendEntry(id, fields, t.nameSet(n, fields))
+	if t.length == 0 {
+		t.firstID, t.firstOK = id, true
+	}
+	t.lastID, t.lastOK = id, true
+	t.length++
 }
 
-func (t *entries) remove(id ID) bool {
-	_, ok := t.tree.Delete(Entry{ID: id})
+// link appends n to the node list and the tree.
+func (t *entries) link(n *node) {
+	n.prev = t.tail
+	if t.tail != nil {
+		t.tail.next = n
+	} else {
+		t.head = n
+	}
+	t.tail = n
+	t.tree.Load(nodeRef{n.first, n})
+}
+
+// unlink drops n from the node list and the tree.
+func (t *entries) unlink(n *node) {
+	if n.prev != nil {
+		n.prev.next = n.next
+	} else {
+		t.head = n.next
+	}
+	if n.next != nil {
+		n.next.prev = n.prev
+	} else {
+		t.tail = n.prev
+	}
+	n.prev, n.next = nil, nil
+	t.tree.Delete(nodeRef{first: n.first})
+	if t.open == n {
+		t.open = nil
+	}
+}
+
+// nameSet returns the index of the name set of n holding the names of
+// fields, adding one if needed.
+func (t *entries) nameSet(n *node, fields []Field) int {
+	if n.setEqual(0, fields) {
+		return 0
+	}
+	if t.open != n {
+		t.open = n
+		t.setHash = t.setHash[:0]
+		for s := 0; s <= len(n.sets); s++ {
+			t.setHash = append(t.setHash, hashSet(n.names[n.setOff(s):]))
+		}
+	}
+	var h maphash.Hash
+	h.SetSeed(nameSeed)
+	for _, f := range fields {
+		hashName(&h, f.Name)
+	}
+	sum := h.Sum64()
+	for s := 1; s < len(t.setHash); s++ {
+		if t.setHash[s] == sum && n.setEqual(s, fields) {
+			return s
+		}
+	}
+	n.sets = append(n.sets, uint32(len(n.names)))
+	n.names = appendSet(n.names, fields)
+	t.setHash = append(t.setHash, sum)
+	return len(n.sets)
+}
+
+func hashName(h *maphash.Hash, name string) {
+	var l [8]byte
+	for i := range l {
+		l[i] = byte(len(name) >> (8 * i))
+	}
+	h.Write(l[:])
+	h.WriteString(name)
+}
+
+// hashSet hashes the name set encoded at the start of b as nameSet does.
+func hashSet(b []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(nameSeed)
+	c, off := uvarint(b, 0)
+	for range c {
+		var l uint64
+		l, off = uvarint(b, off)
+		hashName(&h, string(b[off:off+int(l)]))
+		off += int(l)
+	}
+	return h.Sum64()
+}
+
+// nodeOf returns the node whose ID range could hold id: the last node
+// whose first ID is <= id, or nil.
+func (t *entries) nodeOf(id ID) *node {
+	var n *node
+	t.tree.Descend(nodeRef{first: id}, func(r nodeRef) bool {
+		n = r.n
+		return false
+	})
+	return n
+}
+
+// first returns the ID of the first live entry. O(1) but after a trim
+// or a delete of that entry, which make it decode the head node.
+func (t *entries) first() (ID, bool) {
+	if t.length == 0 {
+		return ID{}, false
+	}
+	if !t.firstOK {
+		for n := t.head; n != nil; n = n.next {
+			if n.live > 0 {
+				h, _ := n.firstLive()
+				t.firstID, t.firstOK = h.id, true
+				break
+			}
+		}
+	}
+	return t.firstID, true
+}
+
+// last returns the ID of the last live entry, in O(1) like first.
+func (t *entries) last() (ID, bool) {
+	if t.length == 0 {
+		return ID{}, false
+	}
+	if !t.lastOK {
+		for n := t.tail; n != nil; n = n.prev {
+			if n.live > 0 {
+				h, _ := n.lastLive()
+				t.lastID, t.lastOK = h.id, true
+				break
+			}
+		}
+	}
+	return t.lastID, true
+}
+
+// has reports whether a live entry has the given ID. O(log n).
+func (t *entries) has(id ID) bool {
+	n := t.nodeOf(id)
+	if n == nil || n.last.Less(id) {
+		return false
+	}
+	_, ok := n.find(id)
 	return ok
+}
+
+// get returns a copy of the entry with the given ID. O(log n).
+func (t *entries) get(id ID) (Entry, bool) {
+	n := t.nodeOf(id)
+	if n == nil || n.last.Less(id) {
+		return Entry{}, false
+	}
+	off, ok := n.find(id)
+	if !ok {
+		return Entry{}, false
+	}
+	var c copier
+	c.init(1, n)
+	c.entry(n, n.head(off))
+	return c.out[0], true
+}
+
+// remove deletes the entry with the given ID, as XDEL does: the entry is
+// only flagged, and a node whose last live entry goes is freed.
+func (t *entries) remove(id ID) bool {
+	n := t.nodeOf(id)
+	if n == nil || n.last.Less(id) {
+		return false
+	}
+	off, ok := n.find(id)
+	if !ok {
+		return false
+	}
+	t.firstOK = t.firstOK && id != t.firstID
+	t.lastOK = t.lastOK && id != t.lastID
+	t.length--
+	if n.live == 1 {
+		t.unlink(n)
+		return true
+	}
+	n.markDeleted(off)
+	return true
 }
 
 // collect returns the entries with IDs in [start, end], ascending or
-// descending, at most count if count > 0. The result is the caller's.
+// descending, at most count if count > 0. The result is the caller's: its
+// strings are copies. O(log n + returned + deleted entries skipped).
 func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
-	out := []Entry{}
-	visit := func(e Entry) bool {
-		if e.ID.Less(start) || end.Less(e.ID) {
-			return false
-		}
-		out = append(out, copyEntry(e))
-		return count <= 0 || len(out) < count
+	if end.Less(start) {
+		return []Entry{}
 	}
-	if reverse {
-		t.tree.Descend(Entry{ID: end}, visit)
-	} else {
-		t.tree.Ascend(Entry{ID: start}, visit)
+	want := t.length
+	if count > 0 {
+		want = min(want, count)
 	}
-	return out
+	from := t.from(start, end, reverse)
+	like := from
+	if like == nil {
+		like = t.head
+	}
+	var c copier
+	c.init(min(want, 1024), like)
+	t.walk(from, start, end, reverse, func(n *node, h head) (int, bool) {
+		return c.entry(n, h), count <= 0 || len(c.out) < count
+	})
+	return c.out
 }
 
-// trim removes entries from the head as spec says and returns how many.
-func (t *entries) trim(spec trimSpec) int64 {
-	var n int64
-	var victims []ID
-	t.tree.Scan(func(e Entry) bool {
-		if spec.maxLen >= 0 {
-			if int64(t.tree.Len())-n <= spec.maxLen {
-				return false
+// from returns the node a walk over [start, end] begins with: the node
+// that could hold start (or end, in reverse), or nil if that is before
+// every node.
+func (t *entries) from(start, end ID, reverse bool) *node {
+	if reverse {
+		return t.nodeOf(end)
+	}
+	return t.nodeOf(start)
+}
+
+// visitor is called by walk with an entry, and returns the offset just
+// after the entry (n.end(h), which it often knows already) and whether to
+// go on.
+type visitor func(n *node, h head) (end int, more bool)
+
+// walk calls fn for each live entry with an ID in [start, end], in
+// ascending or descending order, until fn returns false. n is
+// t.from(start, end, reverse).
+func (t *entries) walk(n *node, start, end ID, reverse bool, fn visitor) {
+	if reverse {
+		t.walkBack(n, start, end, fn)
+		return
+	}
+	off := 0
+	if n == nil {
+		n = t.head
+	} else {
+		off = n.seek(start)
+	}
+	for ; n != nil; n, off = n.next, 0 {
+		for off < len(n.buf) {
+			h := n.head(off)
+			if end.Less(h.id) {
+				return
 			}
-		} else if !e.ID.Less(spec.minID) {
-			return false
-		}
-		if spec.approx && spec.limit >= 0 && n >= spec.limit {
-			return false
-		}
-		if spec.keep == nil || !spec.keep(e.ID) {
-			victims = append(victims, e.ID)
-			n++
-		}
-		return true
-	})
-	for _, id := range victims {
-		t.tree.Delete(Entry{ID: id})
-		if spec.removed != nil {
-			spec.removed(id)
+			if h.deleted() {
+				off = n.end(h)
+				continue
+			}
+			next, more := fn(n, h)
+			if !more {
+				return
+			}
+			off = next
 		}
 	}
-	return n
+}
+
+func (t *entries) walkBack(n *node, start, end ID, fn visitor) {
+	var offs [markEvery]int
+	for ; n != nil; n = n.prev {
+		if n.live == 0 {
+			continue
+		}
+		for k := n.segmentOf(end); k >= 0; k-- {
+			for i := n.segment(k, &offs) - 1; i >= 0; i-- {
+				h := n.head(offs[i])
+				if end.Less(h.id) || h.deleted() {
+					continue
+				}
+				if h.id.Less(start) {
+					return
+				}
+				if _, more := fn(n, h); !more {
+					return
+				}
+			}
+		}
+	}
+}
+
+// trim removes entries from the head as spec says and returns how many,
+// following Redis's streamTrim node by node: a node goes whole when all
+// its entries may go; otherwise an exact trim flags the entries it must
+// remove in that node and stops, and an approximate one just stops. With
+// keep set, kept entries are skipped and both modes go on past them,
+// flagging single entries, as Redis 8.2's ACKED does.
+func (t *entries) trim(spec trimSpec) int64 {
+	var removed int64
+	for n := t.head; n != nil; {
+		if spec.maxLen >= 0 && int64(t.length) <= spec.maxLen {
+			break
+		}
+		if spec.limit >= 0 && removed+int64(n.live) > spec.limit {
+			break
+		}
+		whole := n.last.Less(spec.minID)
+		if spec.maxLen >= 0 {
+			whole = int64(t.length-n.live) >= spec.maxLen
+		}
+		if whole && spec.keep != nil {
+			whole = !t.keepsAny(n, spec.keep)
+		}
+		next := n.next
+		if whole {
+			if spec.removed != nil {
+				t.walkNode(n, spec.removed)
+			}
+			removed += int64(n.live)
+			t.length -= n.live
+			t.unlink(n)
+			n = next
+			continue
+		}
+		if spec.approx && spec.keep == nil {
+			break
+		}
+		k, done := t.trimNode(n, spec)
+		removed += k
+		if done || spec.keep == nil {
+			break
+		}
+		n = next
+	}
+	if removed > 0 {
+		// With keep, even the last entry may have gone.
+		t.firstOK, t.lastOK = false, false
+	}
+	return removed
+}
+
+// trimNode flags the entries of n that spec removes and reports how many,
+// and whether the trim reached its bound inside n.
+func (t *entries) trimNode(n *node, spec trimSpec) (int64, bool) {
+	var k int64
+	for off := 0; off < len(n.buf); {
+		h := n.head(off)
+		if spec.maxLen >= 0 && int64(t.length) <= spec.maxLen ||
+			spec.maxLen < 0 && !h.id.Less(spec.minID) {
+			return k, true
+		}
+		cur := off
+		off = n.end(h)
+		if h.deleted() || spec.keep != nil && spec.keep(h.id) {
+			continue
+		}
+		n.markDeleted(cur)
+		t.length--
+		k++
+		if spec.removed != nil {
+			spec.removed(h.id)
+		}
+	}
+	return k, false
+}
+
+// keepsAny reports whether keep holds any live entry of n.
+func (t *entries) keepsAny(n *node, keep func(ID) bool) bool {
+	kept := false
+	t.walkNode(n, func(id ID) {
+		kept = kept || keep(id)
+	})
+	return kept
+}
+
+// walkNode calls fn with the ID of each live entry of n, in order.
+func (t *entries) walkNode(n *node, fn func(ID)) {
+	for off := 0; off < len(n.buf); {
+		h := n.head(off)
+		if !h.deleted() {
+			fn(h.id)
+		}
+		off = n.end(h)
+	}
 }
