@@ -21,7 +21,7 @@
 //	INSTREAM_COMPAT_SEQS=20000 go test -run Conformance
 //	go test -run Conformance -compat.seed 42 -compat.v   # one seed, every reply
 //	go test -run Replay -compat.replay seq.txt           # redis-cli lines
-//	go test -compat.layout ...    # also ~ trims and radix-tree-keys
+//	go test -compat.layout=false  # no ~ trims, radix-tree-keys masked
 //	go test -compat.findings ...  # also the shapes of open findings
 //
 // Differences found are recorded in FINDINGS.md.
