@@ -66,6 +66,14 @@ var regressions = []struct {
 		XRANGE a - +
 		XREAD STREAMS a b 0 0
 		XINFO STREAM a`},
+	{"star IDs paired again after XSETID moved the last ID back", `
+		XADD s * f v
+		XADD s MAXLEN 0 * f v
+		XSETID s 1-2
+		XADD s * f v
+		XADD s * f v
+		XADD s * f v
+		XINFO STREAM s`},
 }
 
 func TestRegressions(t *testing.T) {

@@ -104,7 +104,15 @@ func (st *runState) noteStar(args []string, red, eng reply) error {
 	}
 	rs, ok1 := red.val.(string)
 	es, ok2 := eng.val.(string)
-	if !star || !ok1 || !ok2 || rs == es {
+	if !star || !ok1 || !ok2 {
+		return nil
+	}
+	m := st.starIDs[args[1]]
+	if rs == es {
+		// The ID may have been generated before, for an entry since
+		// removed (XSETID can move the last ID back on an empty stream):
+		// the newest pairing wins.
+		delete(m, es)
 		return nil
 	}
 	rm, ok1 := idMs(rs)
@@ -112,7 +120,6 @@ func (st *runState) noteStar(args []string, red, eng reply) error {
 	if !ok1 || !ok2 || max(rm, em)-min(rm, em) > timeTolerance {
 		return fmt.Errorf("generated IDs too far apart: redis %s, engine %s", rs, es)
 	}
-	m := st.starIDs[args[1]]
 	if m == nil {
 		m = map[string]string{}
 		st.starIDs[args[1]] = m
