@@ -368,7 +368,44 @@ func (rn *runner) shrink(steps []step, m *mismatch) ([]step, *mismatch, error) {
 			chunk = max(1, len(steps)/2)
 		}
 	}
+	// Then inside bulk steps (XADDs only): drop commands the same way.
+	for si := 0; si < len(steps) && budget > 0; si++ {
+		if len(steps[si]) < 2 || !allXAdd(steps[si]) {
+			continue
+		}
+		for chunk := len(steps[si]) / 2; chunk >= 1 && budget > 0; {
+			removed := false
+			for i := 0; i+chunk <= len(steps[si]) && budget > 0; {
+				inner := append(append(step{}, steps[si][:i]...), steps[si][i+chunk:]...)
+				cand := append(append(append([]step{}, steps[:si]...), inner), steps[si+1:]...)
+				budget--
+				got, err := fails(cand)
+				if err != nil {
+					return nil, nil, err
+				}
+				if got != nil && got.step >= si {
+					steps, m, removed = cand[:got.step+1], got, true
+					continue
+				}
+				i += chunk
+			}
+			if !removed {
+				chunk /= 2
+			} else if chunk > len(steps[si])/2 {
+				chunk = max(1, len(steps[si])/2)
+			}
+		}
+	}
 	return steps, m, nil
+}
+
+func allXAdd(s step) bool {
+	for _, a := range s {
+		if strings.ToUpper(a[0]) != "XADD" {
+			return false
+		}
+	}
+	return true
 }
 
 // report formats a difference for a person: seed, command, both replies
