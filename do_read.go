@@ -141,8 +141,17 @@ func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 		}
 		return nil, cmd.idErr
 	}
-	// TODO(blocking): BLOCK is parsed and, for now, ignored.
-	res, err := e.TryReadGroup(cmd.args)
+	var res []GroupEntries
+	if cmd.block {
+		bctx, cancel := blockContext(ctx, cmd.blockMs)
+		res, err = e.ReadGroup(bctx, cmd.args)
+		cancel()
+		if err != nil && blockTimedOut(ctx, err) {
+			return nil, nil
+		}
+	} else {
+		res, err = e.TryReadGroup(cmd.args)
+	}
 	if err != nil {
 		var sg *streamGroupError
 		if errors.As(err, &sg) {

@@ -1,9 +1,114 @@
 package instream
 
-import "context"
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"time"
+)
 
-// TODO: stub, replaced by the real command.
+// Error texts of XREAD (BLOCK's are in do_read.go).
+var (
+	errXReadUnbalanced = replyErr("ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.")
+	errXReadGroupOpt   = replyErr("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
+	errXReadNoAck      = replyErr("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
+	errXReadGT         = replyErr("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
+)
 
+// blockContext returns the context a BLOCK ms call waits with: ctx itself
+// for 0, else ctx with a deadline ms from now.
+func blockContext(ctx context.Context, ms int64) (context.Context, context.CancelFunc) {
+	if ms == 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+}
+
+// blockTimedOut reports whether err ends a BLOCK call on its own deadline
+// (a nil reply), rather than on the caller's ctx.
+func blockTimedOut(ctx context.Context, err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
+}
+
+// doXRead runs XREAD [COUNT count] [BLOCK ms] STREAMS key ... id ....
 func doXRead(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
+	var count int64
+	block := int64(-1)
+	streams := 0
+opts:
+	for i := 1; i < len(args); i++ {
+		more := len(args) - i - 1
+		switch o := args[i]; {
+		case strings.EqualFold(o, "block") && more > 0:
+			i++
+			ms, err := parseTimeoutMs(args[i], e.nowMs())
+			if err != nil {
+				return nil, err
+			}
+			block = ms
+		case strings.EqualFold(o, "count") && more > 0:
+			i++
+			n, ok := parseInt(args[i])
+			if !ok {
+				return nil, errNotInt
+			}
+			count = max(n, 0)
+		case strings.EqualFold(o, "streams") && more > 0:
+			streams = i + 1
+			if (len(args)-streams)%2 != 0 {
+				return nil, errXReadUnbalanced
+			}
+			break opts
+		case strings.EqualFold(o, "group") && more >= 2:
+			return nil, errXReadGroupOpt
+		case strings.EqualFold(o, "noack"):
+			return nil, errXReadNoAck
+		default:
+			return nil, errSyntax
+		}
+	}
+	if streams == 0 {
+		return nil, errSyntax
+	}
+	n := (len(args) - streams) / 2
+	ra := ReadArgs{Streams: make([]ReadStream, n), Count: int(min(count, math.MaxInt))}
+	for i := range n {
+		rs := ReadStream{Key: args[streams+i]}
+		switch s := args[streams+n+i]; s {
+		case "$":
+			rs.New = true
+		case "+":
+			rs.Last = true
+		case ">":
+			return nil, errXReadGT
+		default:
+			id, ok := parseIDArg(s, true, 0)
+			if !ok {
+				return nil, errInvalidID
+			}
+			rs.After = id
+		}
+		ra.Streams[i] = rs
+	}
+	var res []StreamEntries
+	var err error
+	if block < 0 {
+		res, err = e.TryRead(ra)
+	} else {
+		bctx, cancel := blockContext(ctx, block)
+		res, err = e.Read(bctx, ra)
+		cancel()
+		if err != nil && blockTimedOut(ctx, err) {
+			return nil, nil
+		}
+	}
+	if err != nil || res == nil {
+		return nil, err
+	}
+	out := make([]any, len(res))
+	for i, se := range res {
+		out[i] = []any{se.Key, replyEntries(se.Entries)}
+	}
+	return out, nil
 }

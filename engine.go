@@ -34,7 +34,7 @@ type Engine struct {
 	opts    Options
 	streams map[string]*stream
 	closed  bool
-	done    chan struct{} // closed by Close, to wake every waiter
+	waiters waitQueues // blocked calls (waiters.go)
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -99,7 +99,6 @@ func New(opts Options) *Engine {
 	return &Engine{
 		opts:    opts,
 		streams: make(map[string]*stream),
-		done:    make(chan struct{}),
 	}
 }
 
@@ -110,7 +109,7 @@ func (e *Engine) Close() error {
 	defer e.mu.Unlock()
 	if !e.closed {
 		e.closed = true
-		close(e.done)
+		e.closeWaiters()
 	}
 	return nil
 }
@@ -134,13 +133,16 @@ func (e *Engine) Del(keys ...string) (int, error) {
 		return 0, ErrClosed
 	}
 	n := 0
-	for _, k := range keys {
-		if s := e.streams[k]; s != nil {
-			delete(e.streams, k)
-			e.streamDeleted(k, s)
-			n++
+	// Blocked readers see the outcome of the whole call.
+	e.batch(func() {
+		for _, k := range keys {
+			if s := e.streams[k]; s != nil {
+				delete(e.streams, k)
+				e.streamDeleted(k, s)
+				n++
+			}
 		}
-	}
+	})
 	return n, nil
 }
 

@@ -1,5 +1,5 @@
 module github.com/instream/instream
 
-go 1.26.8
+go 1.25.0
 
-require github.com/tidwall/btree v1.8.2 // indirect
+require github.com/tidwall/btree v1.8.2

@@ -168,10 +168,20 @@ func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
 	info.FirstEntry, info.LastEntry = nil, nil
 	info.Entries = s.entries.collect(MinID, MaxID, count, false)
 	s.groups.m.Scan(func(_ string, g *group) bool {
-		gf := GroupFullInfo{GroupInfo: s.groupInfo(g), PendingEntries: records(g.pel, count),
+		gf := GroupFullInfo{GroupInfo: s.groupInfo(g), PendingEntries: []PendingRecord{},
 			ConsumerList: []ConsumerFullInfo{}}
+		g.pel.Scan(func(p pending) bool {
+			gf.PendingEntries = append(gf.PendingEntries, g.record(p))
+			return count <= 0 || len(gf.PendingEntries) < count
+		})
 		g.consumers.Scan(func(_ string, c *consumer) bool {
-			gf.ConsumerList = append(gf.ConsumerList, ConsumerFullInfo{c.info(now), records(c.pel, count)})
+			cf := ConsumerFullInfo{c.info(now), []PendingRecord{}}
+			c.pel.Scan(func(id ID) bool {
+				p, _ := g.pel.get(id)
+				cf.PendingEntries = append(cf.PendingEntries, g.record(p))
+				return count <= 0 || len(cf.PendingEntries) < count
+			})
+			gf.ConsumerList = append(gf.ConsumerList, cf)
 			return true
 		})
 		info.Groups = append(info.Groups, gf)
@@ -180,12 +190,7 @@ func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
 	return info, nil
 }
 
-// records lists the first count records of l; count <= 0 means all.
-func records(l pel, count int) []PendingRecord {
-	out := []PendingRecord{}
-	l.Scan(func(p *pending) bool {
-		out = append(out, PendingRecord{p.id, p.owner.name, time.UnixMilli(p.delivered), p.count})
-		return count <= 0 || len(out) < count
-	})
-	return out
+// record describes p for InfoFull.
+func (g *group) record(p pending) PendingRecord {
+	return PendingRecord{p.id, g.owner(p).name, time.UnixMilli(p.delivered), p.count}
 }

@@ -103,7 +103,7 @@ func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries,
 		c, _ := g.consumer(args.Consumer, now)
 		c.seen = now
 		if st.History {
-			out = append(out, GroupEntries{st.Key, readHistory(s, c, st.After, args.Count, now)})
+			out = append(out, GroupEntries{st.Key, readHistory(s, g, c, st.After, args.Count, now)})
 			served = true
 			continue
 		}
@@ -120,20 +120,22 @@ func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries,
 
 // readHistory returns c's pending entries with IDs > after, up to count
 // if count > 0, counting a delivery for each that still exists.
-func readHistory(s *stream, c *consumer, after ID, count int, now int64) []GroupEntry {
+func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int64) []GroupEntry {
 	out := []GroupEntry{}
 	start, ok := after.Next()
 	if !ok {
 		return out
 	}
-	c.pel.ascend(start, func(p *pending) bool {
-		en, exists := s.entries.get(p.id)
+	c.pel.Ascend(start, func(id ID) bool {
+		en, exists := s.entries.get(id)
 		if !exists {
-			out = append(out, GroupEntry{Entry: Entry{ID: p.id}, Deleted: true})
+			out = append(out, GroupEntry{Entry: Entry{ID: id}, Deleted: true})
 		} else {
+			p, _ := g.pel.get(id)
 			p.delivered = now
 			p.count++
-			out = append(out, GroupEntry{Entry: claimed(en, false)})
+			g.pel.Set(p)
+			out = append(out, GroupEntry{Entry: en})
 		}
 		return count <= 0 || len(out) < count
 	})
@@ -150,21 +152,23 @@ func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64
 	start, _ := g.lastID.Next() // cannot fail: g.lastID < last
 	ens := s.entries.collect(start, MaxID, count, false)
 	out := make([]GroupEntry, len(ens))
+	first := s.firstID() // reading changes no entries
 	for i, en := range ens {
-		s.advance(g, en.ID)
+		s.advance(g, en.ID, first)
 		if !noAck {
 			g.deliver(en.ID, c, now)
 			c.active = now
 		}
-		out[i] = GroupEntry{Entry: claimed(en, false)}
+		out[i] = GroupEntry{Entry: en}
 	}
 	return out
 }
 
 // advance moves g's last-delivered ID to id, an ID above it, and keeps
-// entries-read as Redis 8 does (spec §6.4, including PR #13958).
-func (s *stream) advance(g *group, id ID) {
-	if g.entriesRead != unknownEntriesRead && !g.lastID.Less(s.firstID()) && !s.hasTombstoneAfter(g.lastID) {
+// entries-read as Redis 8 does (spec §6.4, including PR #13958). first
+// is s.firstID().
+func (s *stream) advance(g *group, id, first ID) {
+	if g.entriesRead != unknownEntriesRead && !g.lastID.Less(first) && !s.hasTombstoneAfter(g.lastID) {
 		g.entriesRead++
 	} else if s.entriesAdded > 0 {
 		g.entriesRead = s.estimate(id)

@@ -2,6 +2,7 @@ package instream_test
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -268,6 +269,18 @@ func TestRefHooks(t *testing.T) {
 	}
 	if n, _ := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMinID, MinID: id("9-0"), Refs: instream.Acked}); n != 1 {
 		t.Errorf("Acked trim removed %d, want 1 (only 1-0 is handed and acknowledged)", n)
+	}
+	check(t, e)
+}
+
+func TestAutoClaimHugeCount(t *testing.T) {
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-0", "2-0")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
+	readIDs(t, e, instream.ReadGroupArgs{Group: "g", Consumer: "a", Streams: []instream.GroupStream{{Key: "s"}}})
+	res, err := e.AutoClaim("s", instream.AutoClaimArgs{Group: "g", Consumer: "b", Count: math.MaxInt, JustID: true})
+	if err != nil || len(res.Claimed) != 2 || !res.Next.IsZero() {
+		t.Errorf("AutoClaim(Count: MaxInt) = %+v, %v; want both claimed, Next 0-0", res, err)
 	}
 	check(t, e)
 }

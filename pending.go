@@ -2,31 +2,34 @@ package instream
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/tidwall/btree"
 )
 
-// pending is the record of one delivered, unacknowledged entry. A group's
-// pending list and its owner's list share the record.
+// pending is the record of one delivered, unacknowledged entry. Records
+// hold no pointers, so the trees that store them by value cost the
+// garbage collector nothing to scan or to move.
 type pending struct {
 	id        ID
-	owner     *consumer
-	delivered int64 // Unix ms of the last delivery
-	count     int64 // deliveries so far
+	owner     uint32 // the owning consumer's num; 0 only while XCLAIM FORCE creates it
+	delivered int64  // Unix ms of the last delivery
+	count     int64  // deliveries so far
 }
 
-// pel is a pending list ordered by ID: O(log P) lookups and updates.
+// pel is a group's pending list ordered by ID: O(log P) lookups and
+// updates. Each consumer indexes its own IDs a second time, in an idSet.
 type pel struct {
-	*btree.BTreeG[*pending]
+	*btree.BTreeG[pending]
 }
 
 func newPEL() pel {
-	return pel{btree.NewBTreeGOptions(func(a, b *pending) bool { return a.id.Less(b.id) },
+	return pel{btree.NewBTreeGOptions(func(a, b pending) bool { return a.id.Less(b.id) },
 		btree.Options{NoLocks: true})}
 }
 
-func (l pel) get(id ID) (*pending, bool) { return l.Get(&pending{id: id}) }
+func (l pel) get(id ID) (pending, bool) { return l.Get(pending{id: id}) }
 
 func (l pel) has(id ID) bool {
 	_, ok := l.get(id)
@@ -35,42 +38,64 @@ func (l pel) has(id ID) bool {
 
 // ascend calls fn for the records with IDs >= from, in order, until fn
 // returns false.
-func (l pel) ascend(from ID, fn func(*pending) bool) {
-	l.Ascend(&pending{id: from}, fn)
+func (l pel) ascend(from ID, fn func(pending) bool) {
+	l.Ascend(pending{id: from}, fn)
 }
+
+// idSet is an ordered set of IDs: a consumer's pending entries.
+type idSet struct {
+	*btree.BTreeG[ID]
+}
+
+func newIDSet() idSet {
+	return idSet{btree.NewBTreeGOptions(ID.Less, btree.Options{NoLocks: true})}
+}
+
+func (s idSet) has(id ID) bool {
+	_, ok := s.Get(id)
+	return ok
+}
+
+// owner returns the consumer that holds p.
+func (g *group) owner(p pending) *consumer { return g.byNum[p.owner] }
 
 // unpend removes id from the group's pending list and its owner's, and
 // reports whether it was pending.
 func (g *group) unpend(id ID) bool {
-	p, ok := g.pel.Delete(&pending{id: id})
-	if ok && p.owner != nil {
-		p.owner.pel.Delete(p)
+	p, ok := g.pel.DeleteHint(pending{id: id}, &g.hint)
+	if ok {
+		if c := g.owner(p); c != nil {
+			c.pel.DeleteHint(id, &c.hint)
+		}
 	}
 	return ok
 }
 
-// assign gives p to c.
+// assign gives p to c; the caller stores p back into g.pel.
 func (g *group) assign(p *pending, c *consumer) {
-	if p.owner == c {
+	if p.owner == c.num {
 		return
 	}
-	if p.owner != nil {
-		p.owner.pel.Delete(p)
+	if old := g.owner(*p); old != nil {
+		old.pel.DeleteHint(p.id, &old.hint)
 	}
-	p.owner = c
-	c.pel.Set(p)
+	p.owner = c.num
+	c.pel.SetHint(p.id, &c.hint)
 }
 
 // deliver records that entry id was handed to c at time now as a new
 // entry: a record that already exists moves to c and restarts its count.
 func (g *group) deliver(id ID, c *consumer, now int64) {
-	p, ok := g.pel.get(id)
-	if !ok {
-		p = &pending{id: id}
-		g.pel.Set(p)
+	prev, replaced := g.pel.SetHint(pending{id: id, owner: c.num, delivered: now, count: 1}, &g.hint)
+	if replaced {
+		if prev.owner == c.num {
+			return
+		}
+		if old := g.owner(prev); old != nil {
+			old.pel.DeleteHint(id, &old.hint)
+		}
 	}
-	g.assign(p, c)
-	p.delivered, p.count = now, 1
+	c.pel.SetHint(id, &c.hint)
 }
 
 // Ack acknowledges the given IDs in a group: they leave its pending list.
@@ -187,17 +212,9 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 	if args.Count <= 0 || args.End.Less(args.Start) {
 		return out, nil
 	}
-	list := g.pel
-	if args.ByConsumer {
-		c, ok := g.consumers.Get(args.Consumer)
-		if !ok {
-			return out, nil
-		}
-		list = c.pel
-	}
 	now := e.nowMs()
 	minIdle := args.MinIdle.Milliseconds()
-	list.ascend(args.Start, func(p *pending) bool {
+	visit := func(p pending) bool {
 		if args.End.Less(p.id) {
 			return false
 		}
@@ -205,8 +222,20 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 		if minIdle > 0 && idle < minIdle {
 			return true
 		}
-		out = append(out, PendingEntry{p.id, p.owner.name, time.Duration(idle) * time.Millisecond, p.count})
+		out = append(out, PendingEntry{p.id, g.owner(p).name, time.Duration(idle) * time.Millisecond, p.count})
 		return len(out) < args.Count
+	}
+	if !args.ByConsumer {
+		g.pel.ascend(args.Start, visit)
+		return out, nil
+	}
+	c, ok := g.consumers.Get(args.Consumer)
+	if !ok {
+		return out, nil
+	}
+	c.pel.Ascend(args.Start, func(id ID) bool {
+		p, _ := g.pel.get(id)
+		return visit(p)
 	})
 	return out, nil
 }
@@ -284,12 +313,11 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 		case !ok && !args.Force:
 			continue
 		case !ok:
-			p = &pending{id: id, delivered: now, count: 1}
-			g.pel.Set(p)
+			p = pending{id: id, delivered: now, count: 1}
 		case minIdle > 0 && now-p.delivered < minIdle:
 			continue
 		}
-		g.assign(p, c)
+		g.assign(&p, c)
 		p.delivered = when
 		switch {
 		case args.RetryCount != nil && *args.RetryCount >= 0:
@@ -297,17 +325,20 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 		case !args.JustID:
 			p.count++
 		}
+		g.pel.Set(p)
 		c.active = now
 		out = append(out, claimed(en, args.JustID))
 	}
 	return out, nil
 }
 
+// claimed is a claimed entry as returned: its ID only with justID. The
+// storage's get and collect return entries the caller owns.
 func claimed(en Entry, justID bool) Entry {
 	if justID {
 		return Entry{ID: en.ID}
 	}
-	return Entry{ID: en.ID, Fields: append([]Field(nil), en.Fields...)}
+	return en
 }
 
 // AutoClaimArgs describes an automatic claim, with the options of Redis's
@@ -362,43 +393,62 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 	if count == 0 {
 		count = 100
 	}
-	attempts := 10 * count
+	attempts := math.MaxInt
+	if count <= math.MaxInt/10 {
+		attempts = 10 * count
+	}
 	now := e.nowMs()
 	c, _ := g.consumer(args.Consumer, now)
 	c.seen = now
 	minIdle := args.MinIdle.Milliseconds()
 	res := AutoClaimResult{Claimed: []Entry{}, Deleted: []ID{}}
-	// Collect first: claiming changes the tree being walked.
-	var scan []*pending
-	g.pel.ascend(args.Start, func(p *pending) bool {
-		scan = append(scan, p)
-		return len(scan) <= attempts
-	})
-	i := 0
-	for ; i < len(scan) && attempts > 0 && count > 0; i++ {
-		p := scan[i]
-		attempts--
-		en, exists := s.entries.get(p.id)
-		if !exists {
-			g.unpend(p.id)
-			res.Deleted = append(res.Deleted, p.id)
+	// Walk in batches just big enough for the budgets left, plus one
+	// record to name the next cursor: claiming changes the tree, so a
+	// batch is collected before it is worked on.
+	var batch []pending
+	from := args.Start
+	for {
+		want := min(count, attempts) + 1
+		batch = batch[:0]
+		g.pel.ascend(from, func(p pending) bool {
+			batch = append(batch, p)
+			return len(batch) < want
+		})
+		i := 0
+		for ; i < len(batch) && attempts > 0 && count > 0; i++ {
+			p := batch[i]
+			attempts--
+			en, exists := s.entries.get(p.id)
+			if !exists {
+				g.unpend(p.id)
+				res.Deleted = append(res.Deleted, p.id)
+				count--
+				continue
+			}
+			if minIdle > 0 && now-p.delivered < minIdle {
+				continue
+			}
+			g.assign(&p, c)
+			p.delivered = now
+			if !args.JustID {
+				p.count++
+			}
+			g.pel.Set(p)
+			c.active = now
+			res.Claimed = append(res.Claimed, claimed(en, args.JustID))
 			count--
-			continue
 		}
-		if minIdle > 0 && now-p.delivered < minIdle {
-			continue
+		if i < len(batch) {
+			res.Next = batch[i].id // the first record not examined
+			break
 		}
-		g.assign(p, c)
-		p.delivered = now
-		if !args.JustID {
-			p.count++
+		if len(batch) < want {
+			break // the end of the list: Next stays 0-0
 		}
-		c.active = now
-		res.Claimed = append(res.Claimed, claimed(en, args.JustID))
-		count--
-	}
-	if i < len(scan) {
-		res.Next = scan[i].id
+		var ok bool
+		if from, ok = batch[len(batch)-1].id.Next(); !ok {
+			break
+		}
 	}
 	return res, nil
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/instream/instream"
 )
 
-// do runs a command through Do and formats the reply as the scripts do.
+// doFormatted runs a command line through Do and formats the reply as the
+// scripts do.
 func doFormatted(t *testing.T, e *instream.Engine, cmd string) string {
 	t.Helper()
 	got := formatReply(e.Do(t.Context(), strings.Fields(cmd)...))

@@ -1,14 +1,381 @@
 package instream
 
-// streamAppended is called after an entry was added to s.
-func (e *Engine) streamAppended(key string, s *stream, created bool) {}
+import (
+	"context"
+	"fmt"
+	"slices"
+)
 
-// streamDeleted is called after the stream named key was deleted.
-func (e *Engine) streamDeleted(key string, s *stream) {}
+// A blocked call is a waiter: a channel closed once, under e.mu, when a
+// writer has served the call. The waiter is registered on each distinct
+// key it watches, in FIFO order of blocking. This file is the only one
+// that makes or closes such channels.
+//
+// A writer that makes a key ready (an add, deleting the key, destroying a
+// group) runs, under the lock and in FIFO order, the read of each waiter
+// of the key that may now succeed, and hands the result over. XREAD
+// waiters whose threshold is below the new entries all get them
+// (fan-out); the first waiter of a group takes the new entries and the
+// next ones find nothing and keep waiting, in their places. A served
+// call returns without taking the lock again.
+//
+// So that one add does not hold the lock for a long fan-out, a writer
+// serves at most xreadChunk XREAD waiters itself and hands the rest of the
+// pass to the last one it served, which carries on, under the lock, before
+// its call returns. Group waiters are always served by the writer.
 
-// checkWaiters verifies that no stream keeps a waiter whose call returned.
-func (e *Engine) checkWaiters() error { return nil }
+// xreadChunk is how many XREAD waiters one pass serves before handing
+// over the rest.
+const xreadChunk = 64
 
-// groupDestroyed is called after a group of the stream named key was
-// destroyed, so that readers blocked on it can fail.
-func (e *Engine) groupDestroyed(key string, s *stream) {}
+// waiterState tracks one blocked call.
+type waiterState uint8
+
+const (
+	waiting  waiterState = iota // registered on its keys
+	woken                       // unregistered and ready closed by a writer
+	returned                    // unregistered by the call itself
+)
+
+// waiter is one blocked call.
+type waiter struct {
+	ready chan struct{}
+	regs  []waitReg // one per distinct key watched
+	state waiterState
+
+	// serve runs the call's read at time now and reports whether the
+	// call is done (serve then keeps the result or error for the call).
+	serve  func(now int64) bool
+	group  bool       // a group read: deleting the key or a group serves it
+	closed bool       // woken by Close, not served
+	carry  string     // a key whose XREAD waiters this call must serve on
+	one    [1]waitReg // the registration of a one-stream call
+}
+
+// waitReg is a waiter's place in the queue of one key.
+type waitReg struct {
+	w          *waiter
+	key        string
+	after      ID // XREAD: wake when the stream has a live entry above after
+	prev, next *waitReg
+}
+
+// waitQueues holds the blocked calls of an engine.
+type waitQueues struct {
+	lists map[string]*waitList // by key
+
+	// While held, keys made ready are queued in ready and served when
+	// the batch of changes ends, as Redis serves after a MULTI/EXEC.
+	held  bool
+	ready []string
+}
+
+// waitList is the FIFO queue of the waiters of one key.
+type waitList struct {
+	head, tail *waitReg
+	n          int
+	groups     int // how many of the waiters are group reads
+}
+
+// newWaiter returns a waiter with room for n registrations.
+func newWaiter(n int, group bool, serve func(now int64) bool) *waiter {
+	w := &waiter{ready: make(chan struct{}), group: group, serve: serve}
+	if n <= 1 {
+		w.regs = w.one[:0]
+	} else {
+		w.regs = make([]waitReg, 0, n)
+	}
+	return w
+}
+
+// watch adds key to the keys w waits on, with an XREAD threshold. A key
+// already watched keeps the lower threshold. Call before block.
+func (w *waiter) watch(key string, after ID) {
+	for i := range w.regs {
+		if w.regs[i].key == key {
+			if after.Less(w.regs[i].after) {
+				w.regs[i].after = after
+			}
+			return
+		}
+	}
+	w.regs = append(w.regs, waitReg{w: w, key: key, after: after})
+}
+
+// block puts w at the tail of the queue of each key it watches.
+func (e *Engine) block(w *waiter) {
+	if e.waiters.lists == nil {
+		e.waiters.lists = make(map[string]*waitList)
+	}
+	for i := range w.regs {
+		r := &w.regs[i]
+		l := e.waiters.lists[r.key]
+		if l == nil {
+			l = &waitList{}
+			e.waiters.lists[r.key] = l
+		}
+		r.prev, r.next = l.tail, nil
+		if l.tail != nil {
+			l.tail.next = r
+		} else {
+			l.head = r
+		}
+		l.tail = r
+		l.n++
+		if w.group {
+			l.groups++
+		}
+	}
+}
+
+// unblock removes w from every queue, dropping queues left empty.
+func (e *Engine) unblock(w *waiter) {
+	for i := range w.regs {
+		r := &w.regs[i]
+		l := e.waiters.lists[r.key]
+		if r.prev != nil {
+			r.prev.next = r.next
+		} else {
+			l.head = r.next
+		}
+		if r.next != nil {
+			r.next.prev = r.prev
+		} else {
+			l.tail = r.prev
+		}
+		r.prev, r.next = nil, nil
+		l.n--
+		if w.group {
+			l.groups--
+		}
+		if l.head == nil {
+			delete(e.waiters.lists, r.key)
+		}
+	}
+}
+
+// wake unregisters w, which has been served or closed, and closes its
+// channel.
+func (e *Engine) wake(w *waiter) {
+	e.unblock(w)
+	w.state = woken
+	close(w.ready)
+}
+
+// leave is called by a blocked call that stopped waiting. It unregisters
+// w if no writer did, and reports whether a writer had woken it.
+func (e *Engine) leave(w *waiter) bool {
+	wasWoken := w.state == woken
+	if w.state == waiting {
+		e.unblock(w)
+	}
+	w.state = returned
+	return wasWoken
+}
+
+// await registers w, releases e.mu and waits until a writer serves w,
+// ctx is done or Close wakes w. It returns with e.mu released. It
+// reports whether w was served; if not, w is unregistered and err says
+// why the call ends. A call served just as ctx ended counts as served:
+// a group read has already changed the pending list for it.
+//
+// Close wakes waiters through their own channel rather than through one
+// shared channel, so that a woken waiter's select does not contend with
+// all the others.
+func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) {
+	e.block(w)
+	e.mu.Unlock()
+	select {
+	case <-w.ready:
+		// The writer set w's result (or closed) before closing ready.
+		if w.closed {
+			return false, ErrClosed
+		}
+		if w.carry != "" {
+			e.mu.Lock()
+			e.carryOn(w)
+			e.mu.Unlock()
+		}
+		return true, nil
+	case <-ctx.Done():
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.leave(w) {
+		if w.closed {
+			return false, ErrClosed
+		}
+		e.carryOn(w)
+		return true, nil
+	}
+	return false, ctx.Err()
+}
+
+// carryOn serves the XREAD waiters of the pass handed over to w, if any.
+func (e *Engine) carryOn(w *waiter) {
+	key := w.carry
+	w.carry = ""
+	if key != "" && !e.closed {
+		e.serveKey(key, false)
+	}
+}
+
+// closeWaiters wakes every waiter with ErrClosed; Close calls it.
+func (e *Engine) closeWaiters() {
+	for _, l := range e.waiters.lists {
+		for l.head != nil {
+			w := l.head.w
+			w.closed = true
+			e.wake(w)
+		}
+	}
+}
+
+// streamAppended is called after an entry was added to s, the stream named
+// key (created says whether the add created it).
+func (e *Engine) streamAppended(key string, s *stream, created bool) {
+	e.keyReady(key)
+}
+
+// streamDeleted is called after the stream named key was deleted. Its
+// group waiters fail (their read now finds no group); XREAD waiters keep
+// waiting for a stream of that name to be created again.
+func (e *Engine) streamDeleted(key string, s *stream) {
+	e.keyReady(key)
+}
+
+// groupDestroyed is called after the group named group of the stream
+// named key was destroyed: the waiters reading through it fail. Like
+// Redis, which re-runs every client blocked on a key made ready, it
+// re-runs the reads of all group waiters of key.
+func (e *Engine) groupDestroyed(key string, s *stream, group string) {
+	e.keyReady(key)
+}
+
+// batch runs f, which makes several changes, and serves the waiters of
+// the keys they made ready only when f has returned.
+func (e *Engine) batch(f func()) {
+	if e.waiters.held {
+		f()
+		return
+	}
+	e.waiters.held = true
+	f()
+	e.waiters.held = false
+	ready := e.waiters.ready
+	e.waiters.ready = nil
+	for i, key := range ready {
+		if !slices.Contains(ready[:i], key) {
+			e.serveKey(key, true)
+		}
+	}
+}
+
+// keyReady serves the waiters of key now, or at the end of the batch.
+func (e *Engine) keyReady(key string) {
+	if e.waiters.lists[key] == nil {
+		return
+	}
+	if e.waiters.held {
+		e.waiters.ready = append(e.waiters.ready, key)
+		return
+	}
+	e.serveKey(key, true)
+}
+
+// serveKey runs, in FIFO order, the read of each waiter of key that may
+// now succeed, and hands over the results: the XREAD waiters whose
+// threshold is below the stream's last live entry (xreadChunk of them; the
+// last one served carries on), and, if groups, every group waiter
+// (deleting the stream or the group fails them).
+func (e *Engine) serveKey(key string, groups bool) {
+	l := e.waiters.lists[key]
+	if l == nil {
+		return
+	}
+	var last ID
+	ok := false
+	if s := e.lookup(key); s != nil {
+		last, ok = s.entries.last()
+	}
+	var now int64 // read once, when first needed
+	haveNow := false
+	budget := xreadChunk
+	// The last XREAD waiter served is told to carry on before its channel
+	// is closed, so its channel closes one step late.
+	var held *waiter
+	var next *waitReg
+	for r := l.head; r != nil; r = next {
+		// Serving never unlinks another waiter's registration, so next
+		// stays valid; waiters that keep waiting keep their place.
+		next = r.next
+		w := r.w
+		if w.group {
+			if !groups {
+				continue
+			}
+		} else {
+			if !ok || !r.after.Less(last) || held != nil && held.carry != "" {
+				continue
+			}
+			if budget == 0 {
+				held.carry = key
+				if !groups || l.groups == 0 {
+					break
+				}
+				continue
+			}
+		}
+		if !haveNow {
+			now, haveNow = e.nowMs(), true
+		}
+		if !w.serve(now) {
+			continue
+		}
+		if w.group {
+			e.wake(w)
+			continue
+		}
+		budget--
+		e.unblock(w)
+		w.state = woken
+		if held != nil {
+			close(held.ready)
+		}
+		held = w
+	}
+	if held != nil {
+		close(held.ready)
+	}
+}
+
+// checkWaiters verifies that no stream keeps a waiter whose call returned,
+// and that the queues are well linked.
+func (e *Engine) checkWaiters() error {
+	for key, l := range e.waiters.lists {
+		if l.head == nil {
+			return fmt.Errorf("waiters of %q: empty queue kept", key)
+		}
+		var prev *waitReg
+		n := 0
+		for r := l.head; r != nil; r = r.next {
+			n++
+			switch {
+			case r.key != key:
+				return fmt.Errorf("waiters of %q: registration for %q", key, r.key)
+			case r.prev != prev:
+				return fmt.Errorf("waiters of %q: broken links", key)
+			case r.w.state != waiting:
+				return fmt.Errorf("waiters of %q: keeps a waiter whose call returned", key)
+			}
+			prev = r
+		}
+		if l.tail != prev {
+			return fmt.Errorf("waiters of %q: wrong tail", key)
+		}
+		if l.n != n {
+			return fmt.Errorf("waiters of %q: count %d, but %d queued", key, l.n, n)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package instream
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// ReadArgs describes a read of new entries from one or more streams, as
+// Redis's XREAD does.
+type ReadArgs struct {
+	// Streams are the streams to read, in reply order. A key may be
+	// listed more than once; each occurrence is read on its own.
+	Streams []ReadStream
+
+	// Count bounds the entries returned per stream. If <= 0, no limit.
+	Count int
+}
+
+// ReadStream names one stream of a read and where to read from. At most
+// one of New and Last may be set; with either, After is ignored.
+type ReadStream struct {
+	Key string
+
+	// After selects the entries with IDs > After.
+	After ID
+
+	// New selects only entries added after the call starts (Redis's "$"):
+	// After becomes the stream's last generated ID, once, at the call, or
+	// 0-0 if the stream does not exist.
+	New bool
+
+	// Last selects the last existing entry of the stream (Redis 7.4's
+	// "+", with the newest semantics). A blocked read waits for the stream
+	// to have an entry and returns the last one.
+	Last bool
+}
+
+// StreamEntries is the part of a read's result that comes from one
+// stream.
+type StreamEntries struct {
+	Key     string
+	Entries []Entry
+}
+
+// TryRead returns, for each listed stream that has entries past its
+// starting point, those entries in ascending order. It is the engine's
+// XREAD without BLOCK. It never blocks, and returns nil when no stream
+// has anything; a missing stream has nothing. It never modifies the
+// engine. The returned entries must not be modified.
+// O(log n + count) per stream.
+func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
+	if err := checkReadArgs(args); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	return e.readLocked(e.resolveRead(args)), nil
+}
+
+// Read is like TryRead but, when no stream has anything, waits until one
+// has or ctx is done. It is the engine's XREAD BLOCK. Streams with New
+// wait for entries added after the call starts. When woken, Read returns
+// every listed stream that has entries then, not only the one that woke
+// it. If ctx ends first, Read returns nil and ctx.Err() unwrapped; if the
+// engine is closed, ErrClosed. If ctx is done on entry, Read returns
+// ctx.Err() without looking at the streams.
+//
+// Deleting a stream does not end the wait: if a stream of that name is
+// created again, its entries above the starting point are returned.
+func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := checkReadArgs(args); err != nil {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
+	}
+	args = e.resolveRead(args)
+	if res := e.readLocked(args); res != nil {
+		e.mu.Unlock()
+		return res, nil
+	}
+	// Writers re-run the read while the caller waits: keep our own copy.
+	args.Streams = slices.Clone(args.Streams)
+	var res []StreamEntries
+	w := newWaiter(len(args.Streams), false, func(int64) bool {
+		res = e.readLocked(args)
+		return res != nil
+	})
+	for _, rs := range args.Streams {
+		// A Last read waits for any entry: its After is 0-0.
+		w.watch(rs.Key, rs.After)
+	}
+	if served, err := e.await(ctx, w); !served {
+		return nil, err
+	}
+	return res, nil
+}
+
+func checkReadArgs(args ReadArgs) error {
+	if len(args.Streams) == 0 {
+		return fmt.Errorf("%w: no streams", ErrInvalidArgument)
+	}
+	for _, rs := range args.Streams {
+		if rs.New && rs.Last {
+			return fmt.Errorf("%w: stream %q has both New and Last", ErrInvalidArgument, rs.Key)
+		}
+	}
+	return nil
+}
+
+// resolveRead returns a copy of args with New resolved to After, and the
+// After of Last streams zeroed.
+func (e *Engine) resolveRead(args ReadArgs) ReadArgs {
+	if !slices.ContainsFunc(args.Streams, func(rs ReadStream) bool { return rs.New || rs.Last }) {
+		return args
+	}
+	streams := make([]ReadStream, len(args.Streams))
+	for i, rs := range args.Streams {
+		switch {
+		case rs.New:
+			rs.After, rs.New = ID{}, false
+			if s := e.lookup(rs.Key); s != nil {
+				rs.After = s.lastID
+			}
+		case rs.Last:
+			rs.After = ID{}
+		}
+		streams[i] = rs
+	}
+	args.Streams = streams
+	return args
+}
+
+// readLocked makes one attempt at a resolved read: nil if no stream has
+// anything.
+func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
+	var res []StreamEntries
+	for _, rs := range args.Streams {
+		s := e.lookup(rs.Key)
+		if s == nil {
+			continue
+		}
+		last, ok := s.entries.last()
+		if !ok || !rs.After.Less(last) {
+			continue
+		}
+		var ens []Entry
+		if rs.Last {
+			ens = s.entries.collect(last, last, 1, false)
+		} else {
+			start, _ := rs.After.Next() // cannot fail: After < last
+			ens = s.entries.collect(start, MaxID, args.Count, false)
+		}
+		res = append(res, StreamEntries{Key: rs.Key, Entries: ens})
+	}
+	return res
+}
+
+// ReadGroup is like TryReadGroup but, when nothing can be served, waits
+// until something can or ctx is done. It is the engine's XREADGROUP
+// BLOCK. A read with a History stream never waits.
+//
+// Readers of one group are served in the order they started waiting: new
+// entries go to the first, and the next ones keep waiting. While waiting,
+// deleting a listed stream or destroying the group ends the call with
+// ErrNoGroup. If ctx ends first, ReadGroup returns nil and ctx.Err()
+// unwrapped, having changed nothing since it started waiting; but a call
+// served just as ctx ended returns its entries, which are already
+// pending. If ctx is done on entry, ReadGroup returns ctx.Err() and
+// changes nothing. If the engine is closed, ErrClosed.
+func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
+	}
+	res, err := e.readGroupLocked(args, e.nowMs())
+	if err != nil || res != nil {
+		e.mu.Unlock()
+		return res, err
+	}
+	args.Streams = slices.Clone(args.Streams)
+	w := newWaiter(len(args.Streams), true, func(now int64) bool {
+		res, err = e.readGroupLocked(args, now)
+		return err != nil || res != nil
+	})
+	for _, st := range args.Streams {
+		w.watch(st.Key, ID{})
+	}
+	if served, werr := e.await(ctx, w); !served {
+		return nil, werr
+	}
+	return res, err
+}
