@@ -18,8 +18,11 @@ import (
 //   - row 6 (XREAD BLOCK in Lua): no scripts are sent.
 //   - row 7 (7.0 wake-up model): the blocking scenarios only wait on one
 //     key with data arriving on that key, where both models agree.
-//   - rows 8, 9, 10, 17, 18 (blocked clients): blocking_test.go compares
-//     the engine with the newer text or behaviour, per the spec.
+//   - rows 8, 9, 17, 18 (blocked clients): blocking_test.go compares the
+//     engine with the newer text or behaviour, per the spec, after checking
+//     that 7.0.15 really replies what the row says. Row 10 (key replaced
+//     by another type) cannot be met: the engine holds streams only.
+//   - row 11 (re-block timeout): no scenario re-blocks.
 //   - row 12 (7.0 creates consumers only when served/claimed): the states
 //     would diverge (XINFO CONSUMERS, XGROUP CREATECONSUMER replies), so the
 //     generator puts an XGROUP CREATECONSUMER for the same key, group and
