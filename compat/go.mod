@@ -1,6 +1,6 @@
 module github.com/instream/instream/compat
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/instream/instream v0.0.0
