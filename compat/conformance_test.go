@@ -11,7 +11,7 @@ import (
 // ciSeeds are the fixed seeds every run checks; one fresh seed is added.
 const ciSeeds = 300
 
-// seqLen is the number of steps per random sequence.
+// seqLen is the default number of steps per random sequence.
 const seqLen = 60
 
 // TestConformance runs random command sequences against instream's Do and
@@ -45,7 +45,7 @@ func TestConformance(t *testing.T) {
 	}
 	rn := &runner{ctx: ctx, rdb: rdb, t: t, verbose: *flagVerbose, counts: map[string]*[2]int{}}
 	for _, seed := range seeds {
-		steps := newGen(seed, on, *flagLayout).sequence(seqLen)
+		steps := newGen(seed, on, *flagLayout).sequence(*flagLen)
 		m, err := rn.run(steps)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
@@ -79,7 +79,7 @@ func TestConformance(t *testing.T) {
 		}
 		t.Fatal(msg)
 	}
-	t.Logf("%d sequences of %d steps agree; commands sent (errors):\n%s", len(seeds), seqLen, coverage(rn.counts))
+	t.Logf("%d sequences of %d steps agree; commands sent (errors):\n%s", len(seeds), *flagLen, coverage(rn.counts))
 }
 
 func coverage(counts map[string]*[2]int) string {

@@ -23,6 +23,7 @@ var (
 	flagSeqs   = flag.Int("compat.n", 0, "random sequences to run (default 200, or $INSTREAM_COMPAT_SEQS)")
 	flagSeed   = flag.Int64("compat.seed", 0, "run only this seed")
 	flagFirst  = flag.Int64("compat.first", 1, "first of the fixed seeds")
+	flagLen    = flag.Int("compat.len", 60, "steps per random sequence")
 	flagLayout = flag.Bool("compat.layout", os.Getenv("INSTREAM_COMPAT_LAYOUT") != "0",
 		"generate ~ trimming and compare radix-tree-keys (the engine keeps Redis's node layout since storage landed; -compat.layout=false or INSTREAM_COMPAT_LAYOUT=0 turns it off)")
 	flagApproxStar = flag.Bool("compat.approxstar", false, "with -compat.layout, also send ~ trims to streams whose * IDs differ (investigation)")
