@@ -20,6 +20,7 @@
 //	go test -run Conformance -compat.n 20000 -compat.first 1000
 //	INSTREAM_COMPAT_SEQS=20000 go test -run Conformance
 //	go test -run Conformance -compat.seed 42 -compat.v   # one seed, every reply
+//	go test -run Conformance -compat.len 250             # longer sequences
 //	go test -run Replay -compat.replay seq.txt           # redis-cli lines
 //	go test -compat.layout=false  # no ~ trims, radix-tree-keys masked
 //	go test -compat.findings ...  # also the shapes of open findings
