@@ -239,6 +239,9 @@ func countKey(args []string) string {
 		}
 		return name + " " + sub
 	}
+	if !knownKind(name) && name != "XGROUP" && name != "XINFO" {
+		return "(unknown command)"
+	}
 	return name
 }
 
