@@ -13,7 +13,10 @@ var (
 	errXReadUnbalanced = replyErr("ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.")
 	errXReadGroupOpt   = replyErr("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
 	errXReadNoAck      = replyErr("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
-	errXReadGT         = replyErr("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
+	// The spec confirms only the prefix "ERR The CLAIM option is only
+	// supported"; the rest follows GROUP's and NOACK's texts.
+	errXReadClaim = replyErr("ERR The CLAIM option is only supported by XREADGROUP. You called XREAD instead.")
+	errXReadGT    = replyErr("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
 )
 
 // blockContext returns the context a BLOCK ms call waits with: ctx itself
@@ -64,6 +67,8 @@ opts:
 			return nil, errXReadGroupOpt
 		case strings.EqualFold(o, "noack"):
 			return nil, errXReadNoAck
+		case strings.EqualFold(o, "claim") && more > 0:
+			return nil, errXReadClaim
 		default:
 			return nil, errSyntax
 		}

@@ -196,6 +196,7 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 		res, err = e.readGroupLocked(args, now)
 		return err != nil || res != nil
 	})
+	w.idleDue = e.claimDueFunc(args) // nil without Claim
 	for _, st := range args.Streams {
 		w.watch(st.Key, ID{})
 	}
