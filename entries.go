@@ -291,9 +291,12 @@ func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
 	if end.Less(start) {
 		return []Entry{}
 	}
-	want := t.length
+	// Without a count, start small and let the buffers grow: the range
+	// may hold far fewer entries than the stream (a read of new entries
+	// usually gets one or two).
+	want := min(t.length, 16)
 	if count > 0 {
-		want = min(want, count)
+		want = min(t.length, count)
 	}
 	from := t.from(start, end, reverse)
 	like := from
