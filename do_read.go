@@ -161,9 +161,7 @@ func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 	}
 	var res []GroupEntries
 	if cmd.block {
-		bctx, cancel := blockContext(ctx, cmd.blockMs)
-		res, err = e.ReadGroup(bctx, cmd.args)
-		cancel()
+		res, err = e.readGroup(ctx, cmd.args, time.Duration(cmd.blockMs)*time.Millisecond)
 		if err != nil && blockTimedOut(ctx, err) {
 			return nil, nil
 		}

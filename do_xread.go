@@ -19,15 +19,6 @@ var (
 	errXReadGT    = replyErr("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
 )
 
-// blockContext returns the context a BLOCK ms call waits with: ctx itself
-// for 0, else ctx with a deadline ms from now.
-func blockContext(ctx context.Context, ms int64) (context.Context, context.CancelFunc) {
-	if ms == 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
-}
-
 // blockTimedOut reports whether err ends a BLOCK call on its own deadline
 // (a nil reply), rather than on the caller's ctx.
 func blockTimedOut(ctx context.Context, err error) bool {
@@ -101,9 +92,7 @@ opts:
 	if block < 0 {
 		res, err = e.TryRead(ra)
 	} else {
-		bctx, cancel := blockContext(ctx, block)
-		res, err = e.Read(bctx, ra)
-		cancel()
+		res, err = e.read(ctx, ra, time.Duration(block)*time.Millisecond)
 		if err != nil && blockTimedOut(ctx, err) {
 			return nil, nil
 		}

@@ -23,7 +23,6 @@
 //	go test -run Conformance -compat.len 250             # longer sequences
 //	go test -run Replay -compat.replay seq.txt           # redis-cli lines
 //	go test -compat.layout=false  # no ~ trims, radix-tree-keys masked
-//	go test -compat.findings ...  # also the shapes of open findings
 //
 // Differences found are recorded in FINDINGS.md.
 package compat

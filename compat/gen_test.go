@@ -726,7 +726,7 @@ func (g *gen) allowed(s step) bool {
 		if !g.on[countKey(c)] && knownKind(countKey(c)) {
 			return false
 		}
-		if openFinding(c) != "" || !safeBlock(c) {
+		if !safeBlock(c) {
 			return false
 		}
 	}

@@ -28,7 +28,6 @@ var (
 		"generate ~ trimming and compare radix-tree-keys (the engine keeps Redis's node layout since storage landed; -compat.layout=false or INSTREAM_COMPAT_LAYOUT=0 turns it off)")
 	flagApproxStar = flag.Bool("compat.approxstar", false, "with -compat.layout, also send ~ trims to streams whose * IDs differ (investigation)")
 	flagVerbose    = flag.Bool("compat.v", false, "log every command and both replies")
-	flagFindings   = flag.Bool("compat.findings", false, "also generate the command shapes of open findings")
 )
 
 // server is the redis-server the suite runs against; nil when missing.
