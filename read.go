@@ -102,7 +102,7 @@ func (e *Engine) read(ctx context.Context, args ReadArgs, timeout time.Duration)
 	args.Streams = slices.Clone(args.Streams)
 	var res []StreamEntries
 	w := newWaiter(len(args.Streams), false, func(int64) bool {
-		res = e.readLocked(args)
+		res = e.readServed(args)
 		return res != nil
 	})
 	for _, rs := range args.Streams {
@@ -115,6 +115,22 @@ func (e *Engine) read(ctx context.Context, args ReadArgs, timeout time.Duration)
 		return nil, err
 	}
 	return res, nil
+}
+
+// readServed is readLocked for a waiter being served: a one-stream read
+// shares its result with the other waiters of the same pass that ask for
+// the same entries (see waitQueues.shared).
+func (e *Engine) readServed(args ReadArgs) []StreamEntries {
+	if len(args.Streams) != 1 {
+		return e.readLocked(args)
+	}
+	sh := &e.waiters.shared
+	if sh.valid && sh.arg == args.Streams[0] && sh.count == args.Count {
+		return sh.res
+	}
+	res := e.readLocked(args)
+	*sh = sharedRead{valid: true, arg: args.Streams[0], count: args.Count, res: res}
+	return res
 }
 
 func checkReadArgs(args ReadArgs) error {

@@ -83,6 +83,20 @@ type waitQueues struct {
 	// the batch of changes ends, as Redis serves after a MULTI/EXEC.
 	held  bool
 	ready []string
+
+	// shared is the result of the last one-stream XREAD served in the
+	// current pass: in a fan-out, the waiters of a stream usually ask
+	// for the same entries, and the result is read-only to its callers,
+	// so they share one copy. It is valid only within one serveKey call.
+	shared sharedRead
+}
+
+// sharedRead is one XREAD result, with what it was read for.
+type sharedRead struct {
+	valid bool
+	arg   ReadStream
+	count int
+	res   []StreamEntries
 }
 
 // waitList is the FIFO queue of the waiters of one key.
@@ -377,6 +391,8 @@ func (e *Engine) serveKey(key string, groups bool) {
 	if l == nil {
 		return
 	}
+	e.waiters.shared = sharedRead{}
+	defer func() { e.waiters.shared = sharedRead{} }()
 	var last ID
 	ok := false
 	if s := e.lookup(key); s != nil {
