@@ -68,7 +68,8 @@ func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
 // every listed stream that has entries then, not only the one that woke
 // it. If ctx ends first, Read returns nil and ctx.Err() unwrapped; if the
 // engine is closed, ErrClosed. If ctx is done on entry, Read returns
-// ctx.Err() without looking at the streams.
+// ctx.Err() without looking at the streams. Readers woken together may
+// share the returned entries, which must not be modified.
 //
 // Deleting a stream does not end the wait: if a stream of that name is
 // created again, its entries above the starting point are returned.
