@@ -38,6 +38,10 @@
 // sentinels declared with [Engine] (test them with errors.Is), and the
 // entries it returns are the caller's to keep and modify.
 //
+// [Engine.Scan] visits a range without copying: it reads entries in
+// batches under the lock and calls its function with the lock released,
+// with views valid only during the call.
+//
 // [Engine.Do] takes a Redis command as strings, as a server receives it,
 // and answers what Redis would send, in RESP2 shape: string, int64, []any
 // or nil. Error replies are [*RedisError] values whose Error method gives
