@@ -13,7 +13,7 @@ import (
 func checked(t testing.TB, e *instream.Engine) {
 	t.Helper()
 	if err := instream.Check(e); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Check: %v", err)
 	}
 }
 

@@ -10,27 +10,11 @@ import (
 	"github.com/instream/instream"
 )
 
-// rdEngine returns an engine closed when the test ends.
-func rdEngine(t testing.TB) *instream.Engine {
-	t.Helper()
-	e := instream.New(instream.Options{})
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
-// rdAdd adds an entry {f: id} with the given ID.
-func rdAdd(t testing.TB, e *instream.Engine, key, id string) {
+// addID adds an entry {f: id} with the given ID.
+func addID(t testing.TB, e *instream.Engine, key, id string) {
 	t.Helper()
 	if _, err := e.Add(key, instream.AddArgs{ID: instream.MustParseID(id), Fields: []instream.Field{{Name: "f", Value: id}}}); err != nil {
 		t.Fatalf("Add(%q, %s): %v", key, id, err)
-	}
-}
-
-// rdCheck fails the test if the engine's invariants do not hold.
-func rdCheck(t testing.TB, e *instream.Engine) {
-	t.Helper()
-	if err := instream.Check(e); err != nil {
-		t.Fatalf("Check: %v", err)
 	}
 }
 
@@ -86,17 +70,17 @@ func TestEngine_TryRead(t *testing.T) {
 		{"empty stream last", instream.ReadArgs{Streams: []instream.ReadStream{{Key: "d", Last: true}}}, "nil"},
 		{"deleted tail below after", instream.ReadArgs{Streams: []instream.ReadStream{{Key: "c", After: id("1-0")}}}, "nil"},
 	}
-	e := rdEngine(t)
+	e := newEngine(t)
 	for _, id := range []string{"1-1", "2-1", "3-1"} {
-		rdAdd(t, e, "a", id)
+		addID(t, e, "a", id)
 	}
-	rdAdd(t, e, "b", "5-0")
-	rdAdd(t, e, "c", "1-0")
-	rdAdd(t, e, "c", "2-0")
+	addID(t, e, "b", "5-0")
+	addID(t, e, "c", "1-0")
+	addID(t, e, "c", "2-0")
 	if _, err := e.Delete("c", id("2-0")); err != nil {
 		t.Fatal(err)
 	}
-	rdAdd(t, e, "d", "1-0")
+	addID(t, e, "d", "1-0")
 	if _, err := e.Delete("d", id("1-0")); err != nil {
 		t.Fatal(err)
 	}
@@ -109,13 +93,13 @@ func TestEngine_TryRead(t *testing.T) {
 			if s := summary(got); s != tt.want {
 				t.Errorf("TryRead(%+v) = %s, want %s", tt.args, s, tt.want)
 			}
-			rdCheck(t, e)
+			checked(t, e)
 		})
 	}
 }
 
 func TestEngine_TryRead_fields(t *testing.T) {
-	e := rdEngine(t)
+	e := newEngine(t)
 	fields := []instream.Field{{Name: "x", Value: "1"}, {Name: "x", Value: "2"}, {Name: "", Value: ""}}
 	id, err := e.Add("s", instream.AddArgs{Fields: fields})
 	if err != nil {
@@ -129,7 +113,7 @@ func TestEngine_TryRead_fields(t *testing.T) {
 }
 
 func TestEngine_TryRead_errors(t *testing.T) {
-	e := rdEngine(t)
+	e := newEngine(t)
 	tests := []struct {
 		name string
 		args instream.ReadArgs
@@ -161,8 +145,8 @@ func TestEngine_TryRead_errors(t *testing.T) {
 // Read with data at hand answers at once, and a done ctx wins before any
 // state is looked at.
 func TestEngine_Read_immediate(t *testing.T) {
-	e := rdEngine(t)
-	rdAdd(t, e, "a", "1-0")
+	e := newEngine(t)
+	addID(t, e, "a", "1-0")
 	args := instream.ReadArgs{Streams: []instream.ReadStream{{Key: "a"}}}
 	got, err := e.Read(t.Context(), args)
 	if err != nil || summary(got) != "a:1-0" {
@@ -221,9 +205,9 @@ func TestDo_XRead(t *testing.T) {
 		{"max id", []string{"XREAD", "STREAMS", "a", "18446744073709551615-18446744073709551615"}, "[]"},
 		{"block with data", []string{"XREAD", "BLOCK", "0", "STREAMS", "zz", "a", "0", "2-0"}, "[[a [[2-1 [f 2-1]]]]]"},
 	}
-	e := rdEngine(t)
-	rdAdd(t, e, "a", "1-1")
-	rdAdd(t, e, "a", "2-1")
+	e := newEngine(t)
+	addID(t, e, "a", "1-1")
+	addID(t, e, "a", "2-1")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := e.Do(t.Context(), tt.args...)
