@@ -491,3 +491,39 @@ func TestClosed(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEngine_Info measures Info, which copies out the first and last
+// entries.
+func BenchmarkEngine_Info(b *testing.B) {
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	for i := 1; i <= 1000; i++ {
+		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i)}, Fields: fields("f", "v")}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Info("s"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEngine_InfoFull measures InfoFull with no groups, which copies
+// out the first count entries and no others.
+func BenchmarkEngine_InfoFull(b *testing.B) {
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	for i := 1; i <= 1000; i++ {
+		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i)}, Fields: fields("f", "v")}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.InfoFull("s", 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -393,7 +393,7 @@ func (e *Engine) setID(key string, args SetIDArgs) error {
 }
 
 // Info describes the stream named key. It is the stream part of the
-// engine's XINFO STREAM; a missing stream gives ErrNoStream.
+// engine's XINFO STREAM; a missing stream gives ErrNoStream. O(log n).
 func (e *Engine) Info(key string) (StreamInfo, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -404,12 +404,19 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}
-	return s.info(), nil
+	info := s.info()
+	if info.Length > 0 {
+		first := s.entries.collect(MinID, MaxID, 1, false)
+		last := s.entries.collect(MinID, MaxID, 1, true)
+		info.FirstEntry, info.LastEntry = &first[0], &last[0]
+	}
+	return info, nil
 }
 
-// info describes s (the body of Info, shared with InfoFull).
+// info describes s without its first and last entries, which only Info
+// reports (InfoFull reports entries of its own).
 func (s *stream) info() StreamInfo {
-	info := StreamInfo{
+	return StreamInfo{
 		Length:               int64(s.entries.len()),
 		Nodes:                int64(s.entries.nodes()),
 		LastGeneratedID:      s.lastID,
@@ -418,10 +425,4 @@ func (s *stream) info() StreamInfo {
 		RecordedFirstEntryID: s.firstID(),
 		Groups:               int64(s.groupCount()),
 	}
-	if info.Length > 0 {
-		first := s.entries.collect(MinID, MaxID, 1, false)
-		last := s.entries.collect(MinID, MaxID, 1, true)
-		info.FirstEntry, info.LastEntry = &first[0], &last[0]
-	}
-	return info
 }
