@@ -12,8 +12,8 @@ import (
 // "NOGROUP No such consumer group 'g' for key name 's'". When the reply
 // stems from a typed-API error, Unwrap returns it, so errors.Is works.
 type RedisError struct {
-	Msg string
-	Err error
+	Msg string // the reply text, such as "ERR syntax error"
+	Err error  // the typed-API error behind the reply, or nil
 }
 
 func (e *RedisError) Error() string { return e.Msg }

@@ -225,3 +225,27 @@ func TestDo_XRead(t *testing.T) {
 		})
 	}
 }
+
+// TestEngine_TryRead_callerOwnsEntries checks the ownership contract of
+// TryRead and Range: changing, or appending to, what they return changes
+// neither the stream nor the neighbouring entries.
+func TestEngine_TryRead_callerOwnsEntries(t *testing.T) {
+	e := newEngine(t)
+	addID(t, e, "a", "1-1")
+	addID(t, e, "a", "2-1")
+	res, err := e.TryRead(streams(instream.ReadStream{Key: "a"}))
+	if err != nil || len(res) != 1 || len(res[0].Entries) != 2 {
+		t.Fatalf("TryRead = %s, %v, want a:1-1,2-1", summary(res), err)
+	}
+	first := res[0].Entries[0]
+	first.Fields[0].Value = "changed"
+	_ = append(first.Fields, instream.Field{Name: "extra", Value: "x"})
+	if got := res[0].Entries[1].Fields; len(got) != 1 || got[0] != (instream.Field{Name: "f", Value: "2-1"}) {
+		t.Errorf("second entry after appending to the first = %v, want [{f 2-1}]", got)
+	}
+	ens, err := e.Range("a", instream.MinID, instream.MaxID, 0)
+	if err != nil || len(ens) != 2 || ens[0].Fields[0].Value != "1-1" {
+		t.Errorf("Range after changing TryRead's result = %v, %v, want 1-1 with f=1-1 first", ens, err)
+	}
+	checked(t, e)
+}

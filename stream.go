@@ -85,6 +85,8 @@ type AddArgs struct {
 
 // SetIDArgs describes the stream metadata set by SetID (Redis's XSETID).
 type SetIDArgs struct {
+	// LastID becomes the stream's last generated ID. It must not be below
+	// the stream's last entry or its max deleted entry ID.
 	LastID ID
 	// EntriesAdded, if not nil, sets the all-time count of added entries.
 	EntriesAdded *int64
@@ -95,13 +97,15 @@ type SetIDArgs struct {
 // StreamInfo describes a stream, as the stream part of Redis's XINFO
 // STREAM does.
 type StreamInfo struct {
-	Length               int64
-	Nodes                int64 // storage nodes (Redis's radix-tree-keys)
-	LastGeneratedID      ID
-	MaxDeletedEntryID    ID
-	EntriesAdded         int64
+	Length            int64 // entries in the stream now
+	Nodes             int64 // storage nodes (Redis's radix-tree-keys)
+	LastGeneratedID   ID    // new entries' IDs must exceed it
+	MaxDeletedEntryID ID    // greatest deleted (not trimmed) ID, or 0-0
+	EntriesAdded      int64 // entries ever added, trimmed ones included
+	// RecordedFirstEntryID is the ID of the first entry, or 0-0 if the
+	// stream is empty.
 	RecordedFirstEntryID ID
-	Groups               int64
+	Groups               int64  // consumer groups
 	FirstEntry           *Entry // nil if the stream is empty
 	LastEntry            *Entry // nil if the stream is empty
 }
@@ -270,14 +274,16 @@ func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
 
 // Range returns the entries with IDs in [start, end] in ascending order,
 // at most count of them if count > 0. It is the engine's XRANGE. A missing
-// stream has no entries. O(log n + count).
+// stream has no entries. The caller owns the returned entries.
+// O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 	return e.rangeEntries(key, start, end, count, false)
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
-// order, at most count of them if count > 0. It is the engine's XREVRANGE
-// (whose arguments come as end, start). O(log n + count).
+// order, at most count of them if count > 0. It is the engine's XREVRANGE,
+// and takes its bounds in XREVRANGE's order: end first. The caller owns
+// the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
 	return e.rangeEntries(key, start, end, count, true)
 }
