@@ -521,9 +521,9 @@ func doType(e *Engine, _ context.Context, args []string) (any, error) {
 }
 
 // intReply turns a typed-API count into an integer reply.
-func intReply[T int | int64](n T, err error) (any, error) {
+func intReply(n int64, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return int64(n), nil
+	return n, nil
 }

@@ -126,13 +126,13 @@ func (e *Engine) lookup(key string) *stream {
 
 // Del deletes the named streams with their groups and pending lists, and
 // reports how many existed. It is the engine's DEL.
-func (e *Engine) Del(keys ...string) (int, error) {
+func (e *Engine) Del(keys ...string) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, ErrClosed
 	}
-	n := 0
+	var n int64
 	// Blocked readers see the outcome of the whole call.
 	e.batch(func() {
 		for _, k := range keys {
@@ -148,13 +148,13 @@ func (e *Engine) Del(keys ...string) (int, error) {
 
 // Exists reports how many of the named streams exist; a name given twice
 // counts twice. It is the engine's EXISTS.
-func (e *Engine) Exists(keys ...string) (int, error) {
+func (e *Engine) Exists(keys ...string) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, ErrClosed
 	}
-	n := 0
+	var n int64
 	for _, k := range keys {
 		if e.streams[k] != nil {
 			n++
