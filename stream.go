@@ -56,8 +56,8 @@ type TrimArgs struct {
 	Approx bool
 
 	// Limit bounds how many entries an approximate trim removes. If zero,
-	// 100 times Options.NodeMaxEntries; if negative, no bound. It needs
-	// Approx.
+	// 100 times Options.NodeMaxEntries, at most 1,000,000; if negative, no
+	// bound. It needs Approx.
 	Limit int64
 
 	// Refs says what happens to entries that groups still reference.
