@@ -527,3 +527,25 @@ func BenchmarkEngine_InfoFull(b *testing.B) {
 		}
 	}
 }
+
+// TestTrimDefaultLimitLarge: when 100 × NodeMaxEntries exceeds 1,000,000,
+// the default limit of an approximate trim is the cap, not a small
+// fallback. redis-server 7.0.15 with stream-node-max-entries 20000 and 60000
+// entries answers XTRIM MAXLEN ~ 0 with 60000.
+func TestTrimDefaultLimitLarge(t *testing.T) {
+	e := instream.New(instream.Options{NodeMaxEntries: 20000, NodeMaxBytes: 1 << 30})
+	t.Cleanup(func() { e.Close() })
+	for i := 1; i <= 60000; i++ {
+		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i), Seq: 1}, Fields: fields("f", "v")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if info, err := e.Info("s"); err != nil || info.Nodes != 3 {
+		t.Fatalf("Info = %d nodes, %v, want 3 nodes as in Redis", info.Nodes, err)
+	}
+	n, err := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 0, Approx: true})
+	if n != 60000 || err != nil {
+		t.Errorf("Trim(MAXLEN ~ 0) = %d, %v, want 60000, nil", n, err)
+	}
+	checked(t, e)
+}
