@@ -2,7 +2,8 @@ package instream
 
 import (
 	"errors"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -185,10 +186,5 @@ func (e *Engine) Keys() ([]string, error) {
 	if e.closed {
 		return nil, ErrClosed
 	}
-	keys := make([]string, 0, len(e.streams))
-	for k := range e.streams {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys, nil
+	return slices.Sorted(maps.Keys(e.streams)), nil
 }

@@ -277,7 +277,12 @@ func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
 // stream has no entries. The caller owns the returned entries.
 // O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
-	return e.rangeEntries(key, start, end, count, false)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	return e.rangeLocked(key, start, end, count, false), nil
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
@@ -285,20 +290,20 @@ func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 // and takes its bounds in XREVRANGE's order: end first. The caller owns
 // the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
-	return e.rangeEntries(key, start, end, count, true)
-}
-
-func (e *Engine) rangeEntries(key string, start, end ID, count int, reverse bool) ([]Entry, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
 	}
+	return e.rangeLocked(key, start, end, count, true), nil
+}
+
+func (e *Engine) rangeLocked(key string, start, end ID, count int, reverse bool) []Entry {
 	s := e.lookup(key)
 	if s == nil || end.Less(start) {
-		return []Entry{}, nil
+		return []Entry{}
 	}
-	return s.entries.collect(start, end, count, reverse), nil
+	return s.entries.collect(start, end, count, reverse)
 }
 
 // Len returns the number of entries in the stream named key, 0 if it does
