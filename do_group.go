@@ -379,11 +379,3 @@ func doXAutoClaim(e *Engine, ctx context.Context, args []string) (any, error) {
 	}
 	return []any{replyID(res.Next), replyClaimed(res.Claimed, aa.JustID), deleted}, nil
 }
-
-func doXDelEx(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
-}
-
-func doXAckDel(e *Engine, ctx context.Context, args []string) (any, error) {
-	return nil, unknownCommand(args)
-}

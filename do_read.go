@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"time"
 )
 
 var (
@@ -15,6 +16,11 @@ var (
 	errTimeoutInt   = replyErr("ERR timeout is not an integer or out of range")
 	errTimeoutNeg   = replyErr("ERR timeout is negative")
 	errTimeoutRange = replyErr("ERR timeout is out of range")
+
+	// CLAIM (8.4). The spec confirms only the prefixes of these texts;
+	// the engine ends them there (spec §12.2).
+	errMinIdleInt = replyErr("ERR min-idle-time is not an integer")
+	errMinIdleNeg = replyErr("ERR min-idle-time must be a positive integer")
 )
 
 // readGroupCmd is a parsed XREADGROUP.
@@ -62,6 +68,18 @@ func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
 			i += 2
 		case opt == "noack":
 			cmd.args.NoAck = true
+		case opt == "claim" && more > 0:
+			// Anywhere among the options; a repeated CLAIM wins.
+			i++
+			ms, ok := parseInt(args[i])
+			switch {
+			case !ok:
+				return cmd, errMinIdleInt
+			case ms < 0:
+				return cmd, errMinIdleNeg
+			}
+			cmd.args.Claim = true
+			cmd.args.MinIdle = time.Duration(min(ms, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
 		default:
 			return cmd, errSyntax
 		}
@@ -143,9 +161,7 @@ func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 	}
 	var res []GroupEntries
 	if cmd.block {
-		bctx, cancel := blockContext(ctx, cmd.blockMs)
-		res, err = e.ReadGroup(bctx, cmd.args)
-		cancel()
+		res, err = e.readGroup(ctx, cmd.args, time.Duration(cmd.blockMs)*time.Millisecond)
 		if err != nil && blockTimedOut(ctx, err) {
 			return nil, nil
 		}
@@ -176,7 +192,8 @@ func (e *Engine) firstMissingGroup(group string, streams []GroupStream) (int, bo
 }
 
 // replyGroupEntries formats a group read: nil, or [[key, [entry...]]...]
-// where a deleted history entry is [id, nil].
+// where a deleted history entry is [id, nil] and, in claim mode, every
+// entry is [id, fields, idle-ms, delivery-count] (8.4).
 func replyGroupEntries(res []GroupEntries) any {
 	if res == nil {
 		return nil
@@ -185,9 +202,13 @@ func replyGroupEntries(res []GroupEntries) any {
 	for i, ge := range res {
 		ens := make([]any, len(ge.Entries))
 		for j, en := range ge.Entries {
-			if en.Deleted {
+			switch {
+			case en.Deleted:
 				ens[j] = []any{en.ID.String(), nil}
-			} else {
+			case ge.Claim:
+				r := replyEntry(en.Entry)
+				ens[j] = append(r, en.Idle.Milliseconds(), en.Deliveries)
+			default:
 				ens[j] = replyEntry(en.Entry)
 			}
 		}

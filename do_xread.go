@@ -13,17 +13,11 @@ var (
 	errXReadUnbalanced = replyErr("ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.")
 	errXReadGroupOpt   = replyErr("ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.")
 	errXReadNoAck      = replyErr("ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.")
-	errXReadGT         = replyErr("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
+	// The spec confirms only the prefix "ERR The CLAIM option is only
+	// supported"; the rest follows GROUP's and NOACK's texts.
+	errXReadClaim = replyErr("ERR The CLAIM option is only supported by XREADGROUP. You called XREAD instead.")
+	errXReadGT    = replyErr("ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.")
 )
-
-// blockContext returns the context a BLOCK ms call waits with: ctx itself
-// for 0, else ctx with a deadline ms from now.
-func blockContext(ctx context.Context, ms int64) (context.Context, context.CancelFunc) {
-	if ms == 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
-}
 
 // blockTimedOut reports whether err ends a BLOCK call on its own deadline
 // (a nil reply), rather than on the caller's ctx.
@@ -64,6 +58,8 @@ opts:
 			return nil, errXReadGroupOpt
 		case strings.EqualFold(o, "noack"):
 			return nil, errXReadNoAck
+		case strings.EqualFold(o, "claim") && more > 0:
+			return nil, errXReadClaim
 		default:
 			return nil, errSyntax
 		}
@@ -96,9 +92,7 @@ opts:
 	if block < 0 {
 		res, err = e.TryRead(ra)
 	} else {
-		bctx, cancel := blockContext(ctx, block)
-		res, err = e.Read(bctx, ra)
-		cancel()
+		res, err = e.read(ctx, ra, time.Duration(block)*time.Millisecond)
 		if err != nil && blockTimedOut(ctx, err) {
 			return nil, nil
 		}

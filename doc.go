@@ -62,6 +62,21 @@
 // ([RefPolicy]: KeepRef, DelRef, Acked, Redis 8.2's KEEPREF, DELREF and
 // ACKED).
 //
+// # Redis 8 additions
+//
+// Redis 8.2's reference-aware deletes are [Engine.DeleteEx] (XDELEX) and
+// [Engine.AckDelete] (XACKDEL), with one [DeleteResult] per ID (Redis's
+// -1, 1 and 2); the same [RefPolicy] applies to trimming. An entry is
+// referenced while a group holds it as pending or has not been handed it
+// yet; with no groups, nothing is. Redis 8.4's XREADGROUP CLAIM is
+// [ReadGroupArgs].Claim with MinIdle: a ">" read first takes over the
+// group's pending entries idle long enough, oldest delivery first, and
+// reports their idle time and delivery count ([GroupEntry]); a blocked
+// claim read also wakes when an entry becomes idle enough. From its first
+// claim read on, a group keeps its pending list ordered by delivery time
+// too, so finding the oldest entries costs O(log P + k); groups that never
+// claim this way pay nothing for it.
+//
 // # Blocking reads
 //
 // Reads that wait for new entries (XREAD and XREADGROUP with BLOCK) take a
@@ -97,4 +112,21 @@
 //     not leave an empty stream behind, as Redis does.
 //   - A second KEEPREF, DELREF or ACKED in one XADD or XTRIM is a syntax
 //     error, as it is for XDELEX and XACKDEL (Redis leaves this open).
+//
+// Where the 8.2 and 8.4 behaviour is not pinned down (no 8.x server was at
+// hand; spec §12), the engine chooses:
+//   - XDELEX and XACKDEL without an IDS block answer "ERR syntax error"
+//     (with their arities, a duplicate or unknown option comes first
+//     anyway); a second IDS block is a syntax error.
+//   - DELREF on an entry already gone still removes its references and
+//     answers -1 (1 for XACKDEL if it acknowledged the ID). ACKED on an
+//     entry already gone answers 2 while some group holds it as pending,
+//     else 1 if XACKDEL acknowledged it, else -1. XACKDEL on an entry not
+//     pending in the group acts as XDELEX on it. (See deleteRef in refs.go.)
+//   - CLAIM's errors are "ERR min-idle-time is not an integer", "ERR
+//     min-idle-time must be a positive integer" and, for XREAD, "ERR The
+//     CLAIM option is only supported by XREADGROUP. You called XREAD
+//     instead."
+//   - CLAIM drops from the pending list the entries whose stream entry is
+//     gone, as XAUTOCLAIM does, and COUNT bounds each stream on its own.
 package instream

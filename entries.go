@@ -29,6 +29,10 @@ type entries struct {
 	// and lastOK say whether they are known.
 	firstID, lastID ID
 	firstOK, lastOK bool
+
+	// unlinks counts the nodes dropped: a node held since it was last
+	// equal is still linked, and offsets in it still point at entries.
+	unlinks uint64
 }
 
 type nodeRef struct {
@@ -122,6 +126,7 @@ func (t *entries) unlink(n *node) {
 		t.tail = n.prev
 	}
 	n.prev, n.next = nil, nil
+	t.unlinks++
 	t.tree.Delete(nodeRef{first: n.first})
 	if t.open == n {
 		t.open = nil
@@ -184,6 +189,10 @@ func hashSet(b []byte) uint64 {
 // nodeOf returns the node whose ID range could hold id: the last node
 // whose first ID is <= id, or nil.
 func (t *entries) nodeOf(id ID) *node {
+	// Reads of new entries start in the tail node: skip the descent.
+	if t.tail != nil && !id.Less(t.tail.first) {
+		return t.tail
+	}
 	var n *node
 	t.tree.Descend(nodeRef{first: id}, func(r nodeRef) bool {
 		n = r.n
@@ -282,9 +291,12 @@ func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
 	if end.Less(start) {
 		return []Entry{}
 	}
-	want := t.length
+	// Without a count, start small and let the buffers grow: the range
+	// may hold far fewer entries than the stream (a read of new entries
+	// usually gets one or two).
+	want := min(t.length, 16)
 	if count > 0 {
-		want = min(want, count)
+		want = min(t.length, count)
 	}
 	from := t.from(start, end, reverse)
 	like := from

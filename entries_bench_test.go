@@ -138,6 +138,25 @@ func BenchmarkEntries_Scan(b *testing.B) {
 	}
 }
 
+// BenchmarkEntries_Fill is Scan's batch read of 100 entries, without
+// the engine's lock and map look-up, with each value visited.
+func BenchmarkEntries_Fill(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			e := fill(n)
+			r := rand.New(rand.NewPCG(3, 4))
+			var buf scanBuf
+			loop(b, func() {
+				buf.reset()
+				e.fill(shapeID(r.IntN(n)), MaxID, 100, &buf)
+				for _, f := range buf.fields {
+					sink += len(f.Value)
+				}
+			})
+		})
+	}
+}
+
 // BenchmarkEntries_Seek reads one entry at a random ID.
 func BenchmarkEntries_Seek(b *testing.B) {
 	for _, n := range benchSizes {

@@ -44,16 +44,17 @@ func (t *entries) check() error {
 func (n *node) check() error {
 	count, live := 0, 0
 	var prev ID
+	marks, marked, markOff := 0, 0, 0
 	for off := 0; off < len(n.buf); count++ {
-		if count > 0 && count%markEvery == 0 {
-			k := count/markEvery - 1
-			if k >= len(n.marks) || n.markOff(k) != off {
+		h := n.head(off)
+		if count > 0 && n.needsMark(count-marked, off-markOff) {
+			if marks >= len(n.marks) || n.markOff(marks) != off {
 				return fmt.Errorf("no mark for entry %d at %d", count, off)
 			}
-		}
-		h := n.head(off)
-		if count > 0 && count%markEvery == 0 && n.marks[count/markEvery-1]>>32 != min(h.id.Ms-n.first.Ms, noMs) {
-			return fmt.Errorf("mark of entry %v: wrong ms", h.id)
+			if n.marks[marks]>>32 != min(h.id.Ms-n.first.Ms, noMs) {
+				return fmt.Errorf("mark of entry %v: wrong ms", h.id)
+			}
+			marks, marked, markOff = marks+1, count, off
 		}
 		switch {
 		case count == 0 && h.id != n.first:
@@ -79,7 +80,7 @@ func (n *node) check() error {
 		return fmt.Errorf("last entry %v, last %v", prev, n.last)
 	case count != n.count || live != n.live:
 		return fmt.Errorf("count %d live %d, but %d and %d entries", n.count, n.live, count, live)
-	case len(n.marks) != (count-1)/markEvery:
+	case len(n.marks) != marks || n.marked != marked:
 		return fmt.Errorf("%d marks for %d entries", len(n.marks), count)
 	}
 	return nil

@@ -431,6 +431,9 @@ func TestEntriesMatchModel(t *testing.T) {
 				if testing.Short() {
 					steps /= 5
 				}
+				if raceEnabled {
+					steps /= 8 // the full run checks the logic; this one the memory accesses
+				}
 				runModel(t, seed*100+uint64(cfg.maxEntries), cfg.maxEntries, cfg.maxBytes, steps)
 			})
 		}

@@ -22,6 +22,7 @@ type group struct {
 	lastID      ID    // last-delivered-id
 	entriesRead int64 // logical read counter, or unknownEntriesRead
 	pel         pel
+	byIdle      idleIndex // pel again, oldest delivery first; see idle
 	consumers   btree.Map[string, *consumer]
 	byNum       map[uint32]*consumer // consumers by num, for pending records
 	lastNum     uint32
@@ -255,7 +256,9 @@ func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
 	delete(g.byNum, c.num)
 	n := int64(c.pel.Len())
 	c.pel.Scan(func(id ID) bool {
-		g.pel.Delete(pending{id: id})
+		if p, ok := g.pel.Delete(pending{id: id}); ok {
+			g.byIdle.del(idleKey{p.delivered, id})
+		}
 		return true
 	})
 	return n, nil
@@ -334,6 +337,9 @@ func (g *group) check() error {
 	if err != nil {
 		return err
 	}
+	if err := g.checkIdle(); err != nil {
+		return err
+	}
 	sum := 0
 	g.consumers.Scan(func(name string, c *consumer) bool {
 		if g.byNum[c.num] != c || c.name != name {
@@ -352,5 +358,24 @@ func (g *group) check() error {
 	if err == nil && sum != g.pel.Len() {
 		err = fmt.Errorf("consumers hold %d pending entries, the group %d", sum, g.pel.Len())
 	}
+	return err
+}
+
+// checkIdle verifies that the idle index, once built, holds exactly the
+// pending records, each under its delivery time.
+func (g *group) checkIdle() error {
+	if g.byIdle.t == nil {
+		return nil
+	}
+	if n, m := g.byIdle.t.Len(), g.pel.Len(); n != m {
+		return fmt.Errorf("idle index holds %d records, the pending list %d", n, m)
+	}
+	var err error
+	g.byIdle.t.Scan(func(k idleKey) bool {
+		if p, ok := g.pel.get(k.id); !ok || p.delivered != k.delivered {
+			err = fmt.Errorf("idle index holds %v delivered at %d, the pending list does not", k.id, k.delivered)
+		}
+		return err == nil
+	})
 	return err
 }

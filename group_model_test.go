@@ -155,7 +155,7 @@ func runModel(t *testing.T, seed uint64, steps int) {
 	for step := range steps {
 		var name string
 		var got, want outcome
-		switch op := r.IntN(16); op {
+		switch op := r.IntN(18); op {
 		case 0, 1, 2: // add
 			name = "add"
 			nid := instream.ID{Ms: m.lastID.Ms + 1 + uint64(r.IntN(2))}
@@ -447,6 +447,33 @@ func runModel(t *testing.T, seed uint64, steps int) {
 				}
 			}
 			want = outcome{wn, nil}
+		case 16: // claim read (8.4)
+			args := instream.ReadGroupArgs{Group: pick(groupNames), Consumer: pick(consumers),
+				Count: r.IntN(4), NoAck: r.IntN(5) == 0, Streams: []instream.GroupStream{{Key: "s"}},
+				Claim: true, MinIdle: time.Duration(r.IntN(150)) * time.Millisecond}
+			name = fmt.Sprintf("claim read %+v", args)
+			res, err := e.TryReadGroup(args)
+			got = outcome{claimIDs(res), err}
+			want = outcome{m.claimRead(args), nil}
+			if _, gerr := m.group(args.Group); gerr != nil {
+				want = outcome{nil, gerr}
+			}
+		case 17: // XDELEX / XACKDEL (8.2)
+			refs := instream.RefPolicy(r.IntN(3))
+			ids := []instream.ID{randID(), randID()}
+			ack := r.IntN(2) == 0
+			g := pick(groupNames)
+			var res []instream.DeleteResult
+			var err error
+			if ack {
+				name = fmt.Sprintf("ack delete %s refs %d %v", g, refs, ids)
+				res, err = e.AckDelete("s", g, refs, ids...)
+			} else {
+				name = fmt.Sprintf("delete ex refs %d %v", refs, ids)
+				res, err = e.DeleteEx("s", refs, ids...)
+			}
+			got = outcome{res, err}
+			want = outcome{m.deleteEx(g, ack, refs, ids), nil}
 		}
 		got.Err, want.Err = errKind(got.Err), errKind(want.Err)
 		if got.Err != nil {
@@ -528,4 +555,112 @@ func compareModel(t *testing.T, e *instream.Engine, m *model, where string) {
 			}
 		}
 	}
+}
+
+// claimIDs renders a claim read as "s:id/idle/count,...".
+func claimIDs(res []instream.GroupEntries) []string {
+	if res == nil {
+		return nil
+	}
+	out := []string{}
+	for _, ge := range res {
+		s := ge.Key + ":"
+		for _, en := range ge.Entries {
+			s += fmt.Sprintf("%v/%v/%d,", en.ID, en.Idle, en.Deliveries)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// claimRead is the model of a one-stream CLAIM read (spec §8.4 and the
+// engine's choices: deleted pending entries are dropped, COUNT is per
+// stream).
+func (m *model) claimRead(args instream.ReadGroupArgs) []string {
+	g, err := m.group(args.Group)
+	if err != nil {
+		return nil
+	}
+	c := g.consumer(args.Consumer, m.now)
+	c.seen = m.now
+	minIdle := args.MinIdle.Milliseconds()
+	var due []instream.ID
+	for id, p := range g.pel {
+		if m.now-p.delivered >= minIdle {
+			due = append(due, id)
+		}
+	}
+	slices.SortFunc(due, func(a, b instream.ID) int {
+		if da, db := g.pel[a].delivered, g.pel[b].delivered; da != db {
+			return int(da - db)
+		}
+		return a.Compare(b)
+	})
+	s := "s:"
+	n := 0
+	for _, id := range due {
+		if args.Count > 0 && n == args.Count {
+			break
+		}
+		p := g.pel[id]
+		if !m.live[id] {
+			delete(g.pel, id)
+			continue
+		}
+		s += fmt.Sprintf("%v/%v/%d,", id, time.Duration(m.now-p.delivered)*time.Millisecond, p.count)
+		p.owner, p.delivered = args.Consumer, m.now
+		p.count++
+		c.active = m.now
+		n++
+	}
+	for _, id := range m.liveIDs() {
+		if !g.last.Less(id) || (args.Count > 0 && n == args.Count) {
+			continue
+		}
+		g.last = id
+		if !args.NoAck {
+			g.pel[id] = &mPending{args.Consumer, m.now, 1}
+			c.active = m.now
+		}
+		s += fmt.Sprintf("%v/0s/0,", id)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	return []string{s}
+}
+
+// deleteEx is the model of XDELEX (ack false) and XACKDEL, with the
+// engine's choices for the cases the spec leaves open (refs.go).
+func (m *model) deleteEx(group string, ack bool, refs instream.RefPolicy, ids []instream.ID) []instream.DeleteResult {
+	out := make([]instream.DeleteResult, len(ids))
+	g := m.groups[group]
+	for i, id := range ids {
+		out[i] = instream.EntryNotFound
+		if !m.exists || ack && g == nil {
+			continue
+		}
+		acked := ack && g.pel[id] != nil
+		if acked {
+			delete(g.pel, id)
+		}
+		pendingAnywhere := false
+		for _, og := range m.groups {
+			if refs == instream.DelRef {
+				delete(og.pel, id)
+			}
+			pendingAnywhere = pendingAnywhere || og.pel[id] != nil
+		}
+		switch {
+		case refs == instream.Acked && (m.live[id] && m.referenced(id) || !m.live[id] && pendingAnywhere):
+			out[i] = instream.EntryReferenced
+		case m.live[id]:
+			delete(m.live, id)
+			out[i] = instream.EntryDeleted
+		case acked:
+			out[i] = instream.EntryDeleted
+		}
+	}
+	return out
 }

@@ -28,11 +28,14 @@ type node struct {
 	// as a length and its bytes.
 	names []byte
 	sets  []uint32
-	// marks[i] locates entry (i+1)*markEvery, so that a seek decodes at
-	// most markEvery entries and a reverse walk can go back: its offset in
-	// the low 32 bits, its ms delta (or noMs if too large) in the high 32,
-	// so that a binary search mostly stays out of buf.
+	// marks locate entries markEvery entries or markBytes bytes apart,
+	// whichever comes first, so that a seek decodes at most markEvery
+	// entries in few cache lines and a reverse walk can go back: a mark
+	// holds its entry's offset in the low 32 bits, and its ms delta (or
+	// noMs if too large) in the high 32, so that a binary search mostly
+	// stays out of buf.
 	marks      []uint64
+	marked     int // index of the entry of the last mark, 0 if none
 	count      int // entries, deleted ones included
 	live       int
 	lpBytes    int // size of Redis's listpack for the same entries
@@ -41,6 +44,7 @@ type node struct {
 
 const (
 	markEvery = 16
+	markBytes = 128
 	noMs      = 1<<32 - 1
 
 	flagDeleted  = 1 << 0
@@ -164,6 +168,20 @@ func (n *node) segment(k int, offs *[markEvery]int) int {
 
 func (n *node) markOff(k int) int { return int(uint32(n.marks[k])) }
 
+// lastMarkOff returns the offset of the last mark, 0 if none.
+func (n *node) lastMarkOff() int {
+	if len(n.marks) == 0 {
+		return 0
+	}
+	return n.markOff(len(n.marks) - 1)
+}
+
+// needsMark reports whether an entry that many entries and bytes after
+// the last mark (or the first entry) gets a mark.
+func (n *node) needsMark(entries, bytes int) bool {
+	return entries >= markEvery || bytes >= markBytes
+}
+
 // markAbove reports whether id is below the ID of the entry of mark k.
 func (n *node) markAbove(k int, id ID) bool {
 	if id.Ms < n.first.Ms {
@@ -273,8 +291,9 @@ func (n *node) setEqual(s int, fields []Field) bool {
 // appendEntry encodes an entry with name set s at the end of the node and
 // accounts for it in lpBytes.
 func (n *node) appendEntry(id ID, fields []Field, s int) {
-	if n.count > 0 && n.count%markEvery == 0 {
+	if n.count > 0 && n.needsMark(n.count-n.marked, len(n.buf)-n.lastMarkOff()) {
 		n.marks = append(n.marks, uint64(min(id.Ms-n.first.Ms, noMs))<<32|uint64(len(n.buf)))
+		n.marked = n.count
 	}
 	ms := id.Ms - n.first.Ms
 	seq := id.Seq

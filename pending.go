@@ -42,6 +42,50 @@ func (l pel) ascend(from ID, fn func(pending) bool) {
 	l.Ascend(pending{id: from}, fn)
 }
 
+// idleKey orders a group's pending records by delivery time, then ID:
+// the oldest deliveries first, which XREADGROUP CLAIM takes (spec §8.4).
+type idleKey struct {
+	delivered int64
+	id        ID
+}
+
+// idleIndex is a group's pending list a second time, by idleKey, so that
+// finding the k oldest deliveries costs O(log P + k). Groups that never
+// serve a CLAIM read do not pay for it: it is nil until the first one
+// builds it (O(P log P), once), and kept in step from then on.
+type idleIndex struct {
+	t *btree.BTreeG[idleKey]
+}
+
+func (x idleIndex) set(k idleKey) {
+	if x.t != nil {
+		x.t.Set(k)
+	}
+}
+
+func (x idleIndex) del(k idleKey) {
+	if x.t != nil {
+		x.t.Delete(k)
+	}
+}
+
+// idle returns the group's idle index, building it if needed.
+func (g *group) idle() *btree.BTreeG[idleKey] {
+	if g.byIdle.t == nil {
+		g.byIdle.t = btree.NewBTreeGOptions(func(a, b idleKey) bool {
+			if a.delivered != b.delivered {
+				return a.delivered < b.delivered
+			}
+			return a.id.Less(b.id)
+		}, btree.Options{NoLocks: true})
+		g.pel.Scan(func(p pending) bool {
+			g.byIdle.t.Set(idleKey{p.delivered, p.id})
+			return true
+		})
+	}
+	return g.byIdle.t
+}
+
 // idSet is an ordered set of IDs: a consumer's pending entries.
 type idSet struct {
 	*btree.BTreeG[ID]
@@ -64,6 +108,7 @@ func (g *group) owner(p pending) *consumer { return g.byNum[p.owner] }
 func (g *group) unpend(id ID) bool {
 	p, ok := g.pel.DeleteHint(pending{id: id}, &g.hint)
 	if ok {
+		g.byIdle.del(idleKey{p.delivered, p.id})
 		if c := g.owner(p); c != nil {
 			c.pel.DeleteHint(id, &c.hint)
 		}
@@ -71,7 +116,21 @@ func (g *group) unpend(id ID) bool {
 	return ok
 }
 
-// assign gives p to c; the caller stores p back into g.pel.
+// store writes p, a changed copy of a pending record or a new one, into
+// the group's pending list and keeps the idle index in step. The owner's
+// list is the caller's (see assign).
+func (g *group) store(p pending) {
+	prev, replaced := g.pel.SetHint(p, &g.hint)
+	if replaced {
+		if prev.delivered == p.delivered {
+			return
+		}
+		g.byIdle.del(idleKey{prev.delivered, p.id})
+	}
+	g.byIdle.set(idleKey{p.delivered, p.id})
+}
+
+// assign gives p to c; the caller stores p back with store.
 func (g *group) assign(p *pending, c *consumer) {
 	if p.owner == c.num {
 		return
@@ -87,6 +146,12 @@ func (g *group) assign(p *pending, c *consumer) {
 // entry: a record that already exists moves to c and restarts its count.
 func (g *group) deliver(id ID, c *consumer, now int64) {
 	prev, replaced := g.pel.SetHint(pending{id: id, owner: c.num, delivered: now, count: 1}, &g.hint)
+	if !replaced || prev.delivered != now {
+		if replaced {
+			g.byIdle.del(idleKey{prev.delivered, id})
+		}
+		g.byIdle.set(idleKey{now, id})
+	}
 	if replaced {
 		if prev.owner == c.num {
 			return
@@ -325,9 +390,13 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 		case !args.JustID:
 			p.count++
 		}
-		g.pel.Set(p)
+		g.store(p)
 		c.active = now
 		out = append(out, claimed(en, args.JustID))
+	}
+	if len(out) > 0 {
+		// IDLE and TIME can make an entry claimable sooner.
+		e.pendingChanged(key)
 	}
 	return out, nil
 }
@@ -433,7 +502,7 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 			if !args.JustID {
 				p.count++
 			}
-			g.pel.Set(p)
+			g.store(p)
 			c.active = now
 			res.Claimed = append(res.Claimed, claimed(en, args.JustID))
 			count--

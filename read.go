@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // ReadArgs describes a read of new entries from one or more streams, as
@@ -75,6 +76,15 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return e.read(ctx, args, 0)
+}
+
+// read is Read with an optional bound on the wait: when timeout > 0, the
+// call waits at most that long, counted from its first pass, and then
+// returns context.DeadlineExceeded. This is BLOCK ms: a deadline set
+// before the first pass could expire before it and hide data that is
+// there (spec §7.1: with data available, BLOCK changes nothing).
+func (e *Engine) read(ctx context.Context, args ReadArgs, timeout time.Duration) ([]StreamEntries, error) {
 	if err := checkReadArgs(args); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
@@ -99,6 +109,8 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 		// A Last read waits for any entry: its After is 0-0.
 		w.watch(rs.Key, rs.After)
 	}
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
 	if served, err := e.await(ctx, w); !served {
 		return nil, err
 	}
@@ -181,6 +193,12 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return e.readGroup(ctx, args, 0)
+}
+
+// readGroup is ReadGroup with an optional bound on the wait, counted from
+// its first pass, as read has.
+func (e *Engine) readGroup(ctx context.Context, args ReadGroupArgs, timeout time.Duration) ([]GroupEntries, error) {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -196,11 +214,22 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 		res, err = e.readGroupLocked(args, now)
 		return err != nil || res != nil
 	})
+	w.idleDue = e.claimDueFunc(args) // nil without Claim
 	for _, st := range args.Streams {
 		w.watch(st.Key, ID{})
 	}
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
 	if served, werr := e.await(ctx, w); !served {
 		return nil, werr
 	}
 	return res, err
+}
+
+// withTimeout bounds ctx by timeout when timeout > 0.
+func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }

@@ -3,6 +3,7 @@ package instream
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // copier decodes entries into values the caller owns. All the strings of
@@ -29,7 +30,10 @@ func (c *copier) init(want int, n *node) {
 		return
 	}
 	c.fields = make([]Field, 0, want*n.fieldCount(0))
-	c.sb.Grow(want * (n.lpBytes/n.count + 4))
+	// The encoded entry is about the size of its value strings: integers
+	// grow when formatted, but repeated ones are shared, and so are names,
+	// which need room once, as does one integer of a short read.
+	c.sb.Grow(want*(len(n.buf)/n.count+2) + len(n.names) + 20)
 }
 
 // entry appends a copy of the entry of n whose head is h, and returns
@@ -141,4 +145,171 @@ func (t *entries) scan(start, end ID, reverse bool, fn func(id ID, f fieldIter) 
 		more := fn(h.id, fieldIter{names: n.names[off:], vals: n.buf[h.vals:], left: int(c)})
 		return n.end(h), more
 	})
+}
+
+// scanBuf holds one batch of Scan: entry i has ID ids[i] and the fields
+// fields[ends[i-1]:ends[i]]. Names and string values point into the
+// nodes' bytes, which never change once written (a node's bytes are
+// only ever appended to, copied by seal, or dropped whole), so they stay
+// valid after the lock is released. Integer values are formatted into
+// text, which the next batch reuses.
+type scanBuf struct {
+	ids    []ID
+	ends   []int
+	fields []Field
+	text   []byte
+	// names holds the names of the first name set of node n.
+	n     *node
+	names []string
+	// num and numStr are the last integer formatted and its text.
+	num    uint64
+	numStr string
+	// After a full batch, the next one resumes at offset atOff of node
+	// atN of atT, without a descent, if atT has unlinked no node since
+	// (atGen).
+	atT   *entries
+	atN   *node
+	atOff int
+	atGen uint64
+}
+
+// forget drops b's resume position.
+func (b *scanBuf) forget() { b.atT, b.atN = nil, nil }
+
+// reset empties b, dropping its references into the nodes but its
+// resume position.
+func (b *scanBuf) reset() {
+	clear(b.fields)
+	clear(b.names)
+	b.n, b.names = nil, b.names[:0]
+	b.ids, b.ends, b.fields, b.text = b.ids[:0], b.ends[:0], b.fields[:0], b.text[:0]
+	b.numStr = ""
+}
+
+// fill appends to b the live entries with IDs in [start, end], at most
+// max, and reports whether it stopped because b was full. It is walk
+// written out for speed: Scan's cost is mostly this loop. After a full
+// batch, the next fill on t must start just after the batch's last ID.
+func (t *entries) fill(start, end ID, max int, b *scanBuf) bool {
+	if end.Less(start) {
+		return false
+	}
+	var n *node
+	off := 0
+	if b.atT == t && b.atN != nil && b.atGen == t.unlinks {
+		n, off = b.atN, b.atOff
+	} else if n = t.nodeOf(start); n == nil {
+		n = t.head
+	} else {
+		off = n.seek(start)
+	}
+	b.forget()
+	for ; n != nil; n, off = n.next, 0 {
+		for off < len(n.buf) {
+			h := n.head(off)
+			if end.Less(h.id) {
+				return false
+			}
+			if h.deleted() {
+				off = n.end(h)
+				continue
+			}
+			if len(b.ids) == max {
+				b.atT, b.atN, b.atOff, b.atGen = t, n, off, t.unlinks
+				return true
+			}
+			off = b.entry(n, h)
+		}
+	}
+	return false
+}
+
+// entry appends the entry of n whose head is h and returns the offset
+// after it.
+func (b *scanBuf) entry(n *node, h head) int {
+	if h.set != 0 || n != b.n {
+		return b.entrySet(n, h)
+	}
+	off := h.vals
+	for _, name := range b.names {
+		var v uint64
+		v, off = uvarint(n.buf, off)
+		f := Field{Name: name}
+		if v&1 != 0 {
+			f.Value = b.int(v >> 1)
+		} else {
+			l := int(v >> 1)
+			f.Value = view(n.buf[off : off+l])
+			off += l
+		}
+		b.fields = append(b.fields, f)
+	}
+	b.ids = append(b.ids, h.id)
+	b.ends = append(b.ends, len(b.fields))
+	return off
+}
+
+// entrySet is entry for an entry whose names are not in b.names; it
+// keeps the names of n's first name set there.
+func (b *scanBuf) entrySet(n *node, h head) int {
+	nf, noff := uvarint(n.names, n.setOff(h.set))
+	if h.set == 0 {
+		b.n, b.names = n, b.names[:0]
+	}
+	off := h.vals
+	for range nf {
+		var f Field
+		var l uint64
+		l, noff = uvarint(n.names, noff)
+		f.Name = view(n.names[noff : noff+int(l)])
+		noff += int(l)
+		if h.set == 0 {
+			b.names = append(b.names, f.Name)
+		}
+		var v uint64
+		v, off = uvarint(n.buf, off)
+		if v&1 != 0 {
+			f.Value = b.int(v >> 1)
+		} else {
+			l := int(v >> 1)
+			f.Value = view(n.buf[off : off+l])
+			off += l
+		}
+		b.fields = append(b.fields, f)
+	}
+	b.ids = append(b.ids, h.id)
+	b.ends = append(b.ends, len(b.fields))
+	return off
+}
+
+// int returns the decimal text of v, formatted into b.text.
+func (b *scanBuf) int(v uint64) string {
+	if v == b.num && b.numStr != "" {
+		return b.numStr
+	}
+	i := len(b.text)
+	b.text = appendNext(b.text, v, b.num, b.numStr)
+	b.num, b.numStr = v, view(b.text[i:])
+	return b.numStr
+}
+
+// appendNext appends the decimal text of v to dst, given that of prev
+// ("" if unknown): timestamps grow by small steps, and then patching the
+// last digit is cheaper than formatting.
+func appendNext(dst []byte, v, prev uint64, prevStr string) []byte {
+	if d := v - prev; v > prev && d < 10 && prevStr != "" && prevStr[len(prevStr)-1]+byte(d) <= '9' {
+		dst = append(dst, prevStr...)
+		dst[len(dst)-1] += byte(d)
+		return dst
+	}
+	return strconv.AppendUint(dst, v, 10)
+}
+
+// view returns a string sharing p's bytes, which must not change while
+// the string is in use.
+func view(p []byte) string {
+	if len(p) == 0 {
+		return ""
+	}
+	return unsafe.String(&p[0], len(p))
 }

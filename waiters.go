@@ -3,7 +3,9 @@ package instream
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"time"
 )
 
 // A blocked call is a waiter: a channel closed once, under e.mu, when a
@@ -23,6 +25,14 @@ import (
 // serves at most xreadChunk XREAD waiters itself and hands the rest of the
 // pass to the last one it served, which carries on, under the lock, before
 // its call returns. Group waiters are always served by the writer.
+
+// A group read with CLAIM (8.4) also waits for a pending entry of its
+// group to become idle enough (spec §7.4). Such a waiter carries idleDue
+// and keeps one timer, armed for the earliest such moment by the engine's
+// clock; when it fires, it runs the read under the lock like a writer
+// would. The timer is re-armed whenever the waiter's read finds nothing
+// or a group read or claim changes the pending list of a watched key,
+// and stopped when the call returns.
 
 // xreadChunk is how many XREAD waiters one pass serves before handing
 // over the rest.
@@ -50,6 +60,11 @@ type waiter struct {
 	closed bool       // woken by Close, not served
 	carry  string     // a key whose XREAD waiters this call must serve on
 	one    [1]waitReg // the registration of a one-stream call
+
+	// idleDue, for a CLAIM read, returns the earliest time (Unix ms) at
+	// which a pending entry becomes claimable, and false if none will.
+	idleDue func() (int64, bool)
+	timer   *time.Timer // armed for idleDue; nil until first needed
 }
 
 // waitReg is a waiter's place in the queue of one key.
@@ -75,6 +90,7 @@ type waitList struct {
 	head, tail *waitReg
 	n          int
 	groups     int // how many of the waiters are group reads
+	claims     int // how many of the waiters are CLAIM reads
 }
 
 // newWaiter returns a waiter with room for n registrations.
@@ -125,6 +141,9 @@ func (e *Engine) block(w *waiter) {
 		if w.group {
 			l.groups++
 		}
+		if w.idleDue != nil {
+			l.claims++
+		}
 	}
 }
 
@@ -148,6 +167,9 @@ func (e *Engine) unblock(w *waiter) {
 		if w.group {
 			l.groups--
 		}
+		if w.idleDue != nil {
+			l.claims--
+		}
 		if l.head == nil {
 			delete(e.waiters.lists, r.key)
 		}
@@ -158,6 +180,7 @@ func (e *Engine) unblock(w *waiter) {
 // channel.
 func (e *Engine) wake(w *waiter) {
 	e.unblock(w)
+	w.stopTimer()
 	w.state = woken
 	close(w.ready)
 }
@@ -169,6 +192,7 @@ func (e *Engine) leave(w *waiter) bool {
 	if w.state == waiting {
 		e.unblock(w)
 	}
+	w.stopTimer()
 	w.state = returned
 	return wasWoken
 }
@@ -184,6 +208,7 @@ func (e *Engine) leave(w *waiter) bool {
 // all the others.
 func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) {
 	e.block(w)
+	e.armIdle(w)
 	e.mu.Unlock()
 	select {
 	case <-w.ready:
@@ -217,6 +242,65 @@ func (e *Engine) carryOn(w *waiter) {
 	w.carry = ""
 	if key != "" && !e.closed {
 		e.serveKey(key, false)
+	}
+}
+
+// armIdle (re)arms the timer of a waiting CLAIM read for the moment its
+// next pending entry becomes claimable, or stops it if there is none.
+func (e *Engine) armIdle(w *waiter) {
+	if w.idleDue == nil || w.state != waiting {
+		return
+	}
+	due, ok := w.idleDue()
+	if !ok {
+		w.stopTimer()
+		return
+	}
+	// At least 1ms: the read has just found nothing claimable, so an
+	// earlier due time can only be a clock that stood still.
+	ms := min(max(due-e.nowMs(), 1), math.MaxInt64/int64(time.Millisecond))
+	d := time.Duration(ms) * time.Millisecond
+	if w.timer == nil {
+		w.timer = time.AfterFunc(d, func() { e.idleFired(w) })
+		return
+	}
+	w.timer.Reset(d)
+}
+
+// idleFired runs the read of a CLAIM waiter whose timer fired, and
+// hands over the result or re-arms the timer. A timer that fires after
+// the call returned does nothing.
+func (e *Engine) idleFired(w *waiter) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if w.state != waiting || e.closed {
+		return
+	}
+	if w.serve(e.nowMs()) {
+		e.wake(w)
+		return
+	}
+	e.armIdle(w)
+}
+
+func (w *waiter) stopTimer() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
+// pendingChanged is called after a group read or claim changed pending
+// lists of the stream named key: CLAIM waiters on key re-arm their
+// timers, since an entry may now become claimable sooner.
+func (e *Engine) pendingChanged(key string) {
+	l := e.waiters.lists[key]
+	if l == nil || l.claims == 0 {
+		return
+	}
+	for r := l.head; r != nil; r = r.next {
+		if r.w.idleDue != nil {
+			e.armIdle(r.w)
+		}
 	}
 }
 
@@ -367,6 +451,8 @@ func (e *Engine) checkWaiters() error {
 				return fmt.Errorf("waiters of %q: broken links", key)
 			case r.w.state != waiting:
 				return fmt.Errorf("waiters of %q: keeps a waiter whose call returned", key)
+			case r.w.idleDue == nil && r.w.timer != nil:
+				return fmt.Errorf("waiters of %q: a timer on a waiter that does not claim", key)
 			}
 			prev = r
 		}

@@ -1,0 +1,88 @@
+// Command compare measures instream against miniredis and a real
+// redis-server in one run, and prints a Markdown table with ratios.
+//
+//	go run ./cmd/compare            # full run, a few minutes
+//	go run ./cmd/compare -quick     # smoke run, seconds
+//
+// redis-server is started on a free loopback port with persistence off
+// and stopped by its PID; without one on PATH its column stays empty.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/instream/instream/bench"
+)
+
+// count is an int flag that also accepts 1e6 notation.
+type count int
+
+func (c *count) String() string { return strconv.Itoa(int(*c)) }
+
+func (c *count) Set(s string) error {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 1 || f > 1e9 || f != float64(int(f)) {
+		return fmt.Errorf("want a whole number in [1, 1e9], like 1e6")
+	}
+	*c = count(f)
+	return nil
+}
+
+func main() {
+	n, tn, calls, trials := count(1_000_000), count(100_000), count(2_000), count(1_000)
+	flag.Var(&n, "n", "entries per memory test")
+	flag.Var(&tn, "tn", "entries in the timed streams")
+	flag.Var(&calls, "calls", "range and seek calls per measurement")
+	flag.Var(&trials, "trials", "blocking-read wake-up trials")
+	reps := flag.Int("reps", 5, "repetitions of each in-process timing (median reported)")
+	budget := flag.Duration("budget", 3*time.Second, "time bound of each miniredis timing")
+	quick := flag.Bool("quick", false, "smoke run in seconds: small sizes and one repetition, unless set by other flags")
+	server := flag.String("redis-server", "", "path of redis-server (default: found on PATH; \"none\" skips Redis)")
+	only := flag.String("only", "", "comma-separated parts to run, among "+strings.Join(bench.Parts, ","))
+	flag.Parse()
+
+	if *quick {
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range map[string]string{"n": "2e4", "tn": "1e4", "calls": "200", "trials": "200", "reps": "1", "budget": "300ms"} {
+			if !set[name] {
+				_ = flag.Set(name, v)
+			}
+		}
+	}
+	cfg := bench.Config{
+		N: int(n), TimingN: int(tn), Calls: int(calls), Reps: *reps,
+		Budget: *budget, WakeTrials: int(trials), Log: os.Stderr,
+	}
+	if *only != "" {
+		cfg.Only = strings.Split(*only, ",")
+	}
+	switch *server {
+	case "none":
+	case "":
+		if p, err := exec.LookPath("redis-server"); err == nil {
+			cfg.RedisServer = p
+		}
+	default:
+		cfg.RedisServer = *server
+	}
+	// On ^C, the context ends and Compare stops its redis-server.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := bench.Compare(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("Command: go run ./cmd/compare %s\n", strings.Join(os.Args[1:], " "))
+	rep.Print(os.Stdout)
+}

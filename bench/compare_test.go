@@ -1,0 +1,128 @@
+package bench
+
+import (
+	"bytes"
+	"math"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestShapes(t *testing.T) {
+	// Payload bytes per entry (names and values), from perf-anchors.md.
+	want := map[string]float64{"a": 9, "a-int": 9, "b": 37.5, "c": 37.5}
+	for _, sh := range Shapes {
+		total := 0
+		const n = 1000
+		for i := range n {
+			kv := sh.Fields(i)
+			for _, s := range kv {
+				total += len(s)
+			}
+			if sh.Name == "a-int" {
+				if _, err := strconv.ParseInt(kv[1], 10, 64); err != nil || kv[1][0] == '0' {
+					t.Errorf("shape a-int entry %d: value %q is not a canonical integer", i, kv[1])
+				}
+			}
+			if sh.Name == "a" {
+				if _, err := strconv.ParseFloat(kv[1], 64); err == nil {
+					t.Errorf("shape a entry %d: value %q is numeric", i, kv[1])
+				}
+			}
+		}
+		if got := float64(total) / n; got != want[sh.Name] {
+			t.Errorf("shape %s: %v payload bytes per entry, want %v", sh.Name, got, want[sh.Name])
+		}
+	}
+	names := map[string]bool{}
+	for i := range 100 {
+		kv := ShapeC.Fields(i)
+		names[kv[0]+","+kv[2]+","+kv[4]] = true
+	}
+	if len(names) != 10 {
+		t.Errorf("shape c: %d name variants, want 10", len(names))
+	}
+}
+
+func TestEntryID(t *testing.T) {
+	for i := 1; i < 20; i++ {
+		prev, id := EntryID(i-1), EntryID(i)
+		if !prev.Less(id) {
+			t.Fatalf("EntryID(%d) = %v, not above EntryID(%d) = %v", i, id, i-1, prev)
+		}
+	}
+	if got, want := EntryID(8).String(), strconv.Itoa(BaseMs+2)+"-0"; got != want {
+		t.Errorf("EntryID(8) = %s, want %s (four entries per ms)", got, want)
+	}
+}
+
+// TestCompareSmoke runs the whole comparison with tiny sizes, with
+// redis-server if it is installed.
+func TestCompareSmoke(t *testing.T) {
+	cfg := Config{N: 400, TimingN: 400, Calls: 20, Reps: 1, Budget: 50 * time.Millisecond, WakeTrials: 5}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		cfg.RedisServer = p
+	} else {
+		t.Log("redis-server not on PATH: comparing with miniredis only")
+	}
+	rep, err := Compare(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("Compare: %v", err)
+	}
+	if len(rep.Rows) < 10 {
+		t.Fatalf("Compare gave %d rows, want at least 10", len(rep.Rows))
+	}
+	for _, r := range rep.Rows {
+		for name, v := range map[string]float64{"instream": r.Instream, "miniredis": r.Mini, "redis": r.Redis} {
+			switch {
+			case math.IsNaN(v) && (name == "miniredis" && !strings.Contains(r.Op, "through Do") || name == "redis" && cfg.RedisServer != ""):
+				t.Errorf("row %q: %s not measured", r.Op, name)
+			case !math.IsNaN(v) && v <= 0:
+				t.Errorf("row %q: %s = %v, want > 0", r.Op, name, v)
+			}
+		}
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	for _, want := range []string{"| operation |", "instream/redis", "memory, shape c", "seek"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("Print output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestRatio(t *testing.T) {
+	tests := []struct {
+		a, b float64
+		want string
+	}{
+		{1, 2, "0.50×"},
+		{30, 2, "15×"},
+		{1, 45773, "1/45800"},
+		{1, 150, "1/150"},
+		{math.NaN(), 1, "–"},
+		{1, 0, "–"},
+	}
+	for _, tt := range tests {
+		if got := ratio(tt.a, tt.b); got != tt.want {
+			t.Errorf("ratio(%v, %v) = %q, want %q", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func TestCompareOnly(t *testing.T) {
+	cfg := Config{N: 100, TimingN: 200, Calls: 5, Reps: 1, Budget: 10 * time.Millisecond, Only: []string{"range"}}
+	rep, err := Compare(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("Compare(only range): %v", err)
+	}
+	if len(rep.Rows) != 4 || !strings.HasPrefix(rep.Rows[0].Op, "range") || !strings.HasPrefix(rep.Rows[2].Op, "seek") {
+		t.Errorf("Compare(only range) rows = %+v, want the range and seek rows, typed and through Do", rep.Rows)
+	}
+	cfg.Only = []string{"bogus"}
+	if _, err := Compare(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("Compare(only bogus) error = %v, want one naming the part", err)
+	}
+}

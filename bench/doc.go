@@ -1,0 +1,2 @@
+// Package bench compares instream with miniredis and a real redis-server.
+package bench

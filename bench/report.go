@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+// machine describes the machine and the software versions.
+func machine(redisVersion string) string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	mini := "miniredis"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/alicebob/miniredis/v2" {
+				mini += " " + d.Version
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d CPUs (GOMAXPROCS %d), %s %s/%s, %s, %s",
+		cpu, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(),
+		runtime.GOOS, runtime.GOARCH, mini, redisVersion)
+}
+
+// Print writes the report as a Markdown table with ratios.
+func (r *Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "Machine: %s\n", r.Machine)
+	fmt.Fprintf(w, "Memory: %d entries per shape. Timings: streams of %d entries, %d calls, median of %d.\n\n",
+		r.Config.N, r.Config.TimingN, r.Config.Calls, r.Config.Reps)
+	fmt.Fprintln(w, "| operation | unit | instream | miniredis | redis-server | instream/redis | instream/miniredis | instream allocs/op | instream min..max |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, row := range r.Rows {
+		mini := num(row.Mini)
+		if row.MiniHow == "tcp" && !math.IsNaN(row.Mini) {
+			mini += " (tcp)"
+		}
+		spread := row.Spread
+		if spread == "" {
+			spread = "–"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			row.Op, row.Unit, num(row.Instream), mini, num(row.Redis),
+			ratio(row.Instream, row.Redis), ratio(row.Instream, row.Mini), num(row.InstreamAllocs), spread)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "instream: typed API in process, allocations per unit of the row; memory is HeapAlloc growth after GC per entry.")
+	fmt.Fprintln(w, "miniredis: direct m.XAdd where it exists, else its server through go-redis over loopback (tcp: client and network included).")
+	fmt.Fprintln(w, "redis-server: server CPU per call from INFO commandstats after CONFIG RESETSTAT (no parsing or network); memory is used_memory growth per entry.")
+	fmt.Fprintln(w, "Ratios below 1 mean instream is cheaper.")
+	for _, n := range r.Notes {
+		fmt.Fprintln(w, "Note: "+n)
+	}
+}
+
+func num(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v == 0:
+		return "0"
+	case math.Abs(v) >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case math.Abs(v) >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.3g", v)
+	}
+}
+
+func ratio(a, b float64) string {
+	if math.IsNaN(a) || math.IsNaN(b) || b == 0 {
+		return "–"
+	}
+	r := a / b
+	if r >= 10 {
+		return fmt.Sprintf("%.0f×", r)
+	}
+	if r < 0.01 {
+		// Tiny ratios read better as "one in so many".
+		inv := 1 / r
+		p := math.Pow(10, math.Floor(math.Log10(inv))-2)
+		return fmt.Sprintf("1/%.0f", math.Round(inv/p)*p)
+	}
+	return fmt.Sprintf("%.2f×", r)
+}
