@@ -10,8 +10,8 @@ import (
 	"github.com/instream/instream"
 )
 
-// addID adds an entry {f: id} with the given ID.
-func addID(t testing.TB, e *instream.Engine, key, id string) {
+// rdAdd adds an entry {f: id} with the given ID.
+func rdAdd(t testing.TB, e *instream.Engine, key, id string) {
 	t.Helper()
 	if _, err := e.Add(key, instream.AddArgs{ID: instream.MustParseID(id), Fields: []instream.Field{{Name: "f", Value: id}}}); err != nil {
 		t.Fatalf("Add(%q, %s): %v", key, id, err)
@@ -72,15 +72,15 @@ func TestEngine_TryRead(t *testing.T) {
 	}
 	e := newEngine(t)
 	for _, id := range []string{"1-1", "2-1", "3-1"} {
-		addID(t, e, "a", id)
+		rdAdd(t, e, "a", id)
 	}
-	addID(t, e, "b", "5-0")
-	addID(t, e, "c", "1-0")
-	addID(t, e, "c", "2-0")
+	rdAdd(t, e, "b", "5-0")
+	rdAdd(t, e, "c", "1-0")
+	rdAdd(t, e, "c", "2-0")
 	if _, err := e.Delete("c", id("2-0")); err != nil {
 		t.Fatal(err)
 	}
-	addID(t, e, "d", "1-0")
+	rdAdd(t, e, "d", "1-0")
 	if _, err := e.Delete("d", id("1-0")); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestEngine_TryRead_errors(t *testing.T) {
 // state is looked at.
 func TestEngine_Read_immediate(t *testing.T) {
 	e := newEngine(t)
-	addID(t, e, "a", "1-0")
+	rdAdd(t, e, "a", "1-0")
 	args := instream.ReadArgs{Streams: []instream.ReadStream{{Key: "a"}}}
 	got, err := e.Read(t.Context(), args)
 	if err != nil || summary(got) != "a:1-0" {
@@ -206,8 +206,8 @@ func TestDo_XRead(t *testing.T) {
 		{"block with data", []string{"XREAD", "BLOCK", "0", "STREAMS", "zz", "a", "0", "2-0"}, "[[a [[2-1 [f 2-1]]]]]"},
 	}
 	e := newEngine(t)
-	addID(t, e, "a", "1-1")
-	addID(t, e, "a", "2-1")
+	rdAdd(t, e, "a", "1-1")
+	rdAdd(t, e, "a", "2-1")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := e.Do(t.Context(), tt.args...)
@@ -231,8 +231,8 @@ func TestDo_XRead(t *testing.T) {
 // neither the stream nor the neighbouring entries.
 func TestEngine_TryRead_callerOwnsEntries(t *testing.T) {
 	e := newEngine(t)
-	addID(t, e, "a", "1-1")
-	addID(t, e, "a", "2-1")
+	rdAdd(t, e, "a", "1-1")
+	rdAdd(t, e, "a", "2-1")
 	res, err := e.TryRead(streams(instream.ReadStream{Key: "a"}))
 	if err != nil || len(res) != 1 || len(res[0].Entries) != 2 {
 		t.Fatalf("TryRead = %s, %v, want a:1-1,2-1", summary(res), err)

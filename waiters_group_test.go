@@ -31,6 +31,10 @@ func goReadGroup(ctx context.Context, e *instream.Engine, c string, count int, k
 	return ch
 }
 
+// waitGroupRead is waitResult for ReadGroup calls; waiters_claim_test.go
+// uses this name.
+var waitGroupRead = waitResult[groupResult]
+
 // groupSummary renders a group read as summary does.
 func groupSummary(res []instream.GroupEntries) string {
 	if res == nil {
@@ -50,7 +54,7 @@ func groupSummary(res []instream.GroupEntries) string {
 // entries (IDs above 0-0 on an empty stream).
 func groupEngine(t *testing.T) *instream.Engine {
 	t.Helper()
-	e := newEngine(t)
+	e := bubbleEngine(t)
 	if err := e.CreateGroup("s", instream.GroupArgs{Group: "g", MkStream: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +88,7 @@ func TestEngine_ReadGroup_fifo(t *testing.T) {
 		if n := instream.Waiters(e, "s"); n != 4 {
 			t.Fatalf("Waiters(s) = %d, want 4", n)
 		}
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		synctest.Wait()
 		if r := waitResult(t, chs[0]); r.err != nil || groupSummary(r.res) != "s:1-0" {
 			t.Errorf("c1: ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
@@ -104,7 +108,7 @@ func TestEngine_ReadGroup_fifo(t *testing.T) {
 		if !stillBlocked(chs[2]) || !stillBlocked(chs[3]) {
 			t.Fatal("c3 or c4 returned, want them to keep waiting")
 		}
-		addID(t, e, "s", "3-0")
+		rdAdd(t, e, "s", "3-0")
 		if r := waitResult(t, chs[2]); r.err != nil || groupSummary(r.res) != "s:3-0" {
 			t.Errorf("c3: ReadGroup = %s, %v, want s:3-0", groupSummary(r.res), r.err)
 		}
@@ -154,7 +158,7 @@ func TestEngine_ReadGroup_multiStream(t *testing.T) {
 		if !stillBlocked(ch) {
 			t.Fatal("ReadGroup returned at once")
 		}
-		addID(t, e, "t", "1-0")
+		rdAdd(t, e, "t", "1-0")
 		if r := waitResult(t, ch); r.err != nil || groupSummary(r.res) != "t:1-0" {
 			t.Errorf("ReadGroup = %s, %v, want t:1-0", groupSummary(r.res), r.err)
 		}
@@ -243,8 +247,8 @@ func TestEngine_ReadGroup_noGroup(t *testing.T) {
 func TestEngine_ReadGroup_notWoken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := groupEngine(t)
-		addID(t, e, "s", "1-0")
-		addID(t, e, "s", "2-0")
+		rdAdd(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "2-0")
 		if r, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c0", Streams: []instream.GroupStream{{Key: "s"}}}); err != nil || groupSummary(r) != "s:1-0,2-0" {
 			t.Fatalf("TryReadGroup = %s, %v", groupSummary(r), err)
 		}
@@ -283,7 +287,7 @@ func TestEngine_ReadGroup_notWoken(t *testing.T) {
 			}
 			checked(t, e)
 		}
-		addID(t, e, "s", "10-0")
+		rdAdd(t, e, "s", "10-0")
 		// SETID moved the group back to 1-0: 2-0 is delivered again.
 		if r := waitResult(t, ch); r.err != nil || groupSummary(r.res) != "s:2-0,10-0" {
 			t.Errorf("ReadGroup = %s, %v, want s:2-0,10-0", groupSummary(r.res), r.err)
@@ -303,7 +307,7 @@ func TestEngine_ReadGroup_deadline(t *testing.T) {
 		defer cancel()
 		second := goReadGroup(ctx, e, "c2", 0, "s")
 		time.Sleep(500 * time.Millisecond)
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		if r := waitResult(t, first); groupSummary(r.res) != "s:1-0" {
 			t.Errorf("c1: ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
@@ -339,12 +343,12 @@ func TestEngine_ReadGroup_cancel(t *testing.T) {
 		}
 		checked(t, e)
 		// The cancelled reader is gone: the next in line is served.
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		if r := waitResult(t, later); groupSummary(r.res) != "s:1-0" {
 			t.Errorf("c2: ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
 		// A done ctx on entry changes nothing, not even the consumer list.
-		addID(t, e, "s", "2-0")
+		rdAdd(t, e, "s", "2-0")
 		done, cancel2 := context.WithCancel(t.Context())
 		cancel2()
 		res, err := e.ReadGroup(done, instream.ReadGroupArgs{Group: "g", Consumer: "new", Streams: []instream.GroupStream{{Key: "s"}}})
@@ -388,7 +392,7 @@ func TestEngine_ReadGroup_servedAsCtxEnds(t *testing.T) {
 		// waiter: cancel the waiter's ctx right there.
 		f := func() { cancel() }
 		onNow.Store(&f)
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		onNow.Store(nil)
 		if r := waitResult(t, ch); r.err != nil || groupSummary(r.res) != "s:1-0" {
 			t.Errorf("ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
@@ -428,7 +432,7 @@ func TestEngine_ReadGroup_withXRead(t *testing.T) {
 		gch := goReadGroup(t.Context(), e, "c", 0, "s")
 		rch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
 		synctest.Wait()
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		if r := waitResult(t, gch); groupSummary(r.res) != "s:1-0" {
 			t.Errorf("ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
@@ -454,7 +458,7 @@ func TestDo_XReadGroup_block(t *testing.T) {
 		if !stillBlocked(ch) {
 			t.Fatal("XREADGROUP BLOCK 0 returned at once")
 		}
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		synctest.Wait()
 		r = <-ch
 		if got := doReply(r.v, r.err); got != "[[s [[1-0 [f 1-0]]]]]" {
@@ -636,7 +640,7 @@ func TestEngine_Read_fanOutMany(t *testing.T) {
 		if got := instream.Waiters(e, "s"); got != n+1 {
 			t.Fatalf("Waiters(s) = %d, want %d", got, n+1)
 		}
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		synctest.Wait()
 		for i, ch := range chs {
 			if r := waitResult(t, ch); r.err != nil || summary(r.res) != "s:1-0" {

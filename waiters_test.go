@@ -10,6 +10,16 @@ import (
 	"github.com/instream/instream"
 )
 
+// bubbleEngine returns an engine on time.Now, which inside a synctest
+// bubble is the bubble's fake clock, so that idle times pass with it;
+// the engine is closed when t ends.
+func bubbleEngine(t testing.TB) *instream.Engine {
+	t.Helper()
+	e := instream.New(instream.Options{})
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
 type readResult struct {
 	res []instream.StreamEntries
 	err error
@@ -58,7 +68,7 @@ func streams(rs ...instream.ReadStream) instream.ReadArgs {
 
 func TestEngine_Read_wakesOnAdd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
+		e := bubbleEngine(t)
 		start := time.Now()
 		ch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s"}))
 		if !stillBlocked(ch) {
@@ -69,7 +79,7 @@ func TestEngine_Read_wakesOnAdd(t *testing.T) {
 		}
 		checked(t, e)
 		time.Sleep(time.Second)
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		r := waitResult(t, ch)
 		if r.err != nil || summary(r.res) != "s:1-0" {
 			t.Errorf("Read = %s, %v, want s:1-0", summary(r.res), r.err)
@@ -88,8 +98,8 @@ func TestEngine_Read_wakesOnAdd(t *testing.T) {
 // the others keep waiting.
 func TestEngine_Read_fanOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
-		addID(t, e, "s", "1-0")
+		e := bubbleEngine(t)
+		rdAdd(t, e, "s", "1-0")
 		id := instream.MustParseID
 		readers := []struct {
 			rs   instream.ReadStream
@@ -112,7 +122,7 @@ func TestEngine_Read_fanOut(t *testing.T) {
 		if r := waitResult(t, chs[3]); summary(r.res) != "s:1-0" {
 			t.Errorf("Read(Last) = %s, %v, want s:1-0", summary(r.res), r.err)
 		}
-		addID(t, e, "s", "2-0")
+		rdAdd(t, e, "s", "2-0")
 		synctest.Wait()
 		for i, r := range readers {
 			if i == 3 {
@@ -133,7 +143,7 @@ func TestEngine_Read_fanOut(t *testing.T) {
 			t.Errorf("Waiters(s) = %d, want 1", n)
 		}
 		checked(t, e)
-		addID(t, e, "s", "6-0")
+		rdAdd(t, e, "s", "6-0")
 		if got := waitResult(t, chs[4]); summary(got.res) != "s:6-0" {
 			t.Errorf("Read(After 5-0) = %s, %v, want s:6-0", summary(got.res), got.err)
 		}
@@ -145,8 +155,8 @@ func TestEngine_Read_fanOut(t *testing.T) {
 // key once per occurrence.
 func TestEngine_Read_multiStream(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
-		addID(t, e, "b", "1-0")
+		e := bubbleEngine(t)
+		rdAdd(t, e, "b", "1-0")
 		ch := goRead(t.Context(), e, streams(
 			instream.ReadStream{Key: "a", New: true},
 			instream.ReadStream{Key: "b", New: true},
@@ -183,7 +193,7 @@ func TestEngine_Read_multiStream(t *testing.T) {
 // A blocked Last read returns only the newest entry of what arrived.
 func TestEngine_Read_last(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
+		e := bubbleEngine(t)
 		ch := goRead(t.Context(), e, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", Last: true}}, Count: 10})
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned at once")
@@ -227,8 +237,8 @@ func TestEngine_Read_notWoken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				e := newEngine(t)
-				addID(t, e, "s", "1-0")
+				e := bubbleEngine(t)
+				rdAdd(t, e, "s", "1-0")
 				ch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
 				if !stillBlocked(ch) {
 					t.Fatal("Read returned at once")
@@ -252,8 +262,8 @@ func TestEngine_Read_notWoken(t *testing.T) {
 // threshold.
 func TestEngine_Read_recreated(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
-		addID(t, e, "s", "5-0")
+		e := bubbleEngine(t)
+		rdAdd(t, e, "s", "5-0")
 		ch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned at once")
@@ -261,11 +271,11 @@ func TestEngine_Read_recreated(t *testing.T) {
 		if _, err := e.Del("s"); err != nil {
 			t.Fatal(err)
 		}
-		addID(t, e, "s", "3-0")
+		rdAdd(t, e, "s", "3-0")
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned an entry below its threshold")
 		}
-		addID(t, e, "s", "6-0")
+		rdAdd(t, e, "s", "6-0")
 		if r := waitResult(t, ch); r.err != nil || summary(r.res) != "s:6-0" {
 			t.Errorf("Read = %s, %v, want s:6-0", summary(r.res), r.err)
 		}
@@ -275,7 +285,7 @@ func TestEngine_Read_recreated(t *testing.T) {
 
 func TestEngine_Read_cancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
+		e := bubbleEngine(t)
 		ctx, cancel := context.WithCancel(t.Context())
 		ch := goRead(ctx, e, streams(instream.ReadStream{Key: "a"}, instream.ReadStream{Key: "b"}))
 		if !stillBlocked(ch) {
@@ -295,7 +305,7 @@ func TestEngine_Read_cancel(t *testing.T) {
 
 func TestEngine_Read_deadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
+		e := bubbleEngine(t)
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 		defer cancel()
@@ -303,7 +313,7 @@ func TestEngine_Read_deadline(t *testing.T) {
 		time.Sleep(time.Second)
 		// Entries below the threshold wake the waiter, which goes back to
 		// waiting with its original deadline.
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned before its deadline")
 		}
@@ -320,7 +330,7 @@ func TestEngine_Read_deadline(t *testing.T) {
 
 func TestEngine_Read_close(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
+		e := bubbleEngine(t)
 		ch1 := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s"}))
 		ch2 := goRead(t.Context(), e, streams(instream.ReadStream{Key: "t", New: true}))
 		synctest.Wait()
@@ -350,7 +360,7 @@ func goDo(ctx context.Context, e *instream.Engine, args ...string) <-chan doResu
 
 func TestDo_XRead_block(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := newEngine(t)
+		e := bubbleEngine(t)
 		start := time.Now()
 		// Timeout: a nil reply after exactly BLOCK ms.
 		ch := goDo(t.Context(), e, "XREAD", "BLOCK", "100", "STREAMS", "s", "$")
@@ -367,7 +377,7 @@ func TestDo_XRead_block(t *testing.T) {
 			t.Fatal("XREAD BLOCK 0 returned at once")
 		}
 		time.Sleep(time.Hour)
-		addID(t, e, "s", "1-0")
+		rdAdd(t, e, "s", "1-0")
 		synctest.Wait()
 		r = <-ch
 		if got := doReply(r.v, r.err); got != "[[s [[1-0 [f 1-0]]]]]" {
