@@ -492,16 +492,22 @@ func TestClosed(t *testing.T) {
 	}
 }
 
-// BenchmarkEngine_Info measures Info, which copies out the first and last
-// entries.
-func BenchmarkEngine_Info(b *testing.B) {
+// benchInfoEngine returns an engine with 1000 one-field entries in s.
+func benchInfoEngine(b *testing.B) *instream.Engine {
 	e := instream.New(instream.Options{})
-	defer e.Close()
+	b.Cleanup(func() { e.Close() })
 	for i := 1; i <= 1000; i++ {
 		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i)}, Fields: fields("f", "v")}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	return e
+}
+
+// BenchmarkEngine_Info measures Info, which copies out the first and last
+// entries.
+func BenchmarkEngine_Info(b *testing.B) {
+	e := benchInfoEngine(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.Info("s"); err != nil {
@@ -513,13 +519,7 @@ func BenchmarkEngine_Info(b *testing.B) {
 // BenchmarkEngine_InfoFull measures InfoFull with no groups, which copies
 // out the first count entries and no others.
 func BenchmarkEngine_InfoFull(b *testing.B) {
-	e := instream.New(instream.Options{})
-	defer e.Close()
-	for i := 1; i <= 1000; i++ {
-		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i)}, Fields: fields("f", "v")}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	e := benchInfoEngine(b)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := e.InfoFull("s", 1); err != nil {
