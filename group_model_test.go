@@ -1,6 +1,8 @@
 package instream_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -141,10 +143,41 @@ func TestGroupModel(t *testing.T) {
 	}
 }
 
+// FuzzGroupModel runs the model test with operations chosen by the
+// fuzzer's bytes, so that coverage guides which sequences are tried.
+func FuzzGroupModel(f *testing.F) {
+	f.Add([]byte("seed"))
+	f.Add(bytes.Repeat([]byte{0, 3, 7, 11, 13, 17, 255}, 40))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		runModelWith(t, rand.New(&byteSource{data: data}), 300)
+	})
+}
+
+// byteSource is a rand.Source that yields the fuzzer's bytes and then a
+// fixed PCG stream: a source stuck at zero would make rand's rejection
+// sampling loop for ever.
+type byteSource struct {
+	data []byte
+	rest rand.PCG
+}
+
+func (b *byteSource) Uint64() uint64 {
+	if len(b.data) == 0 {
+		return b.rest.Uint64()
+	}
+	var buf [8]byte
+	n := copy(buf[:], b.data)
+	b.data = b.data[n:]
+	return binary.LittleEndian.Uint64(buf[:])
+}
+
 func runModel(t *testing.T, seed uint64, steps int) {
+	runModelWith(t, rand.New(rand.NewPCG(seed, 1)), steps)
+}
+
+func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 	e, clk := newClockEngine(t)
 	m := &model{live: map[instream.ID]bool{}, groups: map[string]*mGroup{}, now: t0.UnixMilli()}
-	r := rand.New(rand.NewPCG(seed, 1))
 	groupNames := []string{"g1", "g2"}
 	consumers := []string{"a", "b", ""}
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
