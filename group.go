@@ -26,6 +26,10 @@ type group struct {
 	consumers   btree.Map[string, *consumer]
 	byNum       map[uint32]*consumer // consumers by num, for pending records
 	lastNum     uint32
+	// recent is the consumer last looked up by name or number: a
+	// worker loop names the same consumer call after call, and its
+	// records come back to it on ack. Nil or a consumer of the group.
+	recent *consumer
 }
 
 // consumer is one consumer of a group. Its pending entries are the same
@@ -53,13 +57,18 @@ func newGroup(name string, last ID, entriesRead int64) *group {
 // consumer returns the consumer named name, creating it at time now if
 // needed, and reports whether it was created.
 func (g *group) consumer(name string, now int64) (*consumer, bool) {
+	if c := g.recent; c != nil && c.name == name {
+		return c, false
+	}
 	if c, ok := g.consumers.Get(name); ok {
+		g.recent = c
 		return c, false
 	}
 	g.lastNum++
 	c := &consumer{name: name, num: g.lastNum, seen: now, active: -1, pel: newIDSet()}
 	g.consumers.Set(name, c)
 	g.byNum[c.num] = c
+	g.recent = c
 	return c, true
 }
 
@@ -252,6 +261,9 @@ func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
 		return 0, nil
 	}
 	delete(g.byNum, c.num)
+	if g.recent == c {
+		g.recent = nil
+	}
 	n := int64(c.pel.len())
 	c.pel.scan(func(id ID) bool {
 		if p, ok := g.pel.del(id); ok {

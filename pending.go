@@ -195,7 +195,12 @@ func (s *idSet) del(id ID) {
 }
 
 // owner returns the consumer that holds p.
-func (g *group) owner(p pending) *consumer { return g.byNum[p.owner] }
+func (g *group) owner(p pending) *consumer {
+	if c := g.recent; c != nil && c.num == p.owner {
+		return c
+	}
+	return g.byNum[p.owner]
+}
 
 // unpend removes id from the group's pending list and its owner's, and
 // reports whether it was pending.
