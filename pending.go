@@ -142,11 +142,11 @@ func (g *group) idle() *btree.BTreeG[idleKey] {
 }
 
 // idSet is an ordered set of IDs: a consumer's pending entries. Like
-// pel, it keeps separate hints for inserts and deletes, and a hidden
-// sentinel at 0-0 so that its root survives emptying.
+// pel, it keeps a hidden sentinel at 0-0 so that its root survives
+// emptying. Inserts append (add); deletes keep a path hint.
 type idSet struct {
-	t          *btree.BTreeG[ID]
-	setH, delH btree.PathHint
+	t    *btree.BTreeG[ID]
+	delH btree.PathHint
 }
 
 func newIDSet() idSet {
@@ -181,11 +181,7 @@ func (s *idSet) add(id ID) {
 	if id.IsZero() {
 		return // cannot happen: no entry has ID 0-0
 	}
-	if m, ok := s.t.Max(); !ok || m.Less(id) {
-		s.t.Load(id)
-		return
-	}
-	s.t.SetHint(id, &s.setH)
+	s.t.Load(id) // searches only when id is not the greatest
 }
 
 func (s *idSet) del(id ID) {
