@@ -12,8 +12,8 @@ import (
 // "NOGROUP No such consumer group 'g' for key name 's'". When the reply
 // stems from a typed-API error, Unwrap returns it, so errors.Is works.
 type RedisError struct {
-	Msg string
-	Err error
+	Msg string // the reply text, such as "ERR syntax error"
+	Err error  // the typed-API error behind the reply, or nil
 }
 
 func (e *RedisError) Error() string { return e.Msg }
@@ -224,11 +224,32 @@ func replyEntry(en Entry) []any {
 	return []any{en.ID.String(), fv}
 }
 
-// replyEntries formats entries as an array of replyEntry.
+// replyEntries formats entries as an array of replyEntry. The pairs and
+// the field lists of all entries share two backing arrays, and the IDs
+// one buffer, so a reply costs few allocations beyond boxing each value.
 func replyEntries(ens []Entry) []any {
+	nf := 0
+	for _, en := range ens {
+		nf += 2 * len(en.Fields)
+	}
+	fvs := make([]any, 0, nf)
+	pairs := make([]any, 2*len(ens))
 	out := make([]any, len(ens))
+	var ids strings.Builder
+	ids.Grow(24 * len(ens))
+	var num [41]byte
 	for i, en := range ens {
-		out[i] = replyEntry(en)
+		start := ids.Len()
+		ids.Write(en.ID.AppendTo(num[:0]))
+		from := len(fvs)
+		for _, f := range en.Fields {
+			fvs = append(fvs, f.Name, f.Value)
+		}
+		// A Builder never changes bytes it has written, so the substring
+		// stays valid when later writes grow it.
+		pair := pairs[2*i : 2*i+2 : 2*i+2]
+		pair[0], pair[1] = ids.String()[start:], fvs[from:len(fvs):len(fvs)]
+		out[i] = pair
 	}
 	return out
 }

@@ -111,15 +111,8 @@ func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
 			"consumers", cs,
 		}
 	}
-	return []any{
-		"length", info.Length,
-		"radix-tree-keys", info.Nodes,
-		"radix-tree-nodes", raxNodes(info.Nodes),
-		"last-generated-id", replyID(info.LastGeneratedID),
-		"max-deleted-entry-id", replyID(info.MaxDeletedEntryID),
-		"entries-added", info.EntriesAdded,
-		"recorded-first-entry-id", replyID(info.RecordedFirstEntryID),
+	return append(replyStreamCounters(info.StreamInfo),
 		"entries", replyEntries(info.Entries),
 		"groups", groups,
-	}, nil
+	), nil
 }

@@ -83,8 +83,18 @@ func replay(t *testing.T, path string) {
 		case strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#"):
 			continue
 		case strings.HasPrefix(text, "=="):
+			// A block header may end in "nodes=N" to set
+			// Options.NodeMaxEntries.
 			block = strings.TrimSpace(text[2:])
-			e, clk = newClockEngine(t)
+			clk = instream.NewManualClock(t0)
+			opts := instream.Options{Now: clk.Now}
+			if _, n, ok := strings.Cut(block, "nodes="); ok {
+				if opts.NodeMaxEntries, err = strconv.Atoi(n); err != nil {
+					t.Fatalf("line %d: %v", line, err)
+				}
+			}
+			e = instream.New(opts)
+			t.Cleanup(func() { e.Close() })
 			continue
 		}
 		cmd, want, ok := strings.Cut(text, " -> ")

@@ -3,6 +3,7 @@ package instream
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 )
 
@@ -277,7 +278,7 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 		return []any{}, nil
 	}
 	var ens []Entry
-	c := int(min(max(count, 0), int64(maxInt)))
+	c := int(min(max(count, 0), math.MaxInt))
 	if rev {
 		ens, err = e.RevRange(key, end, start, c)
 	} else {
@@ -288,8 +289,6 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 	}
 	return replyEntries(ens), nil
 }
-
-const maxInt = int(^uint(0) >> 1)
 
 // doXLen: XLEN key
 func doXLen(e *Engine, _ context.Context, args []string) (any, error) {
@@ -453,7 +452,7 @@ func doXInfo(e *Engine, _ context.Context, args []string) (any, error) {
 			count = n
 		}
 	}
-	return doXInfoStreamFull(e, key, int(min(count, int64(maxInt))))
+	return doXInfoStreamFull(e, key, int(min(count, math.MaxInt)))
 }
 
 // replyStreamInfo formats XINFO STREAM's ten name/value pairs.
@@ -464,7 +463,18 @@ func replyStreamInfo(info StreamInfo) []any {
 		}
 		return replyEntry(*en)
 	}
-	return []any{
+	return append(replyStreamCounters(info),
+		"groups", info.Groups,
+		"first-entry", entry(info.FirstEntry),
+		"last-entry", entry(info.LastEntry),
+	)
+}
+
+// replyStreamCounters formats the first seven name/value pairs of XINFO
+// STREAM, which its FULL form shares. The result has room for three more
+// pairs.
+func replyStreamCounters(info StreamInfo) []any {
+	return append(make([]any, 0, 20),
 		"length", info.Length,
 		"radix-tree-keys", info.Nodes,
 		"radix-tree-nodes", raxNodes(info.Nodes),
@@ -472,10 +482,7 @@ func replyStreamInfo(info StreamInfo) []any {
 		"max-deleted-entry-id", replyID(info.MaxDeletedEntryID),
 		"entries-added", info.EntriesAdded,
 		"recorded-first-entry-id", replyID(info.RecordedFirstEntryID),
-		"groups", info.Groups,
-		"first-entry", entry(info.FirstEntry),
-		"last-entry", entry(info.LastEntry),
-	}
+	)
 }
 
 // raxNodes estimates Redis's radix-tree-nodes, the node count of the rax
@@ -514,9 +521,9 @@ func doType(e *Engine, _ context.Context, args []string) (any, error) {
 }
 
 // intReply turns a typed-API count into an integer reply.
-func intReply[T int | int64](n T, err error) (any, error) {
+func intReply(n int64, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return int64(n), nil
+	return n, nil
 }

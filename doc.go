@@ -35,8 +35,15 @@
 // [Engine.RevRange], [Engine.Len], [Engine.Delete], [Engine.Trim],
 // [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.Del],
 // [Engine.Exists], [Engine.Type] and [Engine.Keys]. Its errors wrap the
-// sentinels declared with [Engine] (test them with errors.Is), and the
-// entries it returns are the caller's to keep and modify.
+// sentinels declared with [Engine] (test them with errors.Is). The
+// entries it returns are the caller's to keep, and stay unchanged
+// whatever happens to the stream later; those of a blocking
+// [Engine.Read] may be shared with other readers woken at the same
+// time, so do not modify them.
+//
+// [Engine.Scan] visits a range without copying: it reads entries in
+// batches under the lock and calls its function with the lock released,
+// with views valid only during the call.
 //
 // [Engine.Do] takes a Redis command as strings, as a server receives it,
 // and answers what Redis would send, in RESP2 shape: string, int64, []any

@@ -2,7 +2,8 @@ package instream
 
 import (
 	"errors"
-	"sort"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -126,13 +127,13 @@ func (e *Engine) lookup(key string) *stream {
 
 // Del deletes the named streams with their groups and pending lists, and
 // reports how many existed. It is the engine's DEL.
-func (e *Engine) Del(keys ...string) (int, error) {
+func (e *Engine) Del(keys ...string) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, ErrClosed
 	}
-	n := 0
+	var n int64
 	// Blocked readers see the outcome of the whole call.
 	e.batch(func() {
 		for _, k := range keys {
@@ -148,13 +149,13 @@ func (e *Engine) Del(keys ...string) (int, error) {
 
 // Exists reports how many of the named streams exist; a name given twice
 // counts twice. It is the engine's EXISTS.
-func (e *Engine) Exists(keys ...string) (int, error) {
+func (e *Engine) Exists(keys ...string) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, ErrClosed
 	}
-	n := 0
+	var n int64
 	for _, k := range keys {
 		if e.streams[k] != nil {
 			n++
@@ -177,17 +178,13 @@ func (e *Engine) Type(key string) (string, error) {
 	return "none", nil
 }
 
-// Keys returns the names of all streams, in byte order.
+// Keys returns the names of all streams, in byte order. It is the
+// engine's KEYS *. O(k log k) for k streams.
 func (e *Engine) Keys() ([]string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
 	}
-	keys := make([]string, 0, len(e.streams))
-	for k := range e.streams {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys, nil
+	return slices.Sorted(maps.Keys(e.streams)), nil
 }

@@ -13,7 +13,7 @@ import (
 func checked(t testing.TB, e *instream.Engine) {
 	t.Helper()
 	if err := instream.Check(e); err != nil {
-		t.Fatal(err)
+		t.Fatalf("Check: %v", err)
 	}
 }
 
@@ -490,4 +490,62 @@ func TestClosed(t *testing.T) {
 			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
 		}
 	}
+}
+
+// benchInfoEngine returns an engine with 1000 one-field entries in s.
+func benchInfoEngine(b *testing.B) *instream.Engine {
+	e := instream.New(instream.Options{})
+	b.Cleanup(func() { e.Close() })
+	for i := 1; i <= 1000; i++ {
+		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i)}, Fields: fields("f", "v")}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e
+}
+
+// BenchmarkEngine_Info measures Info, which copies out the first and last
+// entries.
+func BenchmarkEngine_Info(b *testing.B) {
+	e := benchInfoEngine(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.Info("s"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEngine_InfoFull measures InfoFull with no groups, which copies
+// out the first count entries and no others.
+func BenchmarkEngine_InfoFull(b *testing.B) {
+	e := benchInfoEngine(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.InfoFull("s", 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestTrimDefaultLimitLarge: when 100 × NodeMaxEntries exceeds 1,000,000,
+// the default limit of an approximate trim is the cap, not a small
+// fallback. redis-server 7.0.15 with stream-node-max-entries 20000 and 60000
+// entries answers XTRIM MAXLEN ~ 0 with 60000.
+func TestTrimDefaultLimitLarge(t *testing.T) {
+	e := instream.New(instream.Options{NodeMaxEntries: 20000, NodeMaxBytes: 1 << 30})
+	t.Cleanup(func() { e.Close() })
+	for i := 1; i <= 60000; i++ {
+		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: uint64(i), Seq: 1}, Fields: fields("f", "v")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if info, err := e.Info("s"); err != nil || info.Nodes != 3 {
+		t.Fatalf("Info = %d nodes, %v, want 3 nodes as in Redis", info.Nodes, err)
+	}
+	n, err := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 0, Approx: true})
+	if n != 60000 || err != nil {
+		t.Errorf("Trim(MAXLEN ~ 0) = %d, %v, want 60000, nil", n, err)
+	}
+	checked(t, e)
 }

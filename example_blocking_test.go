@@ -9,20 +9,25 @@ import (
 	"github.com/instream/instream"
 )
 
-// This example waits for the next entry of a stream, as XREAD BLOCK with
-// "$" does, while another goroutine adds it.
+// This example waits for the entries after a known ID, as XREAD BLOCK 0
+// STREAMS events 1-1 does, while another goroutine adds one. Whichever
+// goroutine runs first, Read returns the new entry.
 func ExampleEngine_Read() {
 	e := instream.New(instream.Options{})
 	defer e.Close()
+	seen, err := e.Add("events", instream.AddArgs{ID: instream.MustParseID("1-1"),
+		Fields: []instream.Field{{Name: "user", Value: "ada"}}})
+	if err != nil {
+		log.Fatal(err)
+	}
 	go func() {
-		time.Sleep(10 * time.Millisecond)
-		if _, err := e.Add("events", instream.AddArgs{ID: instream.MustParseID("1-1"),
-			Fields: []instream.Field{{Name: "user", Value: "ada"}}}); err != nil {
+		if _, err := e.Add("events", instream.AddArgs{ID: instream.MustParseID("1-2"),
+			Fields: []instream.Field{{Name: "user", Value: "grace"}}}); err != nil {
 			log.Fatal(err)
 		}
 	}()
 	res, err := e.Read(context.Background(), instream.ReadArgs{
-		Streams: []instream.ReadStream{{Key: "events", New: true}},
+		Streams: []instream.ReadStream{{Key: "events", After: seen}},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -33,7 +38,7 @@ func ExampleEngine_Read() {
 		}
 	}
 	// Output:
-	// events 1-1 [{user ada}]
+	// events 1-2 [{user grace}]
 }
 
 // This example shows a consumer of a group waiting for work, as
@@ -44,8 +49,9 @@ func ExampleEngine_ReadGroup() {
 	if err := e.CreateGroup("jobs", instream.GroupArgs{Group: "workers", MkStream: true}); err != nil {
 		log.Fatal(err)
 	}
+	// The group reads entries above 0-0, so the entry is delivered whether
+	// it is added before or after ReadGroup starts waiting.
 	go func() {
-		time.Sleep(10 * time.Millisecond)
 		if _, err := e.Add("jobs", instream.AddArgs{ID: instream.MustParseID("5-0"),
 			Fields: []instream.Field{{Name: "task", Value: "resize"}}}); err != nil {
 			log.Fatal(err)

@@ -52,8 +52,9 @@ type parseError struct{ in string }
 func (e *parseError) Error() string { return "parse stream id " + strconv.Quote(e.in) + ": invalid" }
 func (e *parseError) Unwrap() error { return ErrInvalidID }
 
-// parseID parses s as Redis's streamParseID does in strict mode, using
-// defSeq when the sequence part is missing.
+// parseID parses s as Redis's streamParseID does, using defSeq when the
+// sequence part is missing. It knows no tokens: "-" and "+" are invalid
+// here, and parseIDArg maps them where a range allows them.
 func parseID(s string, defSeq uint64) (ID, bool) {
 	if len(s) > maxIDLen {
 		return ID{}, false

@@ -48,8 +48,8 @@ type StreamEntries struct {
 // starting point, those entries in ascending order. It is the engine's
 // XREAD without BLOCK. It never blocks, and returns nil when no stream
 // has anything; a missing stream has nothing. It never modifies the
-// engine. The returned entries must not be modified.
-// O(log n + count) per stream.
+// engine. The caller owns the returned entries. O(log n + count) per
+// stream.
 func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
 	if err := checkReadArgs(args); err != nil {
 		return nil, fmt.Errorf("read: %w", err)

@@ -10,27 +10,11 @@ import (
 	"github.com/instream/instream"
 )
 
-// rdEngine returns an engine closed when the test ends.
-func rdEngine(t testing.TB) *instream.Engine {
-	t.Helper()
-	e := instream.New(instream.Options{})
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
 // rdAdd adds an entry {f: id} with the given ID.
 func rdAdd(t testing.TB, e *instream.Engine, key, id string) {
 	t.Helper()
 	if _, err := e.Add(key, instream.AddArgs{ID: instream.MustParseID(id), Fields: []instream.Field{{Name: "f", Value: id}}}); err != nil {
 		t.Fatalf("Add(%q, %s): %v", key, id, err)
-	}
-}
-
-// rdCheck fails the test if the engine's invariants do not hold.
-func rdCheck(t testing.TB, e *instream.Engine) {
-	t.Helper()
-	if err := instream.Check(e); err != nil {
-		t.Fatalf("Check: %v", err)
 	}
 }
 
@@ -86,7 +70,7 @@ func TestEngine_TryRead(t *testing.T) {
 		{"empty stream last", instream.ReadArgs{Streams: []instream.ReadStream{{Key: "d", Last: true}}}, "nil"},
 		{"deleted tail below after", instream.ReadArgs{Streams: []instream.ReadStream{{Key: "c", After: id("1-0")}}}, "nil"},
 	}
-	e := rdEngine(t)
+	e := newEngine(t)
 	for _, id := range []string{"1-1", "2-1", "3-1"} {
 		rdAdd(t, e, "a", id)
 	}
@@ -109,13 +93,13 @@ func TestEngine_TryRead(t *testing.T) {
 			if s := summary(got); s != tt.want {
 				t.Errorf("TryRead(%+v) = %s, want %s", tt.args, s, tt.want)
 			}
-			rdCheck(t, e)
+			checked(t, e)
 		})
 	}
 }
 
 func TestEngine_TryRead_fields(t *testing.T) {
-	e := rdEngine(t)
+	e := newEngine(t)
 	fields := []instream.Field{{Name: "x", Value: "1"}, {Name: "x", Value: "2"}, {Name: "", Value: ""}}
 	id, err := e.Add("s", instream.AddArgs{Fields: fields})
 	if err != nil {
@@ -129,7 +113,7 @@ func TestEngine_TryRead_fields(t *testing.T) {
 }
 
 func TestEngine_TryRead_errors(t *testing.T) {
-	e := rdEngine(t)
+	e := newEngine(t)
 	tests := []struct {
 		name string
 		args instream.ReadArgs
@@ -161,7 +145,7 @@ func TestEngine_TryRead_errors(t *testing.T) {
 // Read with data at hand answers at once, and a done ctx wins before any
 // state is looked at.
 func TestEngine_Read_immediate(t *testing.T) {
-	e := rdEngine(t)
+	e := newEngine(t)
 	rdAdd(t, e, "a", "1-0")
 	args := instream.ReadArgs{Streams: []instream.ReadStream{{Key: "a"}}}
 	got, err := e.Read(t.Context(), args)
@@ -221,7 +205,7 @@ func TestDo_XRead(t *testing.T) {
 		{"max id", []string{"XREAD", "STREAMS", "a", "18446744073709551615-18446744073709551615"}, "[]"},
 		{"block with data", []string{"XREAD", "BLOCK", "0", "STREAMS", "zz", "a", "0", "2-0"}, "[[a [[2-1 [f 2-1]]]]]"},
 	}
-	e := rdEngine(t)
+	e := newEngine(t)
 	rdAdd(t, e, "a", "1-1")
 	rdAdd(t, e, "a", "2-1")
 	for _, tt := range tests {
@@ -240,4 +224,28 @@ func TestDo_XRead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEngine_TryRead_callerOwnsEntries checks the ownership contract of
+// TryRead and Range: changing, or appending to, what they return changes
+// neither the stream nor the neighbouring entries.
+func TestEngine_TryRead_callerOwnsEntries(t *testing.T) {
+	e := newEngine(t)
+	rdAdd(t, e, "a", "1-1")
+	rdAdd(t, e, "a", "2-1")
+	res, err := e.TryRead(streams(instream.ReadStream{Key: "a"}))
+	if err != nil || len(res) != 1 || len(res[0].Entries) != 2 {
+		t.Fatalf("TryRead = %s, %v, want a:1-1,2-1", summary(res), err)
+	}
+	first := res[0].Entries[0]
+	first.Fields[0].Value = "changed"
+	_ = append(first.Fields, instream.Field{Name: "extra", Value: "x"})
+	if got := res[0].Entries[1].Fields; len(got) != 1 || got[0] != (instream.Field{Name: "f", Value: "2-1"}) {
+		t.Errorf("second entry after appending to the first = %v, want [{f 2-1}]", got)
+	}
+	ens, err := e.Range("a", instream.MinID, instream.MaxID, 0)
+	if err != nil || len(ens) != 2 || ens[0].Fields[0].Value != "1-1" {
+		t.Errorf("Range after changing TryRead's result = %v, %v, want 1-1 with f=1-1 first", ens, err)
+	}
+	checked(t, e)
 }

@@ -56,8 +56,8 @@ type TrimArgs struct {
 	Approx bool
 
 	// Limit bounds how many entries an approximate trim removes. If zero,
-	// 100 times Options.NodeMaxEntries; if negative, no bound. It needs
-	// Approx.
+	// 100 times Options.NodeMaxEntries, at most 1,000,000; if negative, no
+	// bound. It needs Approx.
 	Limit int64
 
 	// Refs says what happens to entries that groups still reference.
@@ -85,6 +85,8 @@ type AddArgs struct {
 
 // SetIDArgs describes the stream metadata set by SetID (Redis's XSETID).
 type SetIDArgs struct {
+	// LastID becomes the stream's last generated ID. It must not be below
+	// the stream's last entry or its max deleted entry ID.
 	LastID ID
 	// EntriesAdded, if not nil, sets the all-time count of added entries.
 	EntriesAdded *int64
@@ -95,13 +97,15 @@ type SetIDArgs struct {
 // StreamInfo describes a stream, as the stream part of Redis's XINFO
 // STREAM does.
 type StreamInfo struct {
-	Length               int64
-	Nodes                int64 // storage nodes (Redis's radix-tree-keys)
-	LastGeneratedID      ID
-	MaxDeletedEntryID    ID
-	EntriesAdded         int64
+	Length            int64 // entries in the stream now
+	Nodes             int64 // storage nodes (Redis's radix-tree-keys)
+	LastGeneratedID   ID    // new entries' IDs must exceed it
+	MaxDeletedEntryID ID    // greatest deleted (not trimmed) ID, or 0-0
+	EntriesAdded      int64 // entries ever added, trimmed ones included
+	// RecordedFirstEntryID is the ID of the first entry, or 0-0 if the
+	// stream is empty.
 	RecordedFirstEntryID ID
-	Groups               int64
+	Groups               int64  // consumer groups
 	FirstEntry           *Entry // nil if the stream is empty
 	LastEntry            *Entry // nil if the stream is empty
 }
@@ -270,29 +274,36 @@ func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
 
 // Range returns the entries with IDs in [start, end] in ascending order,
 // at most count of them if count > 0. It is the engine's XRANGE. A missing
-// stream has no entries. O(log n + count).
+// stream has no entries. The caller owns the returned entries.
+// O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
-	return e.rangeEntries(key, start, end, count, false)
-}
-
-// RevRange returns the entries with IDs in [start, end] in descending
-// order, at most count of them if count > 0. It is the engine's XREVRANGE
-// (whose arguments come as end, start). O(log n + count).
-func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
-	return e.rangeEntries(key, start, end, count, true)
-}
-
-func (e *Engine) rangeEntries(key string, start, end ID, count int, reverse bool) ([]Entry, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
 	}
+	return e.rangeLocked(key, start, end, count, false), nil
+}
+
+// RevRange returns the entries with IDs in [start, end] in descending
+// order, at most count of them if count > 0. It is the engine's XREVRANGE,
+// and takes its bounds in XREVRANGE's order: end first. The caller owns
+// the returned entries. O(log n + count).
+func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, ErrClosed
+	}
+	return e.rangeLocked(key, start, end, count, true), nil
+}
+
+func (e *Engine) rangeLocked(key string, start, end ID, count int, reverse bool) []Entry {
 	s := e.lookup(key)
 	if s == nil || end.Less(start) {
-		return []Entry{}, nil
+		return []Entry{}
 	}
-	return s.entries.collect(start, end, count, reverse), nil
+	return s.entries.collect(start, end, count, reverse)
 }
 
 // Len returns the number of entries in the stream named key, 0 if it does
@@ -393,7 +404,7 @@ func (e *Engine) setID(key string, args SetIDArgs) error {
 }
 
 // Info describes the stream named key. It is the stream part of the
-// engine's XINFO STREAM; a missing stream gives ErrNoStream.
+// engine's XINFO STREAM; a missing stream gives ErrNoStream. O(log n).
 func (e *Engine) Info(key string) (StreamInfo, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -404,12 +415,19 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}
-	return s.info(), nil
+	info := s.info()
+	if info.Length > 0 {
+		first := s.entries.collect(MinID, MaxID, 1, false)
+		last := s.entries.collect(MinID, MaxID, 1, true)
+		info.FirstEntry, info.LastEntry = &first[0], &last[0]
+	}
+	return info, nil
 }
 
-// info describes s (the body of Info, shared with InfoFull).
+// info describes s without its first and last entries, which only Info
+// reports (InfoFull reports entries of its own).
 func (s *stream) info() StreamInfo {
-	info := StreamInfo{
+	return StreamInfo{
 		Length:               int64(s.entries.len()),
 		Nodes:                int64(s.entries.nodes()),
 		LastGeneratedID:      s.lastID,
@@ -418,10 +436,4 @@ func (s *stream) info() StreamInfo {
 		RecordedFirstEntryID: s.firstID(),
 		Groups:               int64(s.groupCount()),
 	}
-	if info.Length > 0 {
-		first := s.entries.collect(MinID, MaxID, 1, false)
-		last := s.entries.collect(MinID, MaxID, 1, true)
-		info.FirstEntry, info.LastEntry = &first[0], &last[0]
-	}
-	return info
 }

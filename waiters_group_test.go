@@ -31,45 +31,30 @@ func goReadGroup(ctx context.Context, e *instream.Engine, c string, count int, k
 	return ch
 }
 
-// groupSummary renders a group read as "key:id,id key:id".
+// waitGroupRead is waitResult for ReadGroup calls; waiters_claim_test.go
+// uses this name.
+var waitGroupRead = waitResult[groupResult]
+
+// groupSummary renders a group read as summary does.
 func groupSummary(res []instream.GroupEntries) string {
 	if res == nil {
-		return "nil"
+		return summary(nil)
 	}
-	s := ""
+	ses := make([]instream.StreamEntries, len(res))
 	for i, ge := range res {
-		if i > 0 {
-			s += " "
-		}
-		s += ge.Key + ":"
-		for j, en := range ge.Entries {
-			if j > 0 {
-				s += ","
-			}
-			s += en.ID.String()
+		ses[i].Key = ge.Key
+		for _, en := range ge.Entries {
+			ses[i].Entries = append(ses[i].Entries, en.Entry)
 		}
 	}
-	return s
-}
-
-// waitGroupRead waits until the bubble is idle and returns the result.
-func waitGroupRead(t *testing.T, ch <-chan groupResult) groupResult {
-	t.Helper()
-	synctest.Wait()
-	select {
-	case r := <-ch:
-		return r
-	default:
-		t.Fatal("ReadGroup still blocked")
-		return groupResult{}
-	}
+	return summary(ses)
 }
 
 // groupEngine returns an engine with stream s and group g reading new
 // entries (IDs above 0-0 on an empty stream).
 func groupEngine(t *testing.T) *instream.Engine {
 	t.Helper()
-	e := rdEngine(t)
+	e := bubbleEngine(t)
 	if err := e.CreateGroup("s", instream.GroupArgs{Group: "g", MkStream: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +90,7 @@ func TestEngine_ReadGroup_fifo(t *testing.T) {
 		}
 		rdAdd(t, e, "s", "1-0")
 		synctest.Wait()
-		if r := waitGroupRead(t, chs[0]); r.err != nil || groupSummary(r.res) != "s:1-0" {
+		if r := waitResult(t, chs[0]); r.err != nil || groupSummary(r.res) != "s:1-0" {
 			t.Errorf("c1: ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
 		for i, ch := range chs[1:] {
@@ -117,14 +102,14 @@ func TestEngine_ReadGroup_fifo(t *testing.T) {
 		if err := instream.AddAll(e, []string{"s", "s"}, instream.AddArgs{ID: id("2-0"), AutoSeq: true, Fields: fields("f", "v")}); err != nil {
 			t.Fatal(err)
 		}
-		if r := waitGroupRead(t, chs[1]); r.err != nil || groupSummary(r.res) != "s:2-0,2-1" {
+		if r := waitResult(t, chs[1]); r.err != nil || groupSummary(r.res) != "s:2-0,2-1" {
 			t.Errorf("c2: ReadGroup = %s, %v, want s:2-0,2-1", groupSummary(r.res), r.err)
 		}
 		if !stillBlocked(chs[2]) || !stillBlocked(chs[3]) {
 			t.Fatal("c3 or c4 returned, want them to keep waiting")
 		}
 		rdAdd(t, e, "s", "3-0")
-		if r := waitGroupRead(t, chs[2]); r.err != nil || groupSummary(r.res) != "s:3-0" {
+		if r := waitResult(t, chs[2]); r.err != nil || groupSummary(r.res) != "s:3-0" {
 			t.Errorf("c3: ReadGroup = %s, %v, want s:3-0", groupSummary(r.res), r.err)
 		}
 		if got, want := pendingOwners(t, e, "s"), "1-0:c1 2-0:c2 2-1:c2 3-0:c3 "; got != want {
@@ -133,7 +118,7 @@ func TestEngine_ReadGroup_fifo(t *testing.T) {
 		if n := instream.Waiters(e, "s"); n != 1 {
 			t.Errorf("Waiters(s) = %d, want 1", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -151,14 +136,14 @@ func TestEngine_ReadGroup_countSplits(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, want := range []string{"s:5-0", "s:5-1"} {
-			if r := waitGroupRead(t, chs[i]); r.err != nil || groupSummary(r.res) != want {
+			if r := waitResult(t, chs[i]); r.err != nil || groupSummary(r.res) != want {
 				t.Errorf("c%d: ReadGroup = %s, %v, want %s", i+1, groupSummary(r.res), r.err, want)
 			}
 		}
 		if !stillBlocked(chs[2]) {
 			t.Error("c3 returned, want it to keep waiting")
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -174,13 +159,13 @@ func TestEngine_ReadGroup_multiStream(t *testing.T) {
 			t.Fatal("ReadGroup returned at once")
 		}
 		rdAdd(t, e, "t", "1-0")
-		if r := waitGroupRead(t, ch); r.err != nil || groupSummary(r.res) != "t:1-0" {
+		if r := waitResult(t, ch); r.err != nil || groupSummary(r.res) != "t:1-0" {
 			t.Errorf("ReadGroup = %s, %v, want t:1-0", groupSummary(r.res), r.err)
 		}
 		if n := instream.Waiters(e, "s") + instream.Waiters(e, "t"); n != 0 {
 			t.Errorf("waiters left: %d", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -234,7 +219,7 @@ func TestEngine_ReadGroup_noGroup(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, ch := range []<-chan groupResult{ch1, ch2} {
-					if r := waitGroupRead(t, ch); r.res != nil || !errors.Is(r.err, instream.ErrNoGroup) {
+					if r := waitResult(t, ch); r.res != nil || !errors.Is(r.err, instream.ErrNoGroup) {
 						t.Errorf("ReadGroup = %s, %v, want nil, ErrNoGroup", groupSummary(r.res), r.err)
 					}
 				}
@@ -251,7 +236,7 @@ func TestEngine_ReadGroup_noGroup(t *testing.T) {
 				} else if r := <-och; r.err == nil {
 					t.Errorf("reader of another group = %v, want NOGROUP", r.v)
 				}
-				rdCheck(t, e)
+				checked(t, e)
 			})
 		})
 	}
@@ -300,14 +285,14 @@ func TestEngine_ReadGroup_notWoken(t *testing.T) {
 			if !stillBlocked(ch) {
 				t.Fatalf("ReadGroup returned after %s", c.name)
 			}
-			rdCheck(t, e)
+			checked(t, e)
 		}
 		rdAdd(t, e, "s", "10-0")
 		// SETID moved the group back to 1-0: 2-0 is delivered again.
-		if r := waitGroupRead(t, ch); r.err != nil || groupSummary(r.res) != "s:2-0,10-0" {
+		if r := waitResult(t, ch); r.err != nil || groupSummary(r.res) != "s:2-0,10-0" {
 			t.Errorf("ReadGroup = %s, %v, want s:2-0,10-0", groupSummary(r.res), r.err)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -323,7 +308,7 @@ func TestEngine_ReadGroup_deadline(t *testing.T) {
 		second := goReadGroup(ctx, e, "c2", 0, "s")
 		time.Sleep(500 * time.Millisecond)
 		rdAdd(t, e, "s", "1-0")
-		if r := waitGroupRead(t, first); groupSummary(r.res) != "s:1-0" {
+		if r := waitResult(t, first); groupSummary(r.res) != "s:1-0" {
 			t.Errorf("c1: ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
 		r := <-second
@@ -336,7 +321,7 @@ func TestEngine_ReadGroup_deadline(t *testing.T) {
 		if got := pendingOwners(t, e, "s"); got != "1-0:c1 " {
 			t.Errorf("pending = %q, want only 1-0 for c1", got)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -350,16 +335,16 @@ func TestEngine_ReadGroup_cancel(t *testing.T) {
 			t.Fatal("ReadGroup returned at once")
 		}
 		cancel()
-		if r := waitGroupRead(t, ch); r.res != nil || r.err != context.Canceled {
+		if r := waitResult(t, ch); r.res != nil || r.err != context.Canceled {
 			t.Errorf("ReadGroup = %s, %v, want nil, context.Canceled", groupSummary(r.res), r.err)
 		}
 		if n := instream.Waiters(e, "s"); n != 1 {
 			t.Errorf("Waiters(s) = %d, want 1", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 		// The cancelled reader is gone: the next in line is served.
 		rdAdd(t, e, "s", "1-0")
-		if r := waitGroupRead(t, later); groupSummary(r.res) != "s:1-0" {
+		if r := waitResult(t, later); groupSummary(r.res) != "s:1-0" {
 			t.Errorf("c2: ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
 		// A done ctx on entry changes nothing, not even the consumer list.
@@ -379,7 +364,7 @@ func TestEngine_ReadGroup_cancel(t *testing.T) {
 				t.Error("ReadGroup with a done ctx created its consumer")
 			}
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -409,13 +394,13 @@ func TestEngine_ReadGroup_servedAsCtxEnds(t *testing.T) {
 		onNow.Store(&f)
 		rdAdd(t, e, "s", "1-0")
 		onNow.Store(nil)
-		if r := waitGroupRead(t, ch); r.err != nil || groupSummary(r.res) != "s:1-0" {
+		if r := waitResult(t, ch); r.err != nil || groupSummary(r.res) != "s:1-0" {
 			t.Errorf("ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
 		if got := pendingOwners(t, e, "s"); got != "1-0:c " {
 			t.Errorf("pending = %q, want 1-0:c", got)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -426,16 +411,16 @@ func TestEngine_ReadGroup_close(t *testing.T) {
 		rch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
 		synctest.Wait()
 		e.Close()
-		if r := waitGroupRead(t, ch); r.res != nil || !errors.Is(r.err, instream.ErrClosed) {
+		if r := waitResult(t, ch); r.res != nil || !errors.Is(r.err, instream.ErrClosed) {
 			t.Errorf("ReadGroup = %s, %v, want nil, ErrClosed", groupSummary(r.res), r.err)
 		}
-		if r := waitRead(t, rch); r.res != nil || !errors.Is(r.err, instream.ErrClosed) {
+		if r := waitResult(t, rch); r.res != nil || !errors.Is(r.err, instream.ErrClosed) {
 			t.Errorf("Read = %s, %v, want nil, ErrClosed", summary(r.res), r.err)
 		}
 		if _, err := e.ReadGroup(t.Context(), instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}}); !errors.Is(err, instream.ErrClosed) {
 			t.Errorf("ReadGroup after Close: %v, want ErrClosed", err)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -448,13 +433,13 @@ func TestEngine_ReadGroup_withXRead(t *testing.T) {
 		rch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
 		synctest.Wait()
 		rdAdd(t, e, "s", "1-0")
-		if r := waitGroupRead(t, gch); groupSummary(r.res) != "s:1-0" {
+		if r := waitResult(t, gch); groupSummary(r.res) != "s:1-0" {
 			t.Errorf("ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
-		if r := waitRead(t, rch); summary(r.res) != "s:1-0" {
+		if r := waitResult(t, rch); summary(r.res) != "s:1-0" {
 			t.Errorf("Read = %s, %v, want s:1-0", summary(r.res), r.err)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -492,7 +477,7 @@ func TestDo_XReadGroup_block(t *testing.T) {
 		if r := <-ch; r.v != nil || r.err != context.Canceled {
 			t.Errorf("XREADGROUP cancelled = %v, %v, want nil, context.Canceled", r.v, r.err)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -611,7 +596,7 @@ func TestEngine_ReadGroup_stress(t *testing.T) {
 		if n := instream.Waiters(e, "s"); n != 0 {
 			t.Errorf("Waiters(s) = %d, want 0", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -635,7 +620,7 @@ func TestEngine_ReadGroup_delMany(t *testing.T) {
 		if got, want := doReply(r.v, r.err), "error: NOGROUP No such key 't' or consumer group 'g' in XREADGROUP with GROUP option"; got != want {
 			t.Errorf("XREADGROUP = %s, want %s", got, want)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -658,16 +643,16 @@ func TestEngine_Read_fanOutMany(t *testing.T) {
 		rdAdd(t, e, "s", "1-0")
 		synctest.Wait()
 		for i, ch := range chs {
-			if r := waitRead(t, ch); r.err != nil || summary(r.res) != "s:1-0" {
+			if r := waitResult(t, ch); r.err != nil || summary(r.res) != "s:1-0" {
 				t.Fatalf("reader %d: Read = %s, %v, want s:1-0", i, summary(r.res), r.err)
 			}
 		}
-		if r := waitGroupRead(t, gch); r.err != nil || groupSummary(r.res) != "s:1-0" {
+		if r := waitResult(t, gch); r.err != nil || groupSummary(r.res) != "s:1-0" {
 			t.Errorf("ReadGroup = %s, %v, want s:1-0", groupSummary(r.res), r.err)
 		}
 		if got := instream.Waiters(e, "s"); got != 0 {
 			t.Errorf("Waiters(s) = %d, want 0", got)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }

@@ -47,7 +47,7 @@ func TestEngine_Read_fanOutShares(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, r := range readers {
-			got := waitRead(t, chans[i])
+			got := waitResult(t, chans[i])
 			if got.err != nil {
 				t.Fatalf("reader %d: %v", i, got.err)
 			}

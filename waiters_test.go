@@ -10,6 +10,16 @@ import (
 	"github.com/instream/instream"
 )
 
+// bubbleEngine returns an engine on time.Now, which inside a synctest
+// bubble is the bubble's fake clock, so that idle times pass with it;
+// the engine is closed when t ends.
+func bubbleEngine(t testing.TB) *instream.Engine {
+	t.Helper()
+	e := instream.New(instream.Options{})
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
 type readResult struct {
 	res []instream.StreamEntries
 	err error
@@ -37,17 +47,18 @@ func stillBlocked[T any](ch <-chan T) bool {
 	}
 }
 
-// waitRead waits until the bubble is idle and returns the read's result;
-// it fails the test if the read is still blocked.
-func waitRead(t *testing.T, ch <-chan readResult) readResult {
+// waitResult waits until the bubble is idle and returns the blocked call's
+// result; it fails the test if the call is still blocked.
+func waitResult[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
 	synctest.Wait()
 	select {
 	case r := <-ch:
 		return r
 	default:
-		t.Fatal("read still blocked")
-		return readResult{}
+		t.Fatal("call still blocked")
+		var zero T
+		return zero
 	}
 }
 
@@ -57,7 +68,7 @@ func streams(rs ...instream.ReadStream) instream.ReadArgs {
 
 func TestEngine_Read_wakesOnAdd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		start := time.Now()
 		ch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s"}))
 		if !stillBlocked(ch) {
@@ -66,10 +77,10 @@ func TestEngine_Read_wakesOnAdd(t *testing.T) {
 		if n := instream.Waiters(e, "s"); n != 1 {
 			t.Errorf("Waiters(s) = %d, want 1", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 		time.Sleep(time.Second)
 		rdAdd(t, e, "s", "1-0")
-		r := waitRead(t, ch)
+		r := waitResult(t, ch)
 		if r.err != nil || summary(r.res) != "s:1-0" {
 			t.Errorf("Read = %s, %v, want s:1-0", summary(r.res), r.err)
 		}
@@ -79,7 +90,7 @@ func TestEngine_Read_wakesOnAdd(t *testing.T) {
 		if n := instream.Waiters(e, "s"); n != 0 {
 			t.Errorf("Waiters(s) after the read = %d, want 0", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -87,7 +98,7 @@ func TestEngine_Read_wakesOnAdd(t *testing.T) {
 // the others keep waiting.
 func TestEngine_Read_fanOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		rdAdd(t, e, "s", "1-0")
 		id := instream.MustParseID
 		readers := []struct {
@@ -108,7 +119,7 @@ func TestEngine_Read_fanOut(t *testing.T) {
 		if n := instream.Waiters(e, "s"); n != 4 {
 			t.Errorf("Waiters(s) = %d, want 4", n)
 		}
-		if r := waitRead(t, chs[3]); summary(r.res) != "s:1-0" {
+		if r := waitResult(t, chs[3]); summary(r.res) != "s:1-0" {
 			t.Errorf("Read(Last) = %s, %v, want s:1-0", summary(r.res), r.err)
 		}
 		rdAdd(t, e, "s", "2-0")
@@ -123,7 +134,7 @@ func TestEngine_Read_fanOut(t *testing.T) {
 				}
 				continue
 			}
-			got := waitRead(t, chs[i])
+			got := waitResult(t, chs[i])
 			if got.err != nil || summary(got.res) != r.want {
 				t.Errorf("Read(%+v) = %s, %v, want %s", r.rs, summary(got.res), got.err, r.want)
 			}
@@ -131,12 +142,12 @@ func TestEngine_Read_fanOut(t *testing.T) {
 		if n := instream.Waiters(e, "s"); n != 1 {
 			t.Errorf("Waiters(s) = %d, want 1", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 		rdAdd(t, e, "s", "6-0")
-		if got := waitRead(t, chs[4]); summary(got.res) != "s:6-0" {
+		if got := waitResult(t, chs[4]); summary(got.res) != "s:6-0" {
 			t.Errorf("Read(After 5-0) = %s, %v, want s:6-0", summary(got.res), got.err)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -144,7 +155,7 @@ func TestEngine_Read_fanOut(t *testing.T) {
 // key once per occurrence.
 func TestEngine_Read_multiStream(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		rdAdd(t, e, "b", "1-0")
 		ch := goRead(t.Context(), e, streams(
 			instream.ReadStream{Key: "a", New: true},
@@ -163,7 +174,7 @@ func TestEngine_Read_multiStream(t *testing.T) {
 		if err := instream.AddAll(e, []string{"a", "b"}, instream.AddArgs{Fields: []instream.Field{{Name: "f", Value: "v"}}}); err != nil {
 			t.Fatal(err)
 		}
-		r := waitRead(t, ch)
+		r := waitResult(t, ch)
 		if r.err != nil || len(r.res) != 3 || r.res[0].Key != "a" || r.res[1].Key != "b" || r.res[2].Key != "a" {
 			t.Fatalf("Read = %s, %v, want a, b and a", summary(r.res), r.err)
 		}
@@ -175,14 +186,14 @@ func TestEngine_Read_multiStream(t *testing.T) {
 				t.Errorf("Waiters(%s) = %d, want 0", k, n)
 			}
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
 // A blocked Last read returns only the newest entry of what arrived.
 func TestEngine_Read_last(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		ch := goRead(t.Context(), e, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", Last: true}}, Count: 10})
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned at once")
@@ -190,7 +201,7 @@ func TestEngine_Read_last(t *testing.T) {
 		if err := instream.AddAll(e, []string{"s", "s"}, instream.AddArgs{Fields: []instream.Field{{Name: "f", Value: "v"}}}); err != nil {
 			t.Fatal(err)
 		}
-		r := waitRead(t, ch)
+		r := waitResult(t, ch)
 		last, _ := e.RevRange("s", instream.MaxID, instream.MinID, 1)
 		if r.err != nil || len(r.res) != 1 || len(r.res[0].Entries) != 1 || r.res[0].Entries[0].ID != last[0].ID {
 			t.Errorf("Read = %s, %v, want only %v", summary(r.res), r.err, last[0].ID)
@@ -226,7 +237,7 @@ func TestEngine_Read_notWoken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				e := rdEngine(t)
+				e := bubbleEngine(t)
 				rdAdd(t, e, "s", "1-0")
 				ch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
 				if !stillBlocked(ch) {
@@ -241,7 +252,7 @@ func TestEngine_Read_notWoken(t *testing.T) {
 				if n := instream.Waiters(e, "s"); n != 1 {
 					t.Errorf("Waiters(s) = %d, want 1", n)
 				}
-				rdCheck(t, e)
+				checked(t, e)
 			})
 		})
 	}
@@ -251,7 +262,7 @@ func TestEngine_Read_notWoken(t *testing.T) {
 // threshold.
 func TestEngine_Read_recreated(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		rdAdd(t, e, "s", "5-0")
 		ch := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s", New: true}))
 		if !stillBlocked(ch) {
@@ -265,36 +276,36 @@ func TestEngine_Read_recreated(t *testing.T) {
 			t.Fatal("Read returned an entry below its threshold")
 		}
 		rdAdd(t, e, "s", "6-0")
-		if r := waitRead(t, ch); r.err != nil || summary(r.res) != "s:6-0" {
+		if r := waitResult(t, ch); r.err != nil || summary(r.res) != "s:6-0" {
 			t.Errorf("Read = %s, %v, want s:6-0", summary(r.res), r.err)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
 func TestEngine_Read_cancel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		ctx, cancel := context.WithCancel(t.Context())
 		ch := goRead(ctx, e, streams(instream.ReadStream{Key: "a"}, instream.ReadStream{Key: "b"}))
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned at once")
 		}
 		cancel()
-		r := waitRead(t, ch)
+		r := waitResult(t, ch)
 		if r.res != nil || r.err != context.Canceled {
 			t.Errorf("Read = %s, %v, want nil, context.Canceled", summary(r.res), r.err)
 		}
 		if n := instream.Waiters(e, "a") + instream.Waiters(e, "b"); n != 0 {
 			t.Errorf("waiters left after cancel: %d", n)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
 func TestEngine_Read_deadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
 		defer cancel()
@@ -313,23 +324,23 @@ func TestEngine_Read_deadline(t *testing.T) {
 		if d := time.Since(start); d != 1500*time.Millisecond {
 			t.Errorf("Read returned after %v, want 1.5s", d)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
 func TestEngine_Read_close(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		ch1 := goRead(t.Context(), e, streams(instream.ReadStream{Key: "s"}))
 		ch2 := goRead(t.Context(), e, streams(instream.ReadStream{Key: "t", New: true}))
 		synctest.Wait()
 		e.Close()
 		for _, ch := range []<-chan readResult{ch1, ch2} {
-			if r := waitRead(t, ch); r.res != nil || !errors.Is(r.err, instream.ErrClosed) {
+			if r := waitResult(t, ch); r.res != nil || !errors.Is(r.err, instream.ErrClosed) {
 				t.Errorf("Read = %s, %v, want nil, ErrClosed", summary(r.res), r.err)
 			}
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }
 
@@ -349,7 +360,7 @@ func goDo(ctx context.Context, e *instream.Engine, args ...string) <-chan doResu
 
 func TestDo_XRead_block(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		e := rdEngine(t)
+		e := bubbleEngine(t)
 		start := time.Now()
 		// Timeout: a nil reply after exactly BLOCK ms.
 		ch := goDo(t.Context(), e, "XREAD", "BLOCK", "100", "STREAMS", "s", "$")
@@ -399,6 +410,6 @@ func TestDo_XRead_block(t *testing.T) {
 		if v, err := e.Do(t.Context(), "XREAD", "BLOCK", "0", "STREAMS", "s", "$"); v != nil || !errors.Is(err, instream.ErrClosed) {
 			t.Errorf("XREAD after Close = %v, %v, want ErrClosed", v, err)
 		}
-		rdCheck(t, e)
+		checked(t, e)
 	})
 }

@@ -36,12 +36,15 @@ type Config struct {
 	RedisServer string
 	// Log receives progress lines; if nil, they are dropped.
 	Log io.Writer
+	// PELN is the number of pending entries of the pel part (default
+	// 1e5), and Consumers the number of consumers it creates (default 1e4).
+	PELN, Consumers int
 	// Only, if not empty, lists the parts to run, among Parts.
 	Only []string
 }
 
 // Parts are the parts of the comparison, in the order they run.
-var Parts = []string{"memory", "add", "range", "groups", "wake"}
+var Parts = []string{"memory", "pel", "add", "range", "groups", "wake"}
 
 // Row is one line of the comparison. Figures not measured are NaN.
 type Row struct {
@@ -79,6 +82,12 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Log = io.Discard
 	}
 	cfg.Reps = max(cfg.Reps, 1)
+	if cfg.PELN <= 0 {
+		cfg.PELN = defaultPELN
+	}
+	if cfg.Consumers <= 0 {
+		cfg.Consumers = defaultConsumers
+	}
 	rep := &Report{Config: cfg}
 	c := &comparer{cfg: cfg, rep: rep, ctx: ctx}
 
@@ -116,6 +125,7 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 		step func() error
 	}{
 		{run("memory"), c.memory},
+		{run("pel"), c.pel},
 		{run("add"), c.add},
 		{run("range") || run("groups"), c.load},
 		{run("range"), c.ranges},

@@ -61,7 +61,7 @@ func TestEntryID(t *testing.T) {
 // TestCompareSmoke runs the whole comparison with tiny sizes, with
 // redis-server if it is installed.
 func TestCompareSmoke(t *testing.T) {
-	cfg := Config{N: 400, TimingN: 400, Calls: 20, Reps: 1, Budget: 50 * time.Millisecond, WakeTrials: 5}
+	cfg := Config{N: 400, PELN: 2500, Consumers: 50, TimingN: 400, Calls: 20, Reps: 1, Budget: 50 * time.Millisecond, WakeTrials: 5}
 	if p, err := exec.LookPath("redis-server"); err == nil {
 		cfg.RedisServer = p
 	} else {
@@ -86,7 +86,7 @@ func TestCompareSmoke(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	for _, want := range []string{"| operation |", "instream/redis", "memory, shape c", "seek"} {
+	for _, want := range []string{"| operation |", "instream/redis", "memory, shape c", "seek", "B/pending entry", "B/consumer", "Group memory (pel): 2500 pending entries"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("Print output lacks %q:\n%s", want, out.String())
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 )
 
@@ -37,8 +38,12 @@ func machine(redisVersion string) string {
 // Print writes the report as a Markdown table with ratios.
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "Machine: %s\n", r.Machine)
-	fmt.Fprintf(w, "Memory: %d entries per shape. Timings: streams of %d entries, %d calls, median of %d.\n\n",
+	fmt.Fprintf(w, "Memory: %d entries per shape. Timings: streams of %d entries, %d calls, median of %d.\n",
 		r.Config.N, r.Config.TimingN, r.Config.Calls, r.Config.Reps)
+	if r.ran("pel") {
+		fmt.Fprintf(w, "Group memory (pel): %d pending entries read by one consumer, then %d consumers created.\n", r.Config.PELN, r.Config.Consumers)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| operation | unit | instream | miniredis | redis-server | instream/redis | instream/miniredis | instream allocs/op | instream min..max |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, row := range r.Rows {
@@ -58,10 +63,16 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintln(w, "instream: typed API in process, allocations per unit of the row; memory is HeapAlloc growth after GC per entry.")
 	fmt.Fprintln(w, "miniredis: direct m.XAdd where it exists, else its server through go-redis over loopback (tcp: client and network included).")
 	fmt.Fprintln(w, "redis-server: server CPU per call from INFO commandstats after CONFIG RESETSTAT (no parsing or network); memory is used_memory growth per entry.")
+	fmt.Fprintln(w, "Group memory: growth over the step only (the stream is loaded before); Redis's is read once the step's connection is closed and freed.")
 	fmt.Fprintln(w, "Ratios below 1 mean instream is cheaper.")
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "Note: "+n)
 	}
+}
+
+// ran reports whether the part was run.
+func (r *Report) ran(part string) bool {
+	return len(r.Config.Only) == 0 || slices.Contains(r.Config.Only, part)
 }
 
 func num(v float64) string {

@@ -40,6 +40,9 @@ func (c *count) Set(s string) error {
 func main() {
 	n, tn, calls, trials := count(1_000_000), count(100_000), count(2_000), count(1_000)
 	flag.Var(&n, "n", "entries per memory test")
+	pn, consumers := count(100_000), count(10_000)
+	flag.Var(&pn, "pn", "pending entries of the pel (group memory) test")
+	flag.Var(&consumers, "consumers", "consumers created by the pel test")
 	flag.Var(&tn, "tn", "entries in the timed streams")
 	flag.Var(&calls, "calls", "range and seek calls per measurement")
 	flag.Var(&trials, "trials", "blocking-read wake-up trials")
@@ -53,14 +56,14 @@ func main() {
 	if *quick {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range map[string]string{"n": "2e4", "tn": "1e4", "calls": "200", "trials": "200", "reps": "1", "budget": "300ms"} {
+		for name, v := range map[string]string{"n": "2e4", "pn": "2e4", "consumers": "2e3", "tn": "1e4", "calls": "200", "trials": "200", "reps": "1", "budget": "300ms"} {
 			if !set[name] {
 				_ = flag.Set(name, v)
 			}
 		}
 	}
 	cfg := bench.Config{
-		N: int(n), TimingN: int(tn), Calls: int(calls), Reps: *reps,
+		N: int(n), PELN: int(pn), Consumers: int(consumers), TimingN: int(tn), Calls: int(calls), Reps: *reps,
 		Budget: *budget, WakeTrials: int(trials), Log: os.Stderr,
 	}
 	if *only != "" {
