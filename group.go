@@ -26,7 +26,10 @@ type group struct {
 	consumers   btree.Map[string, *consumer]
 	byNum       map[uint32]*consumer // consumers by num, for pending records
 	lastNum     uint32
-	hint        btree.PathHint // for pel: reads append, acks mostly take the oldest
+	// recent is the consumer last looked up by name or number: a
+	// worker loop names the same consumer call after call, and its
+	// records come back to it on ack. Nil or a consumer of the group.
+	recent *consumer
 }
 
 // consumer is one consumer of a group. Its pending entries are the same
@@ -37,7 +40,6 @@ type consumer struct {
 	seen   int64  // Unix ms of the last read or claim attempt
 	active int64  // Unix ms of the last successful delivery, or -1
 	pel    idSet
-	hint   btree.PathHint
 }
 
 func (s *stream) groupCount() int { return s.groups.m.Len() }
@@ -55,13 +57,18 @@ func newGroup(name string, last ID, entriesRead int64) *group {
 // consumer returns the consumer named name, creating it at time now if
 // needed, and reports whether it was created.
 func (g *group) consumer(name string, now int64) (*consumer, bool) {
+	if c := g.recent; c != nil && c.name == name {
+		return c, false
+	}
 	if c, ok := g.consumers.Get(name); ok {
+		g.recent = c
 		return c, false
 	}
 	g.lastNum++
 	c := &consumer{name: name, num: g.lastNum, seen: now, active: -1, pel: newIDSet()}
 	g.consumers.Set(name, c)
 	g.byNum[c.num] = c
+	g.recent = c
 	return c, true
 }
 
@@ -254,9 +261,12 @@ func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
 		return 0, nil
 	}
 	delete(g.byNum, c.num)
-	n := int64(c.pel.Len())
-	c.pel.Scan(func(id ID) bool {
-		if p, ok := g.pel.Delete(pending{id: id}); ok {
+	if g.recent == c {
+		g.recent = nil
+	}
+	n := int64(c.pel.len())
+	c.pel.scan(func(id ID) bool {
+		if p, ok := g.pel.del(id); ok {
 			g.byIdle.del(idleKey{p.delivered, id})
 		}
 		return true
@@ -322,7 +332,7 @@ func (g *group) check() error {
 		return fmt.Errorf("%d consumers by number, %d by name", len(g.byNum), g.consumers.Len())
 	}
 	var err error
-	g.pel.Scan(func(p pending) bool {
+	g.pel.scan(func(p pending) bool {
 		c := g.owner(p)
 		switch {
 		case c == nil:
@@ -346,8 +356,8 @@ func (g *group) check() error {
 			err = fmt.Errorf("consumer %q is not indexed by its number %d", name, c.num)
 			return false
 		}
-		sum += c.pel.Len()
-		c.pel.Scan(func(id ID) bool {
+		sum += c.pel.len()
+		c.pel.scan(func(id ID) bool {
 			if p, ok := g.pel.get(id); !ok || p.owner != c.num {
 				err = fmt.Errorf("consumer %q holds %v, which the group gives to another", name, id)
 			}
@@ -355,8 +365,8 @@ func (g *group) check() error {
 		})
 		return err == nil
 	})
-	if err == nil && sum != g.pel.Len() {
-		err = fmt.Errorf("consumers hold %d pending entries, the group %d", sum, g.pel.Len())
+	if err == nil && sum != g.pel.len() {
+		err = fmt.Errorf("consumers hold %d pending entries, the group %d", sum, g.pel.len())
 	}
 	return err
 }
@@ -367,7 +377,7 @@ func (g *group) checkIdle() error {
 	if g.byIdle.t == nil {
 		return nil
 	}
-	if n, m := g.byIdle.t.Len(), g.pel.Len(); n != m {
+	if n, m := g.byIdle.t.Len(), g.pel.len(); n != m {
 		return fmt.Errorf("idle index holds %d records, the pending list %d", n, m)
 	}
 	var err error

@@ -74,9 +74,9 @@ func BenchmarkEngine_ReadGroupAck(b *testing.B) {
 	}
 }
 
-// BenchmarkEngine_ReadGroup measures a history read of 10 pending
+// BenchmarkEngine_ReadGroupHistory measures a history read of 10 pending
 // entries out of n.
-func BenchmarkEngine_ReadGroup(b *testing.B) {
+func BenchmarkEngine_ReadGroupHistory(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("pending=%d", n), func(b *testing.B) {
 			e := benchEngine(b, n)

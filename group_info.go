@@ -70,7 +70,7 @@ func (s *stream) groupInfo(g *group) GroupInfo {
 	gi := GroupInfo{
 		Name:            g.name,
 		Consumers:       int64(g.consumers.Len()),
-		Pending:         int64(g.pel.Len()),
+		Pending:         int64(g.pel.len()),
 		LastDeliveredID: g.lastID,
 		EntriesRead:     g.entriesRead,
 	}
@@ -81,7 +81,7 @@ func (s *stream) groupInfo(g *group) GroupInfo {
 func (c *consumer) info(now int64) ConsumerInfo {
 	ci := ConsumerInfo{
 		Name:     c.name,
-		Pending:  int64(c.pel.Len()),
+		Pending:  int64(c.pel.len()),
 		Seen:     time.UnixMilli(c.seen),
 		Idle:     msDuration(max(now-c.seen, 0)),
 		Inactive: -1,
@@ -170,13 +170,13 @@ func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
 	s.groups.m.Scan(func(_ string, g *group) bool {
 		gf := GroupFullInfo{GroupInfo: s.groupInfo(g), PendingEntries: []PendingRecord{},
 			ConsumerList: []ConsumerFullInfo{}}
-		g.pel.Scan(func(p pending) bool {
+		g.pel.scan(func(p pending) bool {
 			gf.PendingEntries = append(gf.PendingEntries, g.record(p))
 			return count <= 0 || len(gf.PendingEntries) < count
 		})
 		g.consumers.Scan(func(_ string, c *consumer) bool {
 			cf := ConsumerFullInfo{c.info(now), []PendingRecord{}}
-			c.pel.Scan(func(id ID) bool {
+			c.pel.scan(func(id ID) bool {
 				p, _ := g.pel.get(id)
 				cf.PendingEntries = append(cf.PendingEntries, g.record(p))
 				return count <= 0 || len(cf.PendingEntries) < count

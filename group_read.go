@@ -206,7 +206,7 @@ func checkReadGroupArgs(args ReadGroupArgs) error {
 // Records whose entries are gone leave the pending list (the choice of
 // XAUTOCLAIM; spec §12.6 leaves it open). O(log P + k) for k examined.
 func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64) []GroupEntry {
-	if g.pel.Len() == 0 {
+	if g.pel.len() == 0 {
 		return nil
 	}
 	// Collect first: claiming moves records within the index.
@@ -249,7 +249,7 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 	if !ok {
 		return out
 	}
-	c.pel.Ascend(start, func(id ID) bool {
+	c.pel.ascend(start, func(id ID) bool {
 		en, exists := s.entries.get(id)
 		if !exists {
 			out = append(out, GroupEntry{Entry: Entry{ID: id}, Deleted: true})

@@ -284,3 +284,52 @@ func TestAutoClaimHugeCount(t *testing.T) {
 	}
 	check(t, e)
 }
+
+// TestPendingZeroID checks that the pending lists' hidden 0-0 record
+// never shows: 0-0 is no entry's ID, so it is never pending, and lists
+// that empty and refill report only what was delivered.
+func TestPendingZeroID(t *testing.T) {
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-1", "2-1")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
+	read := instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}}
+	for round := range 2 {
+		if got := readIDs(t, e, read)["s"]; len(got) != 2 {
+			t.Fatalf("round %d: read %v, want 2 entries", round, got)
+		}
+		if n, err := e.Ack("s", "g", instream.ID{}); n != 0 || err != nil {
+			t.Errorf("round %d: Ack(0-0) = %d, %v; want 0, nil", round, n, err)
+		}
+		if _, err := e.Claim("s", instream.ClaimArgs{Group: "g", Consumer: "d", IDs: []instream.ID{{}}, Force: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, byConsumer := range []bool{false, true} {
+			list, err := e.Pending("s", instream.PendingArgs{Group: "g", End: instream.MaxID, Count: 10,
+				ByConsumer: byConsumer, Consumer: "c"})
+			if err != nil || len(list) != 2 || list[0].ID != id("1-1") || list[1].ID != id("2-1") {
+				t.Errorf("round %d: Pending(0-0, +, by consumer %v) = %v, %v; want 1-1 and 2-1", round, byConsumer, list, err)
+			}
+		}
+		sum, err := e.PendingSummary("s", "g")
+		if err != nil || sum.Count != 2 || sum.Lowest != id("1-1") || sum.Highest != id("2-1") ||
+			len(sum.Consumers) != 1 || sum.Consumers[0] != (instream.ConsumerPending{Name: "c", Count: 2}) {
+			t.Errorf("round %d: PendingSummary = %+v, %v; want 2 pending 1-1..2-1, all c's", round, sum, err)
+		}
+		hist := read
+		hist.Streams = []instream.GroupStream{{Key: "s", History: true}}
+		if got := readIDs(t, e, hist)["s"]; len(got) != 2 || got[0] != "1-1" {
+			t.Errorf("round %d: history read %v, want 1-1 and 2-1", round, got)
+		}
+		if n, err := e.Ack("s", "g", id("1-1"), id("2-1")); n != 2 || err != nil {
+			t.Fatalf("round %d: Ack = %d, %v; want 2", round, n, err)
+		}
+		sum, err = e.PendingSummary("s", "g")
+		if err != nil || sum.Count != 0 || !sum.Lowest.IsZero() || !sum.Highest.IsZero() || len(sum.Consumers) != 0 {
+			t.Errorf("round %d: PendingSummary after ack = %+v, %v; want empty", round, sum, err)
+		}
+		check(t, e)
+		if err := e.SetGroupID("s", instream.GroupArgs{Group: "g"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

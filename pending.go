@@ -20,26 +20,81 @@ type pending struct {
 
 // pel is a group's pending list ordered by ID: O(log P) lookups and
 // updates. Each consumer indexes its own IDs a second time, in an idSet.
+// Inserts and deletes keep separate path hints: reads append at the end
+// while acks mostly take the oldest, and one shared hint would make each
+// undo the other's path.
+//
+// The tree always holds a sentinel record at 0-0, an ID no entry can
+// have, which the methods hide: a tree that empties drops its root, and
+// the next reads would allocate it and grow its leaves again, on every
+// read-and-ack round.
 type pel struct {
-	*btree.BTreeG[pending]
+	t          *btree.BTreeG[pending]
+	setH, delH btree.PathHint
 }
 
 func newPEL() pel {
-	return pel{btree.NewBTreeGOptions(func(a, b pending) bool { return a.id.Less(b.id) },
+	l := pel{t: btree.NewBTreeGOptions(func(a, b pending) bool { return a.id.Less(b.id) },
 		btree.Options{NoLocks: true})}
+	l.t.Set(pending{}) // the sentinel
+	return l
 }
 
-func (l pel) get(id ID) (pending, bool) { return l.Get(pending{id: id}) }
+// lowestPendingID is the smallest ID a record can have, above the sentinel.
+var lowestPendingID = ID{Seq: 1}
 
-func (l pel) has(id ID) bool {
+func (l *pel) len() int { return l.t.Len() - 1 }
+
+func (l *pel) get(id ID) (pending, bool) {
+	if id.IsZero() {
+		return pending{}, false
+	}
+	return l.t.Get(pending{id: id})
+}
+
+func (l *pel) has(id ID) bool {
 	_, ok := l.get(id)
 	return ok
 }
 
+func (l *pel) min() (pending, bool) {
+	if l.len() == 0 {
+		return pending{}, false
+	}
+	return l.t.GetAt(1)
+}
+
+func (l *pel) max() (pending, bool) {
+	if l.len() == 0 {
+		return pending{}, false
+	}
+	return l.t.Max()
+}
+
 // ascend calls fn for the records with IDs >= from, in order, until fn
 // returns false.
-func (l pel) ascend(from ID, fn func(pending) bool) {
-	l.Ascend(pending{id: from}, fn)
+func (l *pel) ascend(from ID, fn func(pending) bool) {
+	if from.IsZero() {
+		from = lowestPendingID
+	}
+	l.t.Ascend(pending{id: from}, fn)
+}
+
+// scan calls fn for every record, in order, until fn returns false.
+func (l *pel) scan(fn func(pending) bool) { l.ascend(lowestPendingID, fn) }
+
+// set stores p, replacing the record with its ID if any.
+func (l *pel) set(p pending) (pending, bool) { return l.t.SetHint(p, &l.setH) }
+
+// push is set for a record that is most likely above all others, as a
+// new delivery is: it then appends without a search.
+func (l *pel) push(p pending) (pending, bool) { return l.t.Load(p) }
+
+func (l *pel) del(id ID) (pending, bool) {
+	if id.IsZero() {
+		return pending{}, false
+	}
+	return l.t.DeleteHint(pending{id: id}, &l.delH)
 }
 
 // idleKey orders a group's pending records by delivery time, then ID:
@@ -78,7 +133,7 @@ func (g *group) idle() *btree.BTreeG[idleKey] {
 			}
 			return a.id.Less(b.id)
 		}, btree.Options{NoLocks: true})
-		g.pel.Scan(func(p pending) bool {
+		g.pel.scan(func(p pending) bool {
 			g.byIdle.t.Set(idleKey{p.delivered, p.id})
 			return true
 		})
@@ -86,31 +141,71 @@ func (g *group) idle() *btree.BTreeG[idleKey] {
 	return g.byIdle.t
 }
 
-// idSet is an ordered set of IDs: a consumer's pending entries.
+// idSet is an ordered set of IDs: a consumer's pending entries. Like
+// pel, it keeps a hidden sentinel at 0-0 so that its root survives
+// emptying. Inserts append (add); deletes keep a path hint.
 type idSet struct {
-	*btree.BTreeG[ID]
+	t    *btree.BTreeG[ID]
+	delH btree.PathHint
 }
 
 func newIDSet() idSet {
-	return idSet{btree.NewBTreeGOptions(ID.Less, btree.Options{NoLocks: true})}
+	s := idSet{t: btree.NewBTreeGOptions(ID.Less, btree.Options{NoLocks: true})}
+	s.t.Set(ID{}) // the sentinel
+	return s
 }
 
-func (s idSet) has(id ID) bool {
-	_, ok := s.Get(id)
+func (s *idSet) len() int { return s.t.Len() - 1 }
+
+func (s *idSet) has(id ID) bool {
+	if id.IsZero() {
+		return false
+	}
+	_, ok := s.t.Get(id)
 	return ok
 }
 
+// ascend calls fn for the IDs >= from, in order, until fn returns false.
+func (s *idSet) ascend(from ID, fn func(ID) bool) {
+	if from.IsZero() {
+		from = lowestPendingID
+	}
+	s.t.Ascend(from, fn)
+}
+
+// scan calls fn for every ID, in order, until fn returns false.
+func (s *idSet) scan(fn func(ID) bool) { s.ascend(lowestPendingID, fn) }
+
+// add inserts id; appending above all others costs no search.
+func (s *idSet) add(id ID) {
+	if id.IsZero() {
+		return // cannot happen: no entry has ID 0-0
+	}
+	s.t.Load(id) // searches only when id is not the greatest
+}
+
+func (s *idSet) del(id ID) {
+	if !id.IsZero() {
+		s.t.DeleteHint(id, &s.delH)
+	}
+}
+
 // owner returns the consumer that holds p.
-func (g *group) owner(p pending) *consumer { return g.byNum[p.owner] }
+func (g *group) owner(p pending) *consumer {
+	if c := g.recent; c != nil && c.num == p.owner {
+		return c
+	}
+	return g.byNum[p.owner]
+}
 
 // unpend removes id from the group's pending list and its owner's, and
 // reports whether it was pending.
 func (g *group) unpend(id ID) bool {
-	p, ok := g.pel.DeleteHint(pending{id: id}, &g.hint)
+	p, ok := g.pel.del(id)
 	if ok {
 		g.byIdle.del(idleKey{p.delivered, p.id})
 		if c := g.owner(p); c != nil {
-			c.pel.DeleteHint(id, &c.hint)
+			c.pel.del(id)
 		}
 	}
 	return ok
@@ -120,7 +215,7 @@ func (g *group) unpend(id ID) bool {
 // the group's pending list and keeps the idle index in step. The owner's
 // list is the caller's (see assign).
 func (g *group) store(p pending) {
-	prev, replaced := g.pel.SetHint(p, &g.hint)
+	prev, replaced := g.pel.set(p)
 	if replaced {
 		if prev.delivered == p.delivered {
 			return
@@ -136,16 +231,16 @@ func (g *group) assign(p *pending, c *consumer) {
 		return
 	}
 	if old := g.owner(*p); old != nil {
-		old.pel.DeleteHint(p.id, &old.hint)
+		old.pel.del(p.id)
 	}
 	p.owner = c.num
-	c.pel.SetHint(p.id, &c.hint)
+	c.pel.add(p.id)
 }
 
 // deliver records that entry id was handed to c at time now as a new
 // entry: a record that already exists moves to c and restarts its count.
 func (g *group) deliver(id ID, c *consumer, now int64) {
-	prev, replaced := g.pel.SetHint(pending{id: id, owner: c.num, delivered: now, count: 1}, &g.hint)
+	prev, replaced := g.pel.push(pending{id: id, owner: c.num, delivered: now, count: 1})
 	if !replaced || prev.delivered != now {
 		if replaced {
 			g.byIdle.del(idleKey{prev.delivered, id})
@@ -157,10 +252,10 @@ func (g *group) deliver(id ID, c *consumer, now int64) {
 			return
 		}
 		if old := g.owner(prev); old != nil {
-			old.pel.DeleteHint(id, &old.hint)
+			old.pel.del(id)
 		}
 	}
-	c.pel.SetHint(id, &c.hint)
+	c.pel.add(id)
 }
 
 // Ack acknowledges the given IDs in a group: they leave its pending list.
@@ -214,13 +309,13 @@ func (e *Engine) PendingSummary(key, group string) (PendingSummary, error) {
 	if err != nil {
 		return PendingSummary{}, fmt.Errorf("pending of group %q on %q: %w", group, key, noGroup(err))
 	}
-	sum := PendingSummary{Count: int64(g.pel.Len())}
-	if lo, ok := g.pel.Min(); ok {
-		hi, _ := g.pel.Max()
+	sum := PendingSummary{Count: int64(g.pel.len())}
+	if lo, ok := g.pel.min(); ok {
+		hi, _ := g.pel.max()
 		sum.Lowest, sum.Highest = lo.id, hi.id
 	}
 	g.consumers.Scan(func(name string, c *consumer) bool {
-		if n := c.pel.Len(); n > 0 {
+		if n := c.pel.len(); n > 0 {
 			sum.Consumers = append(sum.Consumers, ConsumerPending{name, int64(n)})
 		}
 		return true
@@ -298,7 +393,7 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 	if !ok {
 		return out, nil
 	}
-	c.pel.Ascend(args.Start, func(id ID) bool {
+	c.pel.ascend(args.Start, func(id ID) bool {
 		p, _ := g.pel.get(id)
 		return visit(p)
 	})
