@@ -221,7 +221,7 @@ func engRewindGroup(b *testing.B, e *instream.Engine) {
 // BenchmarkEngine_ReadGroupNew measures reading new entries as a group
 // consumer (XREADGROUP ... >), in batches. The entries stay pending, so
 // the pending list grows to n; then, with the timer stopped, the group is
-// destroyed and created again at the stream's start. (BenchmarkEngine_ReadGroup,
+// destroyed and created again at the stream's start. (BenchmarkEngine_ReadGroupHistory,
 // in group_bench_test.go, measures history reads of pending entries.)
 func BenchmarkEngine_ReadGroupNew(b *testing.B) {
 	for _, batch := range engBatches {
