@@ -65,7 +65,7 @@ func (g *group) consumer(name string, now int64) (*consumer, bool) {
 		return c, false
 	}
 	g.lastNum++
-	c := &consumer{name: name, num: g.lastNum, seen: now, active: -1, pel: newIDSet()}
+	c := &consumer{name: name, num: g.lastNum, seen: now, active: -1}
 	g.consumers.Set(name, c)
 	g.byNum[c.num] = c
 	g.recent = c

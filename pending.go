@@ -141,24 +141,24 @@ func (g *group) idle() *btree.BTreeG[idleKey] {
 	return g.byIdle.t
 }
 
-// idSet is an ordered set of IDs: a consumer's pending entries. Like
-// pel, it keeps a hidden sentinel at 0-0 so that its root survives
+// idSet is an ordered set of IDs: a consumer's pending entries. Its tree
+// is made at the first add, since many consumers never hold any. Like
+// pel, it then keeps a hidden sentinel at 0-0 so that its root survives
 // emptying. Inserts append (add); deletes keep a path hint.
 type idSet struct {
-	t    *btree.BTreeG[ID]
+	t    *btree.BTreeG[ID] // nil until the first add
 	delH btree.PathHint
 }
 
-func newIDSet() idSet {
-	s := idSet{t: btree.NewBTreeGOptions(ID.Less, btree.Options{NoLocks: true})}
-	s.t.Set(ID{}) // the sentinel
-	return s
+func (s *idSet) len() int {
+	if s.t == nil {
+		return 0
+	}
+	return s.t.Len() - 1
 }
 
-func (s *idSet) len() int { return s.t.Len() - 1 }
-
 func (s *idSet) has(id ID) bool {
-	if id.IsZero() {
+	if id.IsZero() || s.t == nil {
 		return false
 	}
 	_, ok := s.t.Get(id)
@@ -167,6 +167,9 @@ func (s *idSet) has(id ID) bool {
 
 // ascend calls fn for the IDs >= from, in order, until fn returns false.
 func (s *idSet) ascend(from ID, fn func(ID) bool) {
+	if s.t == nil {
+		return
+	}
 	if from.IsZero() {
 		from = lowestPendingID
 	}
@@ -181,11 +184,15 @@ func (s *idSet) add(id ID) {
 	if id.IsZero() {
 		return // cannot happen: no entry has ID 0-0
 	}
+	if s.t == nil {
+		s.t = btree.NewBTreeGOptions(ID.Less, btree.Options{NoLocks: true})
+		s.t.Set(ID{}) // the sentinel
+	}
 	s.t.Load(id) // searches only when id is not the greatest
 }
 
 func (s *idSet) del(id ID) {
-	if !id.IsZero() {
+	if !id.IsZero() && s.t != nil {
 		s.t.DeleteHint(id, &s.delH)
 	}
 }
