@@ -232,16 +232,8 @@ func (b *scanBuf) entry(n *node, h head) int {
 	}
 	off := h.vals
 	for _, name := range b.names {
-		var v uint64
-		v, off = uvarint(n.buf, off)
 		f := Field{Name: name}
-		if v&1 != 0 {
-			f.Value = b.int(v >> 1)
-		} else {
-			l := int(v >> 1)
-			f.Value = view(n.buf[off : off+l])
-			off += l
-		}
+		f.Value, off = b.value(n, off)
 		b.fields = append(b.fields, f)
 	}
 	b.ids = append(b.ids, h.id)
@@ -266,20 +258,23 @@ func (b *scanBuf) entrySet(n *node, h head) int {
 		if h.set == 0 {
 			b.names = append(b.names, f.Name)
 		}
-		var v uint64
-		v, off = uvarint(n.buf, off)
-		if v&1 != 0 {
-			f.Value = b.int(v >> 1)
-		} else {
-			l := int(v >> 1)
-			f.Value = view(n.buf[off : off+l])
-			off += l
-		}
+		f.Value, off = b.value(n, off)
 		b.fields = append(b.fields, f)
 	}
 	b.ids = append(b.ids, h.id)
 	b.ends = append(b.ends, len(b.fields))
 	return off
+}
+
+// value returns a view of the value encoded at off in n's bytes (an
+// integer's text is formatted into b.text), and the offset after it.
+func (b *scanBuf) value(n *node, off int) (string, int) {
+	v, off := uvarint(n.buf, off)
+	if v&1 != 0 {
+		return b.int(v >> 1), off
+	}
+	l := int(v >> 1)
+	return view(n.buf[off : off+l]), off + l
 }
 
 // int returns the decimal text of v, formatted into b.text.
