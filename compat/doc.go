@@ -17,6 +17,7 @@
 // then shrinks the sequence and prints it ready to paste into redis-cli.
 //
 //	go test ./...                          # CI: 300 fixed seeds + 1 fresh
+//	INSTREAM_COMPAT_FRESH_SEED=7 go test ./...  # the fresh seed chosen (.ci/run prints its own)
 //	go test -run Conformance -compat.n 20000 -compat.first 1000
 //	INSTREAM_COMPAT_SEQS=20000 go test -run Conformance
 //	go test -run Conformance -compat.seed 42 -compat.v   # one seed, every reply
