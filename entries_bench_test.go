@@ -118,26 +118,6 @@ func BenchmarkEntries_Collect(b *testing.B) {
 
 var sink int
 
-// BenchmarkEntries_Scan is Collect through the zero-copy visitor.
-func BenchmarkEntries_Scan(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
-			e := fill(n)
-			r := rand.New(rand.NewPCG(3, 4))
-			loop(b, func() {
-				seen := 0
-				e.scan(shapeID(r.IntN(n)), MaxID, false, func(id ID, f fieldIter) bool {
-					for _, v, ok := f.next(); ok; _, v, ok = f.next() {
-						sink += len(v)
-					}
-					seen++
-					return seen < 100
-				})
-			})
-		})
-	}
-}
-
 // BenchmarkEntries_Fill is Scan's batch read of 100 entries, without
 // the engine's lock and map look-up, with each value visited.
 func BenchmarkEntries_Fill(b *testing.B) {

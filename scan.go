@@ -95,58 +95,6 @@ func (c *copier) str(b []byte) string {
 	return c.sb.String()[i:]
 }
 
-// fieldIter yields the fields of one entry during scan, without copying.
-// The slices it returns are valid only until the scan callback returns
-// and must not be modified.
-type fieldIter struct {
-	names []byte // the rest of the entry's name set
-	vals  []byte // the rest of the entry's values
-	left  int
-	num   [20]byte
-}
-
-// len returns the number of fields not yet returned by next.
-func (f *fieldIter) len() int { return f.left }
-
-// next returns the next field's name and value, or ok false after the
-// last field. They are valid until the next call of next (an integer
-// value is formatted into f) and must not be modified.
-func (f *fieldIter) next() (name, value []byte, ok bool) {
-	if f.left == 0 {
-		return nil, nil, false
-	}
-	f.left--
-	l, off := uvarint(f.names, 0)
-	name = f.names[off : off+int(l) : off+int(l)]
-	f.names = f.names[off+int(l):]
-	v, off := uvarint(f.vals, 0)
-	if v&1 != 0 {
-		value = strconv.AppendUint(f.num[:0], v>>1, 10)
-		f.vals = f.vals[off:]
-	} else {
-		end := off + int(v>>1)
-		value = f.vals[off:end:end]
-		f.vals = f.vals[end:]
-	}
-	return name, value, true
-}
-
-// scan calls fn for each entry with an ID in [start, end], in ascending
-// or descending order, until fn returns false. It is the zero-copy twin
-// of collect: nothing is copied or allocated, what fn gets is valid only
-// during the call, and fn must not add, remove or trim entries of t.
-// O(log n + visited).
-func (t *entries) scan(start, end ID, reverse bool, fn func(id ID, f fieldIter) bool) {
-	if end.Less(start) {
-		return
-	}
-	t.walk(t.from(start, end, reverse), start, end, reverse, func(n *node, h head) (int, bool) {
-		c, off := uvarint(n.names, n.setOff(h.set))
-		more := fn(h.id, fieldIter{names: n.names[off:], vals: n.buf[h.vals:], left: int(c)})
-		return n.end(h), more
-	})
-}
-
 // scanBuf holds one batch of Scan: entry i has ID ids[i] and the fields
 // fields[ends[i-1]:ends[i]]. Names and string values point into the
 // nodes' bytes, which never change once written (a node's bytes are
