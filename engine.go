@@ -137,9 +137,9 @@ func (e *Engine) Del(keys ...string) (int64, error) {
 	// Blocked readers see the outcome of the whole call.
 	e.batch(func() {
 		for _, k := range keys {
-			if s := e.streams[k]; s != nil {
+			if e.streams[k] != nil {
 				delete(e.streams, k)
-				e.streamDeleted(k, s)
+				e.streamDeleted(k)
 				n++
 			}
 		}

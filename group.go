@@ -222,7 +222,7 @@ func (e *Engine) DestroyGroup(key, group string) (bool, error) {
 	if _, ok := s.groups.m.Delete(group); !ok {
 		return false, nil
 	}
-	e.groupDestroyed(key, s, group)
+	e.groupDestroyed(key)
 	return true, nil
 }
 

@@ -173,8 +173,7 @@ func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
 			return ID{}, ErrTooLarge
 		}
 	}
-	created := s == nil
-	if created {
+	if s == nil {
 		s = e.newStream()
 		e.streams[key] = s
 	}
@@ -184,7 +183,7 @@ func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
 	if args.Trim.Strategy != NoTrim {
 		e.trim(s, args.Trim)
 	}
-	e.streamAppended(key, s, created)
+	e.streamAppended(key)
 	return id, nil
 }
 

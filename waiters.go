@@ -329,24 +329,24 @@ func (e *Engine) closeWaiters() {
 	}
 }
 
-// streamAppended is called after an entry was added to s, the stream named
-// key (created says whether the add created it).
-func (e *Engine) streamAppended(key string, s *stream, created bool) {
+// streamAppended is called after an entry was added to the stream named
+// key, whether or not the add created it.
+func (e *Engine) streamAppended(key string) {
 	e.keyReady(key)
 }
 
 // streamDeleted is called after the stream named key was deleted. Its
 // group waiters fail (their read now finds no group); XREAD waiters keep
 // waiting for a stream of that name to be created again.
-func (e *Engine) streamDeleted(key string, s *stream) {
+func (e *Engine) streamDeleted(key string) {
 	e.keyReady(key)
 }
 
-// groupDestroyed is called after the group named group of the stream
-// named key was destroyed: the waiters reading through it fail. Like
+// groupDestroyed is called after a group of the stream named key was
+// destroyed: the waiters reading through it fail. Like
 // Redis, which re-runs every client blocked on a key made ready, it
 // re-runs the reads of all group waiters of key.
-func (e *Engine) groupDestroyed(key string, s *stream, group string) {
+func (e *Engine) groupDestroyed(key string) {
 	e.keyReady(key)
 }
 
