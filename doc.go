@@ -110,6 +110,9 @@
 //   - Only streams exist, so WRONGTYPE is never answered, and DEL, EXISTS
 //     and TYPE see streams only. There are no other key types, expiry,
 //     persistence, replication, keyspace events, MULTI/EXEC or scripts.
+//     Other commands get Redis's unknown-command reply. Do with no
+//     arguments answers "ERR empty command" (Redis ignores an empty
+//     command and sends nothing).
 //   - XINFO STREAM's radix-tree-nodes counts nodes of Redis's internal
 //     radix tree, which the engine does not have; it reports 1 for an
 //     empty stream, 2 for one storage node and 2n+2 for n nodes, which is
