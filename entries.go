@@ -288,8 +288,24 @@ func (t *entries) remove(id ID) bool {
 // descending, at most count if count > 0. The result is the caller's: its
 // strings are copies. O(log n + returned + deleted entries skipped).
 func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
+	var c copier
+	t.copyRange(&c, start, end, count, reverse)
+	return c.out
+}
+
+// collectGroup is collect for a group read: it copies the entries once,
+// straight into GroupEntry values.
+func (t *entries) collectGroup(start, end ID, count int) []GroupEntry {
+	c := copier{asGrp: true}
+	t.copyRange(&c, start, end, count, false)
+	return c.group
+}
+
+// copyRange copies the entries of collect into c.
+func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 	if end.Less(start) {
-		return []Entry{}
+		c.init(0, nil)
+		return
 	}
 	// Without a count, start small and let the buffers grow: the range
 	// may hold far fewer entries than the stream (a read of new entries
@@ -303,12 +319,10 @@ func (t *entries) collect(start, end ID, count int, reverse bool) []Entry {
 	if like == nil {
 		like = t.head
 	}
-	var c copier
 	c.init(min(want, 1024), like)
 	t.walk(from, start, end, reverse, func(n *node, h head) (int, bool) {
-		return c.entry(n, h), count <= 0 || len(c.out) < count
+		return c.entry(n, h), count <= 0 || c.count < count
 	})
-	return c.out
 }
 
 // from returns the node a walk over [start, end] begins with: the node

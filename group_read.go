@@ -273,16 +273,14 @@ func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64
 		return nil
 	}
 	start, _ := g.lastID.Next() // cannot fail: g.lastID < last
-	ens := s.entries.collect(start, MaxID, count, false)
-	out := make([]GroupEntry, len(ens))
+	out := s.entries.collectGroup(start, MaxID, count)
 	first := s.firstID() // reading changes no entries
-	for i, en := range ens {
+	for _, en := range out {
 		s.advance(g, en.ID, first)
 		if !noAck {
 			g.deliver(en.ID, c, now)
 			c.active = now
 		}
-		out[i] = GroupEntry{Entry: en}
 	}
 	return out
 }

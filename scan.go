@@ -6,12 +6,17 @@ import (
 	"unsafe"
 )
 
-// copier decodes entries into values the caller owns. All the strings of
-// one batch are substrings of one buffer, the fields share one backing
-// array, and the names of a node's name set are decoded once per batch.
+// copier decodes entries into values the caller owns, appending them to
+// out, or, for a group read, to group, so that an entry is copied once.
+// All the strings of one batch are substrings of one buffer, the fields
+// share one backing array, and the names of a node's name set are
+// decoded once per batch.
 type copier struct {
 	sb     strings.Builder
 	out    []Entry
+	group  []GroupEntry
+	asGrp  bool // append to group instead of out
+	count  int  // entries appended
 	fields []Field
 	n      *node
 	// sets[s] is 1 + the index in fields of the first field of an entry
@@ -25,7 +30,11 @@ type copier struct {
 
 // init sizes the buffers for about want entries like those of n.
 func (c *copier) init(want int, n *node) {
-	c.out = make([]Entry, 0, want)
+	if c.asGrp {
+		c.group = make([]GroupEntry, 0, want)
+	} else {
+		c.out = make([]Entry, 0, want)
+	}
 	if n == nil || n.count == 0 || want == 0 {
 		return
 	}
@@ -72,7 +81,13 @@ func (c *copier) entry(n *node, h head) int {
 		c.sets[h.set] = start + 1
 	}
 	end := len(c.fields)
-	c.out = append(c.out, Entry{ID: h.id, Fields: c.fields[start:end:end]})
+	en := Entry{ID: h.id, Fields: c.fields[start:end:end]}
+	if c.asGrp {
+		c.group = append(c.group, GroupEntry{Entry: en})
+	} else {
+		c.out = append(c.out, en)
+	}
+	c.count++
 	return off
 }
 
