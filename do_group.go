@@ -53,8 +53,8 @@ func noGroupPEL(key, group string, err error) error {
 
 // groupState reports whether the stream named key exists and has group.
 func (e *Engine) groupState(key, group string) (streamOK, groupOK bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t := e.acquire()
+	defer t.end()
 	s, g, _ := e.lookupGroup(key, group)
 	return s != nil, g != nil
 }

@@ -181,8 +181,8 @@ func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 // firstMissingGroup returns the index of the first stream that lacks the
 // group, if any.
 func (e *Engine) firstMissingGroup(group string, streams []GroupStream) (int, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t := e.acquire()
+	defer t.end()
 	for i, st := range streams {
 		if _, _, err := e.lookupGroup(st.Key, group); err != nil {
 			return i, true

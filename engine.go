@@ -27,15 +27,13 @@ type Options struct {
 
 // Engine is an in-process store of named streams with Redis Streams
 // semantics. An Engine is safe for concurrent use by multiple goroutines.
-//
-// All state is guarded by mu. Exported methods take it; unexported
-// functions and methods assume it is held.
 type Engine struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards the rest; see the lock rule in tx.go
 	opts    Options
 	streams map[string]*stream
 	closed  bool
 	waiters waitQueues // blocked calls (waiters.go)
+	tx      tx         // the live call's (tx.go)
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -97,17 +95,19 @@ func New(opts Options) *Engine {
 	if opts.NodeMaxBytes <= 0 {
 		opts.NodeMaxBytes = 4096
 	}
-	return &Engine{
+	e := &Engine{
 		opts:    opts,
 		streams: make(map[string]*stream),
 	}
+	e.tx.e = e
+	return e
 }
 
 // Close releases the engine. Blocked reads return ErrClosed, and so does
 // every later call. Close is idempotent and always returns nil.
 func (e *Engine) Close() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t := e.acquire()
+	defer t.end()
 	if !e.closed {
 		e.closed = true
 		e.closeWaiters()
@@ -115,7 +115,7 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// nowMs reads the clock once, in Unix milliseconds.
+// nowMs reads the clock, in Unix milliseconds, for the command parsers.
 func (e *Engine) nowMs() int64 {
 	return e.opts.Now().UnixMilli()
 }
@@ -128,63 +128,77 @@ func (e *Engine) lookup(key string) *stream {
 // Del deletes the named streams with their groups and pending lists, and
 // reports how many existed. It is the engine's DEL.
 func (e *Engine) Del(keys ...string) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
+	defer t.end()
+	return t.del(keys), nil
+}
+
+// del deletes keys; blocked readers see the outcome of the whole call.
+func (t *tx) del(keys []string) int64 {
 	var n int64
-	// Blocked readers see the outcome of the whole call.
-	e.batch(func() {
-		for _, k := range keys {
-			if e.streams[k] != nil {
-				delete(e.streams, k)
-				e.streamDeleted(k)
-				n++
-			}
+	for _, k := range keys {
+		if t.e.streams[k] != nil {
+			delete(t.e.streams, k)
+			t.streamDeleted(k)
+			n++
 		}
-	})
-	return n, nil
+	}
+	return n
 }
 
 // Exists reports how many of the named streams exist; a name given twice
 // counts twice. It is the engine's EXISTS.
 func (e *Engine) Exists(keys ...string) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
+	defer t.end()
+	return t.exists(keys), nil
+}
+
+func (t *tx) exists(keys []string) int64 {
 	var n int64
 	for _, k := range keys {
-		if e.streams[k] != nil {
+		if t.e.streams[k] != nil {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // Type returns "stream" if the named stream exists and "none" otherwise.
 // It is the engine's TYPE.
 func (e *Engine) Type(key string) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return "", ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return "", err
 	}
-	if e.streams[key] != nil {
-		return "stream", nil
+	defer t.end()
+	return t.typeOf(key), nil
+}
+
+func (t *tx) typeOf(key string) string {
+	if t.e.streams[key] != nil {
+		return "stream"
 	}
-	return "none", nil
+	return "none"
 }
 
 // Keys returns the names of all streams, in byte order. It is the
 // engine's KEYS *. O(k log k) for k streams.
 func (e *Engine) Keys() ([]string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return slices.Sorted(maps.Keys(e.streams)), nil
+	defer t.end()
+	return t.keys(), nil
+}
+
+func (t *tx) keys() []string {
+	return slices.Sorted(maps.Keys(t.e.streams))
 }

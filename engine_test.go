@@ -492,6 +492,40 @@ func TestClosed(t *testing.T) {
 	}
 }
 
+// TestClosedFirst: on a closed engine, ErrClosed comes before any
+// complaint about the arguments.
+func TestClosedFirst(t *testing.T) {
+	e := newEngine(t)
+	e.Close()
+	bad := int64(-5)
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"Add without fields", func() error { _, err := e.Add("s", instream.AddArgs{}); return err }},
+		{"Trim with an unknown strategy", func() error { _, err := e.Trim("s", instream.TrimArgs{Strategy: 9}); return err }},
+		{"SetID with negative EntriesAdded", func() error { return e.SetID("s", instream.SetIDArgs{EntriesAdded: &bad}) }},
+		{"DeleteEx without IDs", func() error { _, err := e.DeleteEx("s", instream.KeepRef); return err }},
+		{"AckDelete without IDs", func() error { _, err := e.AckDelete("s", "g", instream.KeepRef); return err }},
+		{"TryRead without streams", func() error { _, err := e.TryRead(instream.ReadArgs{}); return err }},
+		{"Read without streams", func() error { _, err := e.Read(t.Context(), instream.ReadArgs{}); return err }},
+		{"TryReadGroup without streams", func() error { _, err := e.TryReadGroup(instream.ReadGroupArgs{}); return err }},
+		{"ReadGroup without streams", func() error { _, err := e.ReadGroup(t.Context(), instream.ReadGroupArgs{}); return err }},
+		{"CreateGroup with bad EntriesRead", func() error {
+			return e.CreateGroup("s", instream.GroupArgs{EntriesRead: &bad})
+		}},
+		{"AutoClaim with negative Count", func() error {
+			_, err := e.AutoClaim("s", instream.AutoClaimArgs{Count: -1})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		if err := c.call(); !errors.Is(err, instream.ErrClosed) {
+			t.Errorf("%s after Close = %v, want ErrClosed", c.name, err)
+		}
+	}
+}
+
 // benchInfoEngine returns an engine with 1000 one-field entries in s.
 func benchInfoEngine(b *testing.B) *instream.Engine {
 	e := instream.New(instream.Options{})

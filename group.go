@@ -125,18 +125,22 @@ func (s *stream) clampEntriesRead(n int64) int64 {
 // exist and args.MkStream is false, and with ErrGroupExists if the name is
 // taken.
 func (e *Engine) CreateGroup(key string, args GroupArgs) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return err
 	}
-	if err := e.createGroup(key, args); err != nil {
+	defer t.end()
+	return t.createGroup(key, args)
+}
+
+func (t *tx) createGroup(key string, args GroupArgs) error {
+	if err := t.e.addGroup(key, args); err != nil {
 		return fmt.Errorf("create group %q on %q: %w", args.Group, key, err)
 	}
 	return nil
 }
 
-func (e *Engine) createGroup(key string, args GroupArgs) error {
+func (e *Engine) addGroup(key string, args GroupArgs) error {
 	er, err := checkEntriesRead(args.EntriesRead)
 	if err != nil {
 		return err
@@ -164,18 +168,22 @@ func (e *Engine) createGroup(key string, args GroupArgs) error {
 // group. It is the engine's XGROUP SETID. The pending list is untouched;
 // moving the ID back makes entries deliverable again.
 func (e *Engine) SetGroupID(key string, args GroupArgs) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return err
 	}
-	if err := e.setGroupID(key, args); err != nil {
+	defer t.end()
+	return t.setGroupID(key, args)
+}
+
+func (t *tx) setGroupID(key string, args GroupArgs) error {
+	if err := t.e.moveGroup(key, args); err != nil {
 		return fmt.Errorf("set id of group %q on %q: %w", args.Group, key, err)
 	}
 	return nil
 }
 
-func (e *Engine) setGroupID(key string, args GroupArgs) error {
+func (e *Engine) moveGroup(key string, args GroupArgs) error {
 	er, err := checkEntriesRead(args.EntriesRead)
 	if err != nil {
 		return err
@@ -210,35 +218,43 @@ func (e *Engine) lookupGroup(key, name string) (*stream, *group, error) {
 // reports whether it existed. It is the engine's XGROUP DESTROY. A missing
 // stream gives ErrNoStream.
 func (e *Engine) DestroyGroup(key, group string) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return false, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return false, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.destroyGroup(key, group)
+}
+
+func (t *tx) destroyGroup(key, group string) (bool, error) {
+	s := t.e.lookup(key)
 	if s == nil {
 		return false, fmt.Errorf("destroy group %q on %q: %w", group, key, ErrNoStream)
 	}
 	if _, ok := s.groups.m.Delete(group); !ok {
 		return false, nil
 	}
-	e.groupDestroyed(key)
+	t.groupDestroyed(key)
 	return true, nil
 }
 
 // CreateConsumer creates a consumer in a group and reports whether it was
 // created (false if it existed). It is the engine's XGROUP CREATECONSUMER.
 func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return false, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return false, err
 	}
-	_, g, err := e.lookupGroup(key, args.Group)
+	defer t.end()
+	return t.createConsumer(key, args)
+}
+
+func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
+	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
-	_, created := g.consumer(args.Consumer, e.nowMs())
+	_, created := g.consumer(args.Consumer, t.now())
 	return created, nil
 }
 
@@ -247,12 +263,16 @@ func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
 // too. It is the engine's XGROUP DELCONSUMER. A missing consumer gives 0.
 // O(p log P) for a consumer with p pending entries.
 func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
-	_, g, err := e.lookupGroup(key, args.Group)
+	defer t.end()
+	return t.deleteConsumer(key, args)
+}
+
+func (t *tx) deleteConsumer(key string, args ConsumerArgs) (int64, error) {
+	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}

@@ -110,12 +110,16 @@ func msDuration(ms int64) time.Duration {
 // their names. It is the engine's XINFO GROUPS. A missing stream gives
 // ErrNoStream.
 func (e *Engine) Groups(key string) ([]GroupInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.groups(key)
+}
+
+func (t *tx) groups(key string) ([]GroupInfo, error) {
+	s := t.e.lookup(key)
 	if s == nil {
 		return nil, fmt.Errorf("groups of %q: %w", key, ErrNoStream)
 	}
@@ -131,16 +135,20 @@ func (e *Engine) Groups(key string) ([]GroupInfo, error) {
 // names. It is the engine's XINFO CONSUMERS. It neither creates consumers
 // nor refreshes their times.
 func (e *Engine) Consumers(key, group string) ([]ConsumerInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	_, g, err := e.lookupGroup(key, group)
+	defer t.end()
+	return t.consumers(key, group)
+}
+
+func (t *tx) consumers(key, group string) ([]ConsumerInfo, error) {
+	_, g, err := t.e.lookupGroup(key, group)
 	if err != nil {
 		return nil, fmt.Errorf("consumers of group %q on %q: %w", group, key, err)
 	}
-	now := e.nowMs()
+	now := t.now()
 	out := []ConsumerInfo{}
 	g.consumers.Scan(func(_ string, c *consumer) bool {
 		out = append(out, c.info(now))
@@ -154,16 +162,20 @@ func (e *Engine) Consumers(key, group string) ([]ConsumerInfo, error) {
 // with their first count pending entries; count <= 0 means all. It is the
 // engine's XINFO STREAM FULL. A missing stream gives ErrNoStream.
 func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return StreamFullInfo{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return StreamFullInfo{}, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.infoFull(key, count)
+}
+
+func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
+	s := t.e.lookup(key)
 	if s == nil {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)
 	}
-	now := e.nowMs()
+	now := t.now()
 	info := StreamFullInfo{StreamInfo: s.info(), Groups: []GroupFullInfo{}}
 	info.FirstEntry, info.LastEntry = nil, nil
 	info.Entries = s.entries.collect(MinID, MaxID, count, false)

@@ -96,19 +96,20 @@ func (e *streamGroupError) Unwrap() error { return e.err }
 // gives ErrNoGroup and changes nothing.
 // O(log n + count) per stream, plus O(log P) per entry.
 func (e *Engine) TryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return e.readGroupLocked(args, e.nowMs())
+	defer t.end()
+	return t.tryReadGroup(args)
 }
 
-// readGroupLocked performs one attempt with e.mu held, at time now (Unix
-// ms): it validates, creates consumers (7.2+: for every listed stream,
-// even when nothing is served), serves, and returns nil, nil when nothing
-// could be served.
-func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries, error) {
+// tryReadGroup makes one attempt at a group read: it validates, creates
+// consumers (7.2+: for every listed stream, even when nothing is served),
+// serves, and returns nil, nil when nothing could be served. Blocked
+// group reads run it again each time they are served.
+func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
+	e, now := t.e, t.now()
 	if err := checkReadGroupArgs(args); err != nil {
 		return nil, fmt.Errorf("read group %q: %w", args.Group, err)
 	}
@@ -153,7 +154,7 @@ func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries,
 		if len(ens) > 0 {
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens, Claim: args.Claim})
 			served = true
-			e.pendingChanged(st.Key)
+			t.pendingChanged(st.Key)
 		}
 	}
 	if !served {

@@ -270,14 +270,18 @@ func (g *group) deliver(id ID, c *consumer, now int64) {
 // whose entries were deleted. It is the engine's XACK. A missing stream or
 // group acknowledges nothing. O(log P) per ID.
 func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
-	}
-	_, g, err := e.lookupGroup(key, group)
+	t, err := e.begin()
 	if err != nil {
-		return 0, nil
+		return 0, err
+	}
+	defer t.end()
+	return t.ack(key, group, ids), nil
+}
+
+func (t *tx) ack(key, group string, ids []ID) int64 {
+	_, g, err := t.e.lookupGroup(key, group)
+	if err != nil {
+		return 0
 	}
 	var n int64
 	for _, id := range ids {
@@ -285,7 +289,7 @@ func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // PendingSummary describes a group's pending list, as the short form of
@@ -307,12 +311,16 @@ type ConsumerPending struct {
 // PendingSummary summarises the pending list of a group. It is the
 // engine's XPENDING key group. O(log P + consumers).
 func (e *Engine) PendingSummary(key, group string) (PendingSummary, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return PendingSummary{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return PendingSummary{}, err
 	}
-	_, g, err := e.lookupGroup(key, group)
+	defer t.end()
+	return t.pendingSummary(key, group)
+}
+
+func (t *tx) pendingSummary(key, group string) (PendingSummary, error) {
+	_, g, err := t.e.lookupGroup(key, group)
 	if err != nil {
 		return PendingSummary{}, fmt.Errorf("pending of group %q on %q: %w", group, key, noGroup(err))
 	}
@@ -366,12 +374,16 @@ type PendingEntry struct {
 // args.End], in ascending order. It is the engine's extended XPENDING.
 // O(log P + scanned).
 func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	_, g, err := e.lookupGroup(key, args.Group)
+	defer t.end()
+	return t.pending(key, args)
+}
+
+func (t *tx) pending(key string, args PendingArgs) ([]PendingEntry, error) {
+	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, noGroup(err))
 	}
@@ -379,7 +391,7 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 	if args.Count <= 0 || args.End.Less(args.Start) {
 		return out, nil
 	}
-	now := e.nowMs()
+	now := t.now()
 	minIdle := args.MinIdle.Milliseconds()
 	visit := func(p pending) bool {
 		if args.End.Less(p.id) {
@@ -445,16 +457,20 @@ type ClaimArgs struct {
 // engine's XCLAIM. IDs whose entries were deleted leave the pending list
 // and are not returned. O(log P + log n) per ID.
 func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	s, g, err := e.lookupGroup(key, args.Group)
+	defer t.end()
+	return t.claim(key, args)
+}
+
+func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
+	s, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
-	now := e.nowMs()
+	now := t.now()
 	if g.lastID.Less(args.LastID) {
 		g.lastID = args.LastID
 	}
@@ -498,7 +514,7 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 	}
 	if len(out) > 0 {
 		// IDLE and TIME can make an entry claimable sooner.
-		e.pendingChanged(key)
+		t.pendingChanged(key)
 	}
 	return out, nil
 }
@@ -548,15 +564,19 @@ type AutoClaimResult struct {
 // args.Consumer the entries idle for at least args.MinIdle. It is the
 // engine's XAUTOCLAIM. O(log P + 10×Count).
 func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return AutoClaimResult{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return AutoClaimResult{}, err
 	}
+	defer t.end()
+	return t.autoClaim(key, args)
+}
+
+func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
 	if args.Count < 0 {
 		return AutoClaimResult{}, fmt.Errorf("auto claim: %w: Count %d is negative", ErrInvalidArgument, args.Count)
 	}
-	s, g, err := e.lookupGroup(key, args.Group)
+	s, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
@@ -568,7 +588,7 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 	if count <= math.MaxInt/10 {
 		attempts = 10 * count
 	}
-	now := e.nowMs()
+	now := t.now()
 	c, _ := g.consumer(args.Consumer, now)
 	c.seen = now
 	minIdle := args.MinIdle.Milliseconds()

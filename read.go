@@ -51,15 +51,19 @@ type StreamEntries struct {
 // engine. The caller owns the returned entries. O(log n + count) per
 // stream.
 func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	return t.tryRead(args)
+}
+
+func (t *tx) tryRead(args ReadArgs) ([]StreamEntries, error) {
 	if err := checkReadArgs(args); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
-	}
-	return e.readLocked(e.resolveRead(args)), nil
+	return t.e.readLocked(t.e.resolveRead(args)), nil
 }
 
 // Read is like TryRead but, when no stream has anything, waits until one
@@ -86,36 +90,46 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 // before the first pass could expire before it and hide data that is
 // there (spec §7.1: with data available, BLOCK changes nothing).
 func (e *Engine) read(ctx context.Context, args ReadArgs, timeout time.Duration) ([]StreamEntries, error) {
+	var res []StreamEntries
+	w, err := e.firstRead(args, &res)
+	if w == nil {
+		return res, err
+	}
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
+	if served, err := e.wait(ctx, w); !served {
+		return nil, err
+	}
+	return res, nil
+}
+
+// firstRead is read's first pass: it sets *res, or, when nothing is
+// there, parks a waiter that sets *res when served and returns it.
+func (e *Engine) firstRead(args ReadArgs, res *[]StreamEntries) (*waiter, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
 	if err := checkReadArgs(args); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, ErrClosed
-	}
 	args = e.resolveRead(args)
-	if res := e.readLocked(args); res != nil {
-		e.mu.Unlock()
-		return res, nil
+	if *res = e.readLocked(args); *res != nil {
+		return nil, nil
 	}
 	// Writers re-run the read while the caller waits: keep our own copy.
 	args.Streams = slices.Clone(args.Streams)
-	var res []StreamEntries
-	w := newWaiter(len(args.Streams), false, func(int64) bool {
-		res = e.readServed(args)
-		return res != nil
+	w := newWaiter(len(args.Streams), false, func(*tx) bool {
+		*res = e.readServed(args)
+		return *res != nil
 	})
 	for _, rs := range args.Streams {
 		// A Last read waits for any entry: its After is 0-0.
 		w.watch(rs.Key, rs.After)
 	}
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
-	if served, err := e.await(ctx, w); !served {
-		return nil, err
-	}
-	return res, nil
+	t.park(w)
+	return w, nil
 }
 
 // readServed is readLocked for a waiter being served: a one-stream read
@@ -216,31 +230,43 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 // readGroup is ReadGroup with an optional bound on the wait, counted from
 // its first pass, as read has.
 func (e *Engine) readGroup(ctx context.Context, args ReadGroupArgs, timeout time.Duration) ([]GroupEntries, error) {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, ErrClosed
-	}
-	res, err := e.readGroupLocked(args, e.nowMs())
-	if err != nil || res != nil {
-		e.mu.Unlock()
+	var res []GroupEntries
+	var rerr error
+	w, err := e.firstReadGroup(args, &res, &rerr)
+	if w == nil {
 		return res, err
 	}
+	ctx, cancel := withTimeout(ctx, timeout)
+	defer cancel()
+	if served, err := e.wait(ctx, w); !served {
+		return nil, err
+	}
+	return res, rerr
+}
+
+// firstReadGroup is readGroup's first pass: it returns the result, or,
+// when nothing can be served, parks a waiter that sets *res and *rerr
+// when served and returns it.
+func (e *Engine) firstReadGroup(args ReadGroupArgs, res *[]GroupEntries, rerr *error) (*waiter, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	if *res, err = t.tryReadGroup(args); err != nil || *res != nil {
+		return nil, err
+	}
 	args.Streams = slices.Clone(args.Streams)
-	w := newWaiter(len(args.Streams), true, func(now int64) bool {
-		res, err = e.readGroupLocked(args, now)
-		return err != nil || res != nil
+	w := newWaiter(len(args.Streams), true, func(t *tx) bool {
+		*res, *rerr = t.tryReadGroup(args)
+		return *rerr != nil || *res != nil
 	})
 	w.idleDue = e.claimDueFunc(args) // nil without Claim
 	for _, st := range args.Streams {
 		w.watch(st.Key, ID{})
 	}
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
-	if served, werr := e.await(ctx, w); !served {
-		return nil, werr
-	}
-	return res, err
+	t.park(w)
+	return w, nil
 }
 
 // withTimeout bounds ctx by timeout when timeout > 0.

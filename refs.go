@@ -41,15 +41,19 @@ func (r DeleteResult) String() string {
 // gives EntryNotFound for every ID. No IDs is ErrInvalidArgument.
 // O(groups × log P + log n) per ID.
 func (e *Engine) DeleteEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	return t.deleteEx(key, refs, ids)
+}
+
+func (t *tx) deleteEx(key string, refs RefPolicy, ids []ID) ([]DeleteResult, error) {
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("delete ex on %q: %w", key, err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
-	}
-	return e.deleteEx(key, "", false, refs, ids), nil
+	return t.e.deleteRefs(key, "", false, refs, ids), nil
 }
 
 // AckDelete acknowledges the IDs in a group and then deletes their
@@ -60,15 +64,19 @@ func (e *Engine) DeleteEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult
 // existing stream, gives EntryNotFound for every ID and changes nothing.
 // No IDs is ErrInvalidArgument. O(groups × log P + log n) per ID.
 func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	return t.ackDelete(key, group, refs, ids)
+}
+
+func (t *tx) ackDelete(key, group string, refs RefPolicy, ids []ID) ([]DeleteResult, error) {
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
-	}
-	return e.deleteEx(key, group, true, refs, ids), nil
+	return t.e.deleteRefs(key, group, true, refs, ids), nil
 }
 
 func checkDeleteEx(refs RefPolicy, ids []ID) error {
@@ -81,8 +89,8 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 	return nil
 }
 
-// deleteEx is XDELEX, or XACKDEL when ack is set, with e.mu held.
-func (e *Engine) deleteEx(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
+// deleteRefs is XDELEX, or XACKDEL when ack is set.
+func (e *Engine) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
 	out := make([]DeleteResult, len(ids))
 	s := e.lookup(key)
 	var g *group

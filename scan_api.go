@@ -58,17 +58,21 @@ func (e *Engine) Scan(key string, start, end ID, fn func(id ID, fields []Field) 
 // scanBatch fills b with the next batch of Scan and reports whether
 // entries in range are left after it.
 func (e *Engine) scanBatch(key string, start, end ID, size int, b *scanBuf) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	b.reset()
-	if e.closed {
-		return false, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return false, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.scanBatch(key, start, end, size, b), nil
+}
+
+func (t *tx) scanBatch(key string, start, end ID, size int, b *scanBuf) bool {
+	s := t.e.lookup(key)
 	if s == nil {
-		return false, nil
+		return false
 	}
-	return s.entries.fill(start, end, size, b), nil
+	return s.entries.fill(start, end, size, b)
 }
 
 // release drops b's references into the entries and returns it to the

@@ -135,19 +135,24 @@ func (s *stream) firstID() ID {
 // Add returns the new entry's ID even when the trim removed that entry.
 // O(log n) plus the cost of trimming.
 func (e *Engine) Add(key string, args AddArgs) (ID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ID{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return ID{}, err
 	}
-	id, err := e.add(key, args, e.nowMs())
+	defer t.end()
+	return t.add(key, args)
+}
+
+func (t *tx) add(key string, args AddArgs) (ID, error) {
+	id, err := t.addEntry(key, &args)
 	if err != nil {
 		return ID{}, fmt.Errorf("add to %q: %w", key, err)
 	}
 	return id, nil
 }
 
-func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
+func (t *tx) addEntry(key string, args *AddArgs) (ID, error) {
+	e := t.e
 	if len(args.Fields) == 0 {
 		return ID{}, ErrNoFields
 	}
@@ -162,7 +167,7 @@ func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
 	if s != nil {
 		last = s.lastID
 	}
-	id, err := nextID(last, args, now)
+	id, err := nextID(last, *args, t.now())
 	if err != nil {
 		return ID{}, err
 	}
@@ -181,9 +186,9 @@ func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
 	s.lastID = id
 	s.entriesAdded++
 	if args.Trim.Strategy != NoTrim {
-		e.trim(s, args.Trim)
+		e.trimStream(s, args.Trim)
 	}
-	e.streamAppended(key)
+	t.streamAppended(key)
 	return id, nil
 }
 
@@ -232,8 +237,8 @@ func checkTrim(t TrimArgs) error {
 	return nil
 }
 
-// trim applies t to s and returns how many entries it removed.
-func (e *Engine) trim(s *stream, t TrimArgs) int64 {
+// trimStream applies t to s and returns how many entries it removed.
+func (e *Engine) trimStream(s *stream, t TrimArgs) int64 {
 	limit := int64(-1)
 	if t.Approx {
 		limit = t.Limit
@@ -256,19 +261,23 @@ func (e *Engine) trim(s *stream, t TrimArgs) int64 {
 // says, and returns how many it removed. It is the engine's XTRIM. A
 // missing stream trims nothing. O(removed + log n).
 func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
+	defer t.end()
+	return t.trim(key, args)
+}
+
+func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 	if err := checkTrim(args); err != nil {
 		return 0, fmt.Errorf("trim %q: %w", key, err)
 	}
-	s := e.lookup(key)
+	s := t.e.lookup(key)
 	if s == nil || args.Strategy == NoTrim {
 		return 0, nil
 	}
-	return e.trim(s, args), nil
+	return t.e.trimStream(s, args), nil
 }
 
 // Range returns the entries with IDs in [start, end] in ascending order,
@@ -276,12 +285,12 @@ func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
 // stream has no entries. The caller owns the returned entries.
 // O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return e.rangeLocked(key, start, end, count, false), nil
+	defer t.end()
+	return t.rangeOf(key, start, end, count, false), nil
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
@@ -289,16 +298,16 @@ func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 // and takes its bounds in XREVRANGE's order: end first. The caller owns
 // the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return e.rangeLocked(key, start, end, count, true), nil
+	defer t.end()
+	return t.rangeOf(key, start, end, count, true), nil
 }
 
-func (e *Engine) rangeLocked(key string, start, end ID, count int, reverse bool) []Entry {
-	s := e.lookup(key)
+func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry {
+	s := t.e.lookup(key)
 	if s == nil || end.Less(start) {
 		return []Entry{}
 	}
@@ -308,29 +317,37 @@ func (e *Engine) rangeLocked(key string, start, end ID, count int, reverse bool)
 // Len returns the number of entries in the stream named key, 0 if it does
 // not exist. It is the engine's XLEN.
 func (e *Engine) Len(key string) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
-	if s := e.lookup(key); s != nil {
-		return int64(s.entries.len()), nil
+	defer t.end()
+	return t.len(key), nil
+}
+
+func (t *tx) len(key string) int64 {
+	if s := t.e.lookup(key); s != nil {
+		return int64(s.entries.len())
 	}
-	return 0, nil
+	return 0
 }
 
 // Delete removes the entries with the given IDs and returns how many
 // existed. It is the engine's XDEL. Pending-list references to deleted
 // entries stay, as in Redis. O(log n) per ID.
 func (e *Engine) Delete(key string, ids ...ID) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.delete(key, ids), nil
+}
+
+func (t *tx) delete(key string, ids []ID) int64 {
+	s := t.e.lookup(key)
 	if s == nil {
-		return 0, nil
+		return 0
 	}
 	var n int64
 	for _, id := range ids {
@@ -338,7 +355,7 @@ func (e *Engine) Delete(key string, ids ...ID) (int64, error) {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // deleteEntry removes one entry as XDEL does, keeping maxDeleted.
@@ -359,18 +376,22 @@ var errSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDToo
 // SetID sets the stream's last generated ID and counters. It is the
 // engine's XSETID.
 func (e *Engine) SetID(key string, args SetIDArgs) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return err
 	}
-	if err := e.setID(key, args); err != nil {
+	defer t.end()
+	return t.setID(key, args)
+}
+
+func (t *tx) setID(key string, args SetIDArgs) error {
+	if err := t.e.setStreamID(key, args); err != nil {
 		return fmt.Errorf("set id of %q: %w", key, err)
 	}
 	return nil
 }
 
-func (e *Engine) setID(key string, args SetIDArgs) error {
+func (e *Engine) setStreamID(key string, args SetIDArgs) error {
 	if args.EntriesAdded != nil && *args.EntriesAdded < 0 {
 		return fmt.Errorf("%w: EntriesAdded %d is negative", ErrInvalidArgument, *args.EntriesAdded)
 	}
@@ -405,12 +426,16 @@ func (e *Engine) setID(key string, args SetIDArgs) error {
 // Info describes the stream named key. It is the stream part of the
 // engine's XINFO STREAM; a missing stream gives ErrNoStream. O(log n).
 func (e *Engine) Info(key string) (StreamInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return StreamInfo{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return StreamInfo{}, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.info(key)
+}
+
+func (t *tx) info(key string) (StreamInfo, error) {
+	s := t.e.lookup(key)
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}
