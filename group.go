@@ -276,55 +276,21 @@ func (t *tx) deleteConsumer(key string, args ConsumerArgs) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
-	c, ok := g.consumers.Delete(args.Consumer)
+	return g.dropConsumer(args.Consumer), nil
+}
+
+// dropConsumer removes the consumer named name, if any, with its pending
+// entries, and returns how many it had.
+func (g *group) dropConsumer(name string) int64 {
+	c, ok := g.consumers.Delete(name)
 	if !ok {
-		return 0, nil
+		return 0
 	}
 	delete(g.byNum, c.num)
 	if g.recent == c {
 		g.recent = nil
 	}
-	n := int64(c.pel.len())
-	c.pel.scan(func(id ID) bool {
-		if p, ok := g.pel.del(id); ok {
-			g.byIdle.del(idleKey{p.delivered, id})
-		}
-		return true
-	})
-	return n, nil
-}
-
-// refHooks returns the trim hooks for a reference policy: which entries
-// must stay, and what to do when one goes.
-func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
-	switch r {
-	case DelRef:
-		return nil, s.dropRefs
-	case Acked:
-		return s.referenced, nil
-	}
-	return nil, nil
-}
-
-// referenced reports whether some group still needs the entry id: it
-// holds it as pending, or has not been handed it yet (spec §8.1).
-func (s *stream) referenced(id ID) bool {
-	ref := false
-	s.groups.m.Scan(func(_ string, g *group) bool {
-		if g.lastID.Less(id) || g.pel.has(id) {
-			ref = true
-		}
-		return !ref
-	})
-	return ref
-}
-
-// dropRefs removes id from every group's pending list.
-func (s *stream) dropRefs(id ID) {
-	s.groups.m.Scan(func(_ string, g *group) bool {
-		g.unpend(id)
-		return true
-	})
+	return g.unpendAll(c)
 }
 
 // checkGroups verifies the group invariants of s (see check.go): each

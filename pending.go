@@ -2,7 +2,6 @@ package instream
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/tidwall/btree"
@@ -218,6 +217,20 @@ func (g *group) unpend(id ID) bool {
 	return ok
 }
 
+// unpendAll removes c's pending entries from the group's pending list
+// (c's own list is left as it is, for a consumer being dropped) and
+// returns how many there were.
+func (g *group) unpendAll(c *consumer) int64 {
+	n := int64(c.pel.len())
+	c.pel.scan(func(id ID) bool {
+		if p, ok := g.pel.del(id); ok {
+			g.byIdle.del(idleKey{p.delivered, id})
+		}
+		return true
+	})
+	return n
+}
+
 // store writes p, a changed copy of a pending record or a new one, into
 // the group's pending list and keeps the idle index in step. The owner's
 // list is the caller's (see assign).
@@ -263,6 +276,16 @@ func (g *group) deliver(id ID, c *consumer, now int64) {
 		}
 	}
 	c.pel.add(id)
+}
+
+// redeliver records a new delivery of p, a pending record, to c: c
+// becomes its owner, its delivery time when and its delivery count
+// count. Every claim and history read goes through it.
+func (g *group) redeliver(p pending, c *consumer, when, count int64) {
+	g.assign(&p, c)
+	p.delivered = when
+	p.count = count
+	g.store(p)
 }
 
 // Ack acknowledges the given IDs in a group: they leave its pending list.
@@ -417,229 +440,4 @@ func (t *tx) pending(key string, args PendingArgs) ([]PendingEntry, error) {
 		return visit(p)
 	})
 	return out, nil
-}
-
-// ClaimArgs describes a claim, with the options of Redis's XCLAIM.
-type ClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
-
-	// MinIdle skips entries delivered less than MinIdle ago; <= 0 claims
-	// regardless of idle time.
-	MinIdle time.Duration
-
-	IDs []ID
-
-	// Idle sets the claimed entries' delivery time to now minus Idle
-	// (IDLE). Time, if not zero, sets it to Time instead (TIME). A time
-	// in the future or before 1970 becomes now.
-	Idle time.Duration
-	Time time.Time
-
-	// RetryCount, if not nil and >= 0, sets the delivery count instead of
-	// incrementing it (RETRYCOUNT).
-	RetryCount *int64
-
-	// Force claims IDs that are not pending, as long as their entries
-	// exist (FORCE).
-	Force bool
-
-	// JustID returns IDs only (Fields nil) and leaves delivery counts as
-	// they are (JUSTID).
-	JustID bool
-
-	// LastID, if greater than the group's last-delivered ID, becomes it
-	// (LASTID), whether or not anything is claimed.
-	LastID ID
-}
-
-// Claim transfers pending entries to a consumer and returns them in the
-// order of args.IDs (an ID given twice may be claimed twice). It is the
-// engine's XCLAIM. IDs whose entries were deleted leave the pending list
-// and are not returned. O(log P + log n) per ID.
-func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
-	t, err := e.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer t.end()
-	return t.claim(key, args)
-}
-
-func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
-	s, g, err := t.e.lookupGroup(key, args.Group)
-	if err != nil {
-		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
-	}
-	now := t.now()
-	if g.lastID.Less(args.LastID) {
-		g.lastID = args.LastID
-	}
-	when := now - args.Idle.Milliseconds()
-	if !args.Time.IsZero() {
-		when = args.Time.UnixMilli()
-	}
-	if when < 0 || when > now {
-		when = now
-	}
-	c, _ := g.consumer(args.Consumer, now)
-	c.seen = now
-	minIdle := args.MinIdle.Milliseconds()
-	out := []Entry{}
-	for _, id := range args.IDs {
-		en, exists := s.entries.get(id)
-		if !exists {
-			g.unpend(id)
-			continue
-		}
-		p, ok := g.pel.get(id)
-		switch {
-		case !ok && !args.Force:
-			continue
-		case !ok:
-			p = pending{id: id, delivered: now, count: 1}
-		case minIdle > 0 && now-p.delivered < minIdle:
-			continue
-		}
-		g.assign(&p, c)
-		p.delivered = when
-		switch {
-		case args.RetryCount != nil && *args.RetryCount >= 0:
-			p.count = *args.RetryCount
-		case !args.JustID:
-			p.count++
-		}
-		g.store(p)
-		c.active = now
-		out = append(out, claimed(en, args.JustID))
-	}
-	if len(out) > 0 {
-		// IDLE and TIME can make an entry claimable sooner.
-		t.pendingChanged(key)
-	}
-	return out, nil
-}
-
-// claimed is a claimed entry as returned: its ID only with justID. The
-// storage's get and collect return entries the caller owns.
-func claimed(en Entry, justID bool) Entry {
-	if justID {
-		return Entry{ID: en.ID}
-	}
-	return en
-}
-
-// AutoClaimArgs describes an automatic claim, with the options of Redis's
-// XAUTOCLAIM.
-type AutoClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
-
-	// MinIdle skips entries delivered less than MinIdle ago.
-	MinIdle time.Duration
-
-	// Start is the first pending ID to examine: 0-0, or the Next of an
-	// earlier call.
-	Start ID
-
-	// Count bounds the entries claimed or dropped; at most 10 times Count
-	// records are examined. If zero, 100.
-	Count int
-
-	// JustID returns IDs only and leaves delivery counts as they are.
-	JustID bool
-}
-
-// AutoClaimResult is the outcome of [Engine.AutoClaim].
-type AutoClaimResult struct {
-	// Next is where the next call should start, or 0-0 when the scan
-	// reached the end of the pending list.
-	Next ID
-	// Claimed are the claimed entries in ID order (IDs only with JustID).
-	Claimed []Entry
-	// Deleted are the pending IDs whose entries were gone; they left the
-	// pending list.
-	Deleted []ID
-}
-
-// AutoClaim scans a group's pending list from args.Start and transfers to
-// args.Consumer the entries idle for at least args.MinIdle. It is the
-// engine's XAUTOCLAIM. O(log P + 10×Count).
-func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
-	t, err := e.begin()
-	if err != nil {
-		return AutoClaimResult{}, err
-	}
-	defer t.end()
-	return t.autoClaim(key, args)
-}
-
-func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
-	if args.Count < 0 {
-		return AutoClaimResult{}, fmt.Errorf("auto claim: %w: Count %d is negative", ErrInvalidArgument, args.Count)
-	}
-	s, g, err := t.e.lookupGroup(key, args.Group)
-	if err != nil {
-		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, noGroup(err))
-	}
-	count := args.Count
-	if count == 0 {
-		count = 100
-	}
-	attempts := math.MaxInt
-	if count <= math.MaxInt/10 {
-		attempts = 10 * count
-	}
-	now := t.now()
-	c, _ := g.consumer(args.Consumer, now)
-	c.seen = now
-	minIdle := args.MinIdle.Milliseconds()
-	res := AutoClaimResult{Claimed: []Entry{}, Deleted: []ID{}}
-	// Walk in batches just big enough for the budgets left, plus one
-	// record to name the next cursor: claiming changes the tree, so a
-	// batch is collected before it is worked on.
-	var batch []pending
-	from := args.Start
-	for {
-		want := min(count, attempts) + 1
-		batch = batch[:0]
-		g.pel.ascend(from, func(p pending) bool {
-			batch = append(batch, p)
-			return len(batch) < want
-		})
-		i := 0
-		for ; i < len(batch) && attempts > 0 && count > 0; i++ {
-			p := batch[i]
-			attempts--
-			en, exists := s.entries.get(p.id)
-			if !exists {
-				g.unpend(p.id)
-				res.Deleted = append(res.Deleted, p.id)
-				count--
-				continue
-			}
-			if minIdle > 0 && now-p.delivered < minIdle {
-				continue
-			}
-			g.assign(&p, c)
-			p.delivered = now
-			if !args.JustID {
-				p.count++
-			}
-			g.store(p)
-			c.active = now
-			res.Claimed = append(res.Claimed, claimed(en, args.JustID))
-			count--
-		}
-		if i < len(batch) {
-			res.Next = batch[i].id // the first record not examined
-			break
-		}
-		if len(batch) < want {
-			break // the end of the list: Next stays 0-0
-		}
-		var ok bool
-		if from, ok = batch[len(batch)-1].id.Next(); !ok {
-			break
-		}
-	}
-	return res, nil
 }

@@ -208,67 +208,6 @@ func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
 	return res
 }
 
-// ReadGroup is like TryReadGroup but, when nothing can be served, waits
-// until something can or ctx is done. It is the engine's XREADGROUP
-// BLOCK. A read with a History stream never waits.
-//
-// Readers of one group are served in the order they started waiting: new
-// entries go to the first, and the next ones keep waiting. While waiting,
-// deleting a listed stream or destroying the group ends the call with
-// ErrNoGroup. If ctx ends first, ReadGroup returns nil and ctx.Err()
-// unwrapped, having changed nothing since it started waiting; but a call
-// served just as ctx ended returns its entries, which are already
-// pending. If ctx is done on entry, ReadGroup returns ctx.Err() and
-// changes nothing. If the engine is closed, ErrClosed.
-func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return e.readGroup(ctx, args, 0)
-}
-
-// readGroup is ReadGroup with an optional bound on the wait, counted from
-// its first pass, as read has.
-func (e *Engine) readGroup(ctx context.Context, args ReadGroupArgs, timeout time.Duration) ([]GroupEntries, error) {
-	var res []GroupEntries
-	var rerr error
-	w, err := e.firstReadGroup(args, &res, &rerr)
-	if w == nil {
-		return res, err
-	}
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
-	if served, err := e.wait(ctx, w); !served {
-		return nil, err
-	}
-	return res, rerr
-}
-
-// firstReadGroup is readGroup's first pass: it returns the result, or,
-// when nothing can be served, parks a waiter that sets *res and *rerr
-// when served and returns it.
-func (e *Engine) firstReadGroup(args ReadGroupArgs, res *[]GroupEntries, rerr *error) (*waiter, error) {
-	t, err := e.begin()
-	if err != nil {
-		return nil, err
-	}
-	defer t.end()
-	if *res, err = t.tryReadGroup(args); err != nil || *res != nil {
-		return nil, err
-	}
-	args.Streams = slices.Clone(args.Streams)
-	w := newWaiter(len(args.Streams), true, func(t *tx) bool {
-		*res, *rerr = t.tryReadGroup(args)
-		return *rerr != nil || *res != nil
-	})
-	w.idleDue = e.claimDueFunc(args) // nil without Claim
-	for _, st := range args.Streams {
-		w.watch(st.Key, ID{})
-	}
-	t.park(w)
-	return w, nil
-}
-
 // withTimeout bounds ctx by timeout when timeout > 0.
 func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
 	if timeout <= 0 {

@@ -153,3 +153,36 @@ func (s *stream) pendingAnywhere(id ID) bool {
 	})
 	return found
 }
+
+// refHooks returns the trim hooks for a reference policy: which entries
+// must stay, and what to do when one goes.
+func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
+	switch r {
+	case DelRef:
+		return nil, s.dropRefs
+	case Acked:
+		return s.referenced, nil
+	}
+	return nil, nil
+}
+
+// referenced reports whether some group still needs the entry id: it
+// holds it as pending, or has not been handed it yet (spec §8.1).
+func (s *stream) referenced(id ID) bool {
+	ref := false
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		if g.lastID.Less(id) || g.pel.has(id) {
+			ref = true
+		}
+		return !ref
+	})
+	return ref
+}
+
+// dropRefs removes id from every group's pending list.
+func (s *stream) dropRefs(id ID) {
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		g.unpend(id)
+		return true
+	})
+}
