@@ -51,31 +51,38 @@ func noGroupPEL(key, group string, err error) error {
 	return &RedisError{Msg: replyErr("NOGROUP No such key '" + cstr(key) + "' or consumer group '" + cstr(group) + "'").Msg, Err: err}
 }
 
-// groupState reports whether the stream named key exists and has group.
-func (e *Engine) groupState(key, group string) (streamOK, groupOK bool) {
-	t := e.acquire()
-	defer t.end()
-	s, g, _ := e.lookupGroup(key, group)
-	return s != nil, g != nil
+// entriesReadUnknown is the EntriesRead of a group whose entries-read
+// counter is unknown (GroupArgs, GroupInfo).
+const entriesReadUnknown = -1
+
+// groupState reports whether the stream named key exists and has group;
+// err is any other error, such as ErrClosed.
+func groupState(e *Engine, key, group string) (streamOK, groupOK bool, err error) {
+	_, err = e.Group(key, group)
+	switch {
+	case err == nil:
+		return true, true, nil
+	case errors.Is(err, ErrNoGroup):
+		return true, false, nil
+	case errors.Is(err, ErrNoStream):
+		return false, false, nil
+	}
+	return false, false, err
 }
 
 func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 	sub := strings.ToLower(args[1])
 	arity, ok := xgroupArity[sub]
 	if !ok {
-		return nil, replyErr("ERR unknown subcommand '" + args[1] + "'. Try XGROUP HELP.")
+		return nil, unknownSubcommand(args[1], "XGROUP")
 	}
 	if (arity > 0 && len(args) != arity) || len(args) < -arity {
 		return nil, wrongArity("xgroup|" + sub)
 	}
 	if sub == "help" {
-		out := make([]any, len(xgroupHelp))
-		for i, l := range xgroupHelp {
-			out[i] = l
-		}
-		return out, nil
+		return helpReply(xgroupHelp), nil
 	}
-	subErr := replyErr("ERR unknown subcommand or wrong number of arguments for '" + args[1] + "'. Try XGROUP HELP.")
+	subErr := subcommandSyntax(args[1], "XGROUP")
 	key, group := args[2], args[3]
 	ga := GroupArgs{Group: group}
 	if sub == "create" || sub == "setid" {
@@ -88,7 +95,7 @@ func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 				if !ok {
 					return nil, errNotInt
 				}
-				if n < 0 && n != unknownEntriesRead {
+				if n < 0 && n != entriesReadUnknown {
 					return nil, errEntriesRead
 				}
 				ga.EntriesRead = &n
@@ -119,8 +126,10 @@ func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 		}
 	}
 	if argErr != nil {
-		streamOK, groupOK := e.groupState(key, group)
+		streamOK, groupOK, err := groupState(e, key, group)
 		switch {
+		case err != nil:
+			return nil, err
 		case !streamOK && !ga.MkStream:
 			return nil, errXGroupNoKey
 		case !groupOK && sub == "setid":
@@ -176,7 +185,9 @@ func doXAck(e *Engine, ctx context.Context, args []string) (any, error) {
 		if !ok {
 			// A missing key or group acknowledges nothing, before any ID
 			// is looked at.
-			if _, groupOK := e.groupState(key, group); !groupOK {
+			if _, groupOK, err := groupState(e, key, group); err != nil {
+				return nil, err
+			} else if !groupOK {
 				return int64(0), nil
 			}
 			return nil, errInvalidID
@@ -258,7 +269,9 @@ func doXClaim(e *Engine, ctx context.Context, args []string) (any, error) {
 	err := parseClaim(args, &ca)
 	if err != nil {
 		// Redis looks the group up before parsing anything.
-		if _, groupOK := e.groupState(key, group); !groupOK {
+		if _, groupOK, err := groupState(e, key, group); err != nil {
+			return nil, err
+		} else if !groupOK {
 			return nil, noGroupPEL(key, group, ErrNoGroup)
 		}
 		return nil, err

@@ -119,7 +119,10 @@ func (c *readGroupCmd) setBadID(i int, err error) {
 	}
 }
 
-// parseTimeoutMs parses a BLOCK timeout in milliseconds.
+// parseTimeoutMs parses a BLOCK timeout in milliseconds. now is the time
+// in Unix ms: Redis refuses a timeout that would overflow when added to it.
+// It is the wall clock, which also runs the timeout, whatever the engine's
+// clock says.
 func parseTimeoutMs(s string, now int64) (int64, error) {
 	ms, ok := parseInt(s)
 	switch {
@@ -148,47 +151,40 @@ func cstr(s string) string {
 }
 
 func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
-	cmd, err := parseReadGroup(args, e.nowMs())
+	cmd, err := parseReadGroup(args, time.Now().UnixMilli())
 	if err != nil {
 		return nil, err
 	}
 	if cmd.badID >= 0 {
 		// The first stream (up to the bad one) without its group wins.
-		if i, ok := e.firstMissingGroup(cmd.args.Group, cmd.args.Streams[:cmd.badID+1]); ok {
-			return nil, noGroupRG(cmd.args.Streams[i].Key, cmd.args.Group, ErrNoGroup)
+		for _, st := range cmd.args.Streams[:cmd.badID+1] {
+			if _, groupOK, err := groupState(e, st.Key, cmd.args.Group); err != nil {
+				return nil, err
+			} else if !groupOK {
+				return nil, noGroupRG(st.Key, cmd.args.Group, ErrNoGroup)
+			}
 		}
 		return nil, cmd.idErr
 	}
-	var res []GroupEntries
-	if cmd.block {
-		res, err = e.readGroup(ctx, cmd.args, time.Duration(cmd.blockMs)*time.Millisecond)
+	// BLOCK waits only if a first pass, which no deadline can cut short,
+	// finds nothing.
+	res, err := e.TryReadGroup(cmd.args)
+	if err == nil && res == nil && cmd.block {
+		bctx, cancel := blockContext(ctx, cmd.blockMs)
+		res, err = e.ReadGroup(bctx, cmd.args)
+		cancel()
 		if err != nil && blockTimedOut(ctx, err) {
 			return nil, nil
 		}
-	} else {
-		res, err = e.TryReadGroup(cmd.args)
 	}
 	if err != nil {
-		var sg *streamGroupError
-		if errors.As(err, &sg) {
-			return nil, noGroupRG(sg.key, sg.group, err)
+		var ge *GroupError
+		if errors.As(err, &ge) {
+			return nil, noGroupRG(ge.Key, ge.Group, err)
 		}
 		return nil, err
 	}
 	return replyGroupEntries(res), nil
-}
-
-// firstMissingGroup returns the index of the first stream that lacks the
-// group, if any.
-func (e *Engine) firstMissingGroup(group string, streams []GroupStream) (int, bool) {
-	t := e.acquire()
-	defer t.end()
-	for i, st := range streams {
-		if _, _, err := e.lookupGroup(st.Key, group); err != nil {
-			return i, true
-		}
-	}
-	return 0, false
 }
 
 // replyGroupEntries formats a group read: nil, or [[key, [entry...]]...]

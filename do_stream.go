@@ -45,7 +45,7 @@ func mapStreamErr(err error) error {
 		msg = msgIDTooSmall
 	case errors.Is(err, ErrTooLarge):
 		msg = msgTooLarge
-	case errors.Is(err, errSetIDBelowMaxDeleted):
+	case errors.Is(err, ErrSetIDBelowMaxDeleted):
 		msg = msgSetIDBelowMaxDel
 	case errors.Is(err, ErrSetIDTooSmall):
 		msg = msgSetIDBelowTop
@@ -386,16 +386,32 @@ var xinfoHelp = []string{
 
 // unknownSubcommand is the reply to an unknown XINFO or XGROUP subcommand.
 func unknownSubcommand(sub, container string) *RedisError {
-	if len(sub) > 128 {
-		sub = sub[:128]
-	}
-	return replyErr("ERR unknown subcommand '" + sub + "'. Try " + container + " HELP.")
+	return replyErr("ERR unknown subcommand '" + cstr128(sub) + "'. Try " + container + " HELP.")
 }
 
 // subcommandSyntax is the reply to bad options inside a subcommand; sub
 // keeps the case the user typed.
 func subcommandSyntax(sub, container string) *RedisError {
-	return replyErr("ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try " + container + " HELP.")
+	return replyErr("ERR unknown subcommand or wrong number of arguments for '" + cstr128(sub) + "'. Try " + container + " HELP.")
+}
+
+// cstr128 is s as Redis's "%.128s" prints it: up to its first NUL byte,
+// and at most 128 bytes.
+func cstr128(s string) string {
+	s = cstr(s)
+	if len(s) > 128 {
+		s = s[:128]
+	}
+	return s
+}
+
+// helpReply is the reply to a HELP subcommand.
+func helpReply(lines []string) []any {
+	out := make([]any, len(lines))
+	for i, l := range lines {
+		out[i] = l
+	}
+	return out
 }
 
 // xinfoArity holds the arity of each XINFO subcommand, as Redis's
@@ -414,11 +430,7 @@ func doXInfo(e *Engine, _ context.Context, args []string) (any, error) {
 	}
 	switch sub {
 	case "help":
-		out := make([]any, len(xinfoHelp))
-		for i, l := range xinfoHelp {
-			out[i] = l
-		}
-		return out, nil
+		return helpReply(xinfoHelp), nil
 	case "groups":
 		return doXInfoGroups(e, args)
 	case "consumers":

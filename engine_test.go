@@ -337,7 +337,7 @@ func TestSetID(t *testing.T) {
 		{name: "entries added equal length", args: instream.SetIDArgs{LastID: id("9-9"), EntriesAdded: ptr[int64](2)}, last: id("9-9"), added: 2, maxDel: id("4-0")},
 		{name: "max deleted moves back", args: instream.SetIDArgs{LastID: id("9-9"), MaxDeletedID: id("1-0")}, last: id("9-9"), added: 4, maxDel: id("1-0")},
 		{name: "max deleted equal last", args: instream.SetIDArgs{LastID: id("9-9"), MaxDeletedID: id("9-9")}, last: id("9-9"), added: 4, maxDel: id("9-9")},
-		{name: "below max deleted", args: instream.SetIDArgs{LastID: id("3-9")}, err: instream.ErrSetIDTooSmall},
+		{name: "below max deleted", args: instream.SetIDArgs{LastID: id("3-9")}, err: instream.ErrSetIDBelowMaxDeleted},
 		{name: "below top item", args: instream.SetIDArgs{LastID: id("3-9"), MaxDeletedID: id("1-0")}, err: instream.ErrSetIDTooSmall},
 		{name: "entries added below length", args: instream.SetIDArgs{LastID: id("9-9"), EntriesAdded: ptr[int64](1)}, err: instream.ErrEntriesAddedTooSmall},
 		{name: "negative entries added", args: instream.SetIDArgs{LastID: id("9-9"), EntriesAdded: ptr[int64](-1)}, err: instream.ErrInvalidArgument},

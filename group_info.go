@@ -131,6 +131,26 @@ func (t *tx) groups(key string) ([]GroupInfo, error) {
 	return out, nil
 }
 
+// Group describes one group of the stream named key, as an element of
+// [Engine.Groups] does. A missing stream gives ErrNoStream and a missing
+// group ErrNoGroup. O(log groups).
+func (e *Engine) Group(key, group string) (GroupInfo, error) {
+	t, err := e.begin()
+	if err != nil {
+		return GroupInfo{}, err
+	}
+	defer t.end()
+	return t.group(key, group)
+}
+
+func (t *tx) group(key, group string) (GroupInfo, error) {
+	s, g, err := t.e.lookupGroup(key, group)
+	if err != nil {
+		return GroupInfo{}, fmt.Errorf("group %q on %q: %w", group, key, err)
+	}
+	return s.groupInfo(g), nil
+}
+
 // Consumers describes the consumers of a group, in byte order of their
 // names. It is the engine's XINFO CONSUMERS. It neither creates consumers
 // nor refreshes their times.

@@ -75,17 +75,20 @@ type GroupEntries struct {
 	Claim bool
 }
 
-// streamGroupError reports which stream of a multi-stream call failed.
-type streamGroupError struct {
-	op, key, group string
-	err            error
+// GroupError is the error of a call on a consumer group of several
+// streams: it names the stream whose group failed. Err is one of the
+// package's errors, such as ErrNoGroup.
+type GroupError struct {
+	Op         string // the call, such as "read"
+	Key, Group string
+	Err        error
 }
 
-func (e *streamGroupError) Error() string {
-	return fmt.Sprintf("%s group %q on %q: %v", e.op, e.group, e.key, e.err)
+func (e *GroupError) Error() string {
+	return fmt.Sprintf("%s group %q on %q: %v", e.Op, e.Group, e.Key, e.Err)
 }
 
-func (e *streamGroupError) Unwrap() error { return e.err }
+func (e *GroupError) Unwrap() error { return e.Err }
 
 // TryReadGroup reads as a consumer of a group without blocking. It is the
 // engine's XREADGROUP without BLOCK. For each stream in order it returns
@@ -122,20 +125,12 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return e.readGroup(ctx, args, 0)
-}
-
-// readGroup is ReadGroup with an optional bound on the wait, counted from
-// its first pass, as read has.
-func (e *Engine) readGroup(ctx context.Context, args ReadGroupArgs, timeout time.Duration) ([]GroupEntries, error) {
 	var res []GroupEntries
 	var rerr error
 	w, err := e.firstReadGroup(args, &res, &rerr)
 	if w == nil {
 		return res, err
 	}
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
 	if served, err := e.wait(ctx, w); !served {
 		return nil, err
 	}
@@ -184,7 +179,7 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 	for i, st := range args.Streams {
 		s, g, err := e.lookupGroup(st.Key, args.Group)
 		if err != nil {
-			return nil, &streamGroupError{"read", st.Key, args.Group, noGroup(err)}
+			return nil, &GroupError{"read", st.Key, args.Group, noGroup(err)}
 		}
 		targets[i] = target{s, g}
 	}

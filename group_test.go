@@ -128,6 +128,40 @@ func TestTryReadGroup(t *testing.T) {
 	if !errors.Is(err, instream.ErrNoGroup) {
 		t.Errorf("TryReadGroup on a missing stream: err = %v, want ErrNoGroup", err)
 	}
+	var ge *instream.GroupError
+	if !errors.As(err, &ge) || *ge != (instream.GroupError{Op: "read", Key: "nope", Group: "g", Err: instream.ErrNoGroup}) {
+		t.Errorf("TryReadGroup on a missing stream: err = %#v, want a GroupError naming the stream", err)
+	}
+}
+
+func TestEngine_Group(t *testing.T) {
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-0", "2-0")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g", ID: id("1-0")})
+	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c",
+		Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Group("s", "g")
+	want := instream.GroupInfo{Name: "g", Consumers: 1, Pending: 1, LastDeliveredID: id("2-0"),
+		EntriesRead: 2, Lag: 0, LagKnown: true}
+	if err != nil || got != want {
+		t.Errorf("Group(s, g) = %+v, %v; want %+v", got, err, want)
+	}
+	if all, _ := e.Groups("s"); len(all) != 1 || all[0] != got {
+		t.Errorf("Groups(s) = %+v, want [%+v]", all, got)
+	}
+	for _, c := range []struct {
+		key, group string
+		err        error
+	}{
+		{"s", "h", instream.ErrNoGroup},
+		{"t", "g", instream.ErrNoStream},
+	} {
+		if _, err := e.Group(c.key, c.group); !errors.Is(err, c.err) {
+			t.Errorf("Group(%s, %s): err = %v, want %v", c.key, c.group, err, c.err)
+		}
+	}
 }
 
 func TestGroupErrors(t *testing.T) {

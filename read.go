@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // ReadArgs describes a read of new entries from one or more streams, as
@@ -81,22 +80,11 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return e.read(ctx, args, 0)
-}
-
-// read is Read with an optional bound on the wait: when timeout > 0, the
-// call waits at most that long, counted from its first pass, and then
-// returns context.DeadlineExceeded. This is BLOCK ms: a deadline set
-// before the first pass could expire before it and hide data that is
-// there (spec §7.1: with data available, BLOCK changes nothing).
-func (e *Engine) read(ctx context.Context, args ReadArgs, timeout time.Duration) ([]StreamEntries, error) {
 	var res []StreamEntries
 	w, err := e.firstRead(args, &res)
 	if w == nil {
 		return res, err
 	}
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
 	if served, err := e.wait(ctx, w); !served {
 		return nil, err
 	}
@@ -206,12 +194,4 @@ func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
 		res = append(res, StreamEntries{Key: rs.Key, Entries: ens})
 	}
 	return res
-}
-
-// withTimeout bounds ctx by timeout when timeout > 0.
-func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	if timeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, timeout)
 }

@@ -369,9 +369,10 @@ func (s *stream) deleteEntry(id ID) bool {
 	return true
 }
 
-// errSetIDBelowMaxDeleted tells SetID's two "too small" cases apart, since
-// Redis answers them with different texts. It wraps ErrSetIDTooSmall.
-var errSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDTooSmall)
+// ErrSetIDBelowMaxDeleted is returned by SetID when the new last ID is
+// below the stream's max deleted entry ID. It wraps ErrSetIDTooSmall;
+// Redis answers this case with a text of its own.
+var ErrSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDTooSmall)
 
 // SetID sets the stream's last generated ID and counters. It is the
 // engine's XSETID.
@@ -403,7 +404,7 @@ func (e *Engine) setStreamID(key string, args SetIDArgs) error {
 		return ErrNoStream
 	}
 	if args.LastID.Less(s.maxDeleted) {
-		return fmt.Errorf("%w %v", errSetIDBelowMaxDeleted, s.maxDeleted)
+		return fmt.Errorf("%w %v", ErrSetIDBelowMaxDeleted, s.maxDeleted)
 	}
 	if n := s.entries.len(); n > 0 {
 		if top, _ := s.entries.last(); args.LastID.Less(top) {

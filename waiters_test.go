@@ -3,6 +3,7 @@ package instream_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -356,6 +357,35 @@ func goDo(ctx context.Context, e *instream.Engine, args ...string) <-chan doResu
 		ch <- doResult{v, err}
 	}()
 	return ch
+}
+
+// A BLOCK timeout longer than a Duration holds (292 years) waits for
+// ever, as Redis does, instead of overflowing into a short wait.
+func TestDo_block_longTimeout(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"XREAD", "BLOCK", "18446744073710", "STREAMS", "s", "$"},
+		{"XREADGROUP", "GROUP", "g", "c", "BLOCK", "18446744073710", "STREAMS", "s", ">"},
+		{"XREAD", "BLOCK", "9223372036854", "STREAMS", "s", "$"}, // the longest that fits
+	} {
+		t.Run(strings.Join(cmd, " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := bubbleEngine(t)
+				if _, err := e.Do(t.Context(), "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"); err != nil {
+					t.Fatal(err)
+				}
+				ch := goDo(t.Context(), e, cmd...)
+				time.Sleep(100 * 365 * 24 * time.Hour)
+				if !stillBlocked(ch) {
+					t.Fatalf("%v returned within a century", cmd)
+				}
+				rdAdd(t, e, "s", "1-0")
+				r := waitResult(t, ch)
+				if got := doReply(r.v, r.err); got != "[[s [[1-0 [f 1-0]]]]]" {
+					t.Errorf("%v = %s, want [[s [[1-0 [f 1-0]]]]]", cmd, got)
+				}
+			})
+		})
+	}
 }
 
 func TestDo_XRead_block(t *testing.T) {
