@@ -18,7 +18,7 @@ var (
 	errTimeoutRange = replyErr("ERR timeout is out of range")
 
 	// CLAIM (8.4). The spec confirms only the prefixes of these texts;
-	// the engine ends them there (spec §12.2).
+	// the engine ends them there (Redis 8.4's documentation gives no more).
 	errMinIdleInt = replyErr("ERR min-idle-time is not an integer")
 	errMinIdleNeg = replyErr("ERR min-idle-time must be a positive integer")
 )
@@ -35,7 +35,7 @@ type readGroupCmd struct {
 	idErr error
 }
 
-// parseReadGroup parses XREADGROUP's arguments as Redis does (spec §4.7).
+// parseReadGroup parses XREADGROUP's arguments as Redis does.
 func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
 	cmd := readGroupCmd{badID: -1}
 	haveGroup := false

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Error texts of the commands in this file (spec Appendix A).
+// Error texts of the commands in this file, as Redis words them.
 var (
 	errTrimBoth          = replyErr("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
 	errMaxLenNegative    = replyErr("ERR The MAXLEN argument must be >= 0.")

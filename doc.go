@@ -123,8 +123,9 @@
 //   - A second KEEPREF, DELREF or ACKED in one XADD or XTRIM is a syntax
 //     error, as it is for XDELEX and XACKDEL (Redis leaves this open).
 //
-// Where the 8.2 and 8.4 behaviour is not pinned down (no 8.x server was at
-// hand; spec §12), the engine chooses:
+// Where Redis 8.2 and 8.4 leave a behaviour open (their documentation and
+// tests do not pin it down, and no 8.x server was at hand to check), the
+// engine chooses:
 //   - XDELEX and XACKDEL without an IDS block answer "ERR syntax error"
 //     (with their arities, a duplicate or unknown option comes first
 //     anyway); a second IDS block is a syntax error.
@@ -132,7 +133,7 @@
 //     answers -1 (1 for XACKDEL if it acknowledged the ID). ACKED on an
 //     entry already gone answers 2 while some group holds it as pending,
 //     else 1 if XACKDEL acknowledged it, else -1. XACKDEL on an entry not
-//     pending in the group acts as XDELEX on it. (See deleteRef in refs.go.)
+//     pending in the group acts as XDELEX on it.
 //   - CLAIM's errors are "ERR min-idle-time is not an integer", "ERR
 //     min-idle-time must be a positive integer" and, for XREAD, "ERR The
 //     CLAIM option is only supported by XREADGROUP. You called XREAD

@@ -27,10 +27,9 @@ type Options struct {
 
 // Engine is an in-process store of named streams with Redis Streams
 // semantics. An Engine is safe for concurrent use by multiple goroutines.
-//
-// All state is guarded by mu. Exported methods take it; unexported
-// functions and methods assume it is held.
 type Engine struct {
+	// All state is guarded by mu. Exported methods take it; unexported
+	// functions and methods assume it is held.
 	mu      sync.Mutex
 	opts    Options
 	streams map[string]*stream

@@ -204,7 +204,7 @@ func checkReadGroupArgs(args ReadGroupArgs) error {
 // at time now, oldest delivery first, up to count if count > 0, and
 // returns them with their idle time and delivery count before the claim.
 // Records whose entries are gone leave the pending list (the choice of
-// XAUTOCLAIM; spec §12.6 leaves it open). O(log P + k) for k examined.
+// XAUTOCLAIM; Redis 8.4 leaves it open). O(log P + k) for k examined.
 func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64) []GroupEntry {
 	if g.pel.len() == 0 {
 		return nil
@@ -286,7 +286,7 @@ func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64
 }
 
 // advance moves g's last-delivered ID to id, an ID above it, and keeps
-// entries-read as Redis 8 does (spec §6.4, including PR #13958). first
+// entries-read as Redis 8 does (including Redis PR #13958). first
 // is s.firstID().
 func (s *stream) advance(g *group, id, first ID) {
 	if g.entriesRead != unknownEntriesRead && !g.lastID.Less(first) && !s.hasTombstoneAfter(g.lastID) {
@@ -332,7 +332,7 @@ func (s *stream) estimate(x ID) int64 {
 }
 
 // lag returns how many entries g has not been handed yet, and false when
-// that is unknown (spec §6.5).
+// that is unknown, as Redis 7.2+ computes XINFO GROUPS' lag.
 func (s *stream) lag(g *group) (int64, bool) {
 	n := int64(s.entries.len())
 	if s.entriesAdded == 0 || n == 0 {

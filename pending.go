@@ -98,7 +98,7 @@ func (l *pel) del(id ID) (pending, bool) {
 }
 
 // idleKey orders a group's pending records by delivery time, then ID:
-// the oldest deliveries first, which XREADGROUP CLAIM takes (spec §8.4).
+// the oldest deliveries first, which Redis 8.4's XREADGROUP CLAIM takes.
 type idleKey struct {
 	delivered int64
 	id        ID

@@ -36,8 +36,8 @@ func (r DeleteResult) String() string {
 // 8.2). With [KeepRef] it deletes like [Engine.Delete] and leaves pending
 // references in place; with [DelRef] it also removes the IDs from every
 // group's pending list, even when the entry itself is already gone; with
-// [Acked] it deletes only entries no group references (spec §8.1: not
-// pending in any group, and handed to every group). A missing stream
+// [Acked] it deletes only entries no group references (Redis 8.2's ACKED:
+// not pending in any group, and handed to every group). A missing stream
 // gives EntryNotFound for every ID. No IDs is ErrInvalidArgument.
 // O(groups × log P + log n) per ID.
 func (e *Engine) DeleteEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
@@ -105,16 +105,17 @@ func (e *Engine) deleteEx(key, groupName string, ack bool, refs RefPolicy, ids [
 // deleteRef deletes entry id under refs, after an acknowledgement that
 // removed it from a group's pending list if acked, and says what it did.
 //
-// Where the spec leaves the codes open (§12 items 3, 4 and 15), the
+// Where Redis 8.2 leaves the codes open (its documentation and tests do
+// not say), the
 // choices are made here, once:
 //   - DelRef on an entry already gone removes the remaining references
-//     and answers EntryNotFound, unless acked (§12.3).
+//     and answers EntryNotFound, unless acked.
 //   - Acked on an entry already gone answers EntryReferenced while some
 //     group still holds the ID as pending (a third-party suite run against
 //     Redis 8.2 expects 2 there), else EntryDeleted if acked, else
-//     EntryNotFound (§12.15, §12.4).
+//     EntryNotFound.
 //   - An entry present but not pending in the group: XACKDEL acts as
-//     XDELEX on it (§12.4).
+//     XDELEX on it.
 func (s *stream) deleteRef(id ID, refs RefPolicy, acked bool) DeleteResult {
 	exists := s.entries.has(id)
 	switch refs {
