@@ -17,8 +17,8 @@ var (
 	errTimeoutNeg   = replyErr("ERR timeout is negative")
 	errTimeoutRange = replyErr("ERR timeout is out of range")
 
-	// CLAIM (8.4). The spec confirms only the prefixes of these texts;
-	// the engine ends them there (Redis 8.4's documentation gives no more).
+	// CLAIM (8.4). Only the prefixes of these texts are known; the
+	// engine ends them there.
 	errMinIdleInt = replyErr("ERR min-idle-time is not an integer")
 	errMinIdleNeg = replyErr("ERR min-idle-time must be a positive integer")
 )

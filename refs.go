@@ -106,8 +106,7 @@ func (e *Engine) deleteEx(key, groupName string, ack bool, refs RefPolicy, ids [
 // removed it from a group's pending list if acked, and says what it did.
 //
 // Where Redis 8.2 leaves the codes open (its documentation and tests do
-// not say), the
-// choices are made here, once:
+// not say), the choices are made here, once:
 //   - DelRef on an entry already gone removes the remaining references
 //     and answers EntryNotFound, unless acked.
 //   - Acked on an entry already gone answers EntryReferenced while some
