@@ -85,7 +85,7 @@ func doXDelEx(e *Engine, _ context.Context, args []string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return replyDeleteResults(e.DeleteEx(args[1], refs, ids...))
+	return replyDeleteResults(e.DeleteEntriesEx(args[1], refs, ids...))
 }
 
 // doXAckDel: XACKDEL key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]

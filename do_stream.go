@@ -314,7 +314,7 @@ func doXDel(e *Engine, _ context.Context, args []string) (any, error) {
 		}
 		ids = append(ids, id)
 	}
-	return intReply(e.Delete(args[1], ids...))
+	return intReply(e.DeleteEntries(args[1], ids...))
 }
 
 // doXTrim: XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
@@ -503,7 +503,7 @@ func raxNodes(nodes int64) int64 {
 
 // doDel: DEL key [key ...]
 func doDel(e *Engine, _ context.Context, args []string) (any, error) {
-	return intReply(e.Del(args[1:]...))
+	return intReply(e.DeleteStreams(args[1:]...))
 }
 
 // doExists: EXISTS key [key ...]

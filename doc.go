@@ -32,8 +32,8 @@
 // # Two faces
 //
 // The typed API is the engine: [Engine.Add], [Engine.Range],
-// [Engine.RevRange], [Engine.Len], [Engine.Delete], [Engine.Trim],
-// [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.Del],
+// [Engine.RevRange], [Engine.Len], [Engine.DeleteEntries], [Engine.Trim],
+// [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.DeleteStreams],
 // [Engine.Exists], [Engine.Type] and [Engine.Keys]. Its errors wrap the
 // sentinels declared with [Engine] (test them with errors.Is). The
 // entries it returns are the caller's to keep, and stay unchanged
@@ -71,7 +71,7 @@
 //
 // # Redis 8 additions
 //
-// Redis 8.2's reference-aware deletes are [Engine.DeleteEx] (XDELEX) and
+// Redis 8.2's reference-aware deletes are [Engine.DeleteEntriesEx] (XDELEX) and
 // [Engine.AckDelete] (XACKDEL), with one [DeleteResult] per ID (Redis's
 // -1, 1 and 2); the same [RefPolicy] applies to trimming. An entry is
 // referenced while a group holds it as pending or has not been handed it

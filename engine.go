@@ -124,9 +124,9 @@ func (e *Engine) lookup(key string) *stream {
 	return e.streams[key]
 }
 
-// Del deletes the named streams with their groups and pending lists, and
+// DeleteStreams deletes the named streams with their groups and pending lists, and
 // reports how many existed. It is the engine's DEL.
-func (e *Engine) Del(keys ...string) (int64, error) {
+func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

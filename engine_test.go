@@ -226,9 +226,9 @@ func TestDelete(t *testing.T) {
 		{[]instream.ID{id("3-0")}, 1, instream.MinID, id("3-0"), 0},
 	}
 	for i, st := range steps {
-		n, err := e.Delete("s", st.ids...)
+		n, err := e.DeleteEntries("s", st.ids...)
 		if err != nil || n != st.n {
-			t.Fatalf("step %d: Delete(%v) = %d, %v; want %d", i, st.ids, n, err, st.n)
+			t.Fatalf("step %d: DeleteEntries(%v) = %d, %v; want %d", i, st.ids, n, err, st.n)
 		}
 		info, err := e.Info("s")
 		if err != nil || info.RecordedFirstEntryID != st.first || info.MaxDeletedEntryID != st.maxDel ||
@@ -241,8 +241,8 @@ func TestDelete(t *testing.T) {
 	if _, err := e.Add("s", instream.AddArgs{ID: id("3-0"), Fields: fields("a", "1")}); !errors.Is(err, instream.ErrIDTooSmall) {
 		t.Errorf("Add of a deleted last ID = %v, want ErrIDTooSmall", err)
 	}
-	if n, err := e.Delete("missing", id("1-0")); n != 0 || err != nil {
-		t.Errorf("Delete on a missing stream = %d, %v", n, err)
+	if n, err := e.DeleteEntries("missing", id("1-0")); n != 0 || err != nil {
+		t.Errorf("DeleteEntries on a missing stream = %d, %v", n, err)
 	}
 	if n, _ := e.Exists("s"); n != 1 {
 		t.Errorf("an emptied stream was removed")
@@ -353,7 +353,7 @@ func TestSetID(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := e.Delete("s", id("2"), id("4")); err != nil {
+			if _, err := e.DeleteEntries("s", id("2"), id("4")); err != nil {
 				t.Fatal(err)
 			}
 			before, _ := e.Info("s")
@@ -448,12 +448,12 @@ func TestKeyspace(t *testing.T) {
 	if ty, err := e.Type("x"); ty != "none" || err != nil {
 		t.Errorf("Type(x) = %q, %v", ty, err)
 	}
-	if n, err := e.Del("a", "a", "x", "b"); n != 2 || err != nil {
-		t.Errorf("Del(a, a, x, b) = %d, %v; want 2", n, err)
+	if n, err := e.DeleteStreams("a", "a", "x", "b"); n != 2 || err != nil {
+		t.Errorf("DeleteStreams(a, a, x, b) = %d, %v; want 2", n, err)
 	}
 	// A deleted stream starts again from scratch.
 	if got, err := e.Add("a", instream.AddArgs{ID: id("1"), Fields: fields("f", "v")}); got != id("1") || err != nil {
-		t.Errorf("Add after Del = %v, %v; want 1-0", got, err)
+		t.Errorf("Add after DeleteStreams = %v, %v; want 1-0", got, err)
 	}
 	if got, err := e.Keys(); err != nil || !reflect.DeepEqual(got, []string{"a", "c"}) {
 		t.Errorf("Keys = %v, %v", got, err)
@@ -477,11 +477,11 @@ func TestClosed(t *testing.T) {
 	_, calls["Range"] = e.Range("s", instream.MinID, instream.MaxID, 0)
 	_, calls["RevRange"] = e.RevRange("s", instream.MaxID, instream.MinID, 0)
 	_, calls["Len"] = e.Len("s")
-	_, calls["Delete"] = e.Delete("s", id("1"))
+	_, calls["DeleteEntries"] = e.DeleteEntries("s", id("1"))
 	_, calls["Trim"] = e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen})
 	calls["SetID"] = e.SetID("s", instream.SetIDArgs{LastID: instream.MaxID})
 	_, calls["Info"] = e.Info("s")
-	_, calls["Del"] = e.Del("s")
+	_, calls["DeleteStreams"] = e.DeleteStreams("s")
 	_, calls["Exists"] = e.Exists("s")
 	_, calls["Type"] = e.Type("s")
 	_, calls["Keys"] = e.Keys()

@@ -199,7 +199,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 		case 3: // delete
 			id := randID()
 			name = "delete " + id.String()
-			n, err := e.Delete("s", id)
+			n, err := e.DeleteEntries("s", id)
 			got = outcome{n, err}
 			var wn int64
 			if m.live[id] {
@@ -503,7 +503,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 				res, err = e.AckDelete("s", g, refs, ids...)
 			} else {
 				name = fmt.Sprintf("delete ex refs %d %v", refs, ids)
-				res, err = e.DeleteEx("s", refs, ids...)
+				res, err = e.DeleteEntriesEx("s", refs, ids...)
 			}
 			got = outcome{res, err}
 			want = outcome{m.deleteEx(g, ack, refs, ids), nil}

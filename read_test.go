@@ -77,11 +77,11 @@ func TestEngine_TryRead(t *testing.T) {
 	rdAdd(t, e, "b", "5-0")
 	rdAdd(t, e, "c", "1-0")
 	rdAdd(t, e, "c", "2-0")
-	if _, err := e.Delete("c", id("2-0")); err != nil {
+	if _, err := e.DeleteEntries("c", id("2-0")); err != nil {
 		t.Fatal(err)
 	}
 	rdAdd(t, e, "d", "1-0")
-	if _, err := e.Delete("d", id("1-0")); err != nil {
+	if _, err := e.DeleteEntries("d", id("1-0")); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range tests {

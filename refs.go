@@ -2,7 +2,7 @@ package instream
 
 import "fmt"
 
-// DeleteResult is what [Engine.DeleteEx] and [Engine.AckDelete] did with
+// DeleteResult is what [Engine.DeleteEntriesEx] and [Engine.AckDelete] did with
 // one ID. Its values are the integers Redis 8.2's XDELEX and XACKDEL
 // reply with.
 type DeleteResult int8
@@ -31,18 +31,18 @@ func (r DeleteResult) String() string {
 	return fmt.Sprintf("DeleteResult(%d)", int8(r))
 }
 
-// DeleteEx deletes entries of the stream named key as refs says and
+// DeleteEntriesEx deletes entries of the stream named key as refs says and
 // returns one result per ID, in order. It is the engine's XDELEX (Redis
-// 8.2). With [KeepRef] it deletes like [Engine.Delete] and leaves pending
+// 8.2). With [KeepRef] it deletes like [Engine.DeleteEntries] and leaves pending
 // references in place; with [DelRef] it also removes the IDs from every
 // group's pending list, even when the entry itself is already gone; with
 // [Acked] it deletes only entries no group references (Redis 8.2's ACKED:
 // not pending in any group, and handed to every group). A missing stream
 // gives EntryNotFound for every ID. No IDs is ErrInvalidArgument.
 // O(groups × log P + log n) per ID.
-func (e *Engine) DeleteEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
+func (e *Engine) DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
 	if err := checkDeleteEx(refs, ids); err != nil {
-		return nil, fmt.Errorf("delete ex on %q: %w", key, err)
+		return nil, fmt.Errorf("delete entries ex on %q: %w", key, err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -53,7 +53,7 @@ func (e *Engine) DeleteEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult
 }
 
 // AckDelete acknowledges the IDs in a group and then deletes their
-// entries as [Engine.DeleteEx] does, returning one result per ID. It is
+// entries as [Engine.DeleteEntriesEx] does, returning one result per ID. It is
 // the engine's XACKDEL (Redis 8.2). An ID acknowledged counts as
 // EntryDeleted even if its entry was already gone, unless [Acked] keeps
 // the entry (EntryReferenced). A missing stream, or a missing group of an

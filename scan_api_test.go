@@ -53,7 +53,7 @@ func addScanEntries(t *testing.T, e *instream.Engine, key string, n int) {
 			t.Fatal(err)
 		}
 		if i%7 == 3 {
-			if _, err := e.Delete(key, instream.ID{Ms: uint64(1 + i/4), Seq: uint64(i % 4)}); err != nil {
+			if _, err := e.DeleteEntries(key, instream.ID{Ms: uint64(1 + i/4), Seq: uint64(i % 4)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -130,7 +130,7 @@ func TestScanCallsEngine(t *testing.T) {
 			}
 		}
 		// Deleting what was just seen must not disturb the batches.
-		if _, err := e.Delete("s", id); err != nil {
+		if _, err := e.DeleteEntries("s", id); err != nil {
 			t.Error(err)
 		}
 		return true

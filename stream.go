@@ -319,10 +319,10 @@ func (e *Engine) Len(key string) (int64, error) {
 	return 0, nil
 }
 
-// Delete removes the entries with the given IDs and returns how many
+// DeleteEntries removes the entries with the given IDs and returns how many
 // existed. It is the engine's XDEL. Pending-list references to deleted
 // entries stay, as in Redis. O(log n) per ID.
-func (e *Engine) Delete(key string, ids ...ID) (int64, error) {
+func (e *Engine) DeleteEntries(key string, ids ...ID) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
