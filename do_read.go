@@ -37,7 +37,7 @@ type readGroupCmd struct {
 
 // parseReadGroup parses XREADGROUP's arguments as Redis does.
 func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
-	cmd := readGroupCmd{badID: -1}
+	cmd := readGroupCmd{badID: -1, args: ReadGroupArgs{anyName: true}}
 	haveGroup := false
 	streamsAt := 0
 	for i := 1; i < len(args) && streamsAt == 0; i++ {
@@ -106,7 +106,9 @@ func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
 				cmd.setBadID(i, errInvalidID)
 			}
 			// Redis marks ">" as the greatest ID, so that ID means ">".
-			st.History, st.After = id != MaxID, id
+			if id != MaxID {
+				st.History, st.After = true, id
+			}
 		}
 		cmd.args.Streams[i] = st
 	}

@@ -208,6 +208,9 @@ func doXAdd(e *Engine, _ context.Context, args []string) (any, error) {
 	if o.idGiven && !o.autoSeq && o.id.IsZero() {
 		return nil, errAddZeroID
 	}
+	if o.trim.Strategy == NoTrim {
+		o.trim.Refs = KeepRef // without a trim, the policy changes nothing
+	}
 	fields := make([]Field, len(pairs)/2)
 	for j := range fields {
 		fields[j] = Field{Name: pairs[2*j], Value: pairs[2*j+1]}
@@ -253,7 +256,7 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	count := int64(-1) // no COUNT
+	count := int64(-1) // no COUNT (-1 stays apart from COUNT 0 below)
 	for i := 4; i < len(args); i++ {
 		if !strings.EqualFold(args[i], "count") || i+1 == len(args) {
 			return nil, errSyntax
@@ -277,8 +280,15 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 		}
 		return []any{}, nil
 	}
+	if end.Less(start) {
+		// An empty range; the typed API calls it an error.
+		if _, err := e.Len(key); err != nil {
+			return nil, err
+		}
+		return []any{}, nil
+	}
 	var ens []Entry
-	c := int(min(max(count, 0), math.MaxInt))
+	c := int(min(max(count, 0), math.MaxInt)) // 0: no COUNT
 	if rev {
 		ens, err = e.RevRange(key, end, start, c)
 	} else {

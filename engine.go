@@ -2,6 +2,7 @@ package instream
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -124,13 +125,17 @@ func (e *Engine) lookup(key string) *stream {
 	return e.streams[key]
 }
 
-// DeleteStreams deletes the named streams with their groups and pending lists, and
-// reports how many existed. It is the engine's DEL.
+// DeleteStreams deletes the named streams with their groups and pending
+// lists, and reports how many existed. It is the engine's DEL. No keys is
+// ErrInvalidArgument.
 func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, ErrClosed
+	}
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
 	}
 	var n int64
 	// Blocked readers see the outcome of the whole call.
@@ -147,12 +152,15 @@ func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
 }
 
 // Exists reports how many of the named streams exist; a name given twice
-// counts twice. It is the engine's EXISTS.
+// counts twice. It is the engine's EXISTS. No keys is ErrInvalidArgument.
 func (e *Engine) Exists(keys ...string) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, ErrClosed
+	}
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("exists: %w", invalid("no keys"))
 	}
 	var n int64
 	for _, k := range keys {

@@ -268,7 +268,8 @@ func (g *group) deliver(id ID, c *consumer, now int64) {
 // Ack acknowledges the given IDs in a group: they leave its pending list.
 // It returns how many were pending, counting each ID once, including IDs
 // whose entries were deleted. It is the engine's XACK. A missing stream or
-// group acknowledges nothing. O(log P) per ID.
+// group is ErrNoGroup (where XACK answers 0), and no IDs is
+// ErrInvalidArgument. O(log P) per ID.
 func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -276,8 +277,11 @@ func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
 		return 0, ErrClosed
 	}
 	_, g, err := e.lookupGroup(key, group)
+	if len(ids) == 0 {
+		err = invalid("no IDs")
+	}
 	if err != nil {
-		return 0, nil
+		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, noGroup(err))
 	}
 	var n int64
 	for _, id := range ids {
@@ -339,19 +343,41 @@ func noGroup(err error) error {
 	return err
 }
 
-// PendingArgs selects pending entries for [Engine.Pending].
+// PendingArgs selects pending entries for [Engine.Pending]. Its zero
+// value, with a Group, selects the whole pending list.
 type PendingArgs struct {
 	Group string
-	// Start and End bound the IDs: [Start, End].
+	// Start and End bound the IDs: [Start, End]. A zero End means MaxID
+	// (no entry has the ID 0-0, so it could select nothing); an End below
+	// Start is ErrInvalidArgument.
 	Start, End ID
-	// Count is the most entries returned; <= 0 returns none.
+	// Count is the most entries returned; 0: no limit.
 	Count int
 	// ByConsumer keeps only the entries of Consumer (a name that may be
-	// empty); if the consumer does not exist, none.
+	// empty); if the consumer does not exist, none. Consumer without
+	// ByConsumer is ErrInvalidArgument.
 	ByConsumer bool
 	Consumer   string
-	// MinIdle keeps only entries idle for at least MinIdle; <= 0 keeps all.
+	// MinIdle keeps only entries idle for at least MinIdle; 0 keeps all.
 	MinIdle time.Duration
+}
+
+// checkPendingArgs validates args and returns them with End resolved.
+func checkPendingArgs(args PendingArgs) (PendingArgs, error) {
+	if args.End.IsZero() {
+		args.End = MaxID
+	}
+	err := checkBounds(args.Start, args.End)
+	switch {
+	case err != nil:
+	case !args.ByConsumer && args.Consumer != "":
+		err = invalid("Consumer is set but ByConsumer is not")
+	case args.Count < 0:
+		err = checkCount("Count", args.Count)
+	default:
+		err = checkDuration("MinIdle", args.MinIdle)
+	}
+	return args, err
 }
 
 // PendingEntry is one pending record.
@@ -371,14 +397,15 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 	if e.closed {
 		return nil, ErrClosed
 	}
-	_, g, err := e.lookupGroup(key, args.Group)
+	args, err := checkPendingArgs(args)
+	var g *group
+	if err == nil {
+		_, g, err = e.lookupGroup(key, args.Group)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, noGroup(err))
 	}
 	out := []PendingEntry{}
-	if args.Count <= 0 || args.End.Less(args.Start) {
-		return out, nil
-	}
 	now := e.nowMs()
 	minIdle := args.MinIdle.Milliseconds()
 	visit := func(p pending) bool {
@@ -390,7 +417,7 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 			return true
 		}
 		out = append(out, PendingEntry{p.id, g.owner(p).name, time.Duration(idle) * time.Millisecond, p.count})
-		return len(out) < args.Count
+		return args.Count == 0 || len(out) < args.Count
 	}
 	if !args.ByConsumer {
 		g.pel.ascend(args.Start, visit)
@@ -409,22 +436,23 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 
 // ClaimArgs describes a claim, with the options of Redis's XCLAIM.
 type ClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
+	// Consumer is created if missing; it must not be empty.
+	Group, Consumer string
 
-	// MinIdle skips entries delivered less than MinIdle ago; <= 0 claims
+	// MinIdle skips entries delivered less than MinIdle ago; 0 claims
 	// regardless of idle time.
 	MinIdle time.Duration
 
 	IDs []ID
 
 	// Idle sets the claimed entries' delivery time to now minus Idle
-	// (IDLE). Time, if not zero, sets it to Time instead (TIME). A time
-	// in the future or before 1970 becomes now.
+	// (IDLE). Time, if not zero, sets it to Time instead (TIME); set at
+	// most one of them. A time in the future or before 1970 becomes now.
 	Idle time.Duration
 	Time time.Time
 
-	// RetryCount, if not nil and >= 0, sets the delivery count instead of
-	// incrementing it (RETRYCOUNT).
+	// RetryCount, if not nil, sets the delivery count instead of
+	// incrementing it (RETRYCOUNT); it must not be negative.
 	RetryCount *int64
 
 	// Force claims IDs that are not pending, as long as their entries
@@ -438,19 +466,47 @@ type ClaimArgs struct {
 	// LastID, if greater than the group's last-delivered ID, becomes it
 	// (LASTID), whether or not anything is claimed.
 	LastID ID
+
+	anyName bool // Do: Redis accepts the consumer name ""
+}
+
+func checkClaimArgs(args ClaimArgs) error {
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return err
+	}
+	if err := checkDuration("MinIdle", args.MinIdle); err != nil {
+		return err
+	}
+	if err := checkDuration("Idle", args.Idle); err != nil {
+		return err
+	}
+	switch {
+	case args.Idle != 0 && !args.Time.IsZero():
+		return invalid("both Idle and Time are set")
+	case args.RetryCount != nil && *args.RetryCount < 0:
+		return invalid("RetryCount %d is negative", *args.RetryCount)
+	}
+	return nil
 }
 
 // Claim transfers pending entries to a consumer and returns them in the
-// order of args.IDs (an ID given twice may be claimed twice). It is the
-// engine's XCLAIM. IDs whose entries were deleted leave the pending list
-// and are not returned. O(log P + log n) per ID.
-func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
+// order of args.IDs (an ID given twice may be claimed twice), each with
+// Claimed set and the idle time and delivery count it had before the
+// claim (both 0 for an entry that Force made pending). It is the engine's
+// XCLAIM. IDs whose entries were deleted leave the pending list and are
+// not returned. O(log P + log n) per ID.
+func (e *Engine) Claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
 	}
-	s, g, err := e.lookupGroup(key, args.Group)
+	err := checkClaimArgs(args)
+	var s *stream
+	var g *group
+	if err == nil {
+		s, g, err = e.lookupGroup(key, args.Group)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
@@ -468,7 +524,7 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 	c, _ := g.consumer(args.Consumer, now)
 	c.seen = now
 	minIdle := args.MinIdle.Milliseconds()
-	out := []Entry{}
+	out := []GroupEntry{}
 	for _, id := range args.IDs {
 		en, exists := s.entries.get(id)
 		if !exists {
@@ -484,6 +540,7 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 		case minIdle > 0 && now-p.delivered < minIdle:
 			continue
 		}
+		ge := claimed(en, p, ok, now, args.JustID)
 		g.assign(&p, c)
 		p.delivered = when
 		switch {
@@ -494,7 +551,7 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 		}
 		g.store(p)
 		c.active = now
-		out = append(out, claimed(en, args.JustID))
+		out = append(out, ge)
 	}
 	if len(out) > 0 {
 		// IDLE and TIME can make an entry claimable sooner.
@@ -503,21 +560,30 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 	return out, nil
 }
 
-// claimed is a claimed entry as returned: its ID only with justID. The
-// storage's get and collect return entries the caller owns.
-func claimed(en Entry, justID bool) Entry {
+// claimed is a claimed entry as returned: its ID only with justID, and
+// the idle time and delivery count of its record p before the claim, or
+// zeros if it was not pending. The storage's get and collect return
+// entries the caller owns.
+func claimed(en Entry, p pending, wasPending bool, now int64, justID bool) GroupEntry {
 	if justID {
-		return Entry{ID: en.ID}
+		en = Entry{ID: en.ID}
 	}
-	return en
+	ge := GroupEntry{Entry: en, Claimed: true}
+	if wasPending {
+		ge.Idle = msDuration(max(now-p.delivered, 0))
+		ge.Deliveries = p.count
+	}
+	return ge
 }
 
 // AutoClaimArgs describes an automatic claim, with the options of Redis's
 // XAUTOCLAIM.
 type AutoClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
+	// Consumer is created if missing; it must not be empty.
+	Group, Consumer string
 
-	// MinIdle skips entries delivered less than MinIdle ago.
+	// MinIdle skips entries delivered less than MinIdle ago; 0 claims
+	// regardless of idle time.
 	MinIdle time.Duration
 
 	// Start is the first pending ID to examine: 0-0, or the Next of an
@@ -525,11 +591,14 @@ type AutoClaimArgs struct {
 	Start ID
 
 	// Count bounds the entries claimed or dropped; at most 10 times Count
-	// records are examined. If zero, 100.
+	// records are examined. If zero, no limit: the whole pending list
+	// from Start is examined. (XAUTOCLAIM's default COUNT is 100.)
 	Count int
 
 	// JustID returns IDs only and leaves delivery counts as they are.
 	JustID bool
+
+	anyName bool // Do: Redis accepts the consumer name ""
 }
 
 // AutoClaimResult is the outcome of [Engine.AutoClaim].
@@ -537,12 +606,16 @@ type AutoClaimResult struct {
 	// Next is where the next call should start, or 0-0 when the scan
 	// reached the end of the pending list.
 	Next ID
-	// Claimed are the claimed entries in ID order (IDs only with JustID).
-	Claimed []Entry
+	// Claimed are the claimed entries in ID order (IDs only with JustID),
+	// each with the idle time and delivery count it had before the claim.
+	Claimed []GroupEntry
 	// Deleted are the pending IDs whose entries were gone; they left the
 	// pending list.
 	Deleted []ID
 }
+
+// autoClaimBatch bounds the pending records AutoClaim collects at a time.
+const autoClaimBatch = 1024
 
 // AutoClaim scans a group's pending list from args.Start and transfers to
 // args.Consumer the entries idle for at least args.MinIdle. It is the
@@ -553,33 +626,39 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 	if e.closed {
 		return AutoClaimResult{}, ErrClosed
 	}
-	if args.Count < 0 {
-		return AutoClaimResult{}, fmt.Errorf("auto claim: %w: Count %d is negative", ErrInvalidArgument, args.Count)
+	err := checkConsumer(args.Consumer, args.anyName)
+	if err == nil {
+		err = checkCount("Count", args.Count)
+	}
+	if err == nil {
+		err = checkDuration("MinIdle", args.MinIdle)
+	}
+	if err != nil {
+		return AutoClaimResult{}, fmt.Errorf("auto claim: %w", err)
 	}
 	s, g, err := e.lookupGroup(key, args.Group)
 	if err != nil {
 		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
-	count := args.Count
+	count, attempts := args.Count, math.MaxInt
 	if count == 0 {
-		count = 100
-	}
-	attempts := math.MaxInt
-	if count <= math.MaxInt/10 {
+		count = math.MaxInt
+	} else if count <= math.MaxInt/10 {
 		attempts = 10 * count
 	}
 	now := e.nowMs()
 	c, _ := g.consumer(args.Consumer, now)
 	c.seen = now
 	minIdle := args.MinIdle.Milliseconds()
-	res := AutoClaimResult{Claimed: []Entry{}, Deleted: []ID{}}
+	res := AutoClaimResult{Claimed: []GroupEntry{}, Deleted: []ID{}}
 	// Walk in batches just big enough for the budgets left, plus one
 	// record to name the next cursor: claiming changes the tree, so a
 	// batch is collected before it is worked on.
 	var batch []pending
 	from := args.Start
 	for {
-		want := min(count, attempts) + 1
+		// A batch stays small whatever the budgets (and cannot overflow).
+		want := min(count, attempts, autoClaimBatch) + 1
 		batch = batch[:0]
 		g.pel.ascend(from, func(p pending) bool {
 			batch = append(batch, p)
@@ -599,6 +678,7 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 			if minIdle > 0 && now-p.delivered < minIdle {
 				continue
 			}
+			ge := claimed(en, p, true, now, args.JustID)
 			g.assign(&p, c)
 			p.delivered = now
 			if !args.JustID {
@@ -606,7 +686,7 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 			}
 			g.store(p)
 			c.active = now
-			res.Claimed = append(res.Claimed, claimed(en, args.JustID))
+			res.Claimed = append(res.Claimed, ge)
 			count--
 		}
 		if i < len(batch) {

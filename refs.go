@@ -56,9 +56,9 @@ func (e *Engine) DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]Delet
 // entries as [Engine.DeleteEntriesEx] does, returning one result per ID. It is
 // the engine's XACKDEL (Redis 8.2). An ID acknowledged counts as
 // EntryDeleted even if its entry was already gone, unless [Acked] keeps
-// the entry (EntryReferenced). A missing stream, or a missing group of an
-// existing stream, gives EntryNotFound for every ID and changes nothing.
-// No IDs is ErrInvalidArgument. O(groups × log P + log n) per ID.
+// the entry (EntryReferenced). A missing stream or group is ErrNoGroup
+// (where XACKDEL answers -1 for every ID), and no IDs is
+// ErrInvalidArgument. O(groups × log P + log n) per ID.
 func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, err)
@@ -67,6 +67,9 @@ func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]Dele
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
+	}
+	if _, _, err := e.lookupGroup(key, group); err != nil {
+		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, noGroup(err))
 	}
 	return e.deleteEx(key, group, true, refs, ids), nil
 }

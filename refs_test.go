@@ -28,9 +28,8 @@ func TestDeleteEntriesEx_Typed(t *testing.T) {
 	if _, err := e.AckDelete("s", "g", instream.Acked+1, id("2-0")); !errors.Is(err, instream.ErrInvalidArgument) {
 		t.Errorf("AckDelete with a bad policy: err %v, want ErrInvalidArgument", err)
 	}
-	got, err = e.AckDelete("s", "nog", instream.KeepRef, id("2-0"))
-	if err != nil || !slices.Equal(got, []instream.DeleteResult{instream.EntryNotFound}) {
-		t.Errorf("AckDelete on a missing group = %v, %v; want [not found]", got, err)
+	if got, err = e.AckDelete("s", "nog", instream.KeepRef, id("2-0")); !errors.Is(err, instream.ErrNoGroup) {
+		t.Errorf("AckDelete on a missing group = %v, %v; want ErrNoGroup", got, err)
 	}
 	if n, _ := e.Len("s"); n != 2 {
 		t.Errorf("Len = %d, want 2", n)

@@ -45,7 +45,9 @@ const (
 )
 
 // TrimArgs describes a trim, as Redis's MAXLEN and MINID options do.
-// The zero TrimArgs trims nothing.
+// The zero TrimArgs trims nothing (and is ErrInvalidArgument for Trim).
+// A field that Strategy does not use must stay zero: MaxLen without
+// TrimMaxLen, for one, is ErrInvalidArgument, not a trim of nothing.
 type TrimArgs struct {
 	Strategy TrimStrategy
 	MaxLen   int64 // with TrimMaxLen: the number of entries to keep, >= 0
@@ -218,16 +220,24 @@ func nextID(last ID, args AddArgs, now int64) (ID, error) {
 	return id, nil
 }
 
+// checkTrim rejects a TrimArgs with a field its Strategy does not use,
+// so that a forgotten Strategy is an error, not a trim of nothing.
 func checkTrim(t TrimArgs) error {
 	switch {
 	case t.Strategy > TrimMinID:
-		return fmt.Errorf("%w: unknown trim strategy %d", ErrInvalidArgument, t.Strategy)
+		return invalid("unknown trim Strategy %d", t.Strategy)
 	case t.Strategy == TrimMaxLen && t.MaxLen < 0:
-		return fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidArgument, t.MaxLen)
+		return invalid("MaxLen %d is negative", t.MaxLen)
+	case t.Strategy != TrimMaxLen && t.MaxLen != 0:
+		return invalid("MaxLen is set but Strategy is not TrimMaxLen")
+	case t.Strategy != TrimMinID && !t.MinID.IsZero():
+		return invalid("MinID is set but Strategy is not TrimMinID")
+	case t.Strategy == NoTrim && (t.Approx || t.Refs != KeepRef):
+		return invalid("Approx or Refs is set but Strategy is NoTrim")
 	case t.Limit != 0 && !t.Approx:
-		return fmt.Errorf("%w: Limit needs Approx", ErrInvalidArgument)
+		return invalid("Limit needs Approx")
 	case t.Refs > Acked:
-		return fmt.Errorf("%w: unknown ref policy %d", ErrInvalidArgument, t.Refs)
+		return invalid("unknown ref policy %d", t.Refs)
 	}
 	return nil
 }
@@ -264,42 +274,61 @@ func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
 	if err := checkTrim(args); err != nil {
 		return 0, fmt.Errorf("trim %q: %w", key, err)
 	}
+	if args.Strategy == NoTrim {
+		return 0, fmt.Errorf("trim %q: %w", key, invalid("Strategy is NoTrim"))
+	}
 	s := e.lookup(key)
-	if s == nil || args.Strategy == NoTrim {
+	if s == nil {
 		return 0, nil
 	}
 	return e.trim(s, args), nil
 }
 
 // Range returns the entries with IDs in [start, end] in ascending order,
-// at most count of them if count > 0. It is the engine's XRANGE. A missing
-// stream has no entries. The caller owns the returned entries.
-// O(log n + count).
+// at most count of them if count > 0 (0: no limit). It is the engine's
+// XRANGE. A missing stream has no entries. A start above end, or a
+// negative count, is ErrInvalidArgument. The caller owns the returned
+// entries. O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
 	}
+	if err := checkRange(start, end, count); err != nil {
+		return nil, fmt.Errorf("range of %q: %w", key, err)
+	}
 	return e.rangeLocked(key, start, end, count, false), nil
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
-// order, at most count of them if count > 0. It is the engine's XREVRANGE,
-// and takes its bounds in XREVRANGE's order: end first. The caller owns
-// the returned entries. O(log n + count).
+// order, at most count of them if count > 0 (0: no limit). It is the
+// engine's XREVRANGE, and takes its bounds in XREVRANGE's order: end
+// first, as in RevRange(key, MaxID, MinID, 0). Bounds given the other way
+// round (start above end), or a negative count, are ErrInvalidArgument.
+// The caller owns the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return nil, ErrClosed
 	}
+	if err := checkRange(start, end, count); err != nil {
+		return nil, fmt.Errorf("reverse range of %q: %w", key, err)
+	}
 	return e.rangeLocked(key, start, end, count, true), nil
+}
+
+func checkRange(start, end ID, count int) error {
+	if err := checkBounds(start, end); err != nil {
+		return err
+	}
+	return checkCount("count", count)
 }
 
 func (e *Engine) rangeLocked(key string, start, end ID, count int, reverse bool) []Entry {
 	s := e.lookup(key)
-	if s == nil || end.Less(start) {
+	if s == nil {
 		return []Entry{}
 	}
 	return s.entries.collect(start, end, count, reverse)
@@ -319,14 +348,18 @@ func (e *Engine) Len(key string) (int64, error) {
 	return 0, nil
 }
 
-// DeleteEntries removes the entries with the given IDs and returns how many
-// existed. It is the engine's XDEL. Pending-list references to deleted
-// entries stay, as in Redis. O(log n) per ID.
+// DeleteEntries removes the entries with the given IDs and returns how
+// many existed. It is the engine's XDEL. Pending-list references to
+// deleted entries stay, as in Redis. No IDs is ErrInvalidArgument.
+// O(log n) per ID.
 func (e *Engine) DeleteEntries(key string, ids ...ID) (int64, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
 		return 0, ErrClosed
+	}
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("delete entries of %q: %w", key, invalid("no IDs"))
 	}
 	s := e.lookup(key)
 	if s == nil {

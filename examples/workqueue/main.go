@@ -145,11 +145,11 @@ func main() {
 				log.Fatal(err)
 			}
 			for _, en := range res.Claimed {
-				fmt.Printf("%-8s claimed %s (%s), idle over %v\n", "janitor", en.ID, job(en), minIdle)
+				fmt.Printf("%-8s claimed %s (%s), idle over %v\n", "janitor", en.ID, job(en.Entry), minIdle)
 				t.mu.Lock()
 				t.claimed++
 				t.mu.Unlock()
-				t.ack(e, "janitor", en)
+				t.ack(e, "janitor", en.Entry)
 			}
 		}
 	})
