@@ -17,6 +17,17 @@ type Entry struct {
 	Fields []Field
 }
 
+// Get returns the value of the first field named name, and whether the
+// entry has one. O(fields).
+func (en Entry) Get(name string) (string, bool) {
+	for _, f := range en.Fields {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
 // RefPolicy says what trimming and deleting do about entries that consumer
 // groups still reference (Redis 8.2's KEEPREF, DELREF and ACKED).
 type RefPolicy uint8
