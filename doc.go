@@ -4,13 +4,18 @@
 // no server, network or cgo.
 //
 // An [Engine] holds any number of named streams. Produce, read as a
-// consumer group, acknowledge (errors ignored for brevity):
+// consumer group, acknowledge (errors ignored for brevity; the package
+// examples check them):
 //
 //	e := instream.New(instream.Options{})
 //	e.CreateGroup("jobs", instream.GroupArgs{Group: "workers", MkStream: true})
 //	e.Add("jobs", instream.AddArgs{Fields: []instream.Field{{Name: "job", Value: "resize"}}})
 //	got, _ := e.TryReadGroup(instream.ReadGroupArgs{Group: "workers", Consumer: "w1", Streams: []instream.GroupStream{{Key: "jobs"}}})
-//	e.Ack("jobs", "workers", got[0].Entries[0].ID)
+//	for _, stream := range got { // nil when nothing was there
+//		for _, en := range stream.Entries {
+//			e.Ack("jobs", "workers", en.ID)
+//		}
+//	}
 //
 // # IDs
 //
@@ -55,6 +60,44 @@
 // This makes an Engine a fast fake of Redis Streams for tests that speak
 // commands.
 //
+// # Arguments and zero values
+//
+// The typed API follows one rule: a zero value means the natural
+// default, and a value that cannot mean what was written is an error
+// wrapping [ErrInvalidArgument] whose text names the field, never a call
+// that quietly does nothing. A call that fails this way changes nothing.
+//
+//   - Counts: 0 means no limit, in every call that takes one ([Engine.Range],
+//     [Engine.RevRange], [Engine.InfoFull], and the Count of [ReadArgs],
+//     [ReadGroupArgs], [PendingArgs] and [AutoClaimArgs]); a negative count
+//     is an error. Redis's defaults, such as XAUTOCLAIM's COUNT 100, are
+//     Do's alone.
+//   - Ranges: a start above the end is an error, not an empty result;
+//     [Engine.RevRange] takes its end bound first, as XREVRANGE does. A
+//     zero [PendingArgs].End means [MaxID].
+//   - Durations (MinIdle, Idle) and RetryCount must not be negative; a
+//     zero MinIdle is no threshold.
+//   - A field that only means something with another must not be set
+//     alone: [TrimArgs] MaxLen needs Strategy TrimMaxLen, MinID needs
+//     TrimMinID, and Approx, Limit and Refs need a Strategy;
+//     [ReadGroupArgs].MinIdle needs Claim; [GroupStream].After needs
+//     History; [ReadStream].After goes with neither New nor Last;
+//     [PendingArgs].Consumer needs ByConsumer; [GroupArgs].ID goes
+//     without FromEnd; [ClaimArgs] takes Idle or Time, not both.
+//   - Calls that create or delete a consumer (group reads, [Engine.Claim],
+//     [Engine.AutoClaim], [Engine.CreateConsumer], [Engine.DeleteConsumer])
+//     need a non-empty Consumer.
+//   - Calls that take a list of IDs or keys need at least one
+//     ([Engine.Ack], [Engine.DeleteEntries], [Engine.DeleteEntriesEx],
+//     [Engine.AckDelete], [Engine.DeleteStreams], [Engine.Exists]).
+//     [Engine.Claim] may take none: it still creates the consumer and
+//     applies LastID, as XCLAIM does.
+//   - Calls on a group report a missing stream or group as [ErrNoGroup],
+//     [Engine.Ack] and [Engine.AckDelete] included (XACK answers 0).
+//
+// [Engine.Do] keeps Redis's replies: COUNT 0, an empty range, a negative
+// IDLE or the consumer name "" answer there what Redis answers.
+//
 // # Consumer groups and the pending list
 //
 // A stream can carry consumer groups ([Engine.CreateGroup]), each with a
@@ -64,7 +107,8 @@
 // re-reads a consumer's pending ones, [Engine.Ack] removes entries from
 // the pending list, [Engine.Pending] and [Engine.PendingSummary] inspect
 // it, and [Engine.Claim] and [Engine.AutoClaim] hand entries idle too
-// long to another consumer. Deleting or trimming an entry leaves the
+// long to another consumer, with the delivery count of each (as
+// [GroupEntry]; history reads report it too). Deleting or trimming an entry leaves the
 // pending references to it in place unless a trim asks otherwise
 // ([RefPolicy]: KeepRef, DelRef, Acked, Redis 8.2's KEEPREF, DELREF and
 // ACKED).
