@@ -93,6 +93,10 @@ func TestArgs_Invalid(t *testing.T) {
 			_, err := e.Add("s", instream.AddArgs{Fields: fields("a", "1"), Trim: instream.TrimArgs{Refs: instream.DelRef}})
 			return err
 		}},
+		{"Add Seq with AutoSeq", "Seq", func(e *instream.Engine) error {
+			_, err := e.Add("s", instream.AddArgs{ID: id("9-1"), AutoSeq: true, Fields: fields("a", "1")})
+			return err
+		}},
 		{"InfoFull negative count", "count", func(e *instream.Engine) error {
 			_, err := e.InfoFull("s", -1)
 			return err

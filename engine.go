@@ -71,7 +71,10 @@ var (
 	ErrNoFields = errors.New("entry has no fields")
 
 	// ErrInvalidArgument is returned for an argument out of its range,
-	// such as a negative MaxLen. The wrapping error names the argument.
+	// such as a negative MaxLen, or one that cannot mean what was
+	// written, such as a MaxLen without a trim Strategy (see "Arguments
+	// and zero values" in the package documentation). The wrapping error
+	// names the argument.
 	ErrInvalidArgument = errors.New("invalid argument")
 
 	// ErrSetIDTooSmall is returned by SetID when the new last ID is below

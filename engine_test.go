@@ -38,7 +38,7 @@ func TestAddIDs(t *testing.T) {
 		{name: "auto seq on empty stream", args: instream.AddArgs{AutoSeq: true, ID: id("7-0")}, want: id("7-0")},
 		{name: "auto seq 0-* on empty stream", args: instream.AddArgs{AutoSeq: true}, want: id("0-1")},
 		{name: "auto seq same ms", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("7-0")}, want: id("7-4")},
-		{name: "auto seq ignores the given seq", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("8-9")}, want: id("8-0")},
+		{name: "auto seq rejects a given seq", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("8-9")}, err: instream.ErrInvalidArgument},
 		{name: "auto seq older ms", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("6-0")}, err: instream.ErrIDTooSmall},
 		{name: "auto seq exhausted seq", setup: []instream.AddArgs{{ID: instream.ID{Ms: 7, Seq: max64}}}, args: instream.AddArgs{AutoSeq: true, ID: id("7-0")}, err: instream.ErrIDTooSmall},
 		{name: "exhausted, generated", setup: []instream.AddArgs{{ID: instream.MaxID}}, err: instream.ErrIDExhausted},

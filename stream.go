@@ -80,8 +80,8 @@ type TrimArgs struct {
 // AddArgs describes an entry to add, with the options of Redis's XADD.
 type AddArgs struct {
 	// ID is the new entry's ID. If zero, an ID is generated from the clock
-	// ("*"). With AutoSeq, only ID.Ms is used and the sequence is generated
-	// ("ms-*").
+	// ("*"). With AutoSeq, ID.Seq must be 0: only ID.Ms is used and the
+	// sequence is generated ("ms-*").
 	ID      ID
 	AutoSeq bool
 
@@ -163,6 +163,9 @@ func (e *Engine) Add(key string, args AddArgs) (ID, error) {
 func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
 	if len(args.Fields) == 0 {
 		return ID{}, ErrNoFields
+	}
+	if args.AutoSeq && args.ID.Seq != 0 {
+		return ID{}, invalid("ID.Seq is set with AutoSeq")
 	}
 	if err := checkTrim(args.Trim); err != nil {
 		return ID{}, err
