@@ -49,3 +49,49 @@ func checkConsumer(name string, anyName bool) error {
 	}
 	return nil
 }
+
+// checkPendingArgs validates args and returns them with End resolved.
+func checkPendingArgs(args PendingArgs) (PendingArgs, error) {
+	if args.End.IsZero() {
+		args.End = MaxID
+	}
+	if err := checkBounds(args.Start, args.End); err != nil {
+		return args, err
+	}
+	if !args.ByConsumer && args.Consumer != "" {
+		return args, invalid("Consumer is set but ByConsumer is not")
+	}
+	if err := checkCount("Count", args.Count); err != nil {
+		return args, err
+	}
+	return args, checkDuration("MinIdle", args.MinIdle)
+}
+
+func checkClaimArgs(args ClaimArgs) error {
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return err
+	}
+	if err := checkDuration("MinIdle", args.MinIdle); err != nil {
+		return err
+	}
+	if err := checkDuration("Idle", args.Idle); err != nil {
+		return err
+	}
+	switch {
+	case args.Idle != 0 && !args.Time.IsZero():
+		return invalid("both Idle and Time are set")
+	case args.RetryCount != nil && *args.RetryCount < 0:
+		return invalid("RetryCount %d is negative", *args.RetryCount)
+	}
+	return nil
+}
+
+func checkAutoClaimArgs(args AutoClaimArgs) error {
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return err
+	}
+	if err := checkCount("Count", args.Count); err != nil {
+		return err
+	}
+	return checkDuration("MinIdle", args.MinIdle)
+}

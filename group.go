@@ -246,11 +246,10 @@ func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
 	if e.closed {
 		return false, ErrClosed
 	}
-	err := checkConsumer(args.Consumer, args.anyName)
-	var g *group
-	if err == nil {
-		_, g, err = e.lookupGroup(key, args.Group)
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
+	_, g, err := e.lookupGroup(key, args.Group)
 	if err != nil {
 		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
@@ -269,11 +268,10 @@ func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
 	if e.closed {
 		return 0, ErrClosed
 	}
-	err := checkConsumer(args.Consumer, args.anyName)
-	var g *group
-	if err == nil {
-		_, g, err = e.lookupGroup(key, args.Group)
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
+	_, g, err := e.lookupGroup(key, args.Group)
 	if err != nil {
 		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}

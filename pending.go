@@ -276,10 +276,10 @@ func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
 	if e.closed {
 		return 0, ErrClosed
 	}
-	_, g, err := e.lookupGroup(key, group)
 	if len(ids) == 0 {
-		err = invalid("no IDs")
+		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, invalid("no IDs"))
 	}
+	_, g, err := e.lookupGroup(key, group)
 	if err != nil {
 		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, noGroup(err))
 	}
@@ -362,24 +362,6 @@ type PendingArgs struct {
 	MinIdle time.Duration
 }
 
-// checkPendingArgs validates args and returns them with End resolved.
-func checkPendingArgs(args PendingArgs) (PendingArgs, error) {
-	if args.End.IsZero() {
-		args.End = MaxID
-	}
-	err := checkBounds(args.Start, args.End)
-	switch {
-	case err != nil:
-	case !args.ByConsumer && args.Consumer != "":
-		err = invalid("Consumer is set but ByConsumer is not")
-	case args.Count < 0:
-		err = checkCount("Count", args.Count)
-	default:
-		err = checkDuration("MinIdle", args.MinIdle)
-	}
-	return args, err
-}
-
 // PendingEntry is one pending record.
 type PendingEntry struct {
 	ID         ID
@@ -398,10 +380,10 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 		return nil, ErrClosed
 	}
 	args, err := checkPendingArgs(args)
-	var g *group
-	if err == nil {
-		_, g, err = e.lookupGroup(key, args.Group)
+	if err != nil {
+		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, err)
 	}
+	_, g, err := e.lookupGroup(key, args.Group)
 	if err != nil {
 		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, noGroup(err))
 	}
@@ -470,25 +452,6 @@ type ClaimArgs struct {
 	anyName bool // Do: Redis accepts the consumer name ""
 }
 
-func checkClaimArgs(args ClaimArgs) error {
-	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
-		return err
-	}
-	if err := checkDuration("MinIdle", args.MinIdle); err != nil {
-		return err
-	}
-	if err := checkDuration("Idle", args.Idle); err != nil {
-		return err
-	}
-	switch {
-	case args.Idle != 0 && !args.Time.IsZero():
-		return invalid("both Idle and Time are set")
-	case args.RetryCount != nil && *args.RetryCount < 0:
-		return invalid("RetryCount %d is negative", *args.RetryCount)
-	}
-	return nil
-}
-
 // Claim transfers pending entries to a consumer and returns them in the
 // order of args.IDs (an ID given twice may be claimed twice), each with
 // Claimed set and the idle time and delivery count it had before the
@@ -501,12 +464,10 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 	if e.closed {
 		return nil, ErrClosed
 	}
-	err := checkClaimArgs(args)
-	var s *stream
-	var g *group
-	if err == nil {
-		s, g, err = e.lookupGroup(key, args.Group)
+	if err := checkClaimArgs(args); err != nil {
+		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, err)
 	}
+	s, g, err := e.lookupGroup(key, args.Group)
 	if err != nil {
 		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
@@ -626,15 +587,8 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 	if e.closed {
 		return AutoClaimResult{}, ErrClosed
 	}
-	err := checkConsumer(args.Consumer, args.anyName)
-	if err == nil {
-		err = checkCount("Count", args.Count)
-	}
-	if err == nil {
-		err = checkDuration("MinIdle", args.MinIdle)
-	}
-	if err != nil {
-		return AutoClaimResult{}, fmt.Errorf("auto claim: %w", err)
+	if err := checkAutoClaimArgs(args); err != nil {
+		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, err)
 	}
 	s, g, err := e.lookupGroup(key, args.Group)
 	if err != nil {
