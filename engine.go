@@ -18,11 +18,11 @@ type Options struct {
 
 	// NodeMaxEntries bounds the entries kept in one storage node, as Redis's
 	// stream-node-max-entries does. Approximate trimming removes whole
-	// nodes only. If zero, 100 entries.
+	// nodes only. If zero (or negative), 100 entries.
 	NodeMaxEntries int
 
 	// NodeMaxBytes bounds the bytes of one storage node, as Redis's
-	// stream-node-max-bytes does. If zero, 4096 bytes.
+	// stream-node-max-bytes does. If zero (or negative), 4096 bytes.
 	NodeMaxBytes int
 }
 
