@@ -92,8 +92,12 @@
 //     [Engine.AckDelete], [Engine.DeleteStreams], [Engine.Exists]).
 //     [Engine.Claim] may take none: it still creates the consumer and
 //     applies LastID, as XCLAIM does.
-//   - Calls on a group report a missing stream or group as [ErrNoGroup],
-//     [Engine.Ack] and [Engine.AckDelete] included (XACK answers 0).
+//   - Group reads and the pending-list calls ([Engine.Ack],
+//     [Engine.AckDelete], [Engine.Pending], [Engine.PendingSummary],
+//     [Engine.Claim], [Engine.AutoClaim]) report a missing stream or group
+//     as [ErrNoGroup], as Redis's NOGROUP does; for Ack and AckDelete,
+//     where XACK and XACKDEL answer 0 and -1, too. The calls that manage
+//     groups and consumers tell a missing stream apart ([ErrNoStream]).
 //
 // [Engine.Do] keeps Redis's replies: COUNT 0, an empty range, a negative
 // IDLE or the consumer name "" answer there what Redis answers.
