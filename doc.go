@@ -95,9 +95,10 @@
 //   - Group reads and the pending-list calls ([Engine.Ack],
 //     [Engine.AckDelete], [Engine.Pending], [Engine.PendingSummary],
 //     [Engine.Claim], [Engine.AutoClaim]) report a missing stream or group
-//     as [ErrNoGroup], as Redis's NOGROUP does; for Ack and AckDelete,
-//     where XACK and XACKDEL answer 0 and -1, too. The calls that manage
-//     groups and consumers tell a missing stream apart ([ErrNoStream]).
+//     as [ErrNoGroup], as Redis's NOGROUP does, Ack and AckDelete
+//     included, although XACK answers 0 and XACKDEL -1 there. The calls
+//     that manage groups and consumers tell a missing stream apart
+//     ([ErrNoStream]).
 //
 // [Engine.Do] keeps Redis's replies: COUNT 0, an empty range, a negative
 // IDLE or the consumer name "" answer there what Redis answers.
