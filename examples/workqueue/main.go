@@ -57,10 +57,8 @@ func (t *tally) ack(e *instream.Engine, who string, en instream.Entry) {
 }
 
 func job(en instream.Entry) string {
-	for _, f := range en.Fields {
-		if f.Name == "job" {
-			return f.Value
-		}
+	if v, ok := en.Get("job"); ok {
+		return v
 	}
 	return "?"
 }
