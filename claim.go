@@ -8,22 +8,23 @@ import (
 
 // ClaimArgs describes a claim, with the options of Redis's XCLAIM.
 type ClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
+	// Consumer is created if missing; it must not be empty.
+	Group, Consumer string
 
-	// MinIdle skips entries delivered less than MinIdle ago; <= 0 claims
+	// MinIdle skips entries delivered less than MinIdle ago; 0 claims
 	// regardless of idle time.
 	MinIdle time.Duration
 
 	IDs []ID
 
 	// Idle sets the claimed entries' delivery time to now minus Idle
-	// (IDLE). Time, if not zero, sets it to Time instead (TIME). A time
-	// in the future or before 1970 becomes now.
+	// (IDLE). Time, if not zero, sets it to Time instead (TIME); set at
+	// most one of them. A time in the future or before 1970 becomes now.
 	Idle time.Duration
 	Time time.Time
 
-	// RetryCount, if not nil and >= 0, sets the delivery count instead of
-	// incrementing it (RETRYCOUNT).
+	// RetryCount, if not nil, sets the delivery count instead of
+	// incrementing it (RETRYCOUNT); it must not be negative.
 	RetryCount *int64
 
 	// Force claims IDs that are not pending, as long as their entries
@@ -37,13 +38,17 @@ type ClaimArgs struct {
 	// LastID, if greater than the group's last-delivered ID, becomes it
 	// (LASTID), whether or not anything is claimed.
 	LastID ID
+
+	anyName bool // Do: Redis accepts the consumer name ""
 }
 
 // Claim transfers pending entries to a consumer and returns them in the
-// order of args.IDs (an ID given twice may be claimed twice). It is the
-// engine's XCLAIM. IDs whose entries were deleted leave the pending list
-// and are not returned. O(log P + log n) per ID.
-func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
+// order of args.IDs (an ID given twice may be claimed twice), each with
+// Claimed set and the idle time and delivery count it had before the
+// claim (both 0 for an entry that Force made pending). It is the engine's
+// XCLAIM. IDs whose entries were deleted leave the pending list and are
+// not returned. O(log P + log n) per ID.
+func (e *Engine) Claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 	t, err := e.begin()
 	if err != nil {
 		return nil, err
@@ -52,7 +57,10 @@ func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
 	return t.claim(key, args)
 }
 
-func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
+func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
+	if err := checkClaimArgs(args); err != nil {
+		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, err)
+	}
 	s, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
@@ -71,7 +79,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
 	c, _ := g.consumer(args.Consumer, now)
 	c.seen = now
 	minIdle := args.MinIdle.Milliseconds()
-	out := []Entry{}
+	out := []GroupEntry{}
 	for _, id := range args.IDs {
 		en, exists := s.entries.get(id)
 		if !exists {
@@ -87,6 +95,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
 		case minIdle > 0 && now-p.delivered < minIdle:
 			continue
 		}
+		ge := claimed(en, p, ok, now, args.JustID)
 		n := p.count
 		switch {
 		case args.RetryCount != nil && *args.RetryCount >= 0:
@@ -96,7 +105,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
 		}
 		g.redeliver(p, c, when, n)
 		c.active = now
-		out = append(out, claimed(en, args.JustID))
+		out = append(out, ge)
 	}
 	if len(out) > 0 {
 		// IDLE and TIME can make an entry claimable sooner.
@@ -105,21 +114,30 @@ func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
 	return out, nil
 }
 
-// claimed is a claimed entry as returned: its ID only with justID. The
-// storage's get and collect return entries the caller owns.
-func claimed(en Entry, justID bool) Entry {
+// claimed is a claimed entry as returned: its ID only with justID, and
+// the idle time and delivery count of its record p before the claim, or
+// zeros if it was not pending. The storage's get and collect return
+// entries the caller owns.
+func claimed(en Entry, p pending, wasPending bool, now int64, justID bool) GroupEntry {
 	if justID {
-		return Entry{ID: en.ID}
+		en = Entry{ID: en.ID}
 	}
-	return en
+	ge := GroupEntry{Entry: en, Claimed: true}
+	if wasPending {
+		ge.Idle = msDuration(max(now-p.delivered, 0))
+		ge.Deliveries = p.count
+	}
+	return ge
 }
 
 // AutoClaimArgs describes an automatic claim, with the options of Redis's
 // XAUTOCLAIM.
 type AutoClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
+	// Consumer is created if missing; it must not be empty.
+	Group, Consumer string
 
-	// MinIdle skips entries delivered less than MinIdle ago.
+	// MinIdle skips entries delivered less than MinIdle ago; 0 claims
+	// regardless of idle time.
 	MinIdle time.Duration
 
 	// Start is the first pending ID to examine: 0-0, or the Next of an
@@ -127,11 +145,14 @@ type AutoClaimArgs struct {
 	Start ID
 
 	// Count bounds the entries claimed or dropped; at most 10 times Count
-	// records are examined. If zero, 100.
+	// records are examined. If zero, no limit: the whole pending list
+	// from Start is examined. (XAUTOCLAIM's default COUNT is 100.)
 	Count int
 
 	// JustID returns IDs only and leaves delivery counts as they are.
 	JustID bool
+
+	anyName bool // Do: Redis accepts the consumer name ""
 }
 
 // AutoClaimResult is the outcome of [Engine.AutoClaim].
@@ -139,12 +160,16 @@ type AutoClaimResult struct {
 	// Next is where the next call should start, or 0-0 when the scan
 	// reached the end of the pending list.
 	Next ID
-	// Claimed are the claimed entries in ID order (IDs only with JustID).
-	Claimed []Entry
+	// Claimed are the claimed entries in ID order (IDs only with JustID),
+	// each with the idle time and delivery count it had before the claim.
+	Claimed []GroupEntry
 	// Deleted are the pending IDs whose entries were gone; they left the
 	// pending list.
 	Deleted []ID
 }
+
+// autoClaimBatch bounds the pending records AutoClaim collects at a time.
+const autoClaimBatch = 1024
 
 // AutoClaim scans a group's pending list from args.Start and transfers to
 // args.Consumer the entries idle for at least args.MinIdle. It is the
@@ -159,33 +184,32 @@ func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, err
 }
 
 func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
-	if args.Count < 0 {
-		return AutoClaimResult{}, fmt.Errorf("auto claim: %w: Count %d is negative", ErrInvalidArgument, args.Count)
+	if err := checkAutoClaimArgs(args); err != nil {
+		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, err)
 	}
 	s, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
-	count := args.Count
+	count, attempts := args.Count, math.MaxInt
 	if count == 0 {
-		count = 100
-	}
-	attempts := math.MaxInt
-	if count <= math.MaxInt/10 {
+		count = math.MaxInt
+	} else if count <= math.MaxInt/10 {
 		attempts = 10 * count
 	}
 	now := t.now()
 	c, _ := g.consumer(args.Consumer, now)
 	c.seen = now
 	minIdle := args.MinIdle.Milliseconds()
-	res := AutoClaimResult{Claimed: []Entry{}, Deleted: []ID{}}
+	res := AutoClaimResult{Claimed: []GroupEntry{}, Deleted: []ID{}}
 	// Walk in batches just big enough for the budgets left, plus one
 	// record to name the next cursor: claiming changes the tree, so a
 	// batch is collected before it is worked on.
 	var batch []pending
 	from := args.Start
 	for {
-		want := min(count, attempts) + 1
+		// A batch stays small whatever the budgets (and cannot overflow).
+		want := min(count, attempts, autoClaimBatch) + 1
 		batch = batch[:0]
 		g.pel.ascend(from, func(p pending) bool {
 			batch = append(batch, p)
@@ -205,13 +229,14 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 			if minIdle > 0 && now-p.delivered < minIdle {
 				continue
 			}
+			ge := claimed(en, p, true, now, args.JustID)
 			n := p.count
 			if !args.JustID {
 				n++
 			}
 			g.redeliver(p, c, now, n)
 			c.active = now
-			res.Claimed = append(res.Claimed, claimed(en, args.JustID))
+			res.Claimed = append(res.Claimed, ge)
 			count--
 		}
 		if i < len(batch) {

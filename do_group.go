@@ -150,11 +150,11 @@ func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 		reply = boolInt(ok)
 	case "createconsumer":
 		var ok bool
-		ok, err = e.CreateConsumer(key, ConsumerArgs{group, args[4]})
+		ok, err = e.CreateConsumer(key, ConsumerArgs{Group: group, Consumer: args[4], anyName: true})
 		reply = boolInt(ok)
 	case "delconsumer":
 		var n int64
-		n, err = e.DeleteConsumer(key, ConsumerArgs{group, args[4]})
+		n, err = e.DeleteConsumer(key, ConsumerArgs{Group: group, Consumer: args[4], anyName: true})
 		reply = n
 	}
 	switch {
@@ -194,7 +194,11 @@ func doXAck(e *Engine, ctx context.Context, args []string) (any, error) {
 		}
 		ids[i] = id
 	}
-	return e.Ack(key, group, ids...)
+	n, err := e.Ack(key, group, ids...)
+	if errors.Is(err, ErrNoGroup) {
+		return int64(0), nil // a missing key or group acknowledges nothing
+	}
+	return intReply(n, err)
 }
 
 func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
@@ -226,7 +230,7 @@ func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
 		if len(args) < 8 {
 			return nil, errSyntax
 		}
-		pa.MinIdle = msDuration(ms)
+		pa.MinIdle = msDuration(max(ms, 0)) // a negative IDLE filters nothing
 		at = 5
 	}
 	count, ok := parseInt(args[at+2])
@@ -243,6 +247,15 @@ func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
 	}
 	if at+3 < len(args) {
 		pa.Consumer, pa.ByConsumer = args[at+3], true
+	}
+	// COUNT 0 and ranges that hold nothing answer an empty array, but
+	// not with the typed API: there, 0 means no limit and a zero End
+	// MaxID, and a range given backwards is an error.
+	if pa.Count == 0 || pa.End.IsZero() || pa.End.Less(pa.Start) {
+		if _, err := e.PendingSummary(key, group); err != nil {
+			return nil, pelErr(key, group, err)
+		}
+		return []any{}, nil
 	}
 	list, err := e.Pending(key, pa)
 	if err != nil {
@@ -265,7 +278,7 @@ func pelErr(key, group string, err error) error {
 
 func doXClaim(e *Engine, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
-	ca := ClaimArgs{Group: group, Consumer: args[3]}
+	ca := ClaimArgs{Group: group, Consumer: args[3], anyName: true}
 	err := parseClaim(args, &ca)
 	if err != nil {
 		// Redis looks the group up before parsing anything.
@@ -311,7 +324,8 @@ func parseClaim(args []string, ca *ClaimArgs) error {
 			if !ok {
 				return replyErr("ERR Invalid IDLE option argument for XCLAIM")
 			}
-			ca.Idle, ca.Time = msDuration(ms), time.Time{}
+			// A negative IDLE is a time in the future, which becomes now.
+			ca.Idle, ca.Time = msDuration(max(ms, 0)), time.Time{}
 		case opt == "time" && more:
 			j++
 			ms, ok := parseInt(args[j])
@@ -325,7 +339,10 @@ func parseClaim(args []string, ca *ClaimArgs) error {
 			if !ok {
 				return replyErr("ERR Invalid RETRYCOUNT option argument for XCLAIM")
 			}
-			ca.RetryCount = &n
+			ca.RetryCount = nil
+			if n >= 0 { // a negative count is no RETRYCOUNT
+				ca.RetryCount = &n
+			}
 		case opt == "lastid" && more:
 			j++
 			id, ok := parseIDArg(args[j], true, 0)
@@ -340,13 +357,13 @@ func parseClaim(args []string, ca *ClaimArgs) error {
 	return nil
 }
 
-func replyClaimed(ens []Entry, justID bool) []any {
+func replyClaimed(ens []GroupEntry, justID bool) []any {
 	out := make([]any, len(ens))
 	for i, en := range ens {
 		if justID {
 			out[i] = replyID(en.ID)
 		} else {
-			out[i] = replyEntry(en)
+			out[i] = replyEntry(en.Entry)
 		}
 	}
 	return out
@@ -357,7 +374,7 @@ const maxAutoClaimCount = math.MaxInt64 / 16
 
 func doXAutoClaim(e *Engine, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
-	aa := AutoClaimArgs{Group: group, Consumer: args[3]}
+	aa := AutoClaimArgs{Group: group, Consumer: args[3], Count: 100, anyName: true}
 	minIdle, ok := parseInt(args[4])
 	if !ok {
 		return nil, replyErr("ERR Invalid min-idle-time argument for XAUTOCLAIM")

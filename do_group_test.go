@@ -61,7 +61,7 @@ func run(t *testing.T, e *instream.Engine, clk *instream.ManualClock, args []str
 
 // TestDoGroupScript replays the group scripts in testdata.
 func TestDoGroupScript(t *testing.T) {
-	for _, name := range []string{"group_script.txt", "group_time_script.txt"} {
+	for _, name := range []string{"group_script.txt", "group_time_script.txt", "typed_defaults_script.txt"} {
 		t.Run(name, func(t *testing.T) { replay(t, "testdata/"+name) })
 	}
 }

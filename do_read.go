@@ -17,8 +17,8 @@ var (
 	errTimeoutNeg   = replyErr("ERR timeout is negative")
 	errTimeoutRange = replyErr("ERR timeout is out of range")
 
-	// CLAIM (8.4). The spec confirms only the prefixes of these texts;
-	// the engine ends them there (spec §12.2).
+	// CLAIM (8.4). Only the prefixes of these texts are known; the
+	// engine ends them there.
 	errMinIdleInt = replyErr("ERR min-idle-time is not an integer")
 	errMinIdleNeg = replyErr("ERR min-idle-time must be a positive integer")
 )
@@ -35,9 +35,9 @@ type readGroupCmd struct {
 	idErr error
 }
 
-// parseReadGroup parses XREADGROUP's arguments as Redis does (spec §4.7).
+// parseReadGroup parses XREADGROUP's arguments as Redis does.
 func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
-	cmd := readGroupCmd{badID: -1}
+	cmd := readGroupCmd{badID: -1, args: ReadGroupArgs{anyName: true}}
 	haveGroup := false
 	streamsAt := 0
 	for i := 1; i < len(args) && streamsAt == 0; i++ {
@@ -106,7 +106,9 @@ func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
 				cmd.setBadID(i, errInvalidID)
 			}
 			// Redis marks ">" as the greatest ID, so that ID means ">".
-			st.History, st.After = id != MaxID, id
+			if id != MaxID {
+				st.History, st.After = true, id
+			}
 		}
 		cmd.args.Streams[i] = st
 	}

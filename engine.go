@@ -2,6 +2,7 @@ package instream
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -17,11 +18,11 @@ type Options struct {
 
 	// NodeMaxEntries bounds the entries kept in one storage node, as Redis's
 	// stream-node-max-entries does. Approximate trimming removes whole
-	// nodes only. If zero, 100 entries.
+	// nodes only. If zero (or negative), 100 entries.
 	NodeMaxEntries int
 
 	// NodeMaxBytes bounds the bytes of one storage node, as Redis's
-	// stream-node-max-bytes does. If zero, 4096 bytes.
+	// stream-node-max-bytes does. If zero (or negative), 4096 bytes.
 	NodeMaxBytes int
 }
 
@@ -69,7 +70,10 @@ var (
 	ErrNoFields = errors.New("entry has no fields")
 
 	// ErrInvalidArgument is returned for an argument out of its range,
-	// such as a negative MaxLen. The wrapping error names the argument.
+	// such as a negative MaxLen, or one that cannot mean what was
+	// written, such as a MaxLen without a trim Strategy (see "Arguments
+	// and zero values" in the package documentation). The wrapping error
+	// names the argument.
 	ErrInvalidArgument = errors.New("invalid argument")
 
 	// ErrSetIDTooSmall is returned by SetID when the new last ID is below
@@ -125,19 +129,23 @@ func (e *Engine) lookup(key string) *stream {
 	return e.streams[key]
 }
 
-// Del deletes the named streams with their groups and pending lists, and
-// reports how many existed. It is the engine's DEL.
-func (e *Engine) Del(keys ...string) (int64, error) {
+// DeleteStreams deletes the named streams with their groups and pending
+// lists, and reports how many existed. It is the engine's DEL. No keys is
+// ErrInvalidArgument.
+func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
 	t, err := e.begin()
 	if err != nil {
 		return 0, err
 	}
 	defer t.end()
-	return t.del(keys), nil
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
+	}
+	return t.deleteStreams(keys), nil
 }
 
-// del deletes keys; blocked readers see the outcome of the whole call.
-func (t *tx) del(keys []string) int64 {
+// deleteStreams deletes keys; blocked readers see the outcome of the whole call.
+func (t *tx) deleteStreams(keys []string) int64 {
 	var n int64
 	for _, k := range keys {
 		if t.e.streams[k] != nil {
@@ -150,13 +158,16 @@ func (t *tx) del(keys []string) int64 {
 }
 
 // Exists reports how many of the named streams exist; a name given twice
-// counts twice. It is the engine's EXISTS.
+// counts twice. It is the engine's EXISTS. No keys is ErrInvalidArgument.
 func (e *Engine) Exists(keys ...string) (int64, error) {
 	t, err := e.begin()
 	if err != nil {
 		return 0, err
 	}
 	defer t.end()
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("exists: %w", invalid("no keys"))
+	}
 	return t.exists(keys), nil
 }
 

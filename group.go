@@ -79,15 +79,16 @@ type GroupArgs struct {
 	Group string
 
 	// ID is the group's last-delivered ID: entries with greater IDs are
-	// new to it. Ignored if FromEnd.
+	// new to it. The zero ID makes every entry new.
 	ID ID
 
 	// FromEnd uses the stream's last generated ID instead of ID (Redis's
-	// "$"): only entries added later are new to the group.
+	// "$"): only entries added later are new to the group. With FromEnd,
+	// ID must be zero.
 	FromEnd bool
 
-	// MkStream makes CreateGroup create a missing stream, empty. It is
-	// ignored by SetGroupID.
+	// MkStream makes CreateGroup create a missing stream, empty. It must
+	// be false for SetGroupID.
 	MkStream bool
 
 	// EntriesRead, if not nil, sets the group's entries-read counter,
@@ -96,17 +97,27 @@ type GroupArgs struct {
 	EntriesRead *int64
 }
 
-// ConsumerArgs names a consumer of a group.
+// ConsumerArgs names a consumer of a group. Consumer must not be empty.
 type ConsumerArgs struct {
 	Group, Consumer string
+
+	anyName bool // Do: Redis accepts the consumer name ""
 }
 
-func checkEntriesRead(p *int64) (int64, error) {
+// checkGroupArgs validates args and returns its entries-read counter.
+func checkGroupArgs(args GroupArgs, setID bool) (int64, error) {
+	switch {
+	case args.FromEnd && !args.ID.IsZero():
+		return 0, invalid("ID is set but FromEnd is too")
+	case setID && args.MkStream:
+		return 0, invalid("MkStream is set for SetGroupID")
+	}
+	p := args.EntriesRead
 	if p == nil {
 		return unknownEntriesRead, nil
 	}
 	if *p < 0 && *p != unknownEntriesRead {
-		return 0, fmt.Errorf("%w: EntriesRead %d is negative", ErrInvalidArgument, *p)
+		return 0, invalid("EntriesRead %d is negative", *p)
 	}
 	return *p, nil
 }
@@ -141,7 +152,7 @@ func (t *tx) createGroup(key string, args GroupArgs) error {
 }
 
 func (e *Engine) addGroup(key string, args GroupArgs) error {
-	er, err := checkEntriesRead(args.EntriesRead)
+	er, err := checkGroupArgs(args, false)
 	if err != nil {
 		return err
 	}
@@ -184,7 +195,7 @@ func (t *tx) setGroupID(key string, args GroupArgs) error {
 }
 
 func (e *Engine) moveGroup(key string, args GroupArgs) error {
-	er, err := checkEntriesRead(args.EntriesRead)
+	er, err := checkGroupArgs(args, true)
 	if err != nil {
 		return err
 	}
@@ -240,6 +251,7 @@ func (t *tx) destroyGroup(key, group string) (bool, error) {
 
 // CreateConsumer creates a consumer in a group and reports whether it was
 // created (false if it existed). It is the engine's XGROUP CREATECONSUMER.
+// An empty Consumer is ErrInvalidArgument.
 func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
 	t, err := e.begin()
 	if err != nil {
@@ -250,6 +262,9 @@ func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
 }
 
 func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
+	}
 	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
@@ -260,7 +275,8 @@ func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
 
 // DeleteConsumer removes a consumer from a group and returns how many
 // pending entries it had; those entries leave the group's pending list
-// too. It is the engine's XGROUP DELCONSUMER. A missing consumer gives 0.
+// too. It is the engine's XGROUP DELCONSUMER. A missing consumer gives 0;
+// an empty Consumer is ErrInvalidArgument.
 // O(p log P) for a consumer with p pending entries.
 func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
 	t, err := e.begin()
@@ -272,6 +288,9 @@ func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
 }
 
 func (t *tx) deleteConsumer(key string, args ConsumerArgs) (int64, error) {
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
+	}
 	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)

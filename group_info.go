@@ -179,8 +179,9 @@ func (t *tx) consumers(key, group string) ([]ConsumerInfo, error) {
 
 // InfoFull describes the stream named key with its first count entries
 // and, for each group, its first count pending entries and its consumers
-// with their first count pending entries; count <= 0 means all. It is the
-// engine's XINFO STREAM FULL. A missing stream gives ErrNoStream.
+// with their first count pending entries; count 0 means all, and a
+// negative count is ErrInvalidArgument. It is the engine's XINFO STREAM
+// FULL. A missing stream gives ErrNoStream.
 func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
 	t, err := e.begin()
 	if err != nil {
@@ -191,6 +192,9 @@ func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
 }
 
 func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
+	if err := checkCount("count", count); err != nil {
+		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, err)
+	}
 	s := t.e.lookup(key)
 	if s == nil {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)

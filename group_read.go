@@ -12,13 +12,13 @@ import (
 // Redis's XREADGROUP.
 type ReadGroupArgs struct {
 	// Group and Consumer name the reader. The consumer is created in every
-	// listed stream's group if missing.
+	// listed stream's group if missing; it must not be empty.
 	Group, Consumer string
 
 	// Streams are read in order; there must be at least one.
 	Streams []GroupStream
 
-	// Count is the most entries returned per stream; <= 0: no limit.
+	// Count is the most entries returned per stream; 0: no limit.
 	Count int
 
 	// NoAck delivers new entries without adding them to the pending list.
@@ -37,8 +37,10 @@ type ReadGroupArgs struct {
 	// Claim also wakes when a pending entry becomes idle enough.
 	Claim bool
 	// MinIdle is Claim's idle threshold; 0 claims every pending entry.
-	// Negative is ErrInvalidArgument. Ignored without Claim.
+	// It must be zero without Claim.
 	MinIdle time.Duration
+
+	anyName bool // Do: Redis accepts the consumer name ""
 }
 
 // GroupStream is one stream of a group read.
@@ -46,7 +48,8 @@ type GroupStream struct {
 	Key string
 
 	// History reads the consumer's own pending entries with IDs > After,
-	// instead of new entries (Redis's ">", the default).
+	// instead of new entries (Redis's ">", the default). After must be
+	// zero without History.
 	History bool
 	After   ID
 }
@@ -58,10 +61,15 @@ type GroupEntry struct {
 	// Fields are nil. It stays pending until acknowledged or claimed.
 	Deleted bool
 
-	// Claimed marks an entry taken from the pending list by a Claim
-	// read. Idle and Deliveries are its idle time (whole ms) and its
-	// delivery count before this claim; both are 0 for a new entry.
-	Claimed    bool
+	// Claimed marks an entry taken over from the pending list, by a
+	// Claim read, [Engine.Claim] or [Engine.AutoClaim].
+	Claimed bool
+
+	// Idle and Deliveries are the entry's idle time (whole ms) and
+	// delivery count before this delivery, as its pending record held
+	// them: set for claimed entries and for history reads; both are 0
+	// for a new entry. A queue can retire an entry whose Deliveries
+	// reach its limit.
 	Idle       time.Duration
 	Deliveries int64
 }
@@ -252,18 +260,29 @@ func (e *Engine) claimDueFunc(args ReadGroupArgs) func() (int64, bool) {
 func checkReadGroupArgs(args ReadGroupArgs) error {
 	switch {
 	case len(args.Streams) == 0:
-		return fmt.Errorf("%w: no streams", ErrInvalidArgument)
-	case args.Claim && args.MinIdle < 0:
-		return fmt.Errorf("%w: MinIdle %v is negative", ErrInvalidArgument, args.MinIdle)
+		return invalid("no streams")
+	case !args.Claim && args.MinIdle != 0:
+		return invalid("MinIdle is set but Claim is not")
 	}
-	return nil
+	for _, st := range args.Streams {
+		if !st.History && !st.After.IsZero() {
+			return invalid("stream %q has After but not History", st.Key)
+		}
+	}
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return err
+	}
+	if err := checkCount("Count", args.Count); err != nil {
+		return err
+	}
+	return checkDuration("MinIdle", args.MinIdle)
 }
 
 // claimIdle gives c the pending entries of g idle for at least minIdle ms
 // at time now, oldest delivery first, up to count if count > 0, and
 // returns them with their idle time and delivery count before the claim.
 // Records whose entries are gone leave the pending list (the choice of
-// XAUTOCLAIM; spec §12.6 leaves it open). O(log P + k) for k examined.
+// XAUTOCLAIM; Redis 8.4 leaves it open). O(log P + k) for k examined.
 func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64) []GroupEntry {
 	if g.pel.len() == 0 {
 		return nil
@@ -298,7 +317,8 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 }
 
 // readHistory returns c's pending entries with IDs > after, up to count
-// if count > 0, counting a delivery for each that still exists.
+// if count > 0, counting a delivery for each that still exists. Each
+// comes with the idle time and delivery count of its record before.
 func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int64) []GroupEntry {
 	out := []GroupEntry{}
 	start, ok := after.Next()
@@ -307,13 +327,14 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 	}
 	c.pel.ascend(start, func(id ID) bool {
 		en, exists := s.entries.get(id)
+		p, _ := g.pel.get(id)
+		ge := GroupEntry{Entry: en, Idle: msDuration(max(now-p.delivered, 0)), Deliveries: p.count}
 		if !exists {
-			out = append(out, GroupEntry{Entry: Entry{ID: id}, Deleted: true})
+			ge.Entry, ge.Deleted = Entry{ID: id}, true
 		} else {
-			p, _ := g.pel.get(id)
 			g.redeliver(p, c, now, p.count+1)
-			out = append(out, GroupEntry{Entry: en})
 		}
+		out = append(out, ge)
 		return count <= 0 || len(out) < count
 	})
 	return out
@@ -340,7 +361,7 @@ func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64
 }
 
 // advance moves g's last-delivered ID to id, an ID above it, and keeps
-// entries-read as Redis 8 does (spec §6.4, including PR #13958). first
+// entries-read as Redis 8 does (including Redis PR #13958). first
 // is s.firstID().
 func (s *stream) advance(g *group, id, first ID) {
 	if g.entriesRead != unknownEntriesRead && !g.lastID.Less(first) && !s.hasTombstoneAfter(g.lastID) {
@@ -386,7 +407,7 @@ func (s *stream) estimate(x ID) int64 {
 }
 
 // lag returns how many entries g has not been handed yet, and false when
-// that is unknown (spec §6.5).
+// that is unknown, as Redis 7.2+ computes XINFO GROUPS' lag.
 func (s *stream) lag(g *group) (int64, bool) {
 	n := int64(s.entries.len())
 	if s.entriesAdded == 0 || n == 0 {

@@ -200,24 +200,26 @@ func TestGroupErrors(t *testing.T) {
 		}, instream.ErrNoGroup},
 		{"PendingSummary no stream", func() error { _, err := e.PendingSummary("nope", "g"); return err }, instream.ErrNoGroup},
 		{"Pending no group", func() error { _, err := e.Pending("s", instream.PendingArgs{Group: "h"}); return err }, instream.ErrNoGroup},
-		{"Claim no group", func() error { _, err := e.Claim("s", instream.ClaimArgs{Group: "h"}); return err }, instream.ErrNoGroup},
-		{"AutoClaim no stream", func() error { _, err := e.AutoClaim("nope", instream.AutoClaimArgs{Group: "g"}); return err }, instream.ErrNoGroup},
+		{"Claim no group", func() error { _, err := e.Claim("s", instream.ClaimArgs{Group: "h", Consumer: "c"}); return err }, instream.ErrNoGroup},
+		{"AutoClaim no stream", func() error {
+			_, err := e.AutoClaim("nope", instream.AutoClaimArgs{Group: "g", Consumer: "c"})
+			return err
+		}, instream.ErrNoGroup},
 		{"AutoClaim negative count", func() error {
-			_, err := e.AutoClaim("s", instream.AutoClaimArgs{Group: "g", Count: -1})
+			_, err := e.AutoClaim("s", instream.AutoClaimArgs{Group: "g", Consumer: "c", Count: -1})
 			return err
 		}, instream.ErrInvalidArgument},
 		{"Groups no stream", func() error { _, err := e.Groups("nope"); return err }, instream.ErrNoStream},
 		{"Consumers no group", func() error { _, err := e.Consumers("s", "h"); return err }, instream.ErrNoGroup},
 		{"InfoFull no stream", func() error { _, err := e.InfoFull("nope", 0); return err }, instream.ErrNoStream},
+		{"Ack no stream", func() error { _, err := e.Ack("nope", "g", id("1-0")); return err }, instream.ErrNoGroup},
+		{"Ack no group", func() error { _, err := e.Ack("s", "h", id("1-0")); return err }, instream.ErrNoGroup},
 	}
 	for _, tt := range tests {
 		if err := tt.call(); !errors.Is(err, tt.want) {
 			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
 		}
 		check(t, e)
-	}
-	if n, err := e.Ack("nope", "g", id("1-0")); n != 0 || err != nil {
-		t.Errorf("Ack on a missing stream = %d, %v; want 0, nil", n, err)
 	}
 }
 
@@ -338,8 +340,11 @@ func TestPendingZeroID(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, byConsumer := range []bool{false, true} {
-			list, err := e.Pending("s", instream.PendingArgs{Group: "g", End: instream.MaxID, Count: 10,
-				ByConsumer: byConsumer, Consumer: "c"})
+			pa := instream.PendingArgs{Group: "g", End: instream.MaxID, Count: 10}
+			if byConsumer {
+				pa.ByConsumer, pa.Consumer = true, "c"
+			}
+			list, err := e.Pending("s", pa)
 			if err != nil || len(list) != 2 || list[0].ID != id("1-1") || list[1].ID != id("2-1") {
 				t.Errorf("round %d: Pending(0-0, +, by consumer %v) = %v, %v; want 1-1 and 2-1", round, byConsumer, list, err)
 			}

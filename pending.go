@@ -97,7 +97,7 @@ func (l *pel) del(id ID) (pending, bool) {
 }
 
 // idleKey orders a group's pending records by delivery time, then ID:
-// the oldest deliveries first, which XREADGROUP CLAIM takes (spec §8.4).
+// the oldest deliveries first, which Redis 8.4's XREADGROUP CLAIM takes.
 type idleKey struct {
 	delivered int64
 	id        ID
@@ -291,20 +291,24 @@ func (g *group) redeliver(p pending, c *consumer, when, count int64) {
 // Ack acknowledges the given IDs in a group: they leave its pending list.
 // It returns how many were pending, counting each ID once, including IDs
 // whose entries were deleted. It is the engine's XACK. A missing stream or
-// group acknowledges nothing. O(log P) per ID.
+// group is ErrNoGroup (where XACK answers 0), and no IDs is
+// ErrInvalidArgument. O(log P) per ID.
 func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
 	t, err := e.begin()
 	if err != nil {
 		return 0, err
 	}
 	defer t.end()
-	return t.ack(key, group, ids), nil
+	return t.ack(key, group, ids)
 }
 
-func (t *tx) ack(key, group string, ids []ID) int64 {
+func (t *tx) ack(key, group string, ids []ID) (int64, error) {
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, invalid("no IDs"))
+	}
 	_, g, err := t.e.lookupGroup(key, group)
 	if err != nil {
-		return 0
+		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, noGroup(err))
 	}
 	var n int64
 	for _, id := range ids {
@@ -312,7 +316,7 @@ func (t *tx) ack(key, group string, ids []ID) int64 {
 			n++
 		}
 	}
-	return n
+	return n, nil
 }
 
 // PendingSummary describes a group's pending list, as the short form of
@@ -370,18 +374,22 @@ func noGroup(err error) error {
 	return err
 }
 
-// PendingArgs selects pending entries for [Engine.Pending].
+// PendingArgs selects pending entries for [Engine.Pending]. Its zero
+// value, with a Group, selects the whole pending list.
 type PendingArgs struct {
 	Group string
-	// Start and End bound the IDs: [Start, End].
+	// Start and End bound the IDs: [Start, End]. A zero End means MaxID
+	// (no entry has the ID 0-0, so it could select nothing); an End below
+	// Start is ErrInvalidArgument.
 	Start, End ID
-	// Count is the most entries returned; <= 0 returns none.
+	// Count is the most entries returned; 0: no limit.
 	Count int
 	// ByConsumer keeps only the entries of Consumer (a name that may be
-	// empty); if the consumer does not exist, none.
+	// empty); if the consumer does not exist, none. Consumer without
+	// ByConsumer is ErrInvalidArgument.
 	ByConsumer bool
 	Consumer   string
-	// MinIdle keeps only entries idle for at least MinIdle; <= 0 keeps all.
+	// MinIdle keeps only entries idle for at least MinIdle; 0 keeps all.
 	MinIdle time.Duration
 }
 
@@ -406,14 +414,15 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 }
 
 func (t *tx) pending(key string, args PendingArgs) ([]PendingEntry, error) {
+	args, err := checkPendingArgs(args)
+	if err != nil {
+		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, err)
+	}
 	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, noGroup(err))
 	}
 	out := []PendingEntry{}
-	if args.Count <= 0 || args.End.Less(args.Start) {
-		return out, nil
-	}
 	now := t.now()
 	minIdle := args.MinIdle.Milliseconds()
 	visit := func(p pending) bool {
@@ -425,7 +434,7 @@ func (t *tx) pending(key string, args PendingArgs) ([]PendingEntry, error) {
 			return true
 		}
 		out = append(out, PendingEntry{p.id, g.owner(p).name, time.Duration(idle) * time.Millisecond, p.count})
-		return len(out) < args.Count
+		return args.Count == 0 || len(out) < args.Count
 	}
 	if !args.ByConsumer {
 		g.pel.ascend(args.Start, visit)

@@ -13,12 +13,12 @@ type ReadArgs struct {
 	// listed more than once; each occurrence is read on its own.
 	Streams []ReadStream
 
-	// Count bounds the entries returned per stream. If <= 0, no limit.
+	// Count bounds the entries returned per stream. If 0, no limit.
 	Count int
 }
 
 // ReadStream names one stream of a read and where to read from. At most
-// one of New and Last may be set; with either, After is ignored.
+// one of After, New and Last may be set.
 type ReadStream struct {
 	Key string
 
@@ -141,11 +141,14 @@ func checkReadArgs(args ReadArgs) error {
 		return fmt.Errorf("%w: no streams", ErrInvalidArgument)
 	}
 	for _, rs := range args.Streams {
-		if rs.New && rs.Last {
-			return fmt.Errorf("%w: stream %q has both New and Last", ErrInvalidArgument, rs.Key)
+		switch {
+		case rs.New && rs.Last:
+			return invalid("stream %q has both New and Last", rs.Key)
+		case (rs.New || rs.Last) && !rs.After.IsZero():
+			return invalid("stream %q has After with New or Last", rs.Key)
 		}
 	}
-	return nil
+	return checkCount("Count", args.Count)
 }
 
 // resolveRead returns a copy of args with New resolved to After, and the

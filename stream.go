@@ -17,6 +17,17 @@ type Entry struct {
 	Fields []Field
 }
 
+// Get returns the value of the first field named name, and whether the
+// entry has one. O(fields).
+func (en Entry) Get(name string) (string, bool) {
+	for _, f := range en.Fields {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
 // RefPolicy says what trimming and deleting do about entries that consumer
 // groups still reference (Redis 8.2's KEEPREF, DELREF and ACKED).
 type RefPolicy uint8
@@ -45,7 +56,9 @@ const (
 )
 
 // TrimArgs describes a trim, as Redis's MAXLEN and MINID options do.
-// The zero TrimArgs trims nothing.
+// The zero TrimArgs trims nothing (and is ErrInvalidArgument for Trim).
+// A field that Strategy does not use must stay zero: MaxLen without
+// TrimMaxLen, for one, is ErrInvalidArgument, not a trim of nothing.
 type TrimArgs struct {
 	Strategy TrimStrategy
 	MaxLen   int64 // with TrimMaxLen: the number of entries to keep, >= 0
@@ -67,8 +80,8 @@ type TrimArgs struct {
 // AddArgs describes an entry to add, with the options of Redis's XADD.
 type AddArgs struct {
 	// ID is the new entry's ID. If zero, an ID is generated from the clock
-	// ("*"). With AutoSeq, only ID.Ms is used and the sequence is generated
-	// ("ms-*").
+	// ("*"). With AutoSeq, ID.Seq must be 0: only ID.Ms is used and the
+	// sequence is generated ("ms-*").
 	ID      ID
 	AutoSeq bool
 
@@ -156,6 +169,9 @@ func (t *tx) addEntry(key string, args *AddArgs) (ID, error) {
 	if len(args.Fields) == 0 {
 		return ID{}, ErrNoFields
 	}
+	if args.AutoSeq && args.ID.Seq != 0 {
+		return ID{}, invalid("ID.Seq is set with AutoSeq")
+	}
 	if err := checkTrim(args.Trim); err != nil {
 		return ID{}, err
 	}
@@ -223,16 +239,24 @@ func nextID(last ID, args AddArgs, now int64) (ID, error) {
 	return id, nil
 }
 
+// checkTrim rejects a TrimArgs with a field its Strategy does not use,
+// so that a forgotten Strategy is an error, not a trim of nothing.
 func checkTrim(t TrimArgs) error {
 	switch {
 	case t.Strategy > TrimMinID:
-		return fmt.Errorf("%w: unknown trim strategy %d", ErrInvalidArgument, t.Strategy)
+		return invalid("unknown trim Strategy %d", t.Strategy)
 	case t.Strategy == TrimMaxLen && t.MaxLen < 0:
-		return fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidArgument, t.MaxLen)
+		return invalid("MaxLen %d is negative", t.MaxLen)
+	case t.Strategy != TrimMaxLen && t.MaxLen != 0:
+		return invalid("MaxLen is set but Strategy is not TrimMaxLen")
+	case t.Strategy != TrimMinID && !t.MinID.IsZero():
+		return invalid("MinID is set but Strategy is not TrimMinID")
+	case t.Strategy == NoTrim && (t.Approx || t.Refs != KeepRef):
+		return invalid("Approx or Refs is set but Strategy is NoTrim")
 	case t.Limit != 0 && !t.Approx:
-		return fmt.Errorf("%w: Limit needs Approx", ErrInvalidArgument)
+		return invalid("Limit needs Approx")
 	case t.Refs > Acked:
-		return fmt.Errorf("%w: unknown ref policy %d", ErrInvalidArgument, t.Refs)
+		return invalid("unknown ref policy %d", t.Refs)
 	}
 	return nil
 }
@@ -273,42 +297,61 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 	if err := checkTrim(args); err != nil {
 		return 0, fmt.Errorf("trim %q: %w", key, err)
 	}
+	if args.Strategy == NoTrim {
+		return 0, fmt.Errorf("trim %q: %w", key, invalid("Strategy is NoTrim"))
+	}
 	s := t.e.lookup(key)
-	if s == nil || args.Strategy == NoTrim {
+	if s == nil {
 		return 0, nil
 	}
 	return t.e.trimStream(s, args), nil
 }
 
 // Range returns the entries with IDs in [start, end] in ascending order,
-// at most count of them if count > 0. It is the engine's XRANGE. A missing
-// stream has no entries. The caller owns the returned entries.
-// O(log n + count).
+// at most count of them if count > 0 (0: no limit). It is the engine's
+// XRANGE. A missing stream has no entries. A start above end, or a
+// negative count, is ErrInvalidArgument. The caller owns the returned
+// entries. O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 	t, err := e.begin()
 	if err != nil {
 		return nil, err
 	}
 	defer t.end()
+	if err := checkRange(start, end, count); err != nil {
+		return nil, fmt.Errorf("range of %q: %w", key, err)
+	}
 	return t.rangeOf(key, start, end, count, false), nil
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
-// order, at most count of them if count > 0. It is the engine's XREVRANGE,
-// and takes its bounds in XREVRANGE's order: end first. The caller owns
-// the returned entries. O(log n + count).
+// order, at most count of them if count > 0 (0: no limit). It is the
+// engine's XREVRANGE, and takes its bounds in XREVRANGE's order: end
+// first, as in RevRange(key, MaxID, MinID, 0). Bounds given the other way
+// round (start above end), or a negative count, are ErrInvalidArgument.
+// The caller owns the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
 	t, err := e.begin()
 	if err != nil {
 		return nil, err
 	}
 	defer t.end()
+	if err := checkRange(start, end, count); err != nil {
+		return nil, fmt.Errorf("reverse range of %q: %w", key, err)
+	}
 	return t.rangeOf(key, start, end, count, true), nil
+}
+
+func checkRange(start, end ID, count int) error {
+	if err := checkBounds(start, end); err != nil {
+		return err
+	}
+	return checkCount("count", count)
 }
 
 func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry {
 	s := t.e.lookup(key)
-	if s == nil || end.Less(start) {
+	if s == nil {
 		return []Entry{}
 	}
 	return s.entries.collect(start, end, count, reverse)
@@ -332,19 +375,23 @@ func (t *tx) len(key string) int64 {
 	return 0
 }
 
-// Delete removes the entries with the given IDs and returns how many
-// existed. It is the engine's XDEL. Pending-list references to deleted
-// entries stay, as in Redis. O(log n) per ID.
-func (e *Engine) Delete(key string, ids ...ID) (int64, error) {
+// DeleteEntries removes the entries with the given IDs and returns how
+// many existed. It is the engine's XDEL. Pending-list references to
+// deleted entries stay, as in Redis. No IDs is ErrInvalidArgument.
+// O(log n) per ID.
+func (e *Engine) DeleteEntries(key string, ids ...ID) (int64, error) {
 	t, err := e.begin()
 	if err != nil {
 		return 0, err
 	}
 	defer t.end()
-	return t.delete(key, ids), nil
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("delete entries of %q: %w", key, invalid("no IDs"))
+	}
+	return t.deleteEntries(key, ids), nil
 }
 
-func (t *tx) delete(key string, ids []ID) int64 {
+func (t *tx) deleteEntries(key string, ids []ID) int64 {
 	s := t.e.lookup(key)
 	if s == nil {
 		return 0

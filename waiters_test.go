@@ -218,13 +218,13 @@ func TestEngine_Read_notWoken(t *testing.T) {
 		name   string
 		change func(e *instream.Engine) error
 	}{
-		{"delete entry", func(e *instream.Engine) error { _, err := e.Delete("s", id("1-0")); return err }},
+		{"delete entry", func(e *instream.Engine) error { _, err := e.DeleteEntries("s", id("1-0")); return err }},
 		{"trim", func(e *instream.Engine) error {
 			_, err := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen})
 			return err
 		}},
 		{"set id", func(e *instream.Engine) error { return e.SetID("s", instream.SetIDArgs{LastID: id("9-0")}) }},
-		{"del key", func(e *instream.Engine) error { _, err := e.Del("s"); return err }},
+		{"del key", func(e *instream.Engine) error { _, err := e.DeleteStreams("s"); return err }},
 		{"add with maxlen 0", func(e *instream.Engine) error {
 			_, err := e.Add("s", instream.AddArgs{Fields: []instream.Field{{Name: "f", Value: "v"}},
 				Trim: instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 0}})
@@ -269,7 +269,7 @@ func TestEngine_Read_recreated(t *testing.T) {
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned at once")
 		}
-		if _, err := e.Del("s"); err != nil {
+		if _, err := e.DeleteStreams("s"); err != nil {
 			t.Fatal(err)
 		}
 		rdAdd(t, e, "s", "3-0")
