@@ -84,7 +84,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]Entry, error) {
 			continue
 		case !ok:
 			p = pending{id: id, delivered: now, count: 1}
-		case minIdle > 0 && now-p.delivered < minIdle:
+		case minIdle > 0 && idleMs(now, p.delivered) < minIdle:
 			continue
 		}
 		n := p.count
@@ -185,7 +185,7 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 	var batch []pending
 	from := args.Start
 	for {
-		want := min(count, attempts) + 1
+		want := min(count, attempts, math.MaxInt-1) + 1
 		batch = batch[:0]
 		g.pel.ascend(from, func(p pending) bool {
 			batch = append(batch, p)
@@ -202,7 +202,7 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 				count--
 				continue
 			}
-			if minIdle > 0 && now-p.delivered < minIdle {
+			if minIdle > 0 && idleMs(now, p.delivered) < minIdle {
 				continue
 			}
 			n := p.count
