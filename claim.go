@@ -92,7 +92,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 			continue
 		case !ok:
 			p = pending{id: id, delivered: now, count: 1}
-		case minIdle > 0 && now-p.delivered < minIdle:
+		case minIdle > 0 && idleMs(now, p.delivered) < minIdle:
 			continue
 		}
 		ge := claimed(en, p, ok, now, args.JustID)
@@ -226,7 +226,7 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 				count--
 				continue
 			}
-			if minIdle > 0 && now-p.delivered < minIdle {
+			if minIdle > 0 && idleMs(now, p.delivered) < minIdle {
 				continue
 			}
 			ge := claimed(en, p, true, now, args.JustID)

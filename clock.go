@@ -1,6 +1,7 @@
 package instream
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -37,4 +38,30 @@ func (c *ManualClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t
+}
+
+// msDuration converts milliseconds to a Duration, saturating instead of
+// overflowing.
+func msDuration(ms int64) time.Duration {
+	const limit = int64(1<<63-1) / int64(time.Millisecond)
+	switch {
+	case ms > limit:
+		return time.Duration(1<<63 - 1)
+	case ms < -limit:
+		return time.Duration(-1 << 63)
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+// idleMs returns the milliseconds from since to now, both Unix ms: 0 if
+// since is not earlier, and math.MaxInt64 if the difference overflows.
+// Idle times stay >= 0 whatever the clock did.
+func idleMs(now, since int64) int64 {
+	if since >= now {
+		return 0
+	}
+	if d := now - since; d > 0 {
+		return d
+	}
+	return math.MaxInt64
 }

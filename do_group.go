@@ -351,7 +351,7 @@ func parseClaim(args []string, ca *ClaimArgs) error {
 			}
 			ca.LastID = id
 		default:
-			return replyErr("ERR Unrecognized XCLAIM option '" + args[j] + "'")
+			return replyErr("ERR Unrecognized XCLAIM option '" + cstr(args[j]) + "'")
 		}
 	}
 	return nil

@@ -29,7 +29,8 @@ func blockTimedOut(ctx context.Context, err error) bool {
 // waits for ever. A timeout beyond what a Duration holds (292 years) is
 // for ever too.
 func blockContext(ctx context.Context, ms int64) (context.Context, context.CancelFunc) {
-	if ms <= 0 || ms > math.MaxInt64/int64(time.Millisecond) {
+	if ctx == nil || ms <= 0 || ms > math.MaxInt64/int64(time.Millisecond) {
+		// Read and ReadGroup refuse a nil ctx with an error.
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)

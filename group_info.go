@@ -83,27 +83,14 @@ func (c *consumer) info(now int64) ConsumerInfo {
 		Name:     c.name,
 		Pending:  int64(c.pel.len()),
 		Seen:     time.UnixMilli(c.seen),
-		Idle:     msDuration(max(now-c.seen, 0)),
+		Idle:     msDuration(idleMs(now, c.seen)),
 		Inactive: -1,
 	}
 	if c.active >= 0 {
 		ci.Active = time.UnixMilli(c.active)
-		ci.Inactive = msDuration(now - c.active)
+		ci.Inactive = msDuration(now - c.active) // negative if the clock went back, as in Redis
 	}
 	return ci
-}
-
-// msDuration converts milliseconds to a Duration, saturating instead of
-// overflowing.
-func msDuration(ms int64) time.Duration {
-	const limit = int64(1<<63-1) / int64(time.Millisecond)
-	switch {
-	case ms > limit:
-		return time.Duration(1<<63 - 1)
-	case ms < -limit:
-		return time.Duration(-1 << 63)
-	}
-	return time.Duration(ms) * time.Millisecond
 }
 
 // Groups describes the groups of the stream named key, in byte order of

@@ -128,8 +128,12 @@ func (e *Engine) TryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 // unwrapped, having changed nothing since it started waiting; but a call
 // served just as ctx ended returns its entries, which are already
 // pending. If ctx is done on entry, ReadGroup returns ctx.Err() and
-// changes nothing. If the engine is closed, ErrClosed.
+// changes nothing; a nil ctx is ErrInvalidArgument. If the engine is
+// closed, ErrClosed.
 func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("read group %q: %w", args.Group, errNilContext)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -291,7 +295,7 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	var live []Entry
 	var gone []ID
 	g.idle().Scan(func(k idleKey) bool {
-		if now-k.delivered < minIdle {
+		if idleMs(now, k.delivered) < minIdle {
 			return false
 		}
 		en, ok := s.entries.get(k.id)
@@ -309,7 +313,7 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	for i, en := range live {
 		p, _ := g.pel.get(en.ID)
 		out[i] = GroupEntry{Entry: en, Claimed: true,
-			Idle: time.Duration(max(now-p.delivered, 0)) * time.Millisecond, Deliveries: p.count}
+			Idle: msDuration(idleMs(now, p.delivered)), Deliveries: p.count}
 		g.redeliver(p, c, now, p.count+1)
 		c.active = now
 	}

@@ -429,11 +429,11 @@ func (t *tx) pending(key string, args PendingArgs) ([]PendingEntry, error) {
 		if args.End.Less(p.id) {
 			return false
 		}
-		idle := max(now-p.delivered, 0)
+		idle := idleMs(now, p.delivered)
 		if minIdle > 0 && idle < minIdle {
 			return true
 		}
-		out = append(out, PendingEntry{p.id, g.owner(p).name, time.Duration(idle) * time.Millisecond, p.count})
+		out = append(out, PendingEntry{p.id, g.owner(p).name, msDuration(idle), p.count})
 		return args.Count == 0 || len(out) < args.Count
 	}
 	if !args.ByConsumer {

@@ -71,12 +71,16 @@ func (t *tx) tryRead(args ReadArgs) ([]StreamEntries, error) {
 // every listed stream that has entries then, not only the one that woke
 // it. If ctx ends first, Read returns nil and ctx.Err() unwrapped; if the
 // engine is closed, ErrClosed. If ctx is done on entry, Read returns
-// ctx.Err() without looking at the streams. Readers woken together may
-// share the returned entries, which must not be modified.
+// ctx.Err() without looking at the streams; a nil ctx is
+// ErrInvalidArgument. Readers woken together may share the returned
+// entries, which must not be modified.
 //
 // Deleting a stream does not end the wait: if a stream of that name is
 // created again, its entries above the starting point are returned.
 func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("read: %w", errNilContext)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -135,6 +139,9 @@ func (e *Engine) readServed(args ReadArgs) []StreamEntries {
 	*sh = sharedRead{valid: true, arg: args.Streams[0], count: args.Count, res: res}
 	return res
 }
+
+// errNilContext is the error of a blocking call given a nil context.
+var errNilContext = fmt.Errorf("%w: nil context", ErrInvalidArgument)
 
 func checkReadArgs(args ReadArgs) error {
 	if len(args.Streams) == 0 {

@@ -3,7 +3,6 @@ package instream
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -283,8 +282,7 @@ func (t *tx) armIdle(w *waiter) {
 	}
 	// At least 1ms: the read has just found nothing claimable, so an
 	// earlier due time can only be a clock that stood still.
-	ms := min(max(due-t.now(), 1), math.MaxInt64/int64(time.Millisecond))
-	d := time.Duration(ms) * time.Millisecond
+	d := msDuration(max(idleMs(due, t.now()), 1))
 	if w.timer == nil {
 		e := t.e
 		w.timer = time.AfterFunc(d, func() { e.idleFired(w) })
