@@ -209,3 +209,27 @@ func TestRedisError_HasErrorPrefix(t *testing.T) {
 		t.Errorf("Do's error %T is not a redis.Error", err)
 	}
 }
+
+// A pipeline larger than any buffer on the way completes: the client
+// writes all of it before reading a reply, as go-redis does.
+func TestClient_LargePipeline(t *testing.T) {
+	ctx := t.Context()
+	// Generous timeouts: CI machines may be slow; a deadlock still fails.
+	_, rdb := goredis.NewTestClient(t, &redis.Options{ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second})
+	big := string(make([]byte, 1024))
+	cmds, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for range 5000 {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: "s", Values: []string{"f", big}})
+		}
+		for range 1 {
+			p.XRange(ctx, "s", "-", "+")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cmds[len(cmds)-1].(*redis.XMessageSliceCmd).Val()); n != 5000 {
+		t.Errorf("last XRange has %d entries, want 5000", n)
+	}
+}

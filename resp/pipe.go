@@ -8,16 +8,20 @@ import (
 	"time"
 )
 
-// pipeLimit bounds the bytes one direction of a pipe holds; a writer
-// waits for room beyond it.
+// pipeLimit bounds the bytes the client's direction of a pipe holds; a
+// writer waits for room beyond it.
 const pipeLimit = 4 << 20
 
 // Pipe returns the two ends of an in-memory, buffered, full-duplex
-// connection. Unlike net.Pipe, a write returns as soon as its bytes are
-// buffered (up to 4 MiB per direction), so a request and its reply cost
-// no rendezvous. Both ends implement deadlines.
+// connection: the first for the client, the second for the server.
+// Unlike net.Pipe, a write returns as soon as its bytes are buffered, so
+// a client may send a large pipeline before reading replies, as over
+// TCP: the client's direction holds up to 4 MiB, the server's is not
+// bounded (as Redis's output buffers for normal clients are not), so the
+// server never waits for the client to read. Both ends implement
+// deadlines.
 func Pipe() (net.Conn, net.Conn) {
-	a, b := newHalf(), newHalf()
+	a, b := newHalf(0), newHalf(pipeLimit)
 	return &pipeConn{rx: a, tx: b, local: "client", done: make(chan struct{})},
 		&pipeConn{rx: b, tx: a, local: "server", done: make(chan struct{})}
 }
@@ -30,12 +34,13 @@ type half struct {
 	closed   bool          // no more writes
 	data     chan struct{} // a token when bytes or closing arrive
 	room     chan struct{} // a token when room is made
+	limit    int // bytes held before a writer waits; 0: no limit
 	rdl, wdl deadline
 }
 
-func newHalf() *half {
+func newHalf(limit int) *half {
 	return &half{data: make(chan struct{}, 1), room: make(chan struct{}, 1),
-		rdl: newDeadline(), wdl: newDeadline()}
+		limit: limit, rdl: newDeadline(), wdl: newDeadline()}
 }
 
 func signal(ch chan struct{}) {
@@ -84,7 +89,10 @@ func (h *half) write(p []byte, done <-chan struct{}) (int, error) {
 			h.mu.Unlock()
 			return n, io.ErrClosedPipe
 		}
-		room := pipeLimit - (len(h.buf) - h.r)
+		room := len(p)
+		if h.limit > 0 {
+			room = h.limit - (len(h.buf) - h.r)
+		}
 		if room > 0 {
 			k := min(room, len(p))
 			h.buf = append(h.buf, p[:k]...)
