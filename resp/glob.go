@@ -1,94 +1,89 @@
 package resp
 
 // globMatch reports whether s matches the glob pattern as Redis's
-// stringmatchlen does (KEYS, SCAN MATCH): * any run, ? one byte, [abc],
-// [^abc], [a-z] classes, and \ escaping the next byte.
+// stringmatchlen does (KEYS, SCAN MATCH, CONFIG GET): * any run, ? one
+// byte, [abc], [^abc] and [a-z] classes, and \ escaping the next byte.
+// Every token but * matches exactly one byte, so one backtracking point
+// (the last *) suffices and the cost is O(len(pattern)·len(s)).
 func globMatch(pattern, s string) bool {
-	return match(pattern, s, 0)
+	p, i := 0, 0
+	star, starI := -1, 0
+	for i < len(s) {
+		if p < len(pattern) && pattern[p] == '*' {
+			star, starI = p, i
+			p++
+			continue
+		}
+		if p < len(pattern) {
+			if ok, width := matchOne(pattern[p:], s[i]); ok {
+				p += width
+				i++
+				continue
+			}
+		}
+		if star < 0 {
+			return false
+		}
+		starI++
+		p, i = star+1, starI
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
 }
 
-func match(p, s string, depth int) bool {
-	if depth > 1000 {
-		return false // Redis bounds the recursion the same way
+// matchOne matches the token at the start of pattern (not '*') against
+// byte c and returns the token's width.
+func matchOne(pattern string, c byte) (bool, int) {
+	switch pattern[0] {
+	case '?':
+		return true, 1
+	case '\\':
+		if len(pattern) >= 2 {
+			return pattern[1] == c, 2
+		}
+		return c == '\\', 1
+	case '[':
+		return matchClass(pattern, c)
 	}
-	for len(p) > 0 {
-		switch p[0] {
-		case '*':
-			for len(p) > 1 && p[1] == '*' {
-				p = p[1:]
+	return pattern[0] == c, 1
+}
+
+// matchClass matches a [...] class; an unclosed class runs to the end of
+// the pattern, as in Redis.
+func matchClass(pattern string, c byte) (bool, int) {
+	j := 1
+	not := j < len(pattern) && pattern[j] == '^'
+	if not {
+		j++
+	}
+	matched := false
+	for j < len(pattern) && pattern[j] != ']' {
+		switch {
+		case pattern[j] == '\\' && j+1 < len(pattern):
+			if pattern[j+1] == c {
+				matched = true
 			}
-			if len(p) == 1 {
-				return true
+			j += 2
+		case j+2 < len(pattern) && pattern[j+1] == '-':
+			lo, hi := pattern[j], pattern[j+2]
+			if lo > hi {
+				lo, hi = hi, lo
 			}
-			for i := 0; i <= len(s); i++ {
-				if match(p[1:], s[i:], depth+1) {
-					return true
-				}
+			if c >= lo && c <= hi {
+				matched = true
 			}
-			return false
-		case '?':
-			if len(s) == 0 {
-				return false
-			}
-			s = s[1:]
-			p = p[1:]
-		case '[':
-			if len(s) == 0 {
-				return false
-			}
-			p = p[1:]
-			not := len(p) > 0 && p[0] == '^'
-			if not {
-				p = p[1:]
-			}
-			matched := false
-			for {
-				if len(p) == 0 {
-					break // an unclosed class ends the pattern
-				}
-				if p[0] == '\\' && len(p) >= 2 {
-					p = p[1:]
-					if p[0] == s[0] {
-						matched = true
-					}
-				} else if p[0] == ']' {
-					break
-				} else if len(p) >= 3 && p[1] == '-' {
-					lo, hi := p[0], p[2]
-					if lo > hi {
-						lo, hi = hi, lo
-					}
-					p = p[2:]
-					if s[0] >= lo && s[0] <= hi {
-						matched = true
-					}
-				} else if p[0] == s[0] {
-					matched = true
-				}
-				p = p[1:]
-			}
-			if not {
-				matched = !matched
-			}
-			if !matched {
-				return false
-			}
-			s = s[1:]
-			if len(p) > 0 {
-				p = p[1:] // the ']'
-			}
-		case '\\':
-			if len(p) >= 2 {
-				p = p[1:]
-			}
-			fallthrough
+			j += 3
 		default:
-			if len(s) == 0 || p[0] != s[0] {
-				return false
+			if pattern[j] == c {
+				matched = true
 			}
-			s = s[1:]
-			p = p[1:]
+			j++
 		}
 	}
-	return len(s) == 0
+	if j < len(pattern) {
+		j++ // the ']'
+	}
+	return matched != not, j
 }
