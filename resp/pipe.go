@@ -34,7 +34,7 @@ type half struct {
 	closed   bool          // no more writes
 	data     chan struct{} // a token when bytes or closing arrive
 	room     chan struct{} // a token when room is made
-	limit    int // bytes held before a writer waits; 0: no limit
+	limit    int           // bytes held before a writer waits; 0: no limit
 	rdl, wdl deadline
 }
 
