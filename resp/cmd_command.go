@@ -2,7 +2,6 @@ package resp
 
 import (
 	"context"
-	"sort"
 	"strings"
 )
 
@@ -145,16 +144,35 @@ func writeCommandInfo(w *Writer, name string) {
 	w.Int(int64(m.first))
 	w.Int(int64(m.last))
 	w.Int(int64(m.step))
-	cats := []string{"@" + m.group}
-	if m.group == "generic" || m.group == "server" {
-		cats = []string{"@keyspace"}
+	// ACL categories as Redis derives them: from the flags and the group.
+	var cats []string
+	for _, f := range m.flags {
+		switch f {
+		case "readonly":
+			cats = append(cats, "@read")
+		case "write":
+			cats = append(cats, "@write")
+		}
 	}
-	sort.Strings(cats)
+	switch m.group {
+	case "generic":
+		cats = append(cats, "@keyspace")
+	case "stream", "connection":
+		cats = append(cats, "@"+m.group)
+	}
+	for _, f := range m.flags {
+		switch f {
+		case "fast":
+			cats = append(cats, "@fast")
+		case "blocking":
+			cats = append(cats, "@blocking")
+		}
+	}
 	w.Set(len(cats))
 	for _, cat := range cats {
 		w.Status(cat)
 	}
-	w.Array(0) // tips
+	w.Set(0)   // tips
 	w.Array(0) // key specs
-	w.Array(0) // subcommands
+	w.Set(0)   // subcommands
 }
