@@ -401,3 +401,49 @@ func TestServer_Info(t *testing.T) {
 		t.Errorf("after CONFIG RESETSTAT: %s", info)
 	}
 }
+
+// Serve answers on a TCP listener and returns ctx's error once ctx ends,
+// closing its connections.
+func TestServe_TCP(t *testing.T) {
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- resp.Serve(ctx, e, ln) }()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := &rawConn{t: t, c: c, br: bufio.NewReader(c)}
+	if got := r.do("PING"); got != "+PONG\r\n" {
+		t.Errorf("PING over TCP = %q", got)
+	}
+	r.send("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Errorf("Serve returned %v, want context.Canceled", err)
+	}
+	if _, err := r.br.ReadByte(); err == nil {
+		t.Error("connection still open after Serve returned")
+	}
+}
+
+func TestServer_MaxClients(t *testing.T) {
+	_, s := newServer(t, resp.Options{MaxClients: 1})
+	a := dial(t, s)
+	if got := a.do("PING"); got != "+PONG\r\n" {
+		t.Fatalf("first client: %q", got)
+	}
+	b := dial(t, s)
+	if got := b.reply(); got != "-ERR max number of clients reached\r\n" {
+		t.Errorf("second client: %q", got)
+	}
+	if _, err := b.br.ReadByte(); err != io.EOF {
+		t.Errorf("second client not closed: %v", err)
+	}
+}
