@@ -66,10 +66,6 @@ func NewReader(rd io.Reader) *Reader { return &Reader{rd: rd} }
 // that must still authenticate (at most 10 args, bulks of 16 KiB).
 func (r *Reader) SetUnauthenticated(on bool) { r.strict = on }
 
-// Buffered reports how many bytes are read from the connection but not
-// yet parsed.
-func (r *Reader) Buffered() int { return r.w - r.r }
-
 // ReadCommand returns the next command's arguments. Empty commands (an
 // empty inline line, "*0" or "*-1") are skipped, as Redis does. The
 // returned slice is reused by the next call; the strings are not. A
