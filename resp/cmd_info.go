@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,38 +59,39 @@ func cmdInfo(_ context.Context, c *client, args []string) {
 			"tracking_clients:0",
 		))
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	if show("stats") {
 		sections = append(sections, "# Stats\r\n"+lines(
-			"total_connections_received:"+strconv.FormatInt(h.connsReceived, 10),
-			"total_commands_processed:"+strconv.FormatInt(h.commands, 10),
-			"rejected_connections:"+strconv.FormatInt(h.rejected, 10),
+			"total_connections_received:"+strconv.FormatInt(h.connsReceived.Load(), 10),
+			"total_commands_processed:"+strconv.FormatInt(h.commands.Load(), 10),
+			"rejected_connections:"+strconv.FormatInt(h.rejected.Load(), 10),
 			"expired_keys:0",
 			"evicted_keys:0",
-			"total_error_replies:"+strconv.FormatInt(h.totalErrors, 10),
+			"total_error_replies:"+strconv.FormatInt(h.totalErrors.Load(), 10),
 		))
 	}
 	if show("errorstats") {
-		codes := sortedKeys(h.errStats)
-		ls := make([]string, len(codes))
-		for i, k := range codes {
-			ls[i] = "errorstat_" + k + ":count=" + strconv.FormatInt(h.errStats[k], 10)
-		}
+		var ls []string
+		h.errStats.Range(func(k, v any) bool {
+			ls = append(ls, "errorstat_"+k.(string)+":count="+strconv.FormatInt(v.(*atomic.Int64).Load(), 10))
+			return true
+		})
+		sort.Strings(ls)
 		sections = append(sections, "# Errorstats\r\n"+lines(ls...))
 	}
 	if show("commandstats") {
-		names := sortedKeys(h.cmdStats)
-		ls := make([]string, len(names))
-		for i, k := range names {
-			st := h.cmdStats[k]
+		var ls []string
+		h.cmdStats.Range(func(k, v any) bool {
+			st := v.(*cmdStat)
+			calls, usec := st.calls.Load(), st.usec.Load()
 			per := 0.0
-			if st.calls > 0 {
-				per = float64(st.usec) / float64(st.calls)
+			if calls > 0 {
+				per = float64(usec) / float64(calls)
 			}
-			ls[i] = fmt.Sprintf("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
-				k, st.calls, st.usec, per, st.rejected, st.failed)
-		}
+			ls = append(ls, fmt.Sprintf("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d",
+				k, calls, usec, per, st.rejected.Load(), st.failed.Load()))
+			return true
+		})
+		sort.Strings(ls)
 		sections = append(sections, "# Commandstats\r\n"+lines(ls...))
 	}
 	if show("keyspace") {

@@ -6,33 +6,33 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // hub is what the connections to one engine share: the client list and
-// the statistics INFO reports.
+// the statistics INFO reports. Statistics are atomic counters, so
+// commands on different connections do not contend for them.
 type hub struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards clients and nextID
 	start   time.Time
-	runID   string
 	nextID  int64
 	clients map[int64]*client
 
-	connsReceived int64
-	rejected      int64
-	commands      int64
-	cmdStats      map[string]*cmdStat
-	errStats      map[string]int64
-	totalErrors   int64
+	connsReceived atomic.Int64
+	rejected      atomic.Int64
+	commands      atomic.Int64
+	totalErrors   atomic.Int64
+	cmdStats      sync.Map // command name -> *cmdStat
+	errStats      sync.Map // error code -> *atomic.Int64
 }
 
 type cmdStat struct {
-	calls, usec, rejected, failed int64
+	calls, usec, rejected, failed atomic.Int64
 }
 
 func newHub() *hub {
-	return &hub{start: time.Now(), clients: map[int64]*client{},
-		cmdStats: map[string]*cmdStat{}, errStats: map[string]int64{}}
+	return &hub{start: time.Now(), clients: map[int64]*client{}}
 }
 
 // connect registers a new client, or returns nil when the server is full.
@@ -40,11 +40,11 @@ func (h *hub) connect(s *Server, conn net.Conn) *client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.clients) >= s.opts.MaxClients {
-		h.rejected++
+		h.rejected.Add(1)
 		return nil
 	}
 	h.nextID++
-	h.connsReceived++
+	h.connsReceived.Add(1)
 	c := newClient(s, h.nextID, conn)
 	h.clients[c.id] = c
 	return c
@@ -78,39 +78,42 @@ func (h *hub) lookup(id int64) *client {
 // errMsg is the error reply, if any; rejected means the command did not
 // run (arity, NOAUTH).
 func (h *hub) record(name string, d time.Duration, errMsg string, rejected bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.commands++
+	h.commands.Add(1)
 	if name != "" {
-		st := h.cmdStats[name]
-		if st == nil {
-			st = &cmdStat{}
-			h.cmdStats[name] = st
+		v, ok := h.cmdStats.Load(name)
+		if !ok {
+			v, _ = h.cmdStats.LoadOrStore(name, &cmdStat{})
 		}
+		st := v.(*cmdStat)
 		switch {
 		case rejected:
-			st.rejected++
+			st.rejected.Add(1)
 		default:
-			st.calls++
-			st.usec += d.Microseconds()
+			st.calls.Add(1)
+			st.usec.Add(d.Microseconds())
 			if errMsg != "" {
-				st.failed++
+				st.failed.Add(1)
 			}
 		}
 	}
 	if errMsg != "" {
 		code, _, _ := strings.Cut(errMsg, " ")
-		h.errStats[code]++
-		h.totalErrors++
+		v, ok := h.errStats.Load(code)
+		if !ok {
+			v, _ = h.errStats.LoadOrStore(code, new(atomic.Int64))
+		}
+		v.(*atomic.Int64).Add(1)
+		h.totalErrors.Add(1)
 	}
 }
 
 func (h *hub) resetStats() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.connsReceived, h.rejected, h.commands, h.totalErrors = 0, 0, 0, 0
-	h.cmdStats = map[string]*cmdStat{}
-	h.errStats = map[string]int64{}
+	h.connsReceived.Store(0)
+	h.rejected.Store(0)
+	h.commands.Store(0)
+	h.totalErrors.Store(0)
+	h.cmdStats.Clear()
+	h.errStats.Clear()
 }
 
 var pid = os.Getpid()
