@@ -87,7 +87,7 @@ func (c *client) serve(ctx context.Context) error {
 		c.run(ctx, args)
 		if c.quit || c.isKilled() {
 			_ = c.w.Flush()
-			return nil
+			return ctx.Err()
 		}
 	}
 }
