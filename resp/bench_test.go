@@ -48,3 +48,39 @@ func BenchmarkServe_RoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkServe_XRange measures XRANGE of count entries through the
+// server over Pipe; the client side reads raw bytes and allocates
+// nothing, so allocs/op are the server's.
+func BenchmarkServe_XRange(b *testing.B) {
+	for _, count := range []int{1, 100} {
+		b.Run(fmt.Sprintf("count=%d", count), func(b *testing.B) {
+			e := instream.New(instream.Options{})
+			defer e.Close()
+			for i := range 1000 {
+				if _, err := e.Do(context.Background(), "XADD", "s", fmt.Sprintf("%d-1", i+1), "f", "v", "n", "12345"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			client, server := resp.Pipe()
+			done := make(chan struct{})
+			go func() { resp.ServeConn(context.Background(), e, server); close(done) }()
+			br := bufio.NewReaderSize(client, 1<<16)
+			req := []byte(encode("XRANGE", "s", "-", "+", "COUNT", fmt.Sprint(count)))
+			lines := 1 + count*(2+2+4*2) // array, per entry: array, id (2 lines), fields array, 4 bulks
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := client.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				for range lines {
+					if _, err := br.ReadSlice('\n'); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			client.Close()
+			<-done
+		})
+	}
+}
