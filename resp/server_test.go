@@ -447,3 +447,26 @@ func TestServer_MaxClients(t *testing.T) {
 		t.Errorf("second client not closed: %v", err)
 	}
 }
+
+// Servers of one engine share the client list: CLIENT LIST and CLIENT
+// KILL see connections made through any of them.
+func TestServer_SharedClients(t *testing.T) {
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	a := dial(t, resp.NewServer(e, resp.Options{}))
+	b, err := resp.Dial(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	e2 := instream.New(instream.Options{})
+	defer e2.Close()
+	other := dial(t, resp.NewServer(e2, resp.Options{}))
+	list := a.do("CLIENT", "LIST")
+	if n := strings.Count(list, "id="); n != 2 {
+		t.Errorf("CLIENT LIST shows %d clients, want the 2 of this engine:\n%s", n, list)
+	}
+	if got := other.do("CLIENT", "LIST"); strings.Count(got, "id=") != 1 {
+		t.Errorf("another engine's CLIENT LIST: %s", got)
+	}
+}
