@@ -92,7 +92,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // returns nil when the connection ended on its own and ctx.Err() when ctx
 // ended.
 func (s *Server) ServeConn(ctx context.Context, conn net.Conn) error {
-	c := s.hub.connect(s, conn)
+	return s.serveClient(ctx, s.hub.connect(s, conn), conn)
+}
+
+// serveClient serves a connection registered as c, or refuses it when c
+// is nil (the server is full).
+func (s *Server) serveClient(ctx context.Context, c *client, conn net.Conn) error {
 	if c == nil {
 		w := NewWriter(conn)
 		w.Error("ERR max number of clients reached")
@@ -126,7 +131,10 @@ func (s *Server) Dial(ctx context.Context, network, addr string) (net.Conn, erro
 		return nil, err
 	}
 	client, server := Pipe()
-	go func() { _ = s.ServeConn(context.Background(), server) }()
+	// Registered before Dial returns, so CLIENT LIST and maxclients see
+	// the connection at once.
+	c := s.hub.connect(s, server)
+	go func() { _ = s.serveClient(context.Background(), c, server) }()
 	return client, nil
 }
 
