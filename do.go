@@ -18,6 +18,7 @@ type RedisError struct {
 
 func (e *RedisError) Error() string { return e.Msg }
 func (e *RedisError) Unwrap() error { return e.Err }
+func (e *RedisError) RedisError()   {} // go-redis's marker: redis.HasErrorPrefix and friends see it
 
 // replyErr makes an error reply. A CR or LF in msg becomes a space, as in
 // Redis, so that user-supplied names cannot break the reply line.

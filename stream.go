@@ -268,6 +268,9 @@ func (e *Engine) trimStream(s *stream, t TrimArgs) int64 {
 		limit = t.Limit
 		if limit == 0 {
 			limit = min(100*int64(e.opts.NodeMaxEntries), 1_000_000)
+			if limit <= 0 { // stream-node-max-entries 0 (SetNodeLimits)
+				limit = 10000
+			}
 		}
 	}
 	keep, removed := s.refHooks(t.Refs)
