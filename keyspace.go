@@ -9,11 +9,16 @@ import "fmt"
 // as Redis's do: group reads on key fail as on a deleted stream, and
 // reads on newKey are run again against the renamed stream.
 func (e *Engine) Rename(key, newKey string, nx bool) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return false, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return false, err
 	}
+	defer t.end()
+	return t.rename(key, newKey, nx)
+}
+
+func (t *tx) rename(key, newKey string, nx bool) (bool, error) {
+	e := t.e
 	s := e.streams[key]
 	if s == nil {
 		return false, fmt.Errorf("rename %q: %w", key, ErrNoStream)
@@ -24,38 +29,38 @@ func (e *Engine) Rename(key, newKey string, nx bool) (bool, error) {
 	if nx && e.streams[newKey] != nil {
 		return false, nil
 	}
-	e.batch(func() {
-		delete(e.streams, key)
-		e.streams[newKey] = s
-		e.streamDeleted(key)
-		e.keyReady(newKey)
-	})
+	delete(e.streams, key)
+	e.streams[newKey] = s
+	t.streamDeleted(key)
+	t.keyReady(newKey)
 	return true, nil
 }
 
 // FlushAll deletes every stream and reports how many there were. It is
 // the engine's FLUSHALL (and FLUSHDB: the engine has one database).
 func (e *Engine) FlushAll() (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
-	n := int64(len(e.streams))
-	e.batch(func() {
-		for k := range e.streams {
-			delete(e.streams, k)
-			e.streamDeleted(k)
-		}
-	})
-	return n, nil
+	defer t.end()
+	return t.flushAll(), nil
+}
+
+func (t *tx) flushAll() int64 {
+	n := int64(len(t.e.streams))
+	for k := range t.e.streams {
+		delete(t.e.streams, k)
+		t.streamDeleted(k)
+	}
+	return n
 }
 
 // NodeLimits returns the storage node limits in force (Redis's
 // stream-node-max-entries and stream-node-max-bytes).
 func (e *Engine) NodeLimits() (maxEntries, maxBytes int) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t := e.acquire() // answers on a closed engine too
+	defer t.end()
 	return e.opts.NodeMaxEntries, e.opts.NodeMaxBytes
 }
 
@@ -64,11 +69,11 @@ func (e *Engine) NodeLimits() (maxEntries, maxBytes int) {
 // created from now on, in every stream, use them. Zero means no limit;
 // a negative value is ErrInvalidArgument.
 func (e *Engine) SetNodeLimits(maxEntries, maxBytes int) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return err
 	}
+	defer t.end()
 	if maxEntries < 0 || maxBytes < 0 {
 		return fmt.Errorf("node limits %d, %d: %w", maxEntries, maxBytes, ErrInvalidArgument)
 	}

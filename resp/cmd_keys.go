@@ -120,7 +120,7 @@ func cmdFlush(_ context.Context, c *client, args []string) {
 }
 
 func cmdUnlink(_ context.Context, c *client, args []string) {
-	n, err := c.s.e.Del(args[1:]...)
+	n, err := c.s.e.DeleteStreams(args[1:]...)
 	if err != nil {
 		c.writeErr(err)
 		return
