@@ -331,6 +331,9 @@ func (g *group) check() error {
 	if len(g.byNum) != g.consumers.Len() {
 		return fmt.Errorf("%d consumers by number, %d by name", len(g.byNum), g.consumers.Len())
 	}
+	if err := g.pel.l.check(); err != nil {
+		return fmt.Errorf("pending list: %w", err)
+	}
 	var err error
 	g.pel.scan(func(p pending) bool {
 		c := g.owner(p)
@@ -355,6 +358,12 @@ func (g *group) check() error {
 		if g.byNum[c.num] != c || c.name != name {
 			err = fmt.Errorf("consumer %q is not indexed by its number %d", name, c.num)
 			return false
+		}
+		if c.pel.l != nil {
+			if err = c.pel.l.check(); err != nil {
+				err = fmt.Errorf("consumer %q: pending list: %w", name, err)
+				return false
+			}
 		}
 		sum += c.pel.len()
 		c.pel.scan(func(id ID) bool {
