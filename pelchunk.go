@@ -384,11 +384,9 @@ func (l *chunkList[R]) tidy(c *chunk[R]) {
 }
 
 // merge moves the members of b, the chunk after a, into a and drops b.
+// A chunk with a successor has the full capacity: only a lone head grows.
 func (l *chunkList[R]) merge(a, b *chunk[R]) {
 	a.compact()
-	if cap(a.ids) < a.n+b.n {
-		a.reserve(chunkCap - len(a.ids))
-	}
 	for i, id := range b.ids {
 		if b.isLive(i) {
 			a.ids = append(a.ids, id)
