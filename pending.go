@@ -178,7 +178,7 @@ func (g *group) owner(p pending) *consumer {
 	if c := g.recent; c != nil && c.num == p.owner {
 		return c
 	}
-	return g.byNum[p.owner]
+	return g.consumers.byNum(p.owner)
 }
 
 // unpend removes id from the group's pending list and its owner's, and
