@@ -23,9 +23,7 @@ type group struct {
 	entriesRead int64 // logical read counter, or unknownEntriesRead
 	pel         pel
 	byIdle      idleIndex // pel again, oldest delivery first; see idle
-	consumers   btree.Map[string, *consumer]
-	byNum       map[uint32]*consumer // consumers by num, for pending records
-	lastNum     uint32
+	consumers   consumerSet
 	// recent is the consumer last looked up by name or number: a
 	// worker loop names the same consumer call after call, and its
 	// records come back to it on ack. Nil or a consumer of the group.
@@ -36,10 +34,10 @@ type group struct {
 // records as the group's, indexed by ID a second time.
 type consumer struct {
 	name   string
-	num    uint32 // unique in the group, never 0
-	seen   int64  // Unix ms of the last read or claim attempt
-	active int64  // Unix ms of the last successful delivery, or -1
+	seen   int64 // Unix ms of the last read or claim attempt
+	active int64 // Unix ms of the last successful delivery, or -1
 	pel    idSet
+	num    uint32 // unique in the group, never 0
 }
 
 func (s *stream) groupCount() int { return s.groups.m.Len() }
@@ -50,8 +48,7 @@ func (s *stream) group(name string) *group {
 }
 
 func newGroup(name string, last ID, entriesRead int64) *group {
-	return &group{name: name, lastID: last, entriesRead: entriesRead, pel: newPEL(),
-		byNum: map[uint32]*consumer{}}
+	return &group{name: name, lastID: last, entriesRead: entriesRead, pel: newPEL()}
 }
 
 // consumer returns the consumer named name, creating it at time now if
@@ -60,14 +57,12 @@ func (g *group) consumer(name string, now int64) (*consumer, bool) {
 	if c := g.recent; c != nil && c.name == name {
 		return c, false
 	}
-	if c, ok := g.consumers.Get(name); ok {
+	if c, ok := g.consumers.find(name); ok {
 		g.recent = c
 		return c, false
 	}
-	g.lastNum++
-	c := &consumer{name: name, num: g.lastNum, seen: now, active: -1}
-	g.consumers.Set(name, c)
-	g.byNum[c.num] = c
+	c := &consumer{name: name, seen: now, active: -1}
+	g.consumers.add(c)
 	g.recent = c
 	return c, true
 }
@@ -305,7 +300,6 @@ func (g *group) dropConsumer(name string) int64 {
 	if !ok {
 		return 0
 	}
-	delete(g.byNum, c.num)
 	if g.recent == c {
 		g.recent = nil
 	}
@@ -333,8 +327,11 @@ func (g *group) check() error {
 	if g.entriesRead < unknownEntriesRead {
 		return fmt.Errorf("entries read %d", g.entriesRead)
 	}
-	if len(g.byNum) != g.consumers.Len() {
-		return fmt.Errorf("%d consumers by number, %d by name", len(g.byNum), g.consumers.Len())
+	if err := g.consumers.check(); err != nil {
+		return err
+	}
+	if err := g.pel.l.check(); err != nil {
+		return fmt.Errorf("pending list: %w", err)
 	}
 	var err error
 	g.pel.scan(func(p pending) bool {
@@ -357,9 +354,11 @@ func (g *group) check() error {
 	}
 	sum := 0
 	g.consumers.Scan(func(name string, c *consumer) bool {
-		if g.byNum[c.num] != c || c.name != name {
-			err = fmt.Errorf("consumer %q is not indexed by its number %d", name, c.num)
-			return false
+		if c.pel.l != nil {
+			if err = c.pel.l.check(); err != nil {
+				err = fmt.Errorf("consumer %q: pending list: %w", name, err)
+				return false
+			}
 		}
 		sum += c.pel.len()
 		c.pel.scan(func(id ID) bool {

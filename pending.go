@@ -7,9 +7,7 @@ import (
 	"github.com/tidwall/btree"
 )
 
-// pending is the record of one delivered, unacknowledged entry. Records
-// hold no pointers, so the trees that store them by value cost the
-// garbage collector nothing to scan or to move.
+// pending is the record of one delivered, unacknowledged entry.
 type pending struct {
 	id        ID
 	owner     uint32 // the owning consumer's num; 0 only while XCLAIM FORCE creates it
@@ -17,83 +15,78 @@ type pending struct {
 	count     int64  // deliveries so far
 }
 
-// pel is a group's pending list ordered by ID: O(log P) lookups and
-// updates. Each consumer indexes its own IDs a second time, in an idSet.
-// Inserts and deletes keep separate path hints: reads append at the end
-// while acks mostly take the oldest, and one shared hint would make each
-// undo the other's path.
-//
-// The tree always holds a sentinel record at 0-0, an ID no entry can
-// have, which the methods hide: a tree that empties drops its root, and
-// the next reads would allocate it and grow its leaves again, on every
-// read-and-ack round.
+// pelRec is a pending record as a group's pending list stores it, beside
+// its ID. It holds no pointers, so the chunks that store it cost the
+// garbage collector nothing to scan.
+type pelRec struct {
+	delivered int64
+	count     int64
+	owner     uint32
+}
+
+func (r pelRec) pending(id ID) pending { return pending{id, r.owner, r.delivered, r.count} }
+
+// found is the record of id if ok, else the zero record.
+func (r pelRec) found(id ID, ok bool) (pending, bool) {
+	if !ok {
+		return pending{}, false
+	}
+	return r.pending(id), true
+}
+
+// pel is a group's pending list ordered by ID (see chunkList): O(log P)
+// lookups and updates, and O(1) appends of new deliveries. Each consumer
+// indexes its own IDs a second time, in an idSet.
 type pel struct {
-	t          *btree.BTreeG[pending]
-	setH, delH btree.PathHint
+	l chunkList[pelRec]
 }
 
-func newPEL() pel {
-	l := pel{t: btree.NewBTreeGOptions(func(a, b pending) bool { return a.id.Less(b.id) },
-		btree.Options{NoLocks: true})}
-	l.t.Set(pending{}) // the sentinel
-	return l
-}
+func newPEL() pel { return pel{} }
 
-// lowestPendingID is the smallest ID a record can have, above the sentinel.
-var lowestPendingID = ID{Seq: 1}
-
-func (l *pel) len() int { return l.t.Len() - 1 }
+func (l *pel) len() int { return l.l.len() }
 
 func (l *pel) get(id ID) (pending, bool) {
-	if id.IsZero() {
-		return pending{}, false
-	}
-	return l.t.Get(pending{id: id})
+	r, ok := l.l.get(id)
+	return r.found(id, ok)
 }
 
-func (l *pel) has(id ID) bool {
-	_, ok := l.get(id)
-	return ok
-}
+func (l *pel) has(id ID) bool { return l.l.has(id) }
 
 func (l *pel) min() (pending, bool) {
-	if l.len() == 0 {
-		return pending{}, false
-	}
-	return l.t.GetAt(1)
+	id, r, ok := l.l.min()
+	return r.found(id, ok)
 }
 
 func (l *pel) max() (pending, bool) {
-	if l.len() == 0 {
-		return pending{}, false
-	}
-	return l.t.Max()
+	id, r, ok := l.l.max()
+	return r.found(id, ok)
 }
 
 // ascend calls fn for the records with IDs >= from, in order, until fn
 // returns false.
 func (l *pel) ascend(from ID, fn func(pending) bool) {
-	if from.IsZero() {
-		from = lowestPendingID
-	}
-	l.t.Ascend(pending{id: from}, fn)
+	l.l.ascend(from, func(id ID, r pelRec) bool { return fn(r.pending(id)) })
 }
 
 // scan calls fn for every record, in order, until fn returns false.
-func (l *pel) scan(fn func(pending) bool) { l.ascend(lowestPendingID, fn) }
+func (l *pel) scan(fn func(pending) bool) { l.ascend(ID{}, fn) }
 
 // set stores p, replacing the record with its ID if any.
-func (l *pel) set(p pending) (pending, bool) { return l.t.SetHint(p, &l.setH) }
+func (l *pel) set(p pending) (pending, bool) {
+	r, ok := l.l.put(p.id, pelRec{p.delivered, p.count, p.owner})
+	return r.found(p.id, ok)
+}
 
 // push is set for a record that is most likely above all others, as a
 // new delivery is: it then appends without a search.
-func (l *pel) push(p pending) (pending, bool) { return l.t.Load(p) }
+func (l *pel) push(p pending) (pending, bool) {
+	r, ok := l.l.push(p.id, pelRec{p.delivered, p.count, p.owner})
+	return r.found(p.id, ok)
+}
 
 func (l *pel) del(id ID) (pending, bool) {
-	if id.IsZero() {
-		return pending{}, false
-	}
-	return l.t.DeleteHint(pending{id: id}, &l.delH)
+	r, ok := l.l.del(id)
+	return r.found(id, ok)
 }
 
 // idleKey orders a group's pending records by delivery time, then ID:
@@ -140,59 +133,42 @@ func (g *group) idle() *btree.BTreeG[idleKey] {
 	return g.byIdle.t
 }
 
-// idSet is an ordered set of IDs: a consumer's pending entries. Its tree
-// is made at the first add, since many consumers never hold any. Like
-// pel, it then keeps a hidden sentinel at 0-0 so that its root survives
-// emptying. Inserts append (add); deletes keep a path hint.
+// idSet is an ordered set of IDs: a consumer's pending entries. Its list
+// is made at the first add, since many consumers never hold any.
 type idSet struct {
-	t    *btree.BTreeG[ID] // nil until the first add
-	delH btree.PathHint
+	l *chunkList[struct{}]
 }
 
 func (s *idSet) len() int {
-	if s.t == nil {
+	if s.l == nil {
 		return 0
 	}
-	return s.t.Len() - 1
+	return s.l.len()
 }
 
-func (s *idSet) has(id ID) bool {
-	if id.IsZero() || s.t == nil {
-		return false
-	}
-	_, ok := s.t.Get(id)
-	return ok
-}
+func (s *idSet) has(id ID) bool { return s.l != nil && s.l.has(id) }
 
 // ascend calls fn for the IDs >= from, in order, until fn returns false.
 func (s *idSet) ascend(from ID, fn func(ID) bool) {
-	if s.t == nil {
-		return
+	if s.l != nil {
+		s.l.ascend(from, func(id ID, _ struct{}) bool { return fn(id) })
 	}
-	if from.IsZero() {
-		from = lowestPendingID
-	}
-	s.t.Ascend(from, fn)
 }
 
 // scan calls fn for every ID, in order, until fn returns false.
-func (s *idSet) scan(fn func(ID) bool) { s.ascend(lowestPendingID, fn) }
+func (s *idSet) scan(fn func(ID) bool) { s.ascend(ID{}, fn) }
 
 // add inserts id; appending above all others costs no search.
 func (s *idSet) add(id ID) {
-	if id.IsZero() {
-		return // cannot happen: no entry has ID 0-0
+	if s.l == nil {
+		s.l = &chunkList[struct{}]{}
 	}
-	if s.t == nil {
-		s.t = btree.NewBTreeGOptions(ID.Less, btree.Options{NoLocks: true})
-		s.t.Set(ID{}) // the sentinel
-	}
-	s.t.Load(id) // searches only when id is not the greatest
+	s.l.push(id, struct{}{})
 }
 
 func (s *idSet) del(id ID) {
-	if !id.IsZero() && s.t != nil {
-		s.t.DeleteHint(id, &s.delH)
+	if s.l != nil {
+		s.l.del(id)
 	}
 }
 
@@ -201,7 +177,7 @@ func (g *group) owner(p pending) *consumer {
 	if c := g.recent; c != nil && c.num == p.owner {
 		return c
 	}
-	return g.byNum[p.owner]
+	return g.consumers.byNum(p.owner)
 }
 
 // unpend removes id from the group's pending list and its owner's, and
