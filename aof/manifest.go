@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +19,10 @@ const (
 
 // manifestMaxLine is Redis's limit on a manifest line, newline included.
 const manifestMaxLine = 1024
+
+// manifestSumPrefix begins the last line of a manifest this package
+// writes: the CRC-32C of the lines before it. Redis skips it as a comment.
+const manifestSumPrefix = "#instream crc32c "
 
 type fileInfo struct {
 	name string
@@ -44,6 +49,7 @@ func parseManifest(b []byte) (*manifest, error) {
 	}
 	m := &manifest{}
 	var maxSeq int64
+	all := b
 	for lineNum := 1; len(b) > 0; lineNum++ {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 || i+1 > manifestMaxLine {
@@ -51,6 +57,13 @@ func parseManifest(b []byte) (*manifest, error) {
 		}
 		line := string(b[:i+1])
 		b = b[i+1:]
+		if strings.HasPrefix(line, manifestSumPrefix) {
+			covered := all[:len(all)-len(b)-len(line)]
+			if len(b) != 0 || line != string(appendManifestSum(nil, covered)) {
+				return nil, fmt.Errorf("manifest line %d: checksum mismatch", lineNum)
+			}
+			continue
+		}
 		if line[0] == '#' {
 			continue
 		}
@@ -122,7 +135,15 @@ func (m *manifest) format() []byte {
 	for _, fi := range m.incr {
 		line(fi)
 	}
-	return b
+	return appendManifestSum(b, b)
+}
+
+func appendManifestSum(b, covered []byte) []byte {
+	var sum [8]byte
+	putHex32(sum[:], crc32.Checksum(covered, castagnoli))
+	b = append(b, manifestSumPrefix...)
+	b = append(b, sum[:]...)
+	return append(b, '\n')
 }
 
 // files returns the names m refers to.

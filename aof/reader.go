@@ -267,6 +267,10 @@ func (fr *fileReader) readRedis() error {
 			return nil
 		}
 		start := fr.w.off
+		if bytes.HasPrefix(d, []byte(recordPrefix)) {
+			// Redis never writes these: this file's header is damaged.
+			return fr.corrupt(0, "checksum lines in a file without the header")
+		}
 		if d[0] == '#' {
 			// Redis skips annotations, one cut short at the end included.
 			line, found := fr.w.line(maxRecord)
