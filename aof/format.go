@@ -11,6 +11,10 @@ import (
 // with it must carry a checksum line before every record.
 const fileHeader = "#instream aof 1\r\n"
 
+// baseEnd ends every base file this package writes, so that a base cut
+// at a record boundary is still found short.
+const baseEnd = "#instream end\r\n"
+
 // The line before each record: "#R <length> <crc32c as 8 hex digits>".
 const (
 	recordPrefix  = "#R "
@@ -150,9 +154,16 @@ func parseRecordLine(line []byte) (n int, sum uint32, ok bool) {
 	if err != nil || n64 > maxRecord || (len(f[:sp]) > 1 && f[0] == '0') {
 		return 0, 0, false
 	}
-	s64, err := strconv.ParseUint(string(f[sp+1:]), 16, 32)
-	if err != nil {
-		return 0, 0, false
+	sum = 0
+	for _, c := range f[sp+1:] {
+		switch {
+		case c >= '0' && c <= '9':
+			sum = sum<<4 | uint32(c-'0')
+		case c >= 'a' && c <= 'f':
+			sum = sum<<4 | uint32(c-'a'+10)
+		default:
+			return 0, 0, false // only the lower case this package writes
+		}
 	}
-	return int(n64), uint32(s64), true
+	return int(n64), sum, true
 }

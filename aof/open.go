@@ -59,6 +59,14 @@ func (l *Log) create() error {
 	if err != nil {
 		return err
 	}
+	if _, err := io.WriteString(f, baseEnd); err != nil {
+		f.Close()
+		return fmt.Errorf("aof: write %s: %w", m.base.name, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("aof: sync %s: %w", m.base.name, err)
+	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("aof: close %s: %w", m.base.name, err)
 	}

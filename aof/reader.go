@@ -174,6 +174,9 @@ func (fr *fileReader) readChecked() error {
 	for {
 		start := fr.w.off
 		if !fr.w.ensure(1) {
+			if fr.base && fr.w.err == nil {
+				return fr.corrupt(start, "base file cut short: no end line")
+			}
 			return fr.ioErr()
 		}
 		line, found := fr.w.line(maxRecordLine)
@@ -186,6 +189,13 @@ func (fr *fileReader) readChecked() error {
 			}
 			return fr.damaged(start, "bad record line")
 		}
+		if fr.base && string(line) == baseEnd {
+			fr.w.consume(len(line))
+			if fr.w.ensure(1) {
+				return fr.corrupt(fr.w.off, "bytes after the base file's end line")
+			}
+			return fr.ioErr()
+		}
 		n, sum, ok := parseRecordLine(line)
 		if !ok {
 			return fr.damaged(start, "bad record line")
@@ -194,6 +204,11 @@ func (fr *fileReader) readChecked() error {
 		if !fr.w.ensure(n) {
 			if fr.w.err != nil {
 				return fr.ioErr()
+			}
+			if verifiedRecordIn(fr.w.data()) {
+				// A torn write leaves nothing whole after it: the length
+				// itself is damaged.
+				return fr.corrupt(start, "record length runs past the end of the file, before complete records")
 			}
 			return fr.torn(start, "record cut short")
 		}
@@ -205,6 +220,27 @@ func (fr *fileReader) readChecked() error {
 		fr.w.consume(n)
 		if err := fr.yieldChunk(start, s); err != nil {
 			return err
+		}
+	}
+}
+
+// verifiedRecordIn reports whether b holds a checksum line followed by the
+// bytes it covers.
+func verifiedRecordIn(b []byte) bool {
+	for i := 0; ; i++ {
+		j := bytes.Index(b[i:], []byte(recordPrefix))
+		if j < 0 {
+			return false
+		}
+		i += j
+		k := bytes.IndexByte(b[i:min(len(b), i+maxRecordLine)], '\n')
+		if k < 0 {
+			continue
+		}
+		n, sum, ok := parseRecordLine(b[i : i+k+1])
+		body := b[i+k+1:]
+		if ok && n <= len(body) && crc32.Checksum(body[:n], castagnoli) == sum {
+			return true
 		}
 	}
 }
@@ -267,9 +303,9 @@ func (fr *fileReader) readRedis() error {
 			return nil
 		}
 		start := fr.w.off
-		if bytes.HasPrefix(d, []byte(recordPrefix)) {
+		if bytes.HasPrefix(d, []byte(recordPrefix)) || bytes.HasPrefix(d, []byte("#instream")) {
 			// Redis never writes these: this file's header is damaged.
-			return fr.corrupt(0, "checksum lines in a file without the header")
+			return fr.corrupt(0, "a file of this package's format with a damaged header")
 		}
 		if d[0] == '#' {
 			// Redis skips annotations, one cut short at the end included.

@@ -3,6 +3,7 @@ package aof
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
 )
@@ -130,6 +131,12 @@ func (r *Rewrite) WriteBase(fn func(w *BaseWriter) error) error {
 	err = fn(w)
 	if err == nil {
 		err = w.flush()
+	}
+	if err == nil {
+		if _, err = io.WriteString(f, baseEnd); err != nil {
+			err = fmt.Errorf("aof: write %s: %w", r.base.name, err)
+		}
+		w.size += int64(len(baseEnd))
 	}
 	if err == nil {
 		if err = f.Sync(); err != nil {
