@@ -232,6 +232,9 @@ func (l *Log) flush(force bool) error {
 				continue
 			}
 		}
+		if err != nil {
+			err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
+		}
 		l.publish(err)
 		return err
 	}
@@ -266,7 +269,7 @@ func (l *Log) writeOut(force bool) error {
 	retry := l.broken
 	if l.broken {
 		if err := l.f.Truncate(l.pendOff); err != nil {
-			return fmt.Errorf("truncate %s to %d: %w", l.fname, l.pendOff, err)
+			return err
 		}
 		l.pendDone, l.broken = 0, false
 	}
@@ -274,11 +277,11 @@ func (l *Log) writeOut(force bool) error {
 		n, err := l.f.Write(l.pend[l.pendDone:])
 		l.pendDone += n
 		if err == nil && l.pendDone < len(l.pend) {
-			err = errors.New("short write")
+			err = fmt.Errorf("short write to %s", l.fname)
 		}
 		if err != nil {
 			l.broken = true
-			return fmt.Errorf("write %s: %w", l.fname, err)
+			return err
 		}
 	}
 	due := force || retry || l.wcut != nil || l.opts.Fsync == Always ||
@@ -295,7 +298,7 @@ func (l *Log) writeOut(force bool) error {
 		// The kernel may have dropped the dirty pages: never trust a later
 		// sync of the same bytes, write them again.
 		l.broken = true
-		return fmt.Errorf("sync %s: %w", l.fname, err)
+		return err
 	}
 	l.lastSync = time.Now()
 	l.pendOff += int64(len(l.pend))
@@ -309,7 +312,7 @@ func (l *Log) publish(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
-		l.err = fmt.Errorf("%w: %v", ErrWriteFailed, err)
+		l.err = err
 	} else if !l.broken {
 		l.err = nil
 	}

@@ -218,4 +218,3 @@ func TestParsePolicy(t *testing.T) {
 		t.Error("ParsePolicy(sometimes) succeeded")
 	}
 }
-
