@@ -20,6 +20,7 @@ type history struct {
 	cmds  []string   // each command's ID, flattened over records
 	next  int
 	acked map[string]bool
+	end   map[string]string // each command's ID → the last ID of its record
 }
 
 // add appends a record of one to three commands and returns its IDs.
@@ -37,6 +38,9 @@ func (h *history) add(l *aof.Log, rng *rand.Rand) (uint64, []string, error) {
 	seq, err := l.Append(rec...)
 	if err == nil {
 		h.cmds = append(h.cmds, ids...)
+		for _, id := range ids {
+			h.end[id] = ids[len(ids)-1]
+		}
 	}
 	return seq, ids, err
 }
@@ -44,7 +48,7 @@ func (h *history) add(l *aof.Log, rng *rand.Rand) (uint64, []string, error) {
 // check verifies that a reopened log holds a prefix of the history, at
 // call boundaries, with every acknowledged command in it, and makes that
 // prefix the history.
-func (h *history) check(t *testing.T, got [][][]string, acked map[string]bool, multi map[string]int) {
+func (h *history) check(t *testing.T, got [][][]string, acked map[string]bool) {
 	t.Helper()
 	var ids []string
 	for _, r := range got {
@@ -64,10 +68,8 @@ func (h *history) check(t *testing.T, got [][][]string, acked map[string]bool, m
 			t.Fatalf("acknowledged command %s lost (log holds %d of %d commands)", id, len(ids), len(h.cmds))
 		}
 	}
-	if n := len(ids); n > 0 {
-		if end, ok := multi[ids[n-1]]; ok && end != n-1 {
-			t.Fatalf("half a record survived: ends at %s", ids[n-1])
-		}
+	if n := len(ids); n > 0 && h.end[ids[n-1]] != ids[n-1] {
+		t.Fatalf("half a record survived: ends at %s, the record at %s", ids[n-1], h.end[ids[n-1]])
 	}
 	h.cmds = ids
 }
@@ -79,9 +81,7 @@ func TestCrash_always(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	fs := crashfs.New()
-	h := &history{acked: map[string]bool{}}
-	var multiMu sync.Mutex
-	multi := map[string]int{} // last ID of a multi-command record → its index in h.cmds
+	h := &history{acked: map[string]bool{}, end: map[string]string{}}
 	iterations := 40
 	if testing.Short() {
 		iterations = 10
@@ -89,9 +89,7 @@ func TestCrash_always(t *testing.T) {
 	for iter := range iterations {
 		opts := aof.Options{FS: fs, Dir: "/d", Fsync: aof.Always}
 		l, got, _ := open(t, opts)
-		multiMu.Lock()
-		h.check(t, got, h.acked, multi)
-		multiMu.Unlock()
+		h.check(t, got, h.acked)
 		h.acked = map[string]bool{}
 
 		stop := make(chan struct{})
@@ -110,13 +108,6 @@ func TestCrash_always(t *testing.T) {
 					seq, ids, err := h.add(l, r)
 					if err != nil {
 						return
-					}
-					if len(ids) > 1 {
-						multiMu.Lock()
-						h.mu.Lock()
-						multi[ids[len(ids)-1]] = len(h.cmds) - 1
-						h.mu.Unlock()
-						multiMu.Unlock()
 					}
 					if l.Wait(seq) != nil {
 						return
@@ -175,7 +166,7 @@ func TestCrash_always(t *testing.T) {
 		_ = iter
 	}
 	l, got, _ := open(t, aof.Options{FS: fs, Dir: "/d"})
-	h.check(t, got, h.acked, multi)
+	h.check(t, got, h.acked)
 	l.Close()
 }
 

@@ -51,11 +51,11 @@ func (e *CorruptError) Unwrap() error { return ErrCorrupt }
 // appendCommand appends args as a RESP array of bulk strings.
 func appendCommand(b []byte, args []string) []byte {
 	b = append(b, '*')
-	b = strconv.AppendInt(b, int64(len(args)), 10)
+	b = appendLen(b, len(args))
 	b = append(b, '\r', '\n')
 	for _, a := range args {
 		b = append(b, '$')
-		b = strconv.AppendInt(b, int64(len(a)), 10)
+		b = appendLen(b, len(a))
 		b = append(b, '\r', '\n')
 		b = append(b, a...)
 		b = append(b, '\r', '\n')
@@ -71,13 +71,7 @@ var (
 // appendRecord appends one record: its checksum line, then its commands,
 // wrapped in MULTI/EXEC when there are several.
 func appendRecord(b []byte, cmds [][]string) []byte {
-	n := 0
-	for _, c := range cmds {
-		n += commandLen(c)
-	}
-	if len(cmds) > 1 {
-		n += commandLen(cmdMulti) + commandLen(cmdExec)
-	}
+	n := bodyLen(cmds)
 	// The length is known up front; the checksum is filled in after the
 	// body is encoded, so the body is written once, in place.
 	b = append(b, recordPrefix...)
@@ -96,6 +90,36 @@ func appendRecord(b []byte, cmds [][]string) []byte {
 	}
 	putHex32(b[sumAt:], crc32.Checksum(b[body:], castagnoli))
 	return b
+}
+
+// appendLen appends n in decimal, the usual one or two digits without a
+// call into strconv.
+func appendLen(b []byte, n int) []byte {
+	switch {
+	case n < 10:
+		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	}
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// bodyLen returns the length of a record's commands.
+func bodyLen(cmds [][]string) int {
+	n := 0
+	for _, c := range cmds {
+		n += commandLen(c)
+	}
+	if len(cmds) > 1 {
+		n += commandLen(cmdMulti) + commandLen(cmdExec)
+	}
+	return n
+}
+
+// recordLen returns the length of a record, its checksum line included.
+func recordLen(cmds [][]string) int {
+	n := bodyLen(cmds)
+	return len(recordPrefix) + decimalLen(n) + len(" 00000000\r\n") + n
 }
 
 // commandLen returns the length of args encoded by appendCommand.

@@ -25,7 +25,9 @@ type Log struct {
 	opts Options
 
 	mu       sync.Mutex
-	buf      []byte // records appended, not yet taken by the writer
+	buf      []byte   // records appended, not yet taken by the writer
+	ready    [][]byte // full buffers before buf, not yet taken
+	free     [][]byte // buffers to reuse
 	appended uint64
 	written  uint64 // records handed to the operating system
 	durable  uint64 // records on stable storage
@@ -46,7 +48,7 @@ type Log struct {
 	io       sync.Mutex
 	f        File
 	fname    string
-	pend     []byte    // bytes for f since the last sync (under No: not yet written)
+	pend     [][]byte  // buffers for f not yet synced (under Always) or written
 	pendOff  int64     // the offset in f where pend begins
 	pendDone int       // bytes of pend written
 	pendSeq  uint64    // the last record in pend
@@ -61,9 +63,17 @@ type Log struct {
 	m  *manifest
 }
 
+const (
+	// writeDelay is how long records gather before a write under Everysec
+	// and No: the most a crash of the process alone can lose.
+	writeDelay = time.Millisecond
+	// bufSize is the size of a buffer; a full one starts a write at once.
+	bufSize = 256 << 10
+)
+
 // cutPoint is where appends move to a new incremental file.
 type cutPoint struct {
-	at   int    // offset in buf
+	at   int    // buffers of ready before the cut
 	seq  uint64 // the last record before the cut
 	f    File
 	name string
@@ -88,11 +98,19 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	if l.err != nil {
 		return 0, l.err
 	}
-	n := len(l.buf)
+	n := recordLen(cmds)
+	sealed := false
+	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
+		// A full buffer is handed on whole rather than grown and copied.
+		l.seal()
+		sealed = true
+	}
 	l.buf = appendRecord(l.buf, cmds)
-	l.size += int64(len(l.buf) - n)
+	l.size += int64(n)
 	l.appended++
-	if l.idle {
+	// Under Always, Wait does the writing; a kick would only add a
+	// goroutine switch.
+	if l.opts.Fsync != Always && (l.idle || sealed) {
 		l.idle = false
 		select {
 		case l.kick <- struct{}{}:
@@ -122,7 +140,16 @@ func (l *Log) Wait(seq uint64) error {
 		}
 		ch := l.round
 		l.mu.Unlock()
-		<-ch
+		// Group commit: the first waiter to find no round running writes
+		// and syncs for everyone appended so far; the others wait for it.
+		if l.io.TryLock() {
+			if l.f != nil {
+				l.flushLocked(false)
+			}
+			l.io.Unlock()
+		} else {
+			<-ch
+		}
 		l.mu.Lock()
 	}
 	return nil
@@ -181,13 +208,27 @@ func (l *Log) Close() error {
 
 // run is the background writer: it writes whenever records are appended,
 // syncs as the policy asks, and retries after a failure once a second.
+// Under Everysec and No it lets records gather for up to writeDelay
+// before a write, so that a write(2) serves many appends.
 func (l *Log) run() {
 	defer close(l.exited)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	delay := time.NewTimer(time.Hour)
+	delay.Stop()
 	for {
 		select {
 		case <-l.kick:
+			if l.opts.Fsync != Always {
+				delay.Reset(writeDelay)
+				select {
+				case <-delay.C:
+				case <-l.kick: // a buffer is full
+					delay.Stop() // no stale tick follows, since Go 1.23
+				case <-l.done:
+					return
+				}
+			}
 		case <-tick.C:
 		case <-l.done:
 			return
@@ -195,9 +236,15 @@ func (l *Log) run() {
 		for {
 			l.flush(false)
 			l.mu.Lock()
-			if (len(l.buf) == 0 && l.cut == nil) || l.err != nil {
-				l.idle = true
+			if (len(l.ready) == 0 && l.cut == nil) || l.err != nil {
+				l.idle = len(l.buf) == 0 || l.err != nil
 				l.mu.Unlock()
+				if !l.idle {
+					select {
+					case l.kick <- struct{}{}:
+					default:
+					}
+				}
 				break
 			}
 			l.mu.Unlock()
@@ -215,6 +262,11 @@ func (l *Log) flush(force bool) error {
 	if l.f == nil {
 		return ErrClosed
 	}
+	return l.flushLocked(force)
+}
+
+// flushLocked is flush with l.io held.
+func (l *Log) flushLocked(force bool) error {
 	for {
 		l.take()
 		err := l.writeOut(force)
@@ -226,7 +278,7 @@ func (l *Log) flush(force bool) error {
 			l.f, l.fname, l.pendOff, l.wcut = c.f, c.name, c.off, nil
 			l.mu.Lock()
 			l.cutBusy = false
-			more := len(l.buf) > 0
+			more := len(l.buf) > 0 || len(l.ready) > 0
 			l.mu.Unlock()
 			if err == nil && (more || force) {
 				continue
@@ -248,19 +300,51 @@ func (l *Log) take() {
 		return // finish the old file first
 	}
 	if c := l.cut; c != nil {
-		l.pend = append(l.pend, l.buf[:c.at]...)
-		if c.seq > l.pendSeq {
-			l.pendSeq = c.seq
-		}
-		l.buf = l.buf[:copy(l.buf, l.buf[c.at:])]
+		l.pend = append(l.pend, l.ready[:c.at]...)
+		l.ready = l.ready[:copy(l.ready, l.ready[c.at:])]
+		l.pendSeq = max(l.pendSeq, c.seq)
 		l.wcut, l.cut = c, nil
 		return
 	}
-	if len(l.buf) > 0 {
-		l.pend = append(l.pend, l.buf...)
+	l.seal()
+	if len(l.ready) > 0 {
+		l.pend = append(l.pend, l.ready...)
+		clear(l.ready)
+		l.ready = l.ready[:0]
 		l.pendSeq = l.appended
-		l.buf = l.buf[:0]
 	}
+}
+
+// seal moves buf, if it holds records, to ready.
+func (l *Log) seal() {
+	if len(l.buf) > 0 {
+		l.ready = append(l.ready, l.buf)
+		l.buf = l.newBuf()
+	}
+}
+
+// newBuf returns an empty buffer, reused if one is free.
+func (l *Log) newBuf() []byte {
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free = l.free[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, bufSize)
+}
+
+// release hands pend's buffers back for reuse and empties it.
+func (l *Log) release() {
+	l.pendOff += int64(l.pendDone)
+	l.mu.Lock()
+	for _, b := range l.pend {
+		if len(l.free) < 8 && cap(b) == bufSize {
+			l.free = append(l.free, b)
+		}
+	}
+	l.mu.Unlock()
+	clear(l.pend)
+	l.pend, l.pendDone = l.pend[:0], 0
 }
 
 // writeOut writes pend and syncs it when due. After a failure, it first
@@ -273,25 +357,33 @@ func (l *Log) writeOut(force bool) error {
 		}
 		l.pendDone, l.broken = 0, false
 	}
-	if l.pendDone < len(l.pend) {
-		n, err := l.f.Write(l.pend[l.pendDone:])
+	skip := l.pendDone
+	for _, b := range l.pend {
+		if skip >= len(b) {
+			skip -= len(b)
+			continue
+		}
+		n, err := l.f.Write(b[skip:])
 		l.pendDone += n
-		if err == nil && l.pendDone < len(l.pend) {
+		if err == nil && n < len(b)-skip {
 			err = fmt.Errorf("short write to %s", l.fname)
 		}
 		if err != nil {
 			l.broken = true
 			return err
 		}
+		skip = 0
 	}
 	due := force || retry || l.wcut != nil || l.opts.Fsync == Always ||
 		(l.opts.Fsync == Everysec && time.Since(l.lastSync) >= time.Second)
-	if !due {
-		if l.opts.Fsync == No {
-			l.pendOff += int64(len(l.pend))
-			l.pend, l.pendDone = l.pend[:0], 0
-		}
+	if l.opts.Fsync != Always {
+		// Written bytes are not kept for a sync that fails: like Redis, a
+		// failed sync is retried as a sync; keeping a second's worth of
+		// records in memory would cost every append.
+		l.release()
 		l.wrote = l.pendSeq
+	}
+	if !due {
 		return nil
 	}
 	if err := l.f.Sync(); err != nil {
@@ -301,8 +393,7 @@ func (l *Log) writeOut(force bool) error {
 		return err
 	}
 	l.lastSync = time.Now()
-	l.pendOff += int64(len(l.pend))
-	l.pend, l.pendDone = l.pend[:0], 0
+	l.release()
 	l.wrote, l.synced = l.pendSeq, l.pendSeq
 	return nil
 }

@@ -123,7 +123,7 @@ func (l *Log) load(fn func([][]string) error) (*Recovery, error) {
 			}
 			l.f, l.fname, l.pendOff, l.m = f, last.name, off, m
 			if kind == kindEmpty {
-				l.pend = append(l.pend, fileHeader...)
+				l.pend = append(l.pend, []byte(fileHeader))
 				l.size += int64(len(fileHeader))
 			}
 			return rec, nil

@@ -97,7 +97,8 @@ func (r *Rewrite) Cut() error {
 	if l.cutBusy {
 		return ErrRewriteOrder
 	}
-	l.cut = &cutPoint{at: len(l.buf), seq: l.appended, f: r.incrFile, name: r.incr.name, off: int64(len(fileHeader))}
+	l.seal()
+	l.cut = &cutPoint{at: len(l.ready), seq: l.appended, f: r.incrFile, name: r.incr.name, off: int64(len(fileHeader))}
 	l.cutBusy = true
 	r.sizeCut = l.size
 	r.state = 1
