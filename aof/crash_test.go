@@ -121,6 +121,7 @@ func TestCrash_always(t *testing.T) {
 			})
 		}
 		wg.Go(func() { // rewrites, now and then
+			rng := rand.New(rand.NewPCG(seed, uint64(iter)))
 			for {
 				select {
 				case <-stop:

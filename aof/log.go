@@ -237,9 +237,10 @@ func (l *Log) run() {
 			l.flush(false)
 			l.mu.Lock()
 			if (len(l.ready) == 0 && l.cut == nil) || l.err != nil {
-				l.idle = len(l.buf) == 0 || l.err != nil
+				idle := len(l.buf) == 0 || l.err != nil
+				l.idle = idle
 				l.mu.Unlock()
-				if !l.idle {
+				if !idle {
 					select {
 					case l.kick <- struct{}{}:
 					default:
