@@ -11,7 +11,7 @@ import (
 )
 
 // Open opens the log in opts's directory, creating it if there is none,
-// and replays it through fn as [Read] does. A torn tail of the last
+// and replays it through fn as [Read] does (a nil fn skips the records). A torn tail of the last
 // incremental file is cut off the file before appending resumes; the
 // result says what was cut. If the last incremental file was written by
 // Redis, appends go to a new one, so that every record this package
@@ -19,6 +19,9 @@ import (
 // a crash during a rewrite) are removed.
 func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error) {
 	opts = opts.withDefaults()
+	if fn == nil {
+		fn = func([][]string) error { return nil }
+	}
 	fsys := opts.FS
 	if err := fsys.MkdirAll(opts.dir()); err != nil {
 		return nil, nil, fmt.Errorf("aof: create %s: %w", opts.dir(), err)
@@ -212,7 +215,7 @@ func (l *Log) writeManifest(m *manifest) error {
 	return nil
 }
 
-// fileNameRE matches the names of the files a log of this stem may own.
+// ownedName reports whether name is one a log of this stem writes.
 func (l *Log) ownedName(name string) bool {
 	re := regexp.MustCompile(`^` + regexp.QuoteMeta(l.opts.FileName) + `\.[0-9]+\.(base\.(aof|rdb)|incr\.aof)$`)
 	return re.MatchString(name) || name == "temp-"+l.opts.manifestName()
