@@ -32,11 +32,16 @@
 //
 // # Durability
 //
-// [Log.Append] only copies the record into a buffer; a background writer
-// hands the buffer to the operating system and syncs it under the chosen
-// [Policy], named as Redis names them: [Always] (group commit: [Log.Wait]
-// returns once the record is on stable storage, and concurrent writers
-// share one fsync), [Everysec] (a sync at most once a second) and [No].
+// [Log.Append] only encodes the record into a buffer. What happens next
+// depends on the [Policy], named as Redis names them. Under [Always],
+// [Log.Wait] returns once the record is on stable storage: the first
+// waiter to find no sync running writes and syncs for every record
+// appended so far (group commit), the others wait for it. Under
+// [Everysec] a background writer hands the buffer to the operating system
+// within about a millisecond and syncs at most once a second, so a crash
+// of the process loses at most the last millisecond and a crash of the
+// machine about the last second. Under [No] the operating system decides
+// when to sync.
 // A failed write or sync makes the log refuse appends with an error until
 // a retry succeeds, as Redis answers MISCONF.
 //

@@ -48,3 +48,6 @@ func itoa(n int64) string {
 	}
 	return string(b)
 }
+
+// AppendRecord encodes a record as Append does.
+var AppendRecord = appendRecord

@@ -339,7 +339,7 @@ func (l *Log) release() {
 	l.pendOff += int64(l.pendDone)
 	l.mu.Lock()
 	for _, b := range l.pend {
-		if len(l.free) < 8 && cap(b) == bufSize {
+		if len(l.free) < 32 && cap(b) == bufSize {
 			l.free = append(l.free, b)
 		}
 	}
