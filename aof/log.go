@@ -143,10 +143,18 @@ func (l *Log) Wait(seq uint64) error {
 		// Group commit: the first waiter to find no round running writes
 		// and syncs for everyone appended so far; the others wait for it.
 		if l.io.TryLock() {
-			if l.f != nil {
+			open := l.f != nil
+			if open {
 				l.flushLocked(false)
 			}
 			l.io.Unlock()
+			if !open {
+				l.mu.Lock()
+				if l.durable < seq && l.err == nil {
+					return ErrClosed
+				}
+				continue
+			}
 		} else {
 			<-ch
 		}

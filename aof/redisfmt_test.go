@@ -130,3 +130,31 @@ func TestOpen_redisDir(t *testing.T) {
 		t.Fatalf("Read = %q, %v", got, err)
 	}
 }
+
+// History files, which Redis lists until it deletes them, and files no
+// manifest names are removed by Open; the manifest then lists neither.
+func TestOpen_collects(t *testing.T) {
+	fs := crashfs.New()
+	opts := redisDir(fs, resp("XADD", "s", "2-1", "f", "v"), resp("XADD", "s", "3-1", "f", "v"))
+	fs.WriteFile("/r/appendonlydir/appendonly.aof.manifest", []byte(
+		"file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.0.incr.aof seq 1 type h\nfile appendonly.aof.1.incr.aof seq 1 type i\n"))
+	fs.WriteFile("/r/appendonlydir/appendonly.aof.0.incr.aof", []byte(resp("XADD", "s", "1-1", "f", "v")))
+	fs.WriteFile("/r/appendonlydir/appendonly.aof.7.base.aof", []byte("left by a crashed rewrite"))
+	fs.WriteFile("/r/appendonlydir/unrelated.txt", []byte("not ours"))
+	l, got, _ := open(t, opts)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0][0][2] != "2-1" {
+		t.Fatalf("replayed %q: a history file was loaded", got)
+	}
+	names, _ := fs.ReadDir("/r/appendonlydir")
+	want := []string{"appendonly.aof.1.base.aof", "appendonly.aof.1.incr.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest", "unrelated.txt"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("files = %q, want %q", names, want)
+	}
+	m, _ := fs.ReadFile("/r/appendonlydir/appendonly.aof.manifest")
+	if strings.Contains(string(m), "type h") {
+		t.Fatalf("manifest still lists history: %q", m)
+	}
+}
