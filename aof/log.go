@@ -10,9 +10,9 @@ import (
 var (
 	// ErrClosed is returned by calls on a closed log.
 	ErrClosed = errors.New("aof: log is closed")
-	// ErrWriteFailed is matched by the error a log returns after a write
-	// or sync failed: it refuses appends until a retry succeeds, as Redis
-	// answers MISCONF.
+	// ErrWriteFailed is matched by the error [Log.Err], [Log.Wait] and
+	// [Log.Sync] return after a write or sync failed, until a retry
+	// succeeds; callers refuse changes meanwhile, as Redis answers MISCONF.
 	ErrWriteFailed = errors.New("aof: writing to the log failed; appends are refused until it succeeds again")
 	// ErrEmptyRecord is returned by Append when given no command.
 	ErrEmptyRecord = errors.New("aof: a record needs at least one command")
@@ -81,11 +81,16 @@ type cutPoint struct {
 }
 
 // Append adds a record: one command, or several applied all or none.
-// It only copies the record into a buffer and returns its sequence
+// It only encodes the record into a buffer and returns its sequence
 // number; pass that to [Log.Wait] to wait until the record is durable
-// under the log's policy. After a failed write or sync it returns an
-// error matching [ErrWriteFailed] and logs nothing, until a retry
-// succeeds.
+// under the log's policy.
+//
+// Append does not refuse a record after a failed write or sync: the
+// caller has usually applied the change already, and a record kept is
+// written by the retry, so the log never falls behind the caller's
+// state. Refusing new changes is the caller's part, as Redis's MISCONF
+// check comes before a command runs: check [Log.Err] before making a
+// change, under the same lock as Append.
 func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	if len(cmds) == 0 {
 		return 0, ErrEmptyRecord
@@ -94,9 +99,6 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	defer l.mu.Unlock()
 	if l.closed {
 		return 0, ErrClosed
-	}
-	if l.err != nil {
-		return 0, l.err
 	}
 	n := recordLen(cmds)
 	sealed := false
@@ -109,8 +111,8 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	l.size += int64(n)
 	l.appended++
 	// Under Always, Wait does the writing; a kick would only add a
-	// goroutine switch.
-	if l.opts.Fsync != Always && (l.idle || sealed) {
+	// goroutine switch. After a failure, retries keep their own pace.
+	if l.opts.Fsync != Always && l.err == nil && (l.idle || sealed) {
 		l.idle = false
 		select {
 		case l.kick <- struct{}{}:
@@ -163,7 +165,8 @@ func (l *Log) Wait(seq uint64) error {
 	return nil
 }
 
-// Err returns the sticky error that makes the log refuse appends, or nil.
+// Err returns the sticky error of a failed write or sync, or nil once a
+// retry has succeeded. While it is set, callers should refuse changes.
 func (l *Log) Err() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
