@@ -378,3 +378,71 @@ func TestInterop_weLoadRedis(t *testing.T) {
 		t.Fatalf("after our append, Redis loads XLEN %v\n%s", n, again.logText())
 	}
 }
+
+// A base of several checksummed chunks, and a last incremental file torn
+// inside a record, load into redis-server 7.0 as they load here: every
+// base entry, and the incremental records before the tear.
+func TestInterop_chunksAndTornTail(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Skip("redis-server not on PATH: interop with Redis not tested")
+	}
+	dir := t.TempDir()
+	opts := aof.Options{Dir: dir, DirName: "ours", Fsync: aof.Always}
+	l, _, _ := open(t, opts)
+	rw, err := l.BeginRewrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000 // about 300 KB: several chunks
+	err = rw.WriteBase(func(w *aof.BaseWriter) error {
+		for i := range n {
+			if err := w.Add("XADD", "big", fmt.Sprintf("%d-1", i+1), "payload", strings.Repeat("x", 64), "i", strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = rw.Commit()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := l.Append([]string{"XADD", "big", fmt.Sprintf("%d-1", n+i+1), "tail", "y"}, []string{"XDEL", "big", fmt.Sprintf("%d-1", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := os.ReadFile(filepath.Join(dir, "ours", "appendonly.aof.2.base.aof"))
+	if c := strings.Count(string(base), "\n#R "); c < 3 {
+		t.Fatalf("base has %d chunks, want several", c)
+	}
+	incrPath := filepath.Join(dir, "ours", "appendonly.aof.2.incr.aof")
+	incr, _ := os.ReadFile(incrPath)
+	if err := os.WriteFile(incrPath, incr[:len(incr)-20], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, rec, err := collect(t, opts)
+	if err != nil || rec.Cut == nil || len(got) != n+2 {
+		t.Fatalf("Read: %d records, cut %+v, %v", len(got), rec.Cut, err)
+	}
+	srv := startRedis(t, dir, "ours", true)
+	if v := srv.must(t, "XLEN", "big"); v != int64(n) { // +2 added, -2 deleted
+		t.Fatalf("XLEN = %v, want %d\n%s", v, n, srv.logText())
+	}
+	first := srv.must(t, "XRANGE", "big", "-", "+", "COUNT", "1").([]any)[0].([]any)[0]
+	last := srv.must(t, "XREVRANGE", "big", "+", "-", "COUNT", "1").([]any)[0].([]any)[0]
+	if first != "3-1" || last != fmt.Sprintf("%d-1", n+2) {
+		t.Fatalf("Redis holds [%v, %v], want [3-1, %d-1]", first, last, n+2)
+	}
+	// Redis cuts where this package does.
+	if want := fmt.Sprintf("Truncating the AOF appendonly.aof.2.incr.aof at offset %d !!!", rec.Cut.Offset); !strings.Contains(srv.logText(), want) {
+		t.Fatalf("redis-server log lacks %q:\n%s", want, srv.logText())
+	}
+}
