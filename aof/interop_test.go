@@ -441,8 +441,18 @@ func TestInterop_chunksAndTornTail(t *testing.T) {
 	if first != "3-1" || last != fmt.Sprintf("%d-1", n+2) {
 		t.Fatalf("Redis holds [%v, %v], want [3-1, %d-1]", first, last, n+2)
 	}
-	// Redis cuts where this package does.
-	if want := fmt.Sprintf("Truncating the AOF appendonly.aof.2.incr.aof at offset %d !!!", rec.Cut.Offset); !strings.Contains(srv.logText(), want) {
-		t.Fatalf("redis-server log lacks %q:\n%s", want, srv.logText())
+	// Redis cuts after the last whole command, which may leave a MULTI
+	// without its EXEC (never applied); this package cuts before the
+	// record. The data is the same.
+	const cutLine = "Truncating the AOF appendonly.aof.2.incr.aof at offset "
+	logText := srv.logText()
+	i := strings.Index(logText, cutLine)
+	if i < 0 {
+		t.Fatalf("redis-server did not report the torn tail:\n%s", logText)
+	}
+	var redisCut int64
+	fmt.Sscanf(logText[i+len(cutLine):], "%d", &redisCut)
+	if redisCut < rec.Cut.Offset || redisCut > int64(len(incr)) {
+		t.Fatalf("redis-server cut at %d, this package at %d", redisCut, rec.Cut.Offset)
 	}
 }
