@@ -13,7 +13,7 @@ var (
 	// ErrWriteFailed is matched by the error [Log.Err], [Log.Wait] and
 	// [Log.Sync] return after a write or sync failed, until a retry
 	// succeeds; callers refuse changes meanwhile, as Redis answers MISCONF.
-	ErrWriteFailed = errors.New("aof: writing to the log failed; appends are refused until it succeeds again")
+	ErrWriteFailed = errors.New("aof: writing to the log failed; changes are refused until a retry succeeds")
 	// ErrEmptyRecord is returned by Append when given no command.
 	ErrEmptyRecord = errors.New("aof: a record needs at least one command")
 )
