@@ -42,6 +42,7 @@
 // of the process loses at most the last millisecond and a crash of the
 // machine about the last second. Under [No] the operating system decides
 // when to sync.
+//
 // A failed write or sync sets a sticky error ([Log.Err]) until a retry
 // succeeds; records appended meanwhile are kept and written by the retry.
 // The caller refuses changes while it is set, as Redis answers MISCONF.
