@@ -47,8 +47,14 @@ func rewritten(t *testing.T) (*crashfs.FS, aof.Options, [][][]string) {
 		t.Fatal(err)
 	}
 	appendN(t, l, 5, 10)
+	size, base := l.Size()
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
+	}
+	b1, _ := fs.ReadFile(baseFile)
+	b2, _ := fs.ReadFile(incrFile)
+	if size != int64(len(b1)+len(b2)) || base >= size || base < int64(len(b1)) {
+		t.Fatalf("Size = %d, %d; files hold %d + %d bytes", size, base, len(b1), len(b2))
 	}
 	for i := 5; i < 10; i++ {
 		want = append(want, record(i))

@@ -111,8 +111,17 @@ func TestLog_layout(t *testing.T) {
 	opts := aof.Options{FS: fs, Dir: "/d", DirName: "x", FileName: "f.aof"}
 	l, _, _ := open(t, opts)
 	appendN(t, l, 0, 3)
+	size, _ := l.Size()
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
+	}
+	var total int64
+	for _, n := range []string{"f.aof.1.base.aof", "f.aof.1.incr.aof"} {
+		b, _ := fs.ReadFile("/d/x/" + n)
+		total += int64(len(b))
+	}
+	if size != total {
+		t.Fatalf("Size = %d, files hold %d bytes", size, total)
 	}
 	names, err := fs.ReadDir("/d/x")
 	if err != nil {

@@ -73,6 +73,8 @@ func (l *Log) create() error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("aof: close %s: %w", m.base.name, err)
 	}
+	l.size = int64(len(fileHeader) + len(baseEnd))
+	l.baseSize = l.size
 	return l.startIncr(m)
 }
 
