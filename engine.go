@@ -24,6 +24,12 @@ type Options struct {
 	// NodeMaxBytes bounds the bytes of one storage node, as Redis's
 	// stream-node-max-bytes does. If zero (or negative), 4096 bytes.
 	NodeMaxBytes int
+
+	// Log, if not nil, receives every change as Redis commands (see
+	// [Log]); calls that change state wait until it has made the change
+	// durable. Package persist sets it up. If nil, the engine is purely
+	// in memory.
+	Log Log
 }
 
 // Engine is an in-process store of named streams with Redis Streams
@@ -104,6 +110,7 @@ func New(opts Options) *Engine {
 		streams: make(map[string]*stream),
 	}
 	e.tx.e = e
+	e.tx.logging = opts.Log != nil
 	return e
 }
 
@@ -132,12 +139,12 @@ func (e *Engine) lookup(key string) *stream {
 // DeleteStreams deletes the named streams with their groups and pending
 // lists, and reports how many existed. It is the engine's DEL. No keys is
 // ErrInvalidArgument.
-func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
-	t, err := e.begin()
+func (e *Engine) DeleteStreams(keys ...string) (_ int64, err error) {
+	t, err := e.beginWrite()
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	if len(keys) == 0 {
 		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
 	}
@@ -152,6 +159,9 @@ func (t *tx) deleteStreams(keys []string) int64 {
 			delete(t.e.streams, k)
 			t.streamDeleted(k)
 			n++
+			if t.logging {
+				t.record("DEL", k)
+			}
 		}
 	}
 	return n

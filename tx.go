@@ -1,6 +1,9 @@
 package instream
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // The lock rule. One mutex, e.mu, guards all of the engine's state. A call
 // enters the engine only through begin (or acquire) and leaves only
@@ -32,6 +35,12 @@ type tx struct {
 	// parking is a waiter being registered: if the call panics before it
 	// starts waiting, end unregisters it.
 	parking *waiter
+
+	// logging is set when the engine has a Log: the call's changes
+	// record their effects in fx, which end hands to the log as one
+	// record. Engines without a log build no effects.
+	logging bool
+	fx      [][]string
 }
 
 // begin enters the engine for one call: it takes the mutex and fails with
@@ -47,6 +56,22 @@ func (e *Engine) begin() (*tx, error) {
 	return &e.tx, nil
 }
 
+// beginWrite is begin for a call that may change state: with a log that
+// failed to write or sync, it refuses the call, as Redis answers MISCONF
+// before running a write command. On success the caller must defer
+// endWrite.
+func (e *Engine) beginWrite() (*tx, error) {
+	t, err := e.begin()
+	if err != nil || !t.logging {
+		return t, err
+	}
+	if lerr := e.opts.Log.Err(); lerr != nil {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("%w: %w", ErrLogFailed, lerr)
+	}
+	return t, nil
+}
+
 // acquire is begin without the closed check, for Close and for the paths
 // that must finish what a call started on an engine that has since closed.
 func (e *Engine) acquire() *tx {
@@ -60,16 +85,38 @@ func (e *Engine) acquire() *tx {
 // panic, serves the waiters of the keys made ready, in the order they
 // were made ready, and releases the mutex, even if serving panics.
 func (t *tx) end() {
-	if t.parking == nil && len(t.ready) == 0 {
+	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
 		t.e.mu.Unlock()
 		return
 	}
-	t.finish()
+	if seq, _ := t.finish(); seq > 0 {
+		t.e.opts.Log.Wait(seq) // the caller reports no error (a waiter's timer)
+	}
 }
 
-func (t *tx) finish() {
+// endWrite is end for a call that may have changed state: once the mutex
+// is released, it waits until the log has made the call's record durable
+// under its policy, and sets *errp (if nil) when it could not.
+func (t *tx) endWrite(errp *error) {
+	if !t.logging {
+		t.end()
+		return
+	}
+	seq, err := t.finish()
+	if err == nil && seq > 0 {
+		err = t.e.opts.Log.Wait(seq)
+	}
+	if err != nil && *errp == nil {
+		*errp = fmt.Errorf("%w: %w", ErrLogFailed, err)
+	}
+}
+
+// finish serves the waiters, hands the effects to the log, and releases
+// the mutex. It returns the record's sequence number, 0 if none.
+func (t *tx) finish() (seq uint64, err error) {
 	e := t.e
 	defer e.mu.Unlock()
+	defer t.appendEffects(&seq, &err) // after serving: served reads have effects too
 	if w := t.parking; w != nil {
 		t.parking = nil
 		e.leave(w)
@@ -81,6 +128,7 @@ func (t *tx) finish() {
 	}
 	clear(t.ready) // drop the strings
 	t.ready = t.ready[:0]
+	return 0, nil // set by appendEffects
 }
 
 // now returns the call's time in Unix ms, reading the clock the first
