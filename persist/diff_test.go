@@ -1,0 +1,158 @@
+package persist_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/instream/instream"
+	"github.com/instream/instream/aof"
+	"github.com/instream/instream/persist"
+)
+
+// clock is a fake clock shared by the engines under comparison.
+type clock struct{ ms int64 }
+
+func (c *clock) now() time.Time { return time.UnixMilli(c.ms) }
+
+// randomCommand returns a random stream command over a few keys, groups
+// and consumers, valid or not.
+func randomCommand(r *rand.Rand) []string {
+	keys := []string{"s1", "s2", "s3"}
+	groups := []string{"g1", "g2"}
+	cons := []string{"c1", "c2", "c3"}
+	k := keys[r.IntN(len(keys))]
+	g := groups[r.IntN(len(groups))]
+	c := cons[r.IntN(len(cons))]
+	id := func() string { return fmt.Sprintf("%d-%d", 1000+r.IntN(400), r.IntN(3)) }
+	refs := []string{"KEEPREF", "DELREF", "ACKED"}[r.IntN(3)]
+	switch r.IntN(24) {
+	case 0, 1, 2, 3, 4:
+		return []string{"XADD", k, "*", "f", strconv.Itoa(r.IntN(100))}
+	case 5:
+		return []string{"XADD", k, "MAXLEN", "~", strconv.Itoa(r.IntN(30)), "*", "f", "v"}
+	case 6:
+		return []string{"XADD", k, refs, "MINID", "~", id(), "LIMIT", strconv.Itoa(r.IntN(20)), "*", "f", "v"}
+	case 7:
+		return []string{"XTRIM", k, "MAXLEN", []string{"=", "~"}[r.IntN(2)], strconv.Itoa(r.IntN(30)), refs}
+	case 8:
+		return []string{"XDEL", k, id(), id()}
+	case 9:
+		return []string{"XGROUP", "CREATE", k, g, []string{"0", "$"}[r.IntN(2)], "MKSTREAM"}
+	case 10:
+		return []string{"XGROUP", "SETID", k, g, id()}
+	case 11:
+		if r.IntN(4) == 0 {
+			return []string{"XGROUP", "DESTROY", k, g}
+		}
+		return []string{"XGROUP", "DELCONSUMER", k, g, c}
+	case 12:
+		return []string{"XGROUP", "CREATECONSUMER", k, g, c}
+	case 13, 14, 15:
+		return []string{"XREADGROUP", "GROUP", g, c, "COUNT", strconv.Itoa(1 + r.IntN(5)), "STREAMS", k, ">"}
+	case 16:
+		return []string{"XREADGROUP", "GROUP", g, c, "COUNT", "3", "NOACK", "STREAMS", k, ">"}
+	case 17:
+		return []string{"XREADGROUP", "GROUP", g, c, "STREAMS", k, "0"}
+	case 18, 19:
+		return []string{"XACK", k, g, id(), id()}
+	case 20:
+		return []string{"XCLAIM", k, g, c, "0", id(), id()}
+	case 21:
+		return []string{"XAUTOCLAIM", k, g, c, "0", "0", "COUNT", "3"}
+	case 22:
+		return []string{"XACKDEL", k, g, refs, "IDS", "2", id(), id()}
+	default:
+		if r.IntN(6) == 0 {
+			return []string{"DEL", k}
+		}
+		return []string{"XDELEX", k, refs, "IDS", "1", id()}
+	}
+}
+
+// state is every key's XINFO STREAM FULL and XPENDING replies, with
+// consumers' seen and active times masked (Redis's AOF does not keep
+// them either).
+func state(t *testing.T, e *instream.Engine) map[string]any {
+	t.Helper()
+	ctx := context.Background()
+	out := map[string]any{}
+	for _, k := range []string{"s1", "s2", "s3"} {
+		full, err := e.Do(ctx, "XINFO", "STREAM", k, "FULL")
+		if err != nil {
+			out[k] = err.Error()
+			continue
+		}
+		out[k] = mask(full)
+		for _, g := range []string{"g1", "g2"} {
+			p, err := e.Do(ctx, "XPENDING", k, g, "-", "+", "1000")
+			if err != nil {
+				p = err.Error()
+			}
+			out[k+"/"+g] = p
+		}
+	}
+	return out
+}
+
+func mask(v any) any {
+	l, ok := v.([]any)
+	if !ok {
+		return v
+	}
+	m := make([]any, len(l))
+	for i := range l {
+		m[i] = mask(l[i])
+		if i > 0 && (l[i-1] == "seen-time" || l[i-1] == "active-time") {
+			m[i] = "masked"
+		}
+	}
+	return m
+}
+
+// TestDifferential runs random commands on a persistent engine, closed
+// and reopened now and then, and on an in-memory one; after every reopen
+// both must hold the same streams, groups and pending lists.
+func TestDifferential(t *testing.T) {
+	for seed := range uint64(8) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(seed, 7))
+			clk := &clock{ms: 1_000_000}
+			mem := instream.New(instream.Options{Now: clk.now, NodeMaxEntries: 4})
+			dir := t.TempDir()
+			open := func() *persist.DB {
+				db, err := persist.Open(dir, persist.Options{
+					Engine: instream.Options{Now: clk.now, NodeMaxEntries: 4}, Fsync: aof.No})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return db
+			}
+			db := open()
+			ctx := context.Background()
+			for step := range 1500 {
+				clk.ms += int64(r.IntN(3))
+				cmd := randomCommand(r)
+				want, werr := mem.Do(ctx, cmd...)
+				got, gerr := db.Do(ctx, cmd...)
+				if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
+					t.Fatalf("step %d %q: persistent %v %v, in memory %v %v", step, cmd, got, gerr, want, werr)
+				}
+				if step%100 == 99 {
+					if err := db.Close(); err != nil {
+						t.Fatal(err)
+					}
+					db = open()
+					if w, g := state(t, mem), state(t, db.Engine); !reflect.DeepEqual(w, g) {
+						t.Fatalf("after step %d, reopened:\n got %v\nwant %v", step, g, w)
+					}
+				}
+			}
+			db.Close()
+		})
+	}
+}
