@@ -20,8 +20,9 @@ type clock struct{ ms int64 }
 func (c *clock) now() time.Time { return time.UnixMilli(c.ms) }
 
 // randomCommand returns a random stream command over a few keys, groups
-// and consumers, valid or not.
-func randomCommand(r *rand.Rand) []string {
+// and consumers, valid or not; with redis8, Redis 8.2's reference
+// policies and commands too.
+func randomCommand(r *rand.Rand, redis8 bool) []string {
 	keys := []string{"s1", "s2", "s3"}
 	groups := []string{"g1", "g2"}
 	cons := []string{"c1", "c2", "c3"}
@@ -30,15 +31,21 @@ func randomCommand(r *rand.Rand) []string {
 	c := cons[r.IntN(len(cons))]
 	id := func() string { return fmt.Sprintf("%d-%d", 1000+r.IntN(400), r.IntN(3)) }
 	refs := []string{"KEEPREF", "DELREF", "ACKED"}[r.IntN(3)]
+	with := func(cmd []string, i int) []string { // refs inserted at i
+		if !redis8 {
+			return cmd
+		}
+		return append(cmd[:i:i], append([]string{refs}, cmd[i:]...)...)
+	}
 	switch r.IntN(24) {
 	case 0, 1, 2, 3, 4:
 		return []string{"XADD", k, "*", "f", strconv.Itoa(r.IntN(100))}
 	case 5:
 		return []string{"XADD", k, "MAXLEN", "~", strconv.Itoa(r.IntN(30)), "*", "f", "v"}
 	case 6:
-		return []string{"XADD", k, refs, "MINID", "~", id(), "LIMIT", strconv.Itoa(r.IntN(20)), "*", "f", "v"}
+		return with([]string{"XADD", k, "MINID", "~", id(), "LIMIT", strconv.Itoa(r.IntN(20)), "*", "f", "v"}, 2)
 	case 7:
-		return []string{"XTRIM", k, "MAXLEN", []string{"=", "~"}[r.IntN(2)], strconv.Itoa(r.IntN(30)), refs}
+		return with([]string{"XTRIM", k, "MAXLEN", []string{"=", "~"}[r.IntN(2)], strconv.Itoa(r.IntN(30))}, 5)
 	case 8:
 		return []string{"XDEL", k, id(), id()}
 	case 9:
@@ -65,10 +72,16 @@ func randomCommand(r *rand.Rand) []string {
 	case 21:
 		return []string{"XAUTOCLAIM", k, g, c, "0", "0", "COUNT", "3"}
 	case 22:
+		if !redis8 {
+			return []string{"XSETID", k, id()}
+		}
 		return []string{"XACKDEL", k, g, refs, "IDS", "2", id(), id()}
 	default:
 		if r.IntN(6) == 0 {
 			return []string{"DEL", k}
+		}
+		if !redis8 {
+			return []string{"XDEL", k, id()}
 		}
 		return []string{"XDELEX", k, refs, "IDS", "1", id()}
 	}
@@ -136,7 +149,7 @@ func TestDifferential(t *testing.T) {
 			ctx := context.Background()
 			for step := range 1500 {
 				clk.ms += int64(r.IntN(3))
-				cmd := randomCommand(r)
+				cmd := randomCommand(r, true)
 				want, werr := mem.Do(ctx, cmd...)
 				got, gerr := db.Do(ctx, cmd...)
 				if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {

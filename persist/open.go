@@ -139,6 +139,8 @@ func apply(e *instream.Engine, cmd []string) error {
 		_, err = e.Rename(cmd[1], cmd[2], false)
 	case "flushall", "flushdb":
 		_, err = e.FlushAll()
+	case "xadd", "xtrim":
+		_, err = e.Do(context.Background(), dropExactLimit(cmd)...)
 	default:
 		_, err = e.Do(context.Background(), cmd...)
 		var re *instream.RedisError
@@ -154,4 +156,30 @@ func apply(e *instream.Engine, cmd []string) error {
 		return fmt.Errorf("replay %q: %w", strings.Join(cmd, " "), err)
 	}
 	return nil
+}
+
+// dropExactLimit removes a LIMIT from an exact trim of XADD or XTRIM.
+// Redis writes trims that way (an approximate trim made exact keeps its
+// LIMIT) and its loader ignores it; a client sending it gets an error.
+func dropExactLimit(cmd []string) []string {
+	exact := false
+	for i := 2; i < len(cmd); i++ {
+		switch strings.ToUpper(cmd[i]) {
+		case "NOMKSTREAM", "KEEPREF", "DELREF", "ACKED":
+		case "MAXLEN", "MINID":
+			if i+1 < len(cmd) && (cmd[i+1] == "=" || cmd[i+1] == "~") {
+				exact = cmd[i+1] == "="
+				i++
+			}
+			i++ // the threshold
+		case "LIMIT":
+			if exact && i+1 < len(cmd) {
+				return append(cmd[:i:i], cmd[i+2:]...)
+			}
+			i++
+		default:
+			return cmd // the ID: options end here
+		}
+	}
+	return cmd
 }
