@@ -169,4 +169,3 @@ func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
 	}
 	return n, nil
 }
-
