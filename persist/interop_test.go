@@ -77,8 +77,8 @@ func engineDo(e *instream.Engine) func(args ...string) (any, error) {
 	return func(args ...string) (any, error) { return e.Do(context.Background(), args...) }
 }
 
-// TestInterop_redisLoadsOurs: a directory the engine wrote, for streams
-// using Redis 7.0's features, loads into redis-server 7.0 with the same
+// TestInterop_redisLoadsOurs: a directory the engine wrote, a rewrite
+// included, for streams using Redis 7.0's features, loads into redis-server 7.0 with the same
 // streams, groups and pending lists.
 func TestInterop_redisLoadsOurs(t *testing.T) {
 	for seed := range uint64(3) {
@@ -89,8 +89,13 @@ func TestInterop_redisLoadsOurs(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := rand.New(rand.NewPCG(seed, 11))
-			for range 800 {
+			for i := range 800 {
 				db.Do(context.Background(), randomCommand(r, false)...)
+				if i == 500 { // the base file is then a snapshot
+					if err := db.Rewrite(); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			want := redisState(engineDo(db.Engine))
 			if err := db.Close(); err != nil {

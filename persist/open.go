@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/instream/instream"
 	"github.com/instream/instream/aof"
@@ -25,16 +26,25 @@ type Options struct {
 	FileName string
 	// FS is the filesystem. If nil, the operating system's.
 	FS aof.FS
+	// AutoRewritePercent and AutoRewriteMinSize trigger a rewrite when
+	// the log has grown by that percentage of its size after the last
+	// rewrite and is above that size, as Redis's
+	// auto-aof-rewrite-percentage and auto-aof-rewrite-min-size do. If
+	// zero, 100 and 64 MiB; a negative percentage disables it.
+	AutoRewritePercent int
+	AutoRewriteMinSize int64
 }
 
 // DB is an engine with its log. Use the embedded Engine as usual; Close
 // the DB, not the engine.
 type DB struct {
 	*instream.Engine
-	log      *aof.Log
-	recovery aof.Recovery
-	closeMu  sync.Mutex
-	closed   bool
+	log        *aof.Log
+	recovery   aof.Recovery
+	closeMu    sync.Mutex
+	closed     bool
+	stop, done chan struct{} // of the automatic rewrites
+	rewriteErr atomic.Pointer[error]
 }
 
 // ErrNotStream is returned by Open for a log holding a command this
@@ -62,7 +72,20 @@ func Open(dir string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("persist: open %s: %w", dir, err)
 	}
 	sink.l = l
-	return &DB{Engine: e, log: l, recovery: *rec}, nil
+	db := &DB{Engine: e, log: l, recovery: *rec, stop: make(chan struct{}), done: make(chan struct{})}
+	pct, minSize := opts.AutoRewritePercent, opts.AutoRewriteMinSize
+	if pct == 0 {
+		pct = 100
+	}
+	if minSize == 0 {
+		minSize = 64 << 20
+	}
+	if pct > 0 {
+		go db.autoRewrite(pct, minSize, db.stop, db.done)
+	} else {
+		close(db.done)
+	}
+	return db, nil
 }
 
 // Recovery reports what opening found: the records replayed and the torn
@@ -81,6 +104,8 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	close(db.stop)
+	<-db.done
 	db.Engine.Close()
 	return db.log.Close()
 }
