@@ -253,6 +253,10 @@ func (c *client) writeErr(err error) {
 		c.w.Error(re.Msg)
 		return
 	}
+	if errors.Is(err, instream.ErrLogFailed) {
+		c.w.Error("MISCONF Errors writing to the AOF file: " + err.Error())
+		return
+	}
 	c.w.Error("ERR " + err.Error())
 }
 
