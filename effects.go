@@ -71,8 +71,10 @@ func (b *trimBound) trimArgs() []string {
 }
 
 func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBound) {
-	cmd := make([]string, 0, 3+6+2*len(fields))
-	cmd = append(cmd, "XADD", key)
+	// Built in the tx's arena: the most frequent effect allocates only
+	// its ID's text.
+	start := len(t.fxArena)
+	cmd := append(t.fxArena, "XADD", key)
 	if b != nil && b.any {
 		if refs != KeepRef {
 			cmd = append(cmd, refsArg(refs))
@@ -83,7 +85,8 @@ func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBou
 	for _, f := range fields {
 		cmd = append(cmd, f.Name, f.Value)
 	}
-	t.record(cmd...)
+	t.fxArena = cmd
+	t.record(cmd[start:len(cmd):len(cmd)]...)
 }
 
 func (t *tx) fxTrim(key string, refs RefPolicy, b *trimBound) {

@@ -14,8 +14,8 @@ type Log interface {
 	// Err returns a non-nil error while the log cannot write: the engine
 	// then refuses calls that change state, with ErrLogFailed.
 	Err() error
-	// Append takes one record and returns its sequence number. The
-	// commands and their strings are not modified afterwards and may be
+	// Append takes one record and returns its sequence number. It must
+	// not keep cmds (the engine reuses the slices); the strings may be
 	// kept.
 	Append(cmds ...[]string) (seq uint64, err error)
 	// Wait returns once record seq is as durable as the log's policy
@@ -38,4 +38,6 @@ func (t *tx) appendEffects(seq *uint64, err *error) {
 	*seq, *err = t.e.opts.Log.Append(t.fx...)
 	clear(t.fx)
 	t.fx = t.fx[:0]
+	clear(t.fxArena)
+	t.fxArena = t.fxArena[:0]
 }

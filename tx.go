@@ -41,6 +41,7 @@ type tx struct {
 	// record. Engines without a log build no effects.
 	logging bool
 	fx      [][]string
+	fxArena []string // backs some of fx; reused (Log.Append keeps nothing)
 }
 
 // begin enters the engine for one call: it takes the mutex and fails with
