@@ -41,6 +41,7 @@ type Engine struct {
 	closed  bool
 	waiters waitQueues // blocked calls (waiters.go)
 	tx      tx         // the live call's (tx.go)
+	rec     recording  // opts.Log, if it can stop recording
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -111,6 +112,7 @@ func New(opts Options) *Engine {
 	}
 	e.tx.e = e
 	e.tx.logging = opts.Log != nil
+	e.rec, _ = opts.Log.(recording)
 	return e
 }
 

@@ -23,6 +23,11 @@ type Log interface {
 	Wait(seq uint64) error
 }
 
+// recording is implemented by a Log that is not always recording: while
+// Recording returns false, calls build no effects (package persist
+// replays its log through the engine that way).
+type recording interface{ Recording() bool }
+
 // ErrLogFailed is returned by calls that change state on an engine whose
 // Log failed to write or sync: the change was refused, or (if the call
 // got as far as applying it) it is in memory but its durability is

@@ -54,6 +54,9 @@ func (e *Engine) begin() (*tx, error) {
 		return nil, ErrClosed
 	}
 	e.tx.haveNow = false // the other fields were reset by the last end
+	if e.rec != nil {
+		e.tx.logging = e.rec.Recording()
+	}
 	return &e.tx, nil
 }
 
@@ -79,6 +82,9 @@ func (e *Engine) acquire() *tx {
 	e.mu.Lock()
 	t := &e.tx // its other fields were reset by the last end
 	t.haveNow = false
+	if e.rec != nil {
+		t.logging = e.rec.Recording()
+	}
 	return t
 }
 

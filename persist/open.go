@@ -114,6 +114,10 @@ func (db *DB) Close() error {
 // has no log and drops them (they are the log's own records).
 type logSink struct{ l *aof.Log }
 
+// Recording reports whether the engine should build effects: not while
+// the log is being replayed into it.
+func (s *logSink) Recording() bool { return s.l != nil }
+
 func (s *logSink) Err() error {
 	if s.l == nil {
 		return nil
