@@ -1,9 +1,6 @@
 package instream
 
-import (
-	"bytes"
-	"slices"
-)
+import "slices"
 
 // Snapshot is the engine's state at one moment, detached from the engine:
 // [Snapshot.Commands] writes it out while calls go on. Package persist
@@ -38,10 +35,9 @@ type pendSnap struct {
 }
 
 // Snapshot calls atCut with the engine's mutex held, so that no call
-// changes state between the two, then copies the state. The node bytes
-// are copied (deletions flag entries in place); group state is copied
-// record by record. An error from atCut is returned and no snapshot
-// taken.
+// changes state between the two, then copies the state: node fields
+// and group records are copied, node bytes shared copy-on-write. An
+// error from atCut is returned and no snapshot taken.
 func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 	t, err := e.begin()
 	if err != nil {
@@ -85,15 +81,16 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 	return sn, nil
 }
 
-// detach returns a copy of the entries that shares nothing mutable with
-// them: appends go past the copied slices' lengths, but a deletion flags
-// an entry's bytes in place, so the bytes are copied.
+// detach returns a copy of the entries that later calls do not change:
+// the nodes' fields are copied; their bytes are shared, as appends go
+// past the copy's lengths and a deletion copies a shared node's bytes
+// before it flags an entry (markDeleted). O(nodes).
 func (t *entries) detach() *entries {
 	d := &entries{length: t.length}
 	var prev *node
 	for n := t.head; n != nil; n = n.next {
+		n.shared = true
 		c := *n
-		c.buf = bytes.Clone(n.buf)
 		c.prev, c.next = prev, nil
 		if prev != nil {
 			prev.next = &c
