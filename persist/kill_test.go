@@ -37,6 +37,8 @@ func runChild(dir string) {
 	}
 	ctx := context.Background()
 	w := bufio.NewWriter(os.Stdout)
+	fmt.Fprintln(w, "R") // open: the parent's clock starts
+	w.Flush()
 	for i := 0; ; i++ {
 		id, err := db.Do(ctx, "XADD", "s", "*", "n", fmt.Sprint(i))
 		if err != nil {
@@ -99,7 +101,9 @@ func TestKillLoop(t *testing.T) {
 			}
 			close(lines)
 		}()
-		deadline := time.After(time.Duration(30+r.IntN(200)) * time.Millisecond)
+		// The kill comes at a random moment after the child has opened
+		// the log (a slow, loaded machine may take long to start it).
+		var deadline <-chan time.Time
 	read:
 		for {
 			select {
@@ -108,6 +112,8 @@ func TestKillLoop(t *testing.T) {
 					break read
 				}
 				switch {
+				case l == "R":
+					deadline = time.After(time.Duration(20+r.IntN(200)) * time.Millisecond)
 				case strings.HasPrefix(l, "A "):
 					added[l[2:]] = true
 				case strings.HasPrefix(l, "K "):
