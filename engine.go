@@ -138,14 +138,14 @@ func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
 		return 0, err
 	}
 	defer t.end()
-	if len(keys) == 0 {
-		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
-	}
-	return t.deleteStreams(keys), nil
+	return t.deleteStreams(keys)
 }
 
 // deleteStreams deletes keys; blocked readers see the outcome of the whole call.
-func (t *tx) deleteStreams(keys []string) int64 {
+func (t *tx) deleteStreams(keys []string) (int64, error) {
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
+	}
 	var n int64
 	for _, k := range keys {
 		if t.e.streams[k] != nil {
@@ -154,7 +154,7 @@ func (t *tx) deleteStreams(keys []string) int64 {
 			n++
 		}
 	}
-	return n
+	return n, nil
 }
 
 // Exists reports how many of the named streams exist; a name given twice
@@ -165,20 +165,20 @@ func (e *Engine) Exists(keys ...string) (int64, error) {
 		return 0, err
 	}
 	defer t.end()
+	return t.exists(keys)
+}
+
+func (t *tx) exists(keys []string) (int64, error) {
 	if len(keys) == 0 {
 		return 0, fmt.Errorf("exists: %w", invalid("no keys"))
 	}
-	return t.exists(keys), nil
-}
-
-func (t *tx) exists(keys []string) int64 {
 	var n int64
 	for _, k := range keys {
 		if t.e.streams[k] != nil {
 			n++
 		}
 	}
-	return n
+	return n, nil
 }
 
 // Type returns "stream" if the named stream exists and "none" otherwise.

@@ -321,10 +321,7 @@ func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 		return nil, err
 	}
 	defer t.end()
-	if err := checkRange(start, end, count); err != nil {
-		return nil, fmt.Errorf("range of %q: %w", key, err)
-	}
-	return t.rangeOf(key, start, end, count, false), nil
+	return t.rangeEntries(key, start, end, count, false)
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
@@ -339,10 +336,7 @@ func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error)
 		return nil, err
 	}
 	defer t.end()
-	if err := checkRange(start, end, count); err != nil {
-		return nil, fmt.Errorf("reverse range of %q: %w", key, err)
-	}
-	return t.rangeOf(key, start, end, count, true), nil
+	return t.rangeEntries(key, start, end, count, true)
 }
 
 func checkRange(start, end ID, count int) error {
@@ -350,6 +344,17 @@ func checkRange(start, end ID, count int) error {
 		return err
 	}
 	return checkCount("count", count)
+}
+
+// rangeEntries is Range and RevRange: the checks, then rangeOf.
+func (t *tx) rangeEntries(key string, start, end ID, count int, reverse bool) ([]Entry, error) {
+	if err := checkRange(start, end, count); err != nil {
+		if reverse {
+			return nil, fmt.Errorf("reverse range of %q: %w", key, err)
+		}
+		return nil, fmt.Errorf("range of %q: %w", key, err)
+	}
+	return t.rangeOf(key, start, end, count, reverse), nil
 }
 
 func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry {
@@ -388,16 +393,16 @@ func (e *Engine) DeleteEntries(key string, ids ...ID) (int64, error) {
 		return 0, err
 	}
 	defer t.end()
+	return t.deleteEntries(key, ids)
+}
+
+func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("delete entries of %q: %w", key, invalid("no IDs"))
 	}
-	return t.deleteEntries(key, ids), nil
-}
-
-func (t *tx) deleteEntries(key string, ids []ID) int64 {
 	s := t.e.lookup(key)
 	if s == nil {
-		return 0
+		return 0, nil
 	}
 	var n int64
 	for _, id := range ids {
@@ -405,7 +410,7 @@ func (t *tx) deleteEntries(key string, ids []ID) int64 {
 			n++
 		}
 	}
-	return n
+	return n, nil
 }
 
 // deleteEntry removes one entry as XDEL does, keeping maxDeleted.

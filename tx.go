@@ -10,8 +10,10 @@ import "slices"
 // functions and methods assume the mutex is held and never take it. The
 // only code that enters the engine without a caller's call is the waiting
 // half of a blocking read and a CLAIM waiter's timer (waiters.go); each of
-// them enters through begin or acquire too. Caller code never runs under
-// the mutex.
+// them enters through begin or acquire too. Caller code runs under the
+// mutex only in Update (update.go), whose fn gets the live tx through a
+// Tx and must not call the Engine. Update holds the whole keyspace; with
+// per-key locks it would still take every key exclusively.
 
 // tx is one call's hold on the engine, from begin to end. It reads the
 // clock at most once, so that everything a call does happens at one time,
