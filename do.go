@@ -50,7 +50,7 @@ type command struct {
 	// arity is Redis's: n means exactly n arguments (the name included),
 	// -n means at least n.
 	arity int
-	run   func(e *Engine, ctx context.Context, args []string) (any, error)
+	run   func(e target, ctx context.Context, args []string) (any, error)
 }
 
 // commands maps lower-case command names to their implementation.
@@ -91,6 +91,46 @@ func init() {
 // matters to blocking commands (XREAD and XREADGROUP with BLOCK), which
 // refuse a nil ctx.
 func (e *Engine) Do(ctx context.Context, args ...string) (any, error) {
+	return do(e, ctx, args)
+}
+
+// target is what a command runs on: the Engine, or the Tx of an Update
+// (EXEC), whose Read and ReadGroup never wait.
+type target interface {
+	Add(key string, args AddArgs) (ID, error)
+	Trim(key string, args TrimArgs) (int64, error)
+	Range(key string, start, end ID, count int) ([]Entry, error)
+	RevRange(key string, end, start ID, count int) ([]Entry, error)
+	Len(key string) (int64, error)
+	DeleteEntries(key string, ids ...ID) (int64, error)
+	DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error)
+	SetID(key string, args SetIDArgs) error
+	Info(key string) (StreamInfo, error)
+	InfoFull(key string, count int) (StreamFullInfo, error)
+	TryRead(args ReadArgs) ([]StreamEntries, error)
+	Read(ctx context.Context, args ReadArgs) ([]StreamEntries, error)
+	TryReadGroup(args ReadGroupArgs) ([]GroupEntries, error)
+	ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error)
+	CreateGroup(key string, args GroupArgs) error
+	SetGroupID(key string, args GroupArgs) error
+	DestroyGroup(key, group string) (bool, error)
+	CreateConsumer(key string, args ConsumerArgs) (bool, error)
+	DeleteConsumer(key string, args ConsumerArgs) (int64, error)
+	Groups(key string) ([]GroupInfo, error)
+	Group(key, group string) (GroupInfo, error)
+	Consumers(key, group string) ([]ConsumerInfo, error)
+	Ack(key, group string, ids ...ID) (int64, error)
+	AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error)
+	PendingSummary(key, group string) (PendingSummary, error)
+	Pending(key string, args PendingArgs) ([]PendingEntry, error)
+	Claim(key string, args ClaimArgs) ([]GroupEntry, error)
+	AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error)
+	DeleteStreams(keys ...string) (int64, error)
+	Exists(keys ...string) (int64, error)
+	Type(key string) (string, error)
+}
+
+func do(e target, ctx context.Context, args []string) (any, error) {
 	if len(args) == 0 {
 		return nil, errEmptyCommand
 	}
@@ -253,3 +293,5 @@ func replyEntries(ens []Entry) []any {
 	}
 	return out
 }
+
+var _ target = (*Tx)(nil)

@@ -152,7 +152,7 @@ func cstr(s string) string {
 	return s
 }
 
-func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXReadGroup(e target, ctx context.Context, args []string) (any, error) {
 	cmd, err := parseReadGroup(args, time.Now().UnixMilli())
 	if err != nil {
 		return nil, err

@@ -194,7 +194,7 @@ func (o *trimOptions) parseAddID(s string) error {
 
 // doXAdd: XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED]
 // [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [...]
-func doXAdd(e *Engine, _ context.Context, args []string) (any, error) {
+func doXAdd(e target, _ context.Context, args []string) (any, error) {
 	o, err := parseTrimOptions(args, 2, true)
 	if err != nil {
 		return nil, err
@@ -232,16 +232,16 @@ func doXAdd(e *Engine, _ context.Context, args []string) (any, error) {
 }
 
 // doXRange: XRANGE key start end [COUNT count]
-func doXRange(e *Engine, _ context.Context, args []string) (any, error) {
+func doXRange(e target, _ context.Context, args []string) (any, error) {
 	return xrange(e, args, false)
 }
 
 // doXRevRange: XREVRANGE key end start [COUNT count]
-func doXRevRange(e *Engine, _ context.Context, args []string) (any, error) {
+func doXRevRange(e target, _ context.Context, args []string) (any, error) {
 	return xrange(e, args, true)
 }
 
-func xrange(e *Engine, args []string, rev bool) (any, error) {
+func xrange(e target, args []string, rev bool) (any, error) {
 	key, startArg, endArg := args[1], args[2], args[3]
 	if rev {
 		startArg, endArg = endArg, startArg
@@ -301,12 +301,12 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 }
 
 // doXLen: XLEN key
-func doXLen(e *Engine, _ context.Context, args []string) (any, error) {
+func doXLen(e target, _ context.Context, args []string) (any, error) {
 	return intReply(e.Len(args[1]))
 }
 
 // doXDel: XDEL key id [id ...]
-func doXDel(e *Engine, _ context.Context, args []string) (any, error) {
+func doXDel(e target, _ context.Context, args []string) (any, error) {
 	ids := make([]ID, 0, len(args)-2)
 	for _, a := range args[2:] {
 		id, ok := parseIDArg(a, true, 0)
@@ -329,7 +329,7 @@ func doXDel(e *Engine, _ context.Context, args []string) (any, error) {
 
 // doXTrim: XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
 // [KEEPREF|DELREF|ACKED]
-func doXTrim(e *Engine, _ context.Context, args []string) (any, error) {
+func doXTrim(e target, _ context.Context, args []string) (any, error) {
 	o, err := parseTrimOptions(args, 2, false)
 	if err != nil {
 		return nil, err
@@ -342,7 +342,7 @@ func doXTrim(e *Engine, _ context.Context, args []string) (any, error) {
 }
 
 // doXSetID: XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id]
-func doXSetID(e *Engine, _ context.Context, args []string) (any, error) {
+func doXSetID(e target, _ context.Context, args []string) (any, error) {
 	var sa SetIDArgs
 	var ok bool
 	if sa.LastID, ok = parseIDArg(args[2], true, 0); !ok {
@@ -429,7 +429,7 @@ func helpReply(lines []string) []any {
 var xinfoArity = map[string]int{"help": 2, "stream": -3, "groups": 3, "consumers": 4}
 
 // doXInfo: XINFO STREAM|GROUPS|CONSUMERS|HELP ...
-func doXInfo(e *Engine, _ context.Context, args []string) (any, error) {
+func doXInfo(e target, _ context.Context, args []string) (any, error) {
 	sub := strings.ToLower(args[1])
 	a, ok := xinfoArity[sub]
 	if !ok {
@@ -524,17 +524,17 @@ func raxNodes(nodes int64) int64 {
 }
 
 // doDel: DEL key [key ...]
-func doDel(e *Engine, _ context.Context, args []string) (any, error) {
+func doDel(e target, _ context.Context, args []string) (any, error) {
 	return intReply(e.DeleteStreams(args[1:]...))
 }
 
 // doExists: EXISTS key [key ...]
-func doExists(e *Engine, _ context.Context, args []string) (any, error) {
+func doExists(e target, _ context.Context, args []string) (any, error) {
 	return intReply(e.Exists(args[1:]...))
 }
 
 // doType: TYPE key
-func doType(e *Engine, _ context.Context, args []string) (any, error) {
+func doType(e target, _ context.Context, args []string) (any, error) {
 	t, err := e.Type(args[1])
 	if err != nil {
 		return nil, err

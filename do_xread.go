@@ -38,7 +38,7 @@ func blockContext(ctx context.Context, ms int64) (context.Context, context.Cance
 
 // resolveNew sets each "$" stream to read after the stream's last
 // generated ID now (0-0 for a missing stream).
-func resolveNew(e *Engine, streams []ReadStream) error {
+func resolveNew(e target, streams []ReadStream) error {
 	for i, rs := range streams {
 		if !rs.New {
 			continue
@@ -59,7 +59,7 @@ func resolveNew(e *Engine, streams []ReadStream) error {
 }
 
 // doXRead runs XREAD [COUNT count] [BLOCK ms] STREAMS key ... id ....
-func doXRead(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXRead(e target, ctx context.Context, args []string) (any, error) {
 	var count int64
 	block := int64(-1)
 	streams := 0

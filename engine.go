@@ -33,8 +33,9 @@ type Engine struct {
 	opts    Options
 	streams map[string]*stream
 	closed  bool
-	waiters waitQueues // blocked calls (waiters.go)
-	tx      tx         // the live call's (tx.go)
+	waiters waitQueues          // blocked calls (waiters.go)
+	tx      tx                  // the live call's (tx.go)
+	watches map[string][]*Watch // open watches by key (watch.go)
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for

@@ -140,8 +140,12 @@ func (e *Engine) CreateGroup(key string, args GroupArgs) error {
 }
 
 func (t *tx) createGroup(key string, args GroupArgs) error {
+	existed := t.e.lookup(key) != nil
 	if err := t.e.addGroup(key, args); err != nil {
 		return fmt.Errorf("create group %q on %q: %w", args.Group, key, err)
+	}
+	if !existed {
+		t.touch(key) // MKSTREAM created it
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("delete entries ex on %q: %w", key, err)
 	}
-	return t.e.deleteRefs(key, "", false, refs, ids), nil
+	return t.deleteRefs(key, "", false, refs, ids), nil
 }
 
 // AckDelete acknowledges the IDs in a group and then deletes their
@@ -79,7 +79,7 @@ func (t *tx) ackDelete(key, group string, refs RefPolicy, ids []ID) ([]DeleteRes
 	if _, _, err := t.e.lookupGroup(key, group); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, noGroup(err))
 	}
-	return t.e.deleteRefs(key, group, true, refs, ids), nil
+	return t.deleteRefs(key, group, true, refs, ids), nil
 }
 
 func checkDeleteEx(refs RefPolicy, ids []ID) error {
@@ -93,9 +93,9 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 }
 
 // deleteRefs is XDELEX, or XACKDEL when ack is set.
-func (e *Engine) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
+func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
 	out := make([]DeleteResult, len(ids))
-	s := e.lookup(key)
+	s := t.e.lookup(key)
 	var g *group
 	if s != nil && ack {
 		g = s.group(groupName)
@@ -106,9 +106,13 @@ func (e *Engine) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids
 		}
 		return out
 	}
+	n := s.entries.len()
 	for i, id := range ids {
 		acked := g != nil && g.unpend(id)
 		out[i] = s.deleteRef(id, refs, acked)
+	}
+	if s.entries.len() != n {
+		t.touch(key)
 	}
 	return out
 }

@@ -307,7 +307,11 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 	if s == nil {
 		return 0, nil
 	}
-	return t.e.trimStream(s, args), nil
+	n := t.e.trimStream(s, args)
+	if n > 0 {
+		t.touch(key)
+	}
+	return n, nil
 }
 
 // Range returns the entries with IDs in [start, end] in ascending order,
@@ -409,6 +413,9 @@ func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 		if s.deleteEntry(id) {
 			n++
 		}
+	}
+	if n > 0 {
+		t.touch(key)
 	}
 	return n, nil
 }

@@ -1,7 +1,9 @@
 package instream
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 )
 
@@ -152,6 +154,49 @@ func (x *Tx) TryRead(args ReadArgs) ([]StreamEntries, error) {
 		return nil, err
 	}
 	return t.tryRead(args)
+}
+
+// Read is [Engine.Read] inside the batch, except that it cannot wait:
+// when no stream has anything, it returns nil and
+// context.DeadlineExceeded at once, as if its deadline had passed, as
+// Redis answers a BLOCK read inside MULTI/EXEC.
+func (x *Tx) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, error) {
+	t, err := x.open()
+	if err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("read: %w", errNilContext)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err := t.tryRead(args)
+	if err == nil && res == nil {
+		return nil, context.DeadlineExceeded
+	}
+	return res, err
+}
+
+// ReadGroup is [Engine.ReadGroup] inside the batch, except that, like
+// [Tx.Read], it cannot wait: when nothing can be delivered, it returns
+// nil and context.DeadlineExceeded at once.
+func (x *Tx) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error) {
+	t, err := x.open()
+	if err != nil {
+		return nil, err
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("read group %q: %w", args.Group, errNilContext)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res, err := t.tryReadGroup(args)
+	if err == nil && res == nil {
+		return nil, context.DeadlineExceeded
+	}
+	return res, err
 }
 
 // TryReadGroup is [Engine.TryReadGroup] inside the batch.
@@ -341,4 +386,32 @@ func (x *Tx) FlushAll() (int64, error) {
 		return 0, err
 	}
 	return t.flushAll(), nil
+}
+
+// NodeLimits is [Engine.NodeLimits] inside the batch.
+func (x *Tx) NodeLimits() (maxEntries, maxBytes int) {
+	e := x.t.e
+	if x.done.Load() {
+		return e.NodeLimits() // it has no error to return
+	}
+	return e.opts.NodeMaxEntries, e.opts.NodeMaxBytes
+}
+
+// SetNodeLimits is [Engine.SetNodeLimits] inside the batch.
+func (x *Tx) SetNodeLimits(maxEntries, maxBytes int) error {
+	t, err := x.open()
+	if err != nil {
+		return err
+	}
+	return t.setNodeLimits(maxEntries, maxBytes)
+}
+
+// Do is [Engine.Do] inside the batch: one command of a MULTI/EXEC.
+// XREAD and XREADGROUP with BLOCK do not wait: with nothing to read they
+// answer nil, as after their timeout, as inside Redis's MULTI/EXEC.
+func (x *Tx) Do(ctx context.Context, args ...string) (any, error) {
+	if _, err := x.open(); err != nil {
+		return nil, genericReply(err)
+	}
+	return do(x, ctx, args)
 }

@@ -345,6 +345,7 @@ func (e *Engine) closeWaiters() {
 // streamAppended is called after an entry was added to the stream named
 // key, whether or not the add created it.
 func (t *tx) streamAppended(key string) {
+	t.touch(key)
 	t.keyReady(key)
 }
 
@@ -352,6 +353,7 @@ func (t *tx) streamAppended(key string) {
 // group waiters fail (their read now finds no group); XREAD waiters keep
 // waiting for a stream of that name to be created again.
 func (t *tx) streamDeleted(key string) {
+	t.touch(key)
 	t.keyReady(key)
 }
 
