@@ -158,7 +158,8 @@
 //
 //   - Only streams exist, so WRONGTYPE is never answered, and DEL, EXISTS
 //     and TYPE see streams only. There are no other key types, expiry,
-//     persistence, replication, keyspace events, MULTI/EXEC or scripts.
+//     persistence, replication, keyspace events or scripts. Do runs one
+//     command; MULTI/EXEC is served by package resp on [Engine.Update].
 //     Other commands get Redis's unknown-command reply. Do with no
 //     arguments answers "ERR empty command" (Redis ignores an empty
 //     command and sends nothing).

@@ -102,6 +102,10 @@ func wrongArity(name string) string {
 }
 
 func unknownSubcommand(name, sub string) string {
+	// Redis prints the name with C's %.128s: up to a NUL, at most 128 bytes.
+	if i := strings.IndexByte(sub, 0); i >= 0 {
+		sub = sub[:i]
+	}
 	if len(sub) > 128 {
 		sub = sub[:128]
 	}
