@@ -93,7 +93,7 @@ func (t *tx) now() int64 {
 }
 
 func (t *tx) readClock() {
-	t.nowMs = t.e.opts.Now().UnixMilli()
+	t.nowMs = t.e.opts.Clock.Now().UnixMilli()
 	t.haveNow = true
 }
 
