@@ -382,8 +382,14 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 	}
 	budget := xreadChunk
 	// The last XREAD waiter served is told to carry on before its channel
-	// is closed, so its channel closes one step late.
+	// is closed, so its channel closes one step late (deferred, so that a
+	// panic in a later read does not leave it waiting).
 	var held *waiter
+	defer func() {
+		if held != nil {
+			close(held.ready)
+		}
+	}()
 	var next *waitReg
 	for r := l.head; r != nil; r = next {
 		// Serving never unlinks another waiter's registration, so next
@@ -420,9 +426,6 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 			close(held.ready)
 		}
 		held = w
-	}
-	if held != nil {
-		close(held.ready)
 	}
 }
 
