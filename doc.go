@@ -31,8 +31,8 @@
 // is not older than the clock, the last ID plus one, so IDs never go
 // backwards even when the clock does. AutoSeq means "ms-*". An explicit ID
 // must be greater than the stream's last generated ID, which deleted and
-// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Now, read
-// once per call, so tests can fix it and get stable IDs.
+// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Clock,
+// read once per call, so tests can fix it and get stable IDs.
 //
 // # Two faces
 //
@@ -137,9 +137,10 @@
 //
 // Reads that wait for new entries (XREAD and XREADGROUP with BLOCK) take a
 // context and wait until an entry arrives, the context is done, or the
-// engine is closed. Deadlines come from the context; there are no timers
-// of the engine's own. Waiters on one group are served in the order they
-// blocked, as in Redis.
+// engine is closed. Deadlines come from the context. The engine's only
+// timers wake a group read with Claim when a pending entry becomes idle
+// enough; they run on [Options].Clock, so a [ManualClock] drives them too.
+// Waiters on one group are served in the order they blocked, as in Redis.
 //
 // # Concurrency
 //

@@ -6,15 +6,16 @@ import (
 	"maps"
 	"slices"
 	"sync"
-	"time"
 )
 
 // Options configures an Engine. A zero Options is valid and uses the
 // defaults.
 type Options struct {
-	// Now is the clock behind every generated ID, idle time and delivery
-	// time. It is read once per call. If nil, time.Now.
-	Now func() time.Time
+	// Clock is the engine's time: of every generated ID, idle time and
+	// delivery time, read once per call, and of the timers that wake
+	// blocked CLAIM reads. If nil, the time package's (time.Now and
+	// time.AfterFunc). A [ManualClock] moves only when told.
+	Clock Clock
 
 	// NodeMaxEntries bounds the entries kept in one storage node, as Redis's
 	// stream-node-max-entries does. Approximate trimming removes whole
@@ -90,8 +91,8 @@ const maxEntryBytes = 1 << 30
 
 // New returns an Engine configured by opts.
 func New(opts Options) *Engine {
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
 	}
 	if opts.NodeMaxEntries <= 0 {
 		opts.NodeMaxEntries = 100
@@ -117,11 +118,6 @@ func (e *Engine) Close() error {
 		e.closeWaiters()
 	}
 	return nil
-}
-
-// nowMs reads the clock, in Unix milliseconds, for the command parsers.
-func (e *Engine) nowMs() int64 {
-	return e.opts.Now().UnixMilli()
 }
 
 // lookup returns the stream named key, or nil.

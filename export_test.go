@@ -12,7 +12,7 @@ func AddAll(e *Engine, keys []string, args AddArgs) error {
 	}
 	defer t.end()
 	for _, k := range keys {
-		if _, err := t.add(k, args); err != nil {
+		if _, err := t.add(k, args); err != nil { // unwrapped, unlike Add's
 			return err
 		}
 	}

@@ -18,7 +18,7 @@ var t0 = time.UnixMilli(1_700_000_000_000)
 func newClockEngine(t testing.TB) (*instream.Engine, *instream.ManualClock) {
 	t.Helper()
 	clk := instream.NewManualClock(t0)
-	e := instream.New(instream.Options{Now: clk.Now})
+	e := instream.New(instream.Options{Clock: clk})
 	t.Cleanup(func() { e.Close() })
 	return e, clk
 }
