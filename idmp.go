@@ -2,6 +2,7 @@ package instream
 
 import (
 	"fmt"
+	"hash/maphash"
 	"time"
 )
 
@@ -34,36 +35,119 @@ type idmp struct {
 	added, duplicates int64 // all-time counters
 }
 
-// producer holds one producer's remembered IDs, oldest first.
+// producer holds one producer's remembered IDs, oldest first, in a ring
+// with an open-addressing index over it: a remembered ID costs one hash
+// of its text per add, where a Go map would hash it for the lookup, the
+// insertion and again for the eviction.
 type producer struct {
-	name       string
-	recs       []idmpRec // the FIFO is recs[head:]
-	head       int
-	index      map[string]ID
+	name    string
+	recs    []idmpRec // the ring; it grows up to the stream's maxSize
+	head, n int
+	// slots index recs by hash, with linear probing: a ring position
+	// plus one, 0 for an empty slot. len(slots) is a power of two of at
+	// least 2*len(recs), so probing always meets an empty slot.
+	slots      []int32
 	prev, next *producer // in idmp's list
 }
 
 type idmpRec struct {
-	iid string
-	id  ID
+	iid  string
+	id   ID
+	hash uint64
 }
 
-func (p *producer) len() int { return len(p.recs) - p.head }
+// idmpSeed seeds the hash of the indexes; it lives in memory only.
+var idmpSeed = maphash.MakeSeed()
+
+func idmpHash(iid string) uint64 { return maphash.String(idmpSeed, iid) }
+
+func (p *producer) len() int { return p.n }
+
+// oldest returns p's oldest record; p is not empty.
+func (p *producer) oldest() *idmpRec { return &p.recs[p.head] }
+
+// find returns the ring position of iid, whose hash is h, or -1.
+func (p *producer) find(iid string, h uint64) int {
+	mask := len(p.slots) - 1
+	for i := int(h) & mask; ; i = (i + 1) & mask {
+		s := p.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if r := &p.recs[s-1]; r.hash == h && r.iid == iid {
+			return int(s - 1)
+		}
+	}
+}
+
+// push appends a record to p, which must hold fewer than its cap.
+func (p *producer) push(iid string, h uint64, id ID, maxSize int64) {
+	if p.n == len(p.recs) {
+		p.grow(maxSize)
+	}
+	pos := (p.head + p.n) % len(p.recs)
+	p.recs[pos] = idmpRec{iid, id, h}
+	p.n++
+	p.insert(pos)
+}
+
+func (p *producer) insert(pos int) {
+	mask := len(p.slots) - 1
+	i := int(p.recs[pos].hash) & mask
+	for p.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	p.slots[i] = int32(pos + 1)
+}
+
+// grow doubles the ring, up to maxSize, and rebuilds the index.
+func (p *producer) grow(maxSize int64) {
+	size := int(min(max(2*int64(len(p.recs)), 4), maxSize))
+	recs := make([]idmpRec, size)
+	for i := range p.n {
+		recs[i] = p.recs[(p.head+i)%len(p.recs)]
+	}
+	p.recs, p.head = recs, 0
+	slots := 8
+	for slots < 2*size {
+		slots *= 2
+	}
+	p.slots = make([]int32, slots)
+	for pos := range p.n {
+		p.insert(pos)
+	}
+}
 
 // popFront forgets p's oldest ID.
 func (p *producer) popFront() {
-	r := &p.recs[p.head]
-	delete(p.index, r.iid)
-	*r = idmpRec{} // drop the string
-	p.head++
-	if p.head == len(p.recs) {
-		p.recs, p.head = p.recs[:0], 0
-	} else if p.head >= 32 && 2*p.head >= len(p.recs) {
-		// Slide the live half down, so the slice stays at most about
-		// twice the cap whatever the number of adds.
-		n := copy(p.recs, p.recs[p.head:])
-		clear(p.recs[n:])
-		p.recs, p.head = p.recs[:n], 0
+	p.unindex(p.head)
+	p.recs[p.head] = idmpRec{} // drop the string
+	p.head = (p.head + 1) % len(p.recs)
+	p.n--
+}
+
+// unindex removes ring position pos from the index, shifting back the
+// entries probed past it (deletion without tombstones).
+func (p *producer) unindex(pos int) {
+	mask := len(p.slots) - 1
+	i := int(p.recs[pos].hash) & mask
+	for int(p.slots[i]) != pos+1 {
+		i = (i + 1) & mask
+	}
+	for j := i; ; {
+		j = (j + 1) & mask
+		s := p.slots[j]
+		if s == 0 {
+			p.slots[i] = 0
+			return
+		}
+		// The entry at j may fill the hole at i unless its home slot k
+		// lies cyclically in (i, j].
+		k := int(p.recs[s-1].hash) & mask
+		if (i <= j && (k <= i || k > j)) || (i > j && k <= i && k > j) {
+			p.slots[i] = s
+			i = j
+		}
 	}
 }
 
@@ -77,19 +161,21 @@ func (d *idmp) cutoff(now int64) (uint64, bool) {
 }
 
 // expireProducer drops p's expired IDs from its head, and p itself if
-// none is left.
-func (d *idmp) expireProducer(p *producer, now int64) {
+// none is left, which it reports.
+func (d *idmp) expireProducer(p *producer, now int64) bool {
 	c, ok := d.cutoff(now)
 	if !ok {
-		return
+		return false
 	}
-	for p.len() > 0 && p.recs[p.head].id.Ms <= c {
+	for p.len() > 0 && p.oldest().id.Ms <= c {
 		p.popFront()
 		d.tracked--
 	}
 	if p.len() == 0 {
 		d.remove(p)
+		return true
 	}
+	return false
 }
 
 // expireQuiet expires the producers that have recorded nothing for the
@@ -98,8 +184,7 @@ func (d *idmp) expireProducer(p *producer, now int64) {
 func (d *idmp) expireQuiet(now int64) {
 	for p := d.oldest; p != nil; {
 		next := p.next
-		d.expireProducer(p, now)
-		if p.len() > 0 {
+		if !d.expireProducer(p, now) {
 			return
 		}
 		p = next
@@ -116,42 +201,44 @@ func (d *idmp) expireAll(now int64) {
 	}
 }
 
-// lookup returns the entry ID recorded for (pid, iid), after expiring.
-func (d *idmp) lookup(pid, iid string, now int64) (ID, bool) {
+// lookup returns the producer pid, nil if it holds no ID, and the entry
+// ID it recorded for iid, whose hash is h, after expiring.
+func (d *idmp) lookup(pid, iid string, h uint64, now int64) (*producer, ID, bool) {
 	if d.producers == nil {
-		return ID{}, false
+		return nil, ID{}, false
 	}
 	d.expireQuiet(now)
 	p := d.producers[pid]
-	if p == nil {
-		return ID{}, false
+	if p == nil || d.expireProducer(p, now) {
+		return nil, ID{}, false
 	}
-	d.expireProducer(p, now)
-	id, ok := p.index[iid]
-	return id, ok
+	if pos := p.find(iid, h); pos >= 0 {
+		return p, p.recs[pos].id, true
+	}
+	return p, ID{}, false
 }
 
-// record remembers (pid, iid) -> id, the pair not being there, and
-// forgets the producer's oldest IDs beyond maxSize.
-func (d *idmp) record(pid, iid string, id ID) {
-	p := d.producers[pid]
+// record remembers (pid, iid) -> id, the pair not being there, forgetting
+// the producer's oldest IDs to stay within maxSize. p is the producer pid
+// as lookup returned it, and h the hash of iid.
+func (d *idmp) record(p *producer, pid, iid string, h uint64, id ID) {
 	if p == nil {
 		if d.producers == nil {
 			d.producers = make(map[string]*producer)
 		}
-		p = &producer{name: pid, index: make(map[string]ID)}
+		p = &producer{name: pid}
 		d.producers[pid] = p
-	} else {
+		d.link(p)
+	} else if p != d.newest {
 		d.unlink(p)
+		d.link(p)
 	}
-	d.link(p)
-	p.recs = append(p.recs, idmpRec{iid, id})
-	p.index[iid] = id
-	d.tracked++
-	for int64(p.len()) > d.maxSize {
+	for int64(p.n) >= d.maxSize {
 		p.popFront()
 		d.tracked--
 	}
+	p.push(iid, h, id, d.maxSize)
+	d.tracked++
 }
 
 // remove drops the producer p, which holds no ID.
@@ -204,12 +291,23 @@ func (d *idmp) check() error {
 		if p.prev != prev || d.producers[p.name] != p {
 			return fmt.Errorf("idmp producer %q badly linked", p.name)
 		}
-		if p.len() == 0 || int64(p.len()) > d.maxSize || len(p.index) != p.len() {
-			return fmt.Errorf("idmp producer %q holds %d IDs, %d indexed, max %d", p.name, p.len(), len(p.index), d.maxSize)
+		if p.n == 0 || int64(p.n) > d.maxSize || int64(len(p.recs)) > d.maxSize {
+			return fmt.Errorf("idmp producer %q holds %d IDs in %d, max %d", p.name, p.n, len(p.recs), d.maxSize)
 		}
-		for _, r := range p.recs[p.head:] {
-			if id, ok := p.index[r.iid]; !ok || id != r.id {
-				return fmt.Errorf("idmp producer %q: %q not indexed as %v", p.name, r.iid, r.id)
+		used := 0
+		for _, s := range p.slots {
+			if s != 0 {
+				used++
+			}
+		}
+		if used != p.n {
+			return fmt.Errorf("idmp producer %q: %d IDs, %d indexed", p.name, p.n, used)
+		}
+		for i := range p.n {
+			pos := (p.head + i) % len(p.recs)
+			r := p.recs[pos]
+			if r.hash != idmpHash(r.iid) || p.find(r.iid, r.hash) != pos {
+				return fmt.Errorf("idmp producer %q: %q not indexed", p.name, r.iid)
 			}
 		}
 		tracked += int64(p.len())

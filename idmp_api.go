@@ -172,12 +172,14 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 	if !s.entries.has(rec.ID) {
 		return fmt.Errorf("%w: %v", ErrNoEntry, rec.ID)
 	}
-	if id, ok := s.idmp.lookup(rec.Producer, rec.IdempotencyID, t.now()); ok {
+	h := idmpHash(rec.IdempotencyID)
+	p, id, ok := s.idmp.lookup(rec.Producer, rec.IdempotencyID, h, t.now())
+	if ok {
 		if id != rec.ID {
 			return fmt.Errorf("%w: %v", ErrIdempotencyConflict, id)
 		}
 		return nil
 	}
-	s.idmp.record(rec.Producer, rec.IdempotencyID, rec.ID)
+	s.idmp.record(p, rec.Producer, rec.IdempotencyID, h, rec.ID)
 	return nil
 }

@@ -225,26 +225,33 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	}
 	// A duplicate is answered before any check of the new entry, even
 	// on a stream that has used up its IDs.
+	var p *producer
+	var h uint64
+	if args.Producer != "" {
+		h = idmpHash(iid)
+	}
 	if s != nil && args.Producer != "" {
-		if id, ok := s.idmp.lookup(args.Producer, iid, t.now()); ok {
+		var id ID
+		var dup bool
+		if p, id, dup = s.idmp.lookup(args.Producer, iid, h, t.now()); dup {
 			s.idmp.duplicates++
 			return AddResult{ID: id, Duplicate: true}, nil
 		}
 	}
-	id, err := t.appendEntry(key, s, args)
+	s, id, err := t.appendEntry(key, s, args)
 	if err != nil {
 		return AddResult{}, err
 	}
 	if args.Producer != "" {
-		s = e.streams[key]
-		s.idmp.record(args.Producer, iid, id)
+		s.idmp.record(p, args.Producer, iid, h, id)
 		s.idmp.added++
 	}
 	return AddResult{ID: id}, nil
 }
 
-// appendEntry appends args' entry to s, the stream named key or nil.
-func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (ID, error) {
+// appendEntry appends args' entry to s, the stream named key or nil,
+// and returns the stream, created if need be.
+func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (*stream, ID, error) {
 	e := t.e
 	last := ID{}
 	if s != nil {
@@ -252,13 +259,13 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (ID, error) {
 	}
 	id, err := nextID(last, *args, t.now())
 	if err != nil {
-		return ID{}, err
+		return nil, ID{}, err
 	}
 	size := 0
 	for _, f := range args.Fields {
 		size += len(f.Name) + len(f.Value)
 		if size > maxEntryBytes {
-			return ID{}, ErrTooLarge
+			return nil, ID{}, ErrTooLarge
 		}
 	}
 	if s == nil {
@@ -272,7 +279,7 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (ID, error) {
 		e.trimStream(s, args.Trim)
 	}
 	t.streamAppended(key)
-	return id, nil
+	return s, id, nil
 }
 
 // nextID returns the ID for a new entry after last, as XADD computes it.
