@@ -43,11 +43,19 @@ type producer struct {
 	name    string
 	recs    []idmpRec // the ring; it grows up to the stream's maxSize
 	head, n int
-	// slots index recs by hash, with linear probing: a ring position
-	// plus one, 0 for an empty slot. len(slots) is a power of two of at
-	// least 2*len(recs), so probing always meets an empty slot.
-	slots      []int32
+	// slots index recs by hash, with linear probing. len(slots) is a
+	// power of two of at least 2*len(recs), so probing always meets an
+	// empty slot.
+	slots      []idmpSlot
 	prev, next *producer // in idmp's list
+}
+
+// idmpSlot is a ring position plus one (0 for an empty slot) and the low
+// half of its ID's hash, so that probing and deleting rarely read the
+// ring.
+type idmpSlot struct {
+	pos  int32
+	hash uint32
 }
 
 type idmpRec struct {
@@ -69,13 +77,15 @@ func (p *producer) oldest() *idmpRec { return &p.recs[p.head] }
 // find returns the ring position of iid, whose hash is h, or -1.
 func (p *producer) find(iid string, h uint64) int {
 	mask := len(p.slots) - 1
-	for i := int(h) & mask; ; i = (i + 1) & mask {
+	for i := int(uint32(h)) & mask; ; i = (i + 1) & mask {
 		s := p.slots[i]
-		if s == 0 {
+		if s.pos == 0 {
 			return -1
 		}
-		if r := &p.recs[s-1]; r.hash == h && r.iid == iid {
-			return int(s - 1)
+		if s.hash == uint32(h) {
+			if r := &p.recs[s.pos-1]; r.hash == h && r.iid == iid {
+				return int(s.pos - 1)
+			}
 		}
 	}
 }
@@ -93,11 +103,12 @@ func (p *producer) push(iid string, h uint64, id ID, maxSize int64) {
 
 func (p *producer) insert(pos int) {
 	mask := len(p.slots) - 1
-	i := int(p.recs[pos].hash) & mask
-	for p.slots[i] != 0 {
+	h := uint32(p.recs[pos].hash)
+	i := int(h) & mask
+	for p.slots[i].pos != 0 {
 		i = (i + 1) & mask
 	}
-	p.slots[i] = int32(pos + 1)
+	p.slots[i] = idmpSlot{int32(pos + 1), h}
 }
 
 // grow doubles the ring, up to maxSize, and rebuilds the index.
@@ -112,7 +123,7 @@ func (p *producer) grow(maxSize int64) {
 	for slots < 2*size {
 		slots *= 2
 	}
-	p.slots = make([]int32, slots)
+	p.slots = make([]idmpSlot, slots)
 	for pos := range p.n {
 		p.insert(pos)
 	}
@@ -130,20 +141,20 @@ func (p *producer) popFront() {
 // entries probed past it (deletion without tombstones).
 func (p *producer) unindex(pos int) {
 	mask := len(p.slots) - 1
-	i := int(p.recs[pos].hash) & mask
-	for int(p.slots[i]) != pos+1 {
+	i := int(uint32(p.recs[pos].hash)) & mask
+	for int(p.slots[i].pos) != pos+1 {
 		i = (i + 1) & mask
 	}
 	for j := i; ; {
 		j = (j + 1) & mask
 		s := p.slots[j]
-		if s == 0 {
-			p.slots[i] = 0
+		if s.pos == 0 {
+			p.slots[i] = idmpSlot{}
 			return
 		}
 		// The entry at j may fill the hole at i unless its home slot k
 		// lies cyclically in (i, j].
-		k := int(p.recs[s-1].hash) & mask
+		k := int(s.hash) & mask
 		if (i <= j && (k <= i || k > j)) || (i > j && k <= i && k > j) {
 			p.slots[i] = s
 			i = j
@@ -296,7 +307,7 @@ func (d *idmp) check() error {
 		}
 		used := 0
 		for _, s := range p.slots {
-			if s != 0 {
+			if s.pos != 0 {
 				used++
 			}
 		}

@@ -51,6 +51,11 @@ func TestEngine_AddIdempotent(t *testing.T) {
 	if info.Length != 2 || info.Producers != 1 || info.IdempotencyIDs != 2 || info.IdempotentAdds != 2 || info.Duplicates != 3 {
 		t.Errorf("Info = %+v, want 2 entries, 1 producer, 2 IDs, 2 added, 3 duplicates", info)
 	}
+	full, err := e.InfoFull("s", 0)
+	if err != nil || full.Producers != 1 || full.IdempotencyIDs != 2 || full.IdempotentAdds != 2 || full.Duplicates != 3 ||
+		full.IdempotencyDuration != 100*time.Second || full.IdempotencyMaxSize != 100 {
+		t.Errorf("InfoFull = %+v, %v, want the counters of Info", full.StreamInfo, err)
+	}
 	checked(t, e)
 }
 

@@ -546,7 +546,9 @@ func (e *Engine) setStreamID(key string, args SetIDArgs) error {
 }
 
 // Info describes the stream named key. It is the stream part of the
-// engine's XINFO STREAM; a missing stream gives ErrNoStream. O(log n).
+// engine's XINFO STREAM; a missing stream gives ErrNoStream. It first
+// forgets the idempotency IDs whose time is up. O(log n + p) for p
+// idempotency producers.
 func (e *Engine) Info(key string) (StreamInfo, error) {
 	t, err := e.begin()
 	if err != nil {
