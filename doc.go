@@ -145,8 +145,8 @@
 // IdempotencyMaxSize IDs of each producer, each until its entry ID's
 // millisecond is IdempotencyDuration old: [Options] sets both for new
 // streams and [Engine.SetConfig] (XCFGSET) per stream. [Engine.Info]
-// reports the state, and [Engine.RecordIdempotency] (XIDMPRECORD)
-// restores it from a log. IDs are expired when a call looks at them, so
+// reports the state, [Engine.IdempotencyRecords] lists it and
+// [Engine.RecordIdempotency] (XIDMPRECORD) restores it from a log. IDs are expired when a call looks at them, so
 // the window is exact under any clock.
 //
 // # Blocking reads

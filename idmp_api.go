@@ -2,6 +2,8 @@ package instream
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -182,4 +184,37 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 	}
 	s.idmp.record(p, rec.Producer, rec.IdempotencyID, h, rec.ID)
 	return nil
+}
+
+// IdempotencyRecords returns the idempotent adds the stream named key
+// remembers, producer by producer in byte order of their names, each
+// producer's oldest first: replayed in this order through
+// [Engine.RecordIdempotency] on a stream with the same settings, they
+// rebuild the same state, which is how a log or snapshot writes it
+// (Redis's AOF rewrite writes XIDMPRECORD commands). Records whose entry
+// is gone are included; RecordIdempotency refuses those (ErrNoEntry), so
+// a writer of commands skips them. It first forgets the IDs whose time is
+// up. A missing stream gives ErrNoStream. O(r + p log p) for r records of
+// p producers.
+func (e *Engine) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	s := t.e.lookup(key)
+	if s == nil {
+		return nil, fmt.Errorf("idempotency records of %q: %w", key, ErrNoStream)
+	}
+	d := &s.idmp
+	d.expireAll(t.now())
+	out := make([]IdempotencyRecord, 0, d.tracked)
+	for _, name := range slices.Sorted(maps.Keys(d.producers)) {
+		p := d.producers[name]
+		for i := range p.n {
+			r := &p.recs[(p.head+i)%len(p.recs)]
+			out = append(out, IdempotencyRecord{Producer: name, IdempotencyID: r.iid, ID: r.id})
+		}
+	}
+	return out, nil
 }

@@ -287,3 +287,58 @@ func TestEngine_Add_duplicateWakesNoOne(t *testing.T) {
 		}
 	})
 }
+
+// IdempotencyRecords replayed through RecordIdempotency rebuild the
+// state, as a log would: the same duplicates are answered.
+func TestEngine_IdempotencyRecords(t *testing.T) {
+	src, _ := newClockEngine(t)
+	if _, err := src.IdempotencyRecords("s"); !errors.Is(err, instream.ErrNoStream) {
+		t.Errorf("IdempotencyRecords of a missing stream: %v, want ErrNoStream", err)
+	}
+	for _, a := range []instream.AddArgs{idmpAdd("q", "a", "f", "1"), idmpAdd("p", "b", "f", "2"), idmpAdd("p", "a", "f", "3"), idmpAdd("q", "c", "f", "4")} {
+		if _, err := src.Add("s", a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := id("1700000000000-3") // q c's entry
+	if _, err := src.DeleteEntries("s", gone); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := src.IdempotencyRecords("s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []instream.IdempotencyRecord{
+		{"p", "b", id("1700000000000-1")}, {"p", "a", id("1700000000000-2")},
+		{"q", "a", id("1700000000000-0")}, {"q", "c", gone},
+	}
+	if fmt.Sprint(recs) != fmt.Sprint(want) {
+		t.Fatalf("IdempotencyRecords = %v, want %v", recs, want)
+	}
+	dst, _ := newClockEngine(t)
+	all, _ := src.Range("s", instream.MinID, instream.MaxID, 0)
+	for _, en := range all {
+		if _, err := dst.Add("s", instream.AddArgs{ID: en.ID, Fields: en.Fields}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range recs {
+		err := dst.RecordIdempotency("s", r)
+		if r.ID == gone {
+			if !errors.Is(err, instream.ErrNoEntry) {
+				t.Errorf("RecordIdempotency(%v) = %v, want ErrNoEntry", r, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range recs[:3] {
+		got, err := dst.AddIdempotent("s", idmpAdd(r.Producer, r.IdempotencyID, "f", "again"))
+		if err != nil || !got.Duplicate || got.ID != r.ID {
+			t.Errorf("replayed %v: AddIdempotent = %+v, %v, want its duplicate", r, got, err)
+		}
+	}
+	checked(t, dst)
+}
