@@ -31,6 +31,7 @@ type idmp struct {
 	// recorded an ID, so that producers gone quiet are found first.
 	oldest, newest *producer
 	tracked        int64 // IDs held, over all producers
+	lookups        uint64
 
 	added, duplicates int64 // all-time counters
 }
@@ -41,7 +42,7 @@ type idmp struct {
 // insertion and again for the eviction.
 type producer struct {
 	name    string
-	recs    []idmpRec // the ring; it grows up to the stream's maxSize
+	recs    []idmpRec // the ring: 4 or more, a power of two, below 2*maxSize
 	head, n int
 	// slots index recs by hash, with linear probing. len(slots) is a
 	// power of two of at least 2*len(recs), so probing always meets an
@@ -91,11 +92,11 @@ func (p *producer) find(iid string, h uint64) int {
 }
 
 // push appends a record to p, which must hold fewer than its cap.
-func (p *producer) push(iid string, h uint64, id ID, maxSize int64) {
+func (p *producer) push(iid string, h uint64, id ID) {
 	if p.n == len(p.recs) {
-		p.grow(maxSize)
+		p.grow()
 	}
-	pos := (p.head + p.n) % len(p.recs)
+	pos := p.at(p.n)
 	p.recs[pos] = idmpRec{iid, id, h}
 	p.n++
 	p.insert(pos)
@@ -111,12 +112,17 @@ func (p *producer) insert(pos int) {
 	p.slots[i] = idmpSlot{int32(pos + 1), h}
 }
 
-// grow doubles the ring, up to maxSize, and rebuilds the index.
-func (p *producer) grow(maxSize int64) {
-	size := int(min(max(2*int64(len(p.recs)), 4), maxSize))
+// at returns the ring position of p's i-th oldest record. The ring's
+// length is a power of two, so that this costs no division.
+func (p *producer) at(i int) int { return (p.head + i) & (len(p.recs) - 1) }
+
+// grow doubles the ring and rebuilds the index. The ring stays below
+// twice the stream's maxSize, since p holds at most maxSize records.
+func (p *producer) grow() {
+	size := max(2*len(p.recs), 4)
 	recs := make([]idmpRec, size)
 	for i := range p.n {
-		recs[i] = p.recs[(p.head+i)%len(p.recs)]
+		recs[i] = p.recs[p.at(i)]
 	}
 	p.recs, p.head = recs, 0
 	slots := 8
@@ -133,7 +139,7 @@ func (p *producer) grow(maxSize int64) {
 func (p *producer) popFront() {
 	p.unindex(p.head)
 	p.recs[p.head] = idmpRec{} // drop the string
-	p.head = (p.head + 1) % len(p.recs)
+	p.head = p.at(1)
 	p.n--
 }
 
@@ -218,7 +224,12 @@ func (d *idmp) lookup(pid, iid string, h uint64, now int64) (*producer, ID, bool
 	if d.producers == nil {
 		return nil, ID{}, false
 	}
-	d.expireQuiet(now)
+	// Quiet producers are looked at every 16th lookup: often enough to
+	// free their memory, rarely enough to keep their memory out of the
+	// caches of an add.
+	if d.lookups++; d.lookups%16 == 0 {
+		d.expireQuiet(now)
+	}
 	p := d.producers[pid]
 	if p == nil || d.expireProducer(p, now) {
 		return nil, ID{}, false
@@ -248,7 +259,7 @@ func (d *idmp) record(p *producer, pid, iid string, h uint64, id ID) {
 		p.popFront()
 		d.tracked--
 	}
-	p.push(iid, h, id, d.maxSize)
+	p.push(iid, h, id)
 	d.tracked++
 }
 
@@ -302,7 +313,7 @@ func (d *idmp) check() error {
 		if p.prev != prev || d.producers[p.name] != p {
 			return fmt.Errorf("idmp producer %q badly linked", p.name)
 		}
-		if p.n == 0 || int64(p.n) > d.maxSize || int64(len(p.recs)) > d.maxSize {
+		if p.n == 0 || int64(p.n) > d.maxSize || (len(p.recs) > 4 && int64(len(p.recs)) >= 2*d.maxSize) {
 			return fmt.Errorf("idmp producer %q holds %d IDs in %d, max %d", p.name, p.n, len(p.recs), d.maxSize)
 		}
 		used := 0
@@ -315,7 +326,7 @@ func (d *idmp) check() error {
 			return fmt.Errorf("idmp producer %q: %d IDs, %d indexed", p.name, p.n, used)
 		}
 		for i := range p.n {
-			pos := (p.head + i) % len(p.recs)
+			pos := p.at(i)
 			r := p.recs[pos]
 			if r.hash != idmpHash(r.iid) || p.find(r.iid, r.hash) != pos {
 				return fmt.Errorf("idmp producer %q: %q not indexed", p.name, r.iid)

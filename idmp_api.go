@@ -212,7 +212,7 @@ func (e *Engine) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
 	for _, name := range slices.Sorted(maps.Keys(d.producers)) {
 		p := d.producers[name]
 		for i := range p.n {
-			r := &p.recs[(p.head+i)%len(p.recs)]
+			r := &p.recs[p.at(i)]
 			out = append(out, IdempotencyRecord{Producer: name, IdempotencyID: r.iid, ID: r.id})
 		}
 	}
