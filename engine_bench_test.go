@@ -108,10 +108,11 @@ func BenchmarkEngine_Add(b *testing.B) {
 
 // BenchmarkEngine_AddIDMP is BenchmarkEngine_Add with idempotent adds
 // (XADD IDMP) under the default window of 100 IDs per producer:
-// kind=new gives each add a fresh idempotency ID from 16 producers, so
-// every add is recorded and, once the window is full, evicts one ID;
-// kind=auto derives the ID from the fields (IDMPAUTO); kind=duplicate
-// repeats an add the stream remembers.
+// kind=new gives each add a fresh idempotency ID from 16 producers in
+// turn, so every add is recorded and, once the window is full, evicts
+// one ID; kind=new1 is the same from one producer; kind=auto derives the
+// ID from the fields (IDMPAUTO); kind=duplicate repeats an add the
+// stream remembers.
 func BenchmarkEngine_AddIDMP(b *testing.B) {
 	iids := make([]string, 1<<16)
 	for i := range iids {
@@ -121,7 +122,7 @@ func BenchmarkEngine_AddIDMP(b *testing.B) {
 	for i := range producers {
 		producers[i] = "producer-" + strconv.Itoa(i)
 	}
-	for _, kind := range []string{"new", "auto", "duplicate"} {
+	for _, kind := range []string{"new", "new1", "auto", "duplicate"} {
 		for _, size := range engSizes {
 			b.Run("kind="+kind+"/"+size.name, func(b *testing.B) {
 				e := newEngBench(b)
@@ -135,6 +136,8 @@ func BenchmarkEngine_AddIDMP(b *testing.B) {
 					switch kind {
 					case "new":
 						args.IdempotencyID = iids[i%len(iids)]
+					case "new1":
+						args.Producer, args.IdempotencyID = producers[0], iids[i%len(iids)]
 					case "auto":
 						// Fresh fields each add (the pool's pairs repeat
 						// every 1024), so that every add is new.
