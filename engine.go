@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Options configures an Engine. A zero Options is valid and uses the
@@ -25,6 +26,19 @@ type Options struct {
 	// NodeMaxBytes bounds the bytes of one storage node, as Redis's
 	// stream-node-max-bytes does. If zero (or negative), 4096 bytes.
 	NodeMaxBytes int
+
+	// IdempotencyDuration is how long a new stream remembers the
+	// idempotency IDs of its idempotent adds, in whole seconds from 1 s
+	// to 24 h, as Redis's stream-idmp-duration config. Other values are
+	// cut to whole seconds and brought within those bounds. If zero (or
+	// negative), 100 s. [Engine.SetConfig] changes it per stream.
+	IdempotencyDuration time.Duration
+
+	// IdempotencyMaxSize is how many idempotency IDs a new stream
+	// remembers per producer, from 1 to 10,000 (larger values mean
+	// 10,000), as Redis's stream-idmp-maxsize config. If zero (or
+	// negative), 100. [Engine.SetConfig] changes it per stream.
+	IdempotencyMaxSize int
 }
 
 // Engine is an in-process store of named streams with Redis Streams
@@ -84,6 +98,14 @@ var (
 	// ErrEntriesAddedTooSmall is returned by SetID when EntriesAdded is
 	// less than the stream's length.
 	ErrEntriesAddedTooSmall = errors.New("entries added is smaller than the stream length")
+
+	// ErrNoEntry is returned by RecordIdempotency when the stream has no
+	// entry with the given ID.
+	ErrNoEntry = errors.New("no such entry")
+
+	// ErrIdempotencyConflict is returned by RecordIdempotency when the
+	// producer and idempotency ID already stand for another entry.
+	ErrIdempotencyConflict = errors.New("idempotency id already maps to another entry")
 )
 
 // maxEntryBytes is the largest total of names and values in one entry.
