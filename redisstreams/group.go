@@ -1,0 +1,85 @@
+package redisstreams
+
+import (
+	"fmt"
+
+	"github.com/instream/instream"
+)
+
+// checkEntriesRead is the engine's check of GroupArgs.EntriesRead.
+func checkEntriesRead(p *int64) error {
+	if p != nil && *p < -1 {
+		return fmt.Errorf("%w: EntriesRead %d is negative", instream.ErrInvalidArgument, *p)
+	}
+	return nil
+}
+
+// xgroupArgs builds XGROUP CREATE or SETID.
+func xgroupArgs(sub, key string, a instream.GroupArgs) []any {
+	id := a.ID.String()
+	if a.FromEnd {
+		id = "$"
+	}
+	args := []any{"XGROUP", sub, key, a.Group, id}
+	if a.MkStream && sub == "CREATE" {
+		args = append(args, "MKSTREAM")
+	}
+	if a.EntriesRead != nil {
+		args = append(args, "ENTRIESREAD", *a.EntriesRead)
+	}
+	return args
+}
+
+// CreateGroup is [instream.Engine.CreateGroup] over XGROUP CREATE.
+func (c *Client) CreateGroup(key string, args instream.GroupArgs) error {
+	err := c.groupCmd("CREATE", key, args)
+	return wrap(err, "create group %q on %q", args.Group, key)
+}
+
+// SetGroupID is [instream.Engine.SetGroupID] over XGROUP SETID.
+func (c *Client) SetGroupID(key string, args instream.GroupArgs) error {
+	err := c.groupCmd("SETID", key, args)
+	return wrap(err, "set id of group %q on %q", args.Group, key)
+}
+
+func (c *Client) groupCmd(sub, key string, args instream.GroupArgs) error {
+	if c.closed() {
+		return instream.ErrClosed
+	}
+	if err := checkEntriesRead(args.EntriesRead); err != nil {
+		return err
+	}
+	_, err := c.do(bg, xgroupArgs(sub, key, args)...)
+	return err
+}
+
+// DestroyGroup is [instream.Engine.DestroyGroup] over XGROUP DESTROY.
+func (c *Client) DestroyGroup(key, group string) (bool, error) {
+	v, err := c.do(bg, "XGROUP", "DESTROY", key, group)
+	if err != nil {
+		return false, wrap(err, "destroy group %q on %q", group, key)
+	}
+	n, err := intReply("XGROUP DESTROY", v)
+	return n == 1, err
+}
+
+// CreateConsumer is [instream.Engine.CreateConsumer] over XGROUP
+// CREATECONSUMER.
+func (c *Client) CreateConsumer(key string, args instream.ConsumerArgs) (bool, error) {
+	v, err := c.do(bg, "XGROUP", "CREATECONSUMER", key, args.Group, args.Consumer)
+	if err != nil {
+		return false, wrap(err, "create consumer %q in group %q on %q", args.Consumer, args.Group, key)
+	}
+	n, err := intReply("XGROUP CREATECONSUMER", v)
+	return n == 1, err
+}
+
+// DeleteConsumer is [instream.Engine.DeleteConsumer] over XGROUP
+// DELCONSUMER.
+func (c *Client) DeleteConsumer(key string, args instream.ConsumerArgs) (int64, error) {
+	v, err := c.do(bg, "XGROUP", "DELCONSUMER", key, args.Group, args.Consumer)
+	if err != nil {
+		return 0, wrap(err, "delete consumer %q in group %q on %q", args.Consumer, args.Group, key)
+	}
+	return intReply("XGROUP DELCONSUMER", v)
+}
