@@ -14,7 +14,7 @@ import (
 
 // errReply is returned for a reply of an unexpected shape.
 func errReply(what string, v any) error {
-	return fmt.Errorf("%w: unexpected reply for %s: %T", ErrUnavailable, what, v)
+	return fmt.Errorf("%w for %s: %T", ErrBadReply, what, v)
 }
 
 func asInt(v any) (int64, bool) {

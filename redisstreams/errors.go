@@ -24,6 +24,11 @@ var (
 	// effect, and may be retried. The wrapping error carries go-redis's.
 	ErrUnavailable = errors.New("redis server unavailable")
 
+	// ErrBadReply is returned when a reply does not have the shape the
+	// command has in Redis: a server speaking another dialect of the
+	// protocol. Nothing of such a reply is returned.
+	ErrBadReply = errors.New("unexpected reply from the server")
+
 	// ErrCrossSlot is returned on a Redis Cluster when the keys of one
 	// call hash to different slots. Keys that share a hash tag, such as
 	// "{orders}.eu" and "{orders}.us", share a slot.

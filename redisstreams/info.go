@@ -124,12 +124,11 @@ func (c *Client) Info(key string) (instream.StreamInfo, error) {
 	return info, d.err
 }
 
-// groupInfo decodes one group of XINFO GROUPS or of the FULL form.
+// groupInfo decodes one group of XINFO GROUPS or of the FULL form, but
+// for its counts, whose names and shapes differ between the two.
 func (d *fieldDecoder) groupInfo() instream.GroupInfo {
 	gi := instream.GroupInfo{
 		Name:            d.str("name"),
-		Consumers:       d.int("consumers"),
-		Pending:         d.int("pending"),
 		LastDeliveredID: d.id("last-delivered-id"),
 		EntriesRead:     -1,
 	}
@@ -154,6 +153,7 @@ func (c *Client) Groups(key string) ([]instream.GroupInfo, error) {
 	for i, x := range a {
 		d := newFieldDecoder("a group", x)
 		out[i] = d.groupInfo()
+		out[i].Consumers, out[i].Pending = d.int("consumers"), d.int("pending")
 		if d.err != nil {
 			return nil, d.err
 		}

@@ -61,7 +61,7 @@ func (c *Client) version(ctx context.Context) (version, error) {
 	text, _ := reply.(string)
 	v, ok := parseVersion(text)
 	if !ok {
-		return version{}, fmt.Errorf("server version: %w: no redis_version in INFO server", ErrUnavailable)
+		return version{}, fmt.Errorf("server version: %w: no redis_version in INFO server", ErrBadReply)
 	}
 	c.ver.v, c.ver.known = v, true
 	return v, nil
