@@ -14,6 +14,7 @@ import "context"
 type Streams interface {
 	// Entries.
 	Add(key string, args AddArgs) (ID, error)
+	AddBatch(key string, batch []AddArgs) ([]ID, error)
 	Range(key string, start, end ID, count int) ([]Entry, error)
 	RevRange(key string, end, start ID, count int) ([]Entry, error)
 	Len(key string) (int64, error)

@@ -1,6 +1,7 @@
 package streamstest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/instream/instream"
@@ -9,6 +10,7 @@ import (
 var _ = register(
 	test{"AddRange", testAddRange},
 	test{"AddErrors", testAddErrors},
+	test{"AddBatch", testAddBatch},
 	test{"Trim", testTrim},
 	test{"DeleteInfo", testDeleteInfo},
 	test{"SetID", testSetID},
@@ -214,4 +216,27 @@ func testTryRead(t *testing.T, e *env) {
 	} else {
 		checkUnsupported(t, e, "TryRead(last of a)", err)
 	}
+}
+
+func testAddBatch(t *testing.T, e *env) {
+	s, k := e.s, e.key("s")
+	f := fields("f", "v")
+	ids, err := s.AddBatch(k, []instream.AddArgs{
+		{ID: id("2-0"), Fields: f},
+		{ID: id("1-0"), Fields: f}, // too small: fails alone
+		{Fields: nil},              // no fields: fails alone
+		{ID: id("3-0"), AutoSeq: true, Fields: f},
+	})
+	checkErr(t, "AddBatch: the failed entry", err, instream.ErrIDTooSmall)
+	checkErr(t, "AddBatch: the entry without fields", err, instream.ErrNoFields)
+	if err != nil && (!strings.Contains(err.Error(), "entry 1") || !strings.Contains(err.Error(), "entry 2")) {
+		t.Errorf("AddBatch error %q does not name the failed entries 1 and 2", err)
+	}
+	check(t, "AddBatch IDs", ids, nil, []instream.ID{id("2-0"), {}, {}, id("3-0")})
+	got, err := s.Range(k, instream.MinID, instream.MaxID, 0)
+	check(t, "Range after AddBatch", got, err, []instream.Entry{entry("2-0", "f", "v"), entry("3-0", "f", "v")})
+	ids, err = s.AddBatch(k, nil)
+	check(t, "AddBatch(nil)", ids, err, []instream.ID{})
+	_, err = s.AddBatch(e.key("missing"), []instream.AddArgs{{NoMkStream: true, Fields: f}})
+	checkErr(t, "AddBatch(NoMkStream, missing)", err, instream.ErrNoStream)
 }
