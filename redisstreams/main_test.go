@@ -23,6 +23,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{}) // go-redis logs each failed dial of the restart test
 	var err error
 	single, err = redistest.Start()
 	if err == nil {
@@ -101,3 +102,7 @@ func TestCluster(t *testing.T) {
 	needRedis(t)
 	suite(t, redis.NewUniversalClient(&redis.UniversalOptions{Addrs: cluster.Addrs}))
 }
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
