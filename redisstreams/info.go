@@ -191,15 +191,12 @@ func (c *Client) Consumers(key, group string) ([]instream.ConsumerInfo, error) {
 	for i, x := range a {
 		d := newFieldDecoder("a consumer", x)
 		ci := instream.ConsumerInfo{Name: d.str("name"), Pending: d.int("pending")}
-		idle := d.int("idle")
-		active := int64(-1)
+		ci.Idle = msDuration(d.int("idle"))
+		ci.Seen = now.Add(-ci.Idle)
+		ci.Inactive = -1
 		if inactive, ok := d.optInt("inactive"); ok && inactive >= 0 {
-			active = now.UnixMilli() - inactive
-		}
-		consumerTimes(&ci, now.UnixMilli()-idle, active, now)
-		ci.Idle = msDuration(idle)
-		if active >= 0 {
-			ci.Inactive = msDuration(now.UnixMilli() - active)
+			ci.Inactive = msDuration(inactive)
+			ci.Active = now.Add(-ci.Inactive)
 		}
 		if d.err != nil {
 			return nil, d.err
