@@ -17,8 +17,8 @@ type Options struct {
 	// BlockSlice bounds one BLOCK of a blocking read: a longer wait is a
 	// series of BLOCKs of at most this length. It must stay below the
 	// client's ReadTimeout, or go-redis gives up on the reply. If zero,
-	// half the client's ReadTimeout (1.5 s with go-redis's defaults), and
-	// no bound when the client has no read timeout.
+	// half the client's ReadTimeout (2.5 s with go-redis v9.23's default
+	// of 5 s), and no bound when the client has no read timeout.
 	BlockSlice time.Duration
 }
 
@@ -54,7 +54,7 @@ func New(rdb redis.UniversalClient, opts Options) *Client {
 
 // defaultSlice is half the read timeout of rdb, or 0 (no bound) if it
 // has none. Client types whose options are out of reach get 1 s, below
-// go-redis's default read timeout of 3 s.
+// go-redis's default read timeout of 5 s.
 func defaultSlice(rdb redis.UniversalClient) time.Duration {
 	var rt time.Duration
 	switch r := rdb.(type) {

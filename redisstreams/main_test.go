@@ -93,6 +93,9 @@ func TestServer(t *testing.T) {
 	t.Run("resp2", func(t *testing.T) {
 		suite(t, redis.NewClient(&redis.Options{Addr: single.Addr, Protocol: 2}))
 	})
+	t.Run("no read timeout", func(t *testing.T) { // one BLOCK per wait
+		suite(t, redis.NewClient(&redis.Options{Addr: single.Addr, ReadTimeout: -1}))
+	})
 	t.Run("universal", func(t *testing.T) {
 		suite(t, redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{single.Addr}}))
 	})
