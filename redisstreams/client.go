@@ -112,9 +112,10 @@ func (c *Client) do(ctx context.Context, args ...any) (any, error) {
 // read and write timeouts bound them.
 var bg = context.Background()
 
-// wrap adds the operation to err, as the engine's errors carry it.
+// wrap adds the operation to err, as the engine's errors carry it. Call
+// it only with an error: its arguments cost an allocation.
 func wrap(err error, format string, a ...any) error {
-	if err == nil || err == instream.ErrClosed {
+	if err == instream.ErrClosed {
 		return err
 	}
 	return fmt.Errorf(format+": %w", append(a, err)...)

@@ -33,13 +33,19 @@ func xgroupArgs(sub, key string, a instream.GroupArgs) []any {
 // CreateGroup is [instream.Engine.CreateGroup] over XGROUP CREATE.
 func (c *Client) CreateGroup(key string, args instream.GroupArgs) error {
 	err := c.groupCmd("CREATE", key, args)
-	return wrap(err, "create group %q on %q", args.Group, key)
+	if err != nil {
+		err = wrap(err, "create group %q on %q", args.Group, key)
+	}
+	return err
 }
 
 // SetGroupID is [instream.Engine.SetGroupID] over XGROUP SETID.
 func (c *Client) SetGroupID(key string, args instream.GroupArgs) error {
 	err := c.groupCmd("SETID", key, args)
-	return wrap(err, "set id of group %q on %q", args.Group, key)
+	if err != nil {
+		err = wrap(err, "set id of group %q on %q", args.Group, key)
+	}
+	return err
 }
 
 func (c *Client) groupCmd(sub, key string, args instream.GroupArgs) error {

@@ -114,7 +114,10 @@ func decodeGroupEntries(v any) ([]instream.GroupEntry, error) {
 // TryReadGroup is [instream.Engine.TryReadGroup] over XREADGROUP.
 func (c *Client) TryReadGroup(args instream.ReadGroupArgs) ([]instream.GroupEntries, error) {
 	res, err := c.tryReadGroup(args)
-	return res, wrap(err, "read group %q", args.Group)
+	if err != nil {
+		err = wrap(err, "read group %q", args.Group)
+	}
+	return res, err
 }
 
 func (c *Client) checkReadGroup(args instream.ReadGroupArgs) error {
@@ -152,7 +155,10 @@ func (c *Client) ReadGroup(ctx context.Context, args instream.ReadGroupArgs) ([]
 	if err != nil && err == ctx.Err() {
 		return nil, err // unwrapped, as the engine returns it
 	}
-	return res, wrap(err, "read group %q", args.Group)
+	if err != nil {
+		err = wrap(err, "read group %q", args.Group)
+	}
+	return res, err
 }
 
 func (c *Client) readGroup(ctx context.Context, args instream.ReadGroupArgs) ([]instream.GroupEntries, error) {

@@ -35,13 +35,19 @@ func checkDeleteEx(refs instream.RefPolicy, ids []instream.ID) error {
 // DeleteEx is [instream.Engine.DeleteEx] over XDELEX (Redis 8.2).
 func (c *Client) DeleteEx(key string, refs instream.RefPolicy, ids ...instream.ID) ([]instream.DeleteResult, error) {
 	res, err := c.deleteEx([]any{"XDELEX", key}, refs, ids)
-	return res, wrap(err, "delete ex on %q", key)
+	if err != nil {
+		err = wrap(err, "delete ex on %q", key)
+	}
+	return res, err
 }
 
 // AckDelete is [instream.Engine.AckDelete] over XACKDEL (Redis 8.2).
 func (c *Client) AckDelete(key, group string, refs instream.RefPolicy, ids ...instream.ID) ([]instream.DeleteResult, error) {
 	res, err := c.deleteEx([]any{"XACKDEL", key, group}, refs, ids)
-	return res, wrap(err, "ack delete in group %q on %q", group, key)
+	if err != nil {
+		err = wrap(err, "ack delete in group %q on %q", group, key)
+	}
+	return res, err
 }
 
 func (c *Client) deleteEx(args []any, refs instream.RefPolicy, ids []instream.ID) ([]instream.DeleteResult, error) {

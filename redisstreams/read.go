@@ -90,7 +90,10 @@ func decodeRead(v any, keys []string) ([]instream.StreamEntries, error) {
 // TryRead is [instream.Engine.TryRead] over XREAD.
 func (c *Client) TryRead(args instream.ReadArgs) ([]instream.StreamEntries, error) {
 	res, err := c.tryRead(args)
-	return res, wrap(err, "read")
+	if err != nil {
+		err = wrap(err, "read")
+	}
+	return res, err
 }
 
 func (c *Client) tryRead(args instream.ReadArgs) ([]instream.StreamEntries, error) {
@@ -122,7 +125,10 @@ func (c *Client) Read(ctx context.Context, args instream.ReadArgs) ([]instream.S
 	if err != nil && err == ctx.Err() {
 		return nil, err // unwrapped, as the engine returns it
 	}
-	return res, wrap(err, "read")
+	if err != nil {
+		err = wrap(err, "read")
+	}
+	return res, err
 }
 
 func (c *Client) read(ctx context.Context, args instream.ReadArgs) ([]instream.StreamEntries, error) {

@@ -101,7 +101,10 @@ func checkAdd(a instream.AddArgs) error {
 // Add is [instream.Engine.Add] over XADD.
 func (c *Client) Add(key string, args instream.AddArgs) (instream.ID, error) {
 	id, err := c.add(key, args)
-	return id, wrap(err, "add to %q", key)
+	if err != nil {
+		err = wrap(err, "add to %q", key)
+	}
+	return id, err
 }
 
 func (c *Client) add(key string, args instream.AddArgs) (instream.ID, error) {
@@ -185,7 +188,10 @@ func (c *Client) Delete(key string, ids ...instream.ID) (int64, error) {
 // Trim is [instream.Engine.Trim] over XTRIM.
 func (c *Client) Trim(key string, args instream.TrimArgs) (int64, error) {
 	n, err := c.trim(key, args)
-	return n, wrap(err, "trim %q", key)
+	if err != nil {
+		err = wrap(err, "trim %q", key)
+	}
+	return n, err
 }
 
 func (c *Client) trim(key string, args instream.TrimArgs) (int64, error) {
@@ -222,7 +228,10 @@ func xsetidArgs(key string, a instream.SetIDArgs) []any {
 // SetID is [instream.Engine.SetID] over XSETID.
 func (c *Client) SetID(key string, args instream.SetIDArgs) error {
 	err := c.setID(key, args)
-	return wrap(err, "set id of %q", key)
+	if err != nil {
+		err = wrap(err, "set id of %q", key)
+	}
+	return err
 }
 
 func (c *Client) setID(key string, args instream.SetIDArgs) error {
