@@ -70,8 +70,16 @@ func appendTrim(args []any, t instream.TrimArgs) []any {
 	return args
 }
 
+// trimArgsLen is the number of arguments appendTrim appends, at most.
+func trimArgsLen(t instream.TrimArgs) int {
+	if t.Strategy == instream.NoTrim {
+		return 0
+	}
+	return 6
+}
+
 func xaddArgs(key string, a instream.AddArgs) []any {
-	args := make([]any, 0, 8+2*len(a.Fields))
+	args := make([]any, 0, 4+trimArgsLen(a.Trim)+2*len(a.Fields))
 	args = append(args, "XADD", key)
 	if a.NoMkStream {
 		args = append(args, "NOMKSTREAM")
