@@ -2,6 +2,7 @@ package redisstreams
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,7 +197,15 @@ func (c *Client) blockOnce(ctx context.Context, bc *blockConn, args []any) (v an
 		return nil, nil, true
 	case r.err != nil:
 		bc.conn.Close() // it may be broken: never reuse it
-		return nil, replyError(r.err), false
+		err := replyError(r.err)
+		if moved(err) {
+			// The dedicated connection does not follow redirections:
+			// have the cluster client learn the new owner for the retry.
+			if cc, ok := c.rdb.(*redis.ClusterClient); ok {
+				cc.ReloadState(context.WithoutCancel(ctx))
+			}
+		}
+		return nil, err, false
 	}
 	return r.v, nil, true
 }
@@ -227,4 +236,10 @@ func (c *Client) unblock(bc *blockConn, ch chan blockResult) (blockResult, bool)
 			return blockResult{}, false
 		}
 	}
+}
+
+// moved reports whether err is a cluster redirection.
+func moved(err error) bool {
+	re, ok := err.(*instream.RedisError)
+	return ok && (strings.HasPrefix(re.Msg, "MOVED ") || strings.HasPrefix(re.Msg, "ASK "))
 }

@@ -13,14 +13,16 @@
 // Results and errors are the engine's values and sentinels
 // (instream.ErrNoGroup, instream.ErrGroupExists, ...); an error reply is
 // an *instream.RedisError carrying Redis's text. Errors of the Client's
-// own are ErrUnavailable (the server could not be reached, or the
-// connection broke: retry), ErrUnsupported, ErrCrossSlot and ErrWrongType.
+// own are ErrUnavailable (the server could not be reached, the connection
+// broke, or the cluster or server is changing hands or loading: retry),
+// ErrUnsupported, ErrCrossSlot, ErrWrongType and ErrBadReply.
 //
 // # Server versions
 //
 // The Client needs Redis 7.0 or later. Calls that need a newer server ask
 // its version once (INFO server) and fail with ErrUnsupported, naming the
-// feature and both versions, on an older one: reference policies other
+// feature and both versions, on an older one (and a server that answers
+// "unknown command" gives ErrUnsupported too): reference policies other
 // than KeepRef, DeleteEx and AckDelete (8.2), ReadGroup with Claim (8.4),
 // Read with Last (7.4). Some results depend on the server's version as
 // they do in Redis: before 7.2, consumers have no active time (Active is

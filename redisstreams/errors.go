@@ -67,6 +67,16 @@ var replySentinels = []struct {
 	{"ERR value for ENTRIESREAD must be", instream.ErrInvalidArgument},
 	{"ERR entries_added must be", instream.ErrInvalidArgument},
 	{"ERR Invalid ", instream.ErrInvalidArgument},
+	// A server that names a version it does not fully implement.
+	{"ERR unknown command", ErrUnsupported},
+	// The cluster or the server is changing hands or starting: retry.
+	{"MOVED ", ErrUnavailable},
+	{"ASK ", ErrUnavailable},
+	{"TRYAGAIN ", ErrUnavailable},
+	{"CLUSTERDOWN ", ErrUnavailable},
+	{"LOADING ", ErrUnavailable},
+	{"MASTERDOWN ", ErrUnavailable},
+	{"READONLY ", ErrUnavailable},
 	{"ERR min-idle-time", instream.ErrInvalidArgument},
 	{"ERR timeout is", instream.ErrInvalidArgument},
 }
