@@ -37,7 +37,6 @@ func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 	}
 }
 
-
 // AddBatch sends its entries in one pipeline, one round trip.
 func TestAddBatch_oneRoundTrip(t *testing.T) {
 	c, rdb := newSingle(t, redisstreams.Options{})
