@@ -2,6 +2,7 @@ package redisstreams
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ type blockConn struct {
 	node *redis.Client // sends CLIENT UNBLOCK
 	conn *redis.Conn
 	id   int64 // the server's client ID of conn
+	// idle: taken from the pool of idle connections and not used since;
+	// the server may have closed it meanwhile.
+	idle bool
 }
 
 // blockPool keeps idle blockConns by node.
@@ -49,6 +53,7 @@ func (p *blockPool) get(ctx context.Context, node *redis.Client) (*blockConn, er
 		bc := l[len(l)-1]
 		p.free[node] = l[:len(l)-1]
 		p.mu.Unlock()
+		bc.idle = true
 		return bc, nil
 	}
 	p.mu.Unlock()
@@ -118,6 +123,7 @@ func (c *Client) blockRead(ctx context.Context, key string, build func(blockMs i
 			return err
 		}
 	}
+	retried := false
 	for {
 		if err := ctx.Err(); err != nil {
 			c.release(bc)
@@ -127,11 +133,24 @@ func (c *Client) blockRead(ctx context.Context, key string, build func(blockMs i
 			c.release(bc)
 			return instream.ErrClosed
 		}
+		stale := bc != nil && bc.idle
 		v, err, ok := c.blockOnce(ctx, bc, build(c.blockMs(ctx)))
 		if !ok {
 			bc = nil // abandoned, or its connection broke
+		} else if bc != nil {
+			bc.idle = false
 		}
 		if err != nil {
+			// A kept connection the server closed while it sat idle
+			// fails at once: try again, once, on a new one.
+			if stale && !retried && ctx.Err() == nil && !c.closed() &&
+				(errors.Is(err, ErrUnavailable) || errors.Is(err, instream.ErrClosed)) {
+				retried = true
+				if bc, err = c.blocked.get(ctx, node); err != nil {
+					return err
+				}
+				continue
+			}
 			c.release(bc)
 			return err
 		}

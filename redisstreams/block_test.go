@@ -102,3 +102,34 @@ func TestCancelAnyTime(t *testing.T) {
 		t.Errorf("PendingSummary = %+v, %v; want nothing taken", sum, err)
 	}
 }
+
+// A connection kept for blocking reads that the server closed while it
+// was idle is replaced, not reported as an error.
+func TestBlockConnClosedWhileIdle(t *testing.T) {
+	c, rdb := newSingle(t, redisstreams.Options{})
+	k := uniqueKey(t)
+	t.Cleanup(func() { c.Del(k) })
+	read := func() error {
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		_, err := c.Read(ctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: k, New: true}}})
+		return err
+	}
+	if err := read(); err != context.DeadlineExceeded {
+		t.Fatalf("Read = %v, want DeadlineExceeded", err)
+	}
+	// Kill every normal client: the kept connection and the pool's.
+	if err := rdb.Do(t.Context(), "CLIENT", "KILL", "TYPE", "normal").Err(); err != nil {
+		t.Logf("CLIENT KILL: %v (the killing connection itself goes too)", err)
+	}
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		c.Add(k, instream.AddArgs{Fields: []instream.Field{{Name: "f", Value: "v"}}})
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	res, err := c.Read(ctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: k, New: true}}})
+	if err != nil || len(res) != 1 {
+		t.Errorf("Read after its kept connection was killed = %+v, %v; want the entry added", res, err)
+	}
+}
