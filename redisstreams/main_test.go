@@ -101,6 +101,18 @@ func TestServer(t *testing.T) {
 	})
 }
 
+// Through Sentinel: the universal client with a master name finds the
+// primary by asking the Sentinel.
+func TestSentinel(t *testing.T) {
+	needRedis(t)
+	sentinel, err := redistest.StartSentinel("primary", single.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sentinel.Stop)
+	suite(t, redis.NewUniversalClient(&redis.UniversalOptions{MasterName: "primary", Addrs: []string{sentinel.Addr}}))
+}
+
 func TestCluster(t *testing.T) {
 	needRedis(t)
 	suite(t, redis.NewUniversalClient(&redis.UniversalOptions{Addrs: cluster.Addrs}))

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,6 +27,7 @@ type Server struct {
 	Addr string
 	port int
 	dir  string
+	conf string // a config file to start with, for Sentinel
 	args []string
 	cmd  *exec.Cmd
 }
@@ -33,6 +35,12 @@ type Server struct {
 // Start starts redis-server on a free loopback port with persistence off
 // and the given extra arguments, and waits until it answers PING.
 func Start(extra ...string) (*Server, error) {
+	return start("", extra)
+}
+
+// start starts a server; with conf, a Sentinel whose configuration is
+// conf followed by the server's own.
+func start(conf string, extra []string) (*Server, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, ErrNoServer
 	}
@@ -45,6 +53,14 @@ func Start(extra ...string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), port: port, dir: dir, args: extra}
+	if conf != "" {
+		// Sentinel rewrites its configuration file: it must be its own.
+		s.conf = filepath.Join(dir, "sentinel.conf")
+		if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+	}
 	if err := s.start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -53,11 +69,16 @@ func Start(extra ...string) (*Server, error) {
 }
 
 func (s *Server) start() error {
-	args := append([]string{
+	var args []string
+	if s.conf != "" {
+		args = []string{s.conf, "--sentinel"}
+	}
+	args = append(args, []string{
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no",
 		"--dir", s.dir, "--logfile", "",
-	}, s.args...)
+	}...)
+	args = append(args, s.args...)
 	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("start redis-server: %w", err)
@@ -117,6 +138,35 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// StartSentinel starts a Sentinel that watches the primary at addr under
+// the name master, and waits until it knows the primary.
+func StartSentinel(master, addr string) (*Server, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	conf := fmt.Sprintf("sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 1000\n",
+		master, host, port, master)
+	s, err := start(conf, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := c.GetMasterAddrByName(context.Background(), master).Result()
+		if err == nil && len(got) == 2 && net.JoinHostPort(got[0], got[1]) == addr {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("sentinel on %s does not know %s: %v %v", s.Addr, master, got, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Cluster is a Redis Cluster of masters without replicas.
