@@ -32,7 +32,11 @@ func asID(v any) (instream.ID, error) {
 	if !ok {
 		return instream.ID{}, errReply("an ID", v)
 	}
-	return instream.ParseID(s)
+	id, err := instream.ParseID(s)
+	if err != nil {
+		return instream.ID{}, fmt.Errorf("%w: %w", ErrBadReply, err)
+	}
+	return id, nil
 }
 
 // asArray accepts an array reply; a null reply is an empty array.
