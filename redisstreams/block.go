@@ -215,8 +215,12 @@ func (c *Client) blockOnce(ctx context.Context, bc *blockConn, args []any) (v an
 	case r.err == redis.Nil:
 		return nil, nil, true
 	case r.err != nil:
-		bc.conn.Close() // it may be broken: never reuse it
 		err := replyError(r.err)
+		var reply redis.Error
+		if errors.As(r.err, &reply) && !errors.Is(err, ErrUnavailable) {
+			return nil, err, true // an error reply: the connection is fine
+		}
+		bc.conn.Close() // it may be broken: never reuse it
 		if moved(err) {
 			// The dedicated connection does not follow redirections:
 			// have the cluster client learn the new owner for the retry.
