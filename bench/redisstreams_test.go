@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"sync"
 	"testing"
@@ -26,9 +27,17 @@ var (
 	redisErr  error
 )
 
+// TestMain stops, by its PID, the redis-server the benchmarks started.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if redisSrv != nil {
+		redisSrv.Stop()
+	}
+	os.Exit(code)
+}
+
 // newRedisClient returns a go-redis client of a redis-server started once
-// for the benchmarks of this file (and stopped when the process exits,
-// as StartRedis arranges), with its streams flushed.
+// for the benchmarks of this file, with its streams flushed.
 func newRedisClient(b *testing.B) *redis.Client {
 	b.Helper()
 	redisOnce.Do(func() {
