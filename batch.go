@@ -13,23 +13,20 @@ import (
 // when it ends. Over a Redis server, the batch is one pipelined round
 // trip.
 func (e *Engine) AddBatch(key string, batch []AddArgs) ([]ID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
+	defer t.end()
 	ids := make([]ID, len(batch))
 	var errs []error
-	now := e.nowMs()
-	e.batch(func() {
-		for i, args := range batch {
-			id, err := e.add(key, args, now)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("add entry %d to %q: %w", i, key, err))
-				continue
-			}
-			ids[i] = id
+	for i, args := range batch {
+		id, err := t.add(key, args)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("add entry %d to %q: %w", i, key, err))
+			continue
 		}
-	})
+		ids[i] = id
+	}
 	return ids, errors.Join(errs...)
 }

@@ -5,8 +5,8 @@ import "fmt"
 // check verifies the engine's invariants. Tests call it after every
 // mutation (export_test.go exposes it as Check).
 func (e *Engine) check() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t := e.acquire()
+	defer t.end()
 	for key, s := range e.streams {
 		if err := s.check(); err != nil {
 			return fmt.Errorf("stream %q: %w", key, err)

@@ -52,8 +52,8 @@ func TestEngine_TryReadGroup_claim(t *testing.T) {
 	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "b", Claim: true, MinIdle: -time.Millisecond, Streams: s}); !errors.Is(err, instream.ErrInvalidArgument) {
 		t.Errorf("negative MinIdle: err %v, want ErrInvalidArgument", err)
 	}
-	// Without Claim, MinIdle is ignored.
-	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "b", MinIdle: -time.Millisecond, Streams: s}); err != nil {
-		t.Errorf("negative MinIdle without Claim: err %v, want nil", err)
+	// Without Claim, MinIdle would mean nothing.
+	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "b", MinIdle: time.Millisecond, Streams: s}); !errors.Is(err, instream.ErrInvalidArgument) {
+		t.Errorf("MinIdle without Claim: err %v, want ErrInvalidArgument", err)
 	}
 }

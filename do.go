@@ -18,6 +18,7 @@ type RedisError struct {
 
 func (e *RedisError) Error() string { return e.Msg }
 func (e *RedisError) Unwrap() error { return e.Err }
+func (e *RedisError) RedisError()   {} // go-redis's marker: redis.HasErrorPrefix and friends see it
 
 // replyErr makes an error reply. A CR or LF in msg becomes a space, as in
 // Redis, so that user-supplied names cannot break the reply line.
@@ -87,7 +88,8 @@ func init() {
 // Error method returns Redis's exact text.
 //
 // Do is built on the typed API and is safe for concurrent use. ctx only
-// matters to blocking commands (XREAD and XREADGROUP with BLOCK).
+// matters to blocking commands (XREAD and XREADGROUP with BLOCK), which
+// refuse a nil ctx.
 func (e *Engine) Do(ctx context.Context, args ...string) (any, error) {
 	if len(args) == 0 {
 		return nil, errEmptyCommand
@@ -127,7 +129,8 @@ func wrongArity(name string) *RedisError {
 }
 
 // unknownCommand builds Redis's reply to a command it does not know: the
-// name and the first arguments, quoted, up to about 128 bytes.
+// name and the first arguments, quoted, up to about 128 bytes, each up to
+// its first NUL byte as Redis's C formatting prints it.
 func unknownCommand(args []string) *RedisError {
 	var b strings.Builder
 	for _, a := range args[1:] {
@@ -135,15 +138,12 @@ func unknownCommand(args []string) *RedisError {
 			break
 		}
 		room := 128 - b.Len()
-		if len(a) > room {
+		if a = cstr(a); len(a) > room {
 			a = a[:room]
 		}
 		b.WriteString("'" + a + "' ")
 	}
-	name := args[0]
-	if len(name) > 128 {
-		name = name[:128]
-	}
+	name := cstr128(args[0])
 	return replyErr("ERR unknown command '" + name + "', with args beginning with: " + b.String())
 }
 

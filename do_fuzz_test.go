@@ -140,7 +140,7 @@ func FuzzDo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ms := int64(1_000)
 		e := instream.New(instream.Options{
-			Now:            func() time.Time { return time.UnixMilli(ms) },
+			Clock:          funcClock(func() time.Time { return time.UnixMilli(ms) }),
 			NodeMaxEntries: 4,
 		})
 		defer e.Close()

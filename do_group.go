@@ -51,31 +51,38 @@ func noGroupPEL(key, group string, err error) error {
 	return &RedisError{Msg: replyErr("NOGROUP No such key '" + cstr(key) + "' or consumer group '" + cstr(group) + "'").Msg, Err: err}
 }
 
-// groupState reports whether the stream named key exists and has group.
-func (e *Engine) groupState(key, group string) (streamOK, groupOK bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s, g, _ := e.lookupGroup(key, group)
-	return s != nil, g != nil
+// entriesReadUnknown is the EntriesRead of a group whose entries-read
+// counter is unknown (GroupArgs, GroupInfo).
+const entriesReadUnknown = -1
+
+// groupState reports whether the stream named key exists and has group;
+// err is any other error, such as ErrClosed.
+func groupState(e *Engine, key, group string) (streamOK, groupOK bool, err error) {
+	_, err = e.Group(key, group)
+	switch {
+	case err == nil:
+		return true, true, nil
+	case errors.Is(err, ErrNoGroup):
+		return true, false, nil
+	case errors.Is(err, ErrNoStream):
+		return false, false, nil
+	}
+	return false, false, err
 }
 
 func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 	sub := strings.ToLower(args[1])
 	arity, ok := xgroupArity[sub]
 	if !ok {
-		return nil, replyErr("ERR unknown subcommand '" + args[1] + "'. Try XGROUP HELP.")
+		return nil, unknownSubcommand(args[1], "XGROUP")
 	}
 	if (arity > 0 && len(args) != arity) || len(args) < -arity {
 		return nil, wrongArity("xgroup|" + sub)
 	}
 	if sub == "help" {
-		out := make([]any, len(xgroupHelp))
-		for i, l := range xgroupHelp {
-			out[i] = l
-		}
-		return out, nil
+		return helpReply(xgroupHelp), nil
 	}
-	subErr := replyErr("ERR unknown subcommand or wrong number of arguments for '" + args[1] + "'. Try XGROUP HELP.")
+	subErr := subcommandSyntax(args[1], "XGROUP")
 	key, group := args[2], args[3]
 	ga := GroupArgs{Group: group}
 	if sub == "create" || sub == "setid" {
@@ -88,7 +95,7 @@ func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 				if !ok {
 					return nil, errNotInt
 				}
-				if n < 0 && n != unknownEntriesRead {
+				if n < 0 && n != entriesReadUnknown {
 					return nil, errEntriesRead
 				}
 				ga.EntriesRead = &n
@@ -119,8 +126,10 @@ func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 		}
 	}
 	if argErr != nil {
-		streamOK, groupOK := e.groupState(key, group)
+		streamOK, groupOK, err := groupState(e, key, group)
 		switch {
+		case err != nil:
+			return nil, err
 		case !streamOK && !ga.MkStream:
 			return nil, errXGroupNoKey
 		case !groupOK && sub == "setid":
@@ -141,11 +150,11 @@ func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
 		reply = boolInt(ok)
 	case "createconsumer":
 		var ok bool
-		ok, err = e.CreateConsumer(key, ConsumerArgs{group, args[4]})
+		ok, err = e.CreateConsumer(key, ConsumerArgs{Group: group, Consumer: args[4], anyName: true})
 		reply = boolInt(ok)
 	case "delconsumer":
 		var n int64
-		n, err = e.DeleteConsumer(key, ConsumerArgs{group, args[4]})
+		n, err = e.DeleteConsumer(key, ConsumerArgs{Group: group, Consumer: args[4], anyName: true})
 		reply = n
 	}
 	switch {
@@ -176,14 +185,20 @@ func doXAck(e *Engine, ctx context.Context, args []string) (any, error) {
 		if !ok {
 			// A missing key or group acknowledges nothing, before any ID
 			// is looked at.
-			if _, groupOK := e.groupState(key, group); !groupOK {
+			if _, groupOK, err := groupState(e, key, group); err != nil {
+				return nil, err
+			} else if !groupOK {
 				return int64(0), nil
 			}
 			return nil, errInvalidID
 		}
 		ids[i] = id
 	}
-	return e.Ack(key, group, ids...)
+	n, err := e.Ack(key, group, ids...)
+	if errors.Is(err, ErrNoGroup) {
+		return int64(0), nil // a missing key or group acknowledges nothing
+	}
+	return intReply(n, err)
 }
 
 func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
@@ -215,7 +230,7 @@ func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
 		if len(args) < 8 {
 			return nil, errSyntax
 		}
-		pa.MinIdle = msDuration(ms)
+		pa.MinIdle = msDuration(max(ms, 0)) // a negative IDLE filters nothing
 		at = 5
 	}
 	count, ok := parseInt(args[at+2])
@@ -232,6 +247,15 @@ func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
 	}
 	if at+3 < len(args) {
 		pa.Consumer, pa.ByConsumer = args[at+3], true
+	}
+	// COUNT 0 and ranges that hold nothing answer an empty array, but
+	// not with the typed API: there, 0 means no limit and a zero End
+	// MaxID, and a range given backwards is an error.
+	if pa.Count == 0 || pa.End.IsZero() || pa.End.Less(pa.Start) {
+		if _, err := e.PendingSummary(key, group); err != nil {
+			return nil, pelErr(key, group, err)
+		}
+		return []any{}, nil
 	}
 	list, err := e.Pending(key, pa)
 	if err != nil {
@@ -254,11 +278,13 @@ func pelErr(key, group string, err error) error {
 
 func doXClaim(e *Engine, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
-	ca := ClaimArgs{Group: group, Consumer: args[3]}
+	ca := ClaimArgs{Group: group, Consumer: args[3], anyName: true}
 	err := parseClaim(args, &ca)
 	if err != nil {
 		// Redis looks the group up before parsing anything.
-		if _, groupOK := e.groupState(key, group); !groupOK {
+		if _, groupOK, err := groupState(e, key, group); err != nil {
+			return nil, err
+		} else if !groupOK {
 			return nil, noGroupPEL(key, group, ErrNoGroup)
 		}
 		return nil, err
@@ -298,7 +324,8 @@ func parseClaim(args []string, ca *ClaimArgs) error {
 			if !ok {
 				return replyErr("ERR Invalid IDLE option argument for XCLAIM")
 			}
-			ca.Idle, ca.Time = msDuration(ms), time.Time{}
+			// A negative IDLE is a time in the future, which becomes now.
+			ca.Idle, ca.Time = msDuration(max(ms, 0)), time.Time{}
 		case opt == "time" && more:
 			j++
 			ms, ok := parseInt(args[j])
@@ -312,7 +339,10 @@ func parseClaim(args []string, ca *ClaimArgs) error {
 			if !ok {
 				return replyErr("ERR Invalid RETRYCOUNT option argument for XCLAIM")
 			}
-			ca.RetryCount = &n
+			ca.RetryCount = nil
+			if n >= 0 { // a negative count is no RETRYCOUNT
+				ca.RetryCount = &n
+			}
 		case opt == "lastid" && more:
 			j++
 			id, ok := parseIDArg(args[j], true, 0)
@@ -321,19 +351,19 @@ func parseClaim(args []string, ca *ClaimArgs) error {
 			}
 			ca.LastID = id
 		default:
-			return replyErr("ERR Unrecognized XCLAIM option '" + args[j] + "'")
+			return replyErr("ERR Unrecognized XCLAIM option '" + cstr(args[j]) + "'")
 		}
 	}
 	return nil
 }
 
-func replyClaimed(ens []Entry, justID bool) []any {
+func replyClaimed(ens []GroupEntry, justID bool) []any {
 	out := make([]any, len(ens))
 	for i, en := range ens {
 		if justID {
 			out[i] = replyID(en.ID)
 		} else {
-			out[i] = replyEntry(en)
+			out[i] = replyEntry(en.Entry)
 		}
 	}
 	return out
@@ -344,7 +374,7 @@ const maxAutoClaimCount = math.MaxInt64 / 16
 
 func doXAutoClaim(e *Engine, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
-	aa := AutoClaimArgs{Group: group, Consumer: args[3]}
+	aa := AutoClaimArgs{Group: group, Consumer: args[3], Count: 100, anyName: true}
 	minIdle, ok := parseInt(args[4])
 	if !ok {
 		return nil, replyErr("ERR Invalid min-idle-time argument for XAUTOCLAIM")

@@ -23,7 +23,7 @@ func doXInfoGroups(e *Engine, args []string) (any, error) {
 }
 
 func replyEntriesRead(n int64) any {
-	if n == unknownEntriesRead {
+	if n == entriesReadUnknown {
 		return nil
 	}
 	return n

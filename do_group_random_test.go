@@ -155,6 +155,9 @@ func TestGroupConcurrentWorkers(t *testing.T) {
 				for _, en := range ac.Claimed {
 					ids = append(ids, en.ID)
 				}
+				if len(ids) == 0 {
+					continue
+				}
 				if _, err := e.Ack("q", "g", ids...); err != nil {
 					t.Error(err)
 					return

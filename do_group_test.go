@@ -61,7 +61,7 @@ func run(t *testing.T, e *instream.Engine, clk *instream.ManualClock, args []str
 
 // TestDoGroupScript replays the group scripts in testdata.
 func TestDoGroupScript(t *testing.T) {
-	for _, name := range []string{"group_script.txt", "group_time_script.txt"} {
+	for _, name := range []string{"group_script.txt", "group_time_script.txt", "typed_defaults_script.txt"} {
 		t.Run(name, func(t *testing.T) { replay(t, "testdata/"+name) })
 	}
 }
@@ -87,7 +87,7 @@ func replay(t *testing.T, path string) {
 			// Options.NodeMaxEntries.
 			block = strings.TrimSpace(text[2:])
 			clk = instream.NewManualClock(t0)
-			opts := instream.Options{Now: clk.Now}
+			opts := instream.Options{Clock: clk}
 			if _, n, ok := strings.Cut(block, "nodes="); ok {
 				if opts.NodeMaxEntries, err = strconv.Atoi(n); err != nil {
 					t.Fatalf("line %d: %v", line, err)

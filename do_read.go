@@ -17,8 +17,8 @@ var (
 	errTimeoutNeg   = replyErr("ERR timeout is negative")
 	errTimeoutRange = replyErr("ERR timeout is out of range")
 
-	// CLAIM (8.4). The spec confirms only the prefixes of these texts;
-	// the engine ends them there (spec §12.2).
+	// CLAIM (8.4). Only the prefixes of these texts are known; the
+	// engine ends them there.
 	errMinIdleInt = replyErr("ERR min-idle-time is not an integer")
 	errMinIdleNeg = replyErr("ERR min-idle-time must be a positive integer")
 )
@@ -35,9 +35,9 @@ type readGroupCmd struct {
 	idErr error
 }
 
-// parseReadGroup parses XREADGROUP's arguments as Redis does (spec §4.7).
+// parseReadGroup parses XREADGROUP's arguments as Redis does.
 func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
-	cmd := readGroupCmd{badID: -1}
+	cmd := readGroupCmd{badID: -1, args: ReadGroupArgs{anyName: true}}
 	haveGroup := false
 	streamsAt := 0
 	for i := 1; i < len(args) && streamsAt == 0; i++ {
@@ -106,7 +106,9 @@ func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
 				cmd.setBadID(i, errInvalidID)
 			}
 			// Redis marks ">" as the greatest ID, so that ID means ">".
-			st.History, st.After = id != MaxID, id
+			if id != MaxID {
+				st.History, st.After = true, id
+			}
 		}
 		cmd.args.Streams[i] = st
 	}
@@ -119,7 +121,10 @@ func (c *readGroupCmd) setBadID(i int, err error) {
 	}
 }
 
-// parseTimeoutMs parses a BLOCK timeout in milliseconds.
+// parseTimeoutMs parses a BLOCK timeout in milliseconds. now is the time
+// in Unix ms: Redis refuses a timeout that would overflow when added to it.
+// It is the wall clock, which also runs the timeout, whatever the engine's
+// clock says.
 func parseTimeoutMs(s string, now int64) (int64, error) {
 	ms, ok := parseInt(s)
 	switch {
@@ -148,47 +153,40 @@ func cstr(s string) string {
 }
 
 func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
-	cmd, err := parseReadGroup(args, e.nowMs())
+	cmd, err := parseReadGroup(args, time.Now().UnixMilli())
 	if err != nil {
 		return nil, err
 	}
 	if cmd.badID >= 0 {
 		// The first stream (up to the bad one) without its group wins.
-		if i, ok := e.firstMissingGroup(cmd.args.Group, cmd.args.Streams[:cmd.badID+1]); ok {
-			return nil, noGroupRG(cmd.args.Streams[i].Key, cmd.args.Group, ErrNoGroup)
+		for _, st := range cmd.args.Streams[:cmd.badID+1] {
+			if _, groupOK, err := groupState(e, st.Key, cmd.args.Group); err != nil {
+				return nil, err
+			} else if !groupOK {
+				return nil, noGroupRG(st.Key, cmd.args.Group, ErrNoGroup)
+			}
 		}
 		return nil, cmd.idErr
 	}
-	var res []GroupEntries
-	if cmd.block {
-		res, err = e.readGroup(ctx, cmd.args, time.Duration(cmd.blockMs)*time.Millisecond)
+	// BLOCK waits only if a first pass, which no deadline can cut short,
+	// finds nothing.
+	res, err := e.TryReadGroup(cmd.args)
+	if err == nil && res == nil && cmd.block {
+		bctx, cancel := blockContext(ctx, cmd.blockMs)
+		res, err = e.ReadGroup(bctx, cmd.args)
+		cancel()
 		if err != nil && blockTimedOut(ctx, err) {
 			return nil, nil
 		}
-	} else {
-		res, err = e.TryReadGroup(cmd.args)
 	}
 	if err != nil {
-		var sg *streamGroupError
-		if errors.As(err, &sg) {
-			return nil, noGroupRG(sg.key, sg.group, err)
+		var ge *GroupError
+		if errors.As(err, &ge) {
+			return nil, noGroupRG(ge.Key, ge.Group, err)
 		}
 		return nil, err
 	}
 	return replyGroupEntries(res), nil
-}
-
-// firstMissingGroup returns the index of the first stream that lacks the
-// group, if any.
-func (e *Engine) firstMissingGroup(group string, streams []GroupStream) (int, bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i, st := range streams {
-		if _, _, err := e.lookupGroup(st.Key, group); err != nil {
-			return i, true
-		}
-	}
-	return 0, false
 }
 
 // replyGroupEntries formats a group read: nil, or [[key, [entry...]]...]

@@ -2,6 +2,8 @@ package instream
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 )
 
@@ -85,7 +87,7 @@ func doXDelEx(e *Engine, _ context.Context, args []string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return replyDeleteResults(e.DeleteEx(args[1], refs, ids...))
+	return replyDeleteResults(e.DeleteEntriesEx(args[1], refs, ids...))
 }
 
 // doXAckDel: XACKDEL key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]
@@ -94,5 +96,10 @@ func doXAckDel(e *Engine, _ context.Context, args []string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return replyDeleteResults(e.AckDelete(args[1], args[2], refs, ids...))
+	res, err := e.AckDelete(args[1], args[2], refs, ids...)
+	if errors.Is(err, ErrNoGroup) {
+		// A missing key or group finds nothing to acknowledge or delete.
+		res, err = slices.Repeat([]DeleteResult{EntryNotFound}, len(ids)), nil
+	}
+	return replyDeleteResults(res, err)
 }

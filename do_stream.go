@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Error texts of the commands in this file (spec Appendix A).
+// Error texts of the commands in this file, as Redis words them.
 var (
 	errTrimBoth          = replyErr("ERR syntax error, MAXLEN and MINID options at the same time are not compatible")
 	errMaxLenNegative    = replyErr("ERR The MAXLEN argument must be >= 0.")
@@ -45,7 +45,7 @@ func mapStreamErr(err error) error {
 		msg = msgIDTooSmall
 	case errors.Is(err, ErrTooLarge):
 		msg = msgTooLarge
-	case errors.Is(err, errSetIDBelowMaxDeleted):
+	case errors.Is(err, ErrSetIDBelowMaxDeleted):
 		msg = msgSetIDBelowMaxDel
 	case errors.Is(err, ErrSetIDTooSmall):
 		msg = msgSetIDBelowTop
@@ -208,6 +208,9 @@ func doXAdd(e *Engine, _ context.Context, args []string) (any, error) {
 	if o.idGiven && !o.autoSeq && o.id.IsZero() {
 		return nil, errAddZeroID
 	}
+	if o.trim.Strategy == NoTrim {
+		o.trim.Refs = KeepRef // without a trim, the policy changes nothing
+	}
 	fields := make([]Field, len(pairs)/2)
 	for j := range fields {
 		fields[j] = Field{Name: pairs[2*j], Value: pairs[2*j+1]}
@@ -253,7 +256,7 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	count := int64(-1) // no COUNT
+	count := int64(-1) // no COUNT (-1 stays apart from COUNT 0 below)
 	for i := 4; i < len(args); i++ {
 		if !strings.EqualFold(args[i], "count") || i+1 == len(args) {
 			return nil, errSyntax
@@ -277,8 +280,15 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 		}
 		return []any{}, nil
 	}
+	if end.Less(start) {
+		// An empty range; the typed API calls it an error.
+		if _, err := e.Len(key); err != nil {
+			return nil, err
+		}
+		return []any{}, nil
+	}
 	var ens []Entry
-	c := int(min(max(count, 0), math.MaxInt))
+	c := int(min(max(count, 0), math.MaxInt)) // 0: no COUNT
 	if rev {
 		ens, err = e.RevRange(key, end, start, c)
 	} else {
@@ -314,7 +324,7 @@ func doXDel(e *Engine, _ context.Context, args []string) (any, error) {
 		}
 		ids = append(ids, id)
 	}
-	return intReply(e.Delete(args[1], ids...))
+	return intReply(e.DeleteEntries(args[1], ids...))
 }
 
 // doXTrim: XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
@@ -386,16 +396,32 @@ var xinfoHelp = []string{
 
 // unknownSubcommand is the reply to an unknown XINFO or XGROUP subcommand.
 func unknownSubcommand(sub, container string) *RedisError {
-	if len(sub) > 128 {
-		sub = sub[:128]
-	}
-	return replyErr("ERR unknown subcommand '" + sub + "'. Try " + container + " HELP.")
+	return replyErr("ERR unknown subcommand '" + cstr128(sub) + "'. Try " + container + " HELP.")
 }
 
 // subcommandSyntax is the reply to bad options inside a subcommand; sub
 // keeps the case the user typed.
 func subcommandSyntax(sub, container string) *RedisError {
-	return replyErr("ERR unknown subcommand or wrong number of arguments for '" + sub + "'. Try " + container + " HELP.")
+	return replyErr("ERR unknown subcommand or wrong number of arguments for '" + cstr128(sub) + "'. Try " + container + " HELP.")
+}
+
+// cstr128 is s as Redis's "%.128s" prints it: up to its first NUL byte,
+// and at most 128 bytes.
+func cstr128(s string) string {
+	s = cstr(s)
+	if len(s) > 128 {
+		s = s[:128]
+	}
+	return s
+}
+
+// helpReply is the reply to a HELP subcommand.
+func helpReply(lines []string) []any {
+	out := make([]any, len(lines))
+	for i, l := range lines {
+		out[i] = l
+	}
+	return out
 }
 
 // xinfoArity holds the arity of each XINFO subcommand, as Redis's
@@ -414,11 +440,7 @@ func doXInfo(e *Engine, _ context.Context, args []string) (any, error) {
 	}
 	switch sub {
 	case "help":
-		out := make([]any, len(xinfoHelp))
-		for i, l := range xinfoHelp {
-			out[i] = l
-		}
-		return out, nil
+		return helpReply(xinfoHelp), nil
 	case "groups":
 		return doXInfoGroups(e, args)
 	case "consumers":
@@ -503,7 +525,7 @@ func raxNodes(nodes int64) int64 {
 
 // doDel: DEL key [key ...]
 func doDel(e *Engine, _ context.Context, args []string) (any, error) {
-	return intReply(e.Del(args[1:]...))
+	return intReply(e.DeleteStreams(args[1:]...))
 }
 
 // doExists: EXISTS key [key ...]

@@ -509,6 +509,14 @@ func TestDoStream(t *testing.T) {
 			{"XLEN s", int64(1), ""},
 			{"TyPe s", "stream", ""},
 		}},
+		{name: "NUL bytes end echoed names", steps: []step{
+			{"foo\x00bar|a\x00b|c", nil, "ERR unknown command 'foo', with args beginning with: 'a' 'c' "},
+			{"foo|" + strings.Repeat("a", 100) + "\x00b|" + strings.Repeat("c", 100), nil,
+				"ERR unknown command 'foo', with args beginning with: '" + strings.Repeat("a", 100) + "' '" + strings.Repeat("c", 25) + "' "},
+			{"xadd s 1-0 a 1", "1-0", ""},
+			{"xgroup create s g 0", "OK", ""},
+			{"xclaim|s|g|c|0|1-0|fo\x00rce", nil, "ERR Unrecognized XCLAIM option 'fo'"},
+		}},
 		{name: "XINFO", steps: []step{
 			{"xinfo", nil, "ERR wrong number of arguments for 'xinfo' command"},
 			{"xinfo help", []any{"XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "CONSUMERS <key> <groupname>", "    Show consumers of <groupname>.", "GROUPS <key>", "    Show the stream consumer groups.", "STREAM <key> [FULL [COUNT <count>]", "    Show information about the stream.", "HELP", "    Print this help."}, ""}, // spec §10 row 16: 7.0 says "Prints"
@@ -517,6 +525,9 @@ func TestDoStream(t *testing.T) {
 			{"xinfo FoO bar", nil, "ERR unknown subcommand 'FoO'. Try XINFO HELP."},
 			{"xinfo " + strings.Repeat("a", 140), nil, "ERR unknown subcommand '" + strings.Repeat("a", 128) + "'. Try XINFO HELP."},
 			{"xinfo|x\r\ny", nil, "ERR unknown subcommand 'x  y'. Try XINFO HELP."},
+			{"xinfo|str\x00eam|s", nil, "ERR unknown subcommand 'str'. Try XINFO HELP."},
+			{"xgroup " + strings.Repeat("a", 200), nil, "ERR unknown subcommand '" + strings.Repeat("a", 128) + "'. Try XGROUP HELP."},
+			{"xgroup|cre\x00ate|s|g", nil, "ERR unknown subcommand 'cre'. Try XGROUP HELP."},
 			{"xinfo stream", nil, "ERR wrong number of arguments for 'xinfo|stream' command"},
 			{"xinfo STREAM", nil, "ERR wrong number of arguments for 'xinfo|stream' command"},
 			{"xinfo groups", nil, "ERR wrong number of arguments for 'xinfo|groups' command"},

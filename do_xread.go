@@ -25,6 +25,39 @@ func blockTimedOut(ctx context.Context, err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil
 }
 
+// blockContext bounds ctx by a BLOCK timeout of ms milliseconds; 0
+// waits for ever. A timeout beyond what a Duration holds (292 years) is
+// for ever too.
+func blockContext(ctx context.Context, ms int64) (context.Context, context.CancelFunc) {
+	if ctx == nil || ms <= 0 || ms > math.MaxInt64/int64(time.Millisecond) {
+		// Read and ReadGroup refuse a nil ctx with an error.
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, time.Duration(ms)*time.Millisecond)
+}
+
+// resolveNew sets each "$" stream to read after the stream's last
+// generated ID now (0-0 for a missing stream).
+func resolveNew(e *Engine, streams []ReadStream) error {
+	for i, rs := range streams {
+		if !rs.New {
+			continue
+		}
+		info, err := e.Info(rs.Key)
+		switch {
+		case err == nil:
+			rs.After = info.LastGeneratedID
+		case errors.Is(err, ErrNoStream):
+			rs.After = ID{}
+		default:
+			return err
+		}
+		rs.New = false
+		streams[i] = rs
+	}
+	return nil
+}
+
 // doXRead runs XREAD [COUNT count] [BLOCK ms] STREAMS key ... id ....
 func doXRead(e *Engine, ctx context.Context, args []string) (any, error) {
 	var count int64
@@ -36,7 +69,7 @@ opts:
 		switch o := args[i]; {
 		case strings.EqualFold(o, "block") && more > 0:
 			i++
-			ms, err := parseTimeoutMs(args[i], e.nowMs())
+			ms, err := parseTimeoutMs(args[i], time.Now().UnixMilli())
 			if err != nil {
 				return nil, err
 			}
@@ -87,12 +120,20 @@ opts:
 		}
 		ra.Streams[i] = rs
 	}
-	var res []StreamEntries
-	var err error
-	if block < 0 {
-		res, err = e.TryRead(ra)
-	} else {
-		res, err = e.read(ctx, ra, time.Duration(block)*time.Millisecond)
+	if block >= 0 {
+		// The first pass and the wait after it must read from the same
+		// "$": the stream's last ID when the command runs.
+		if err := resolveNew(e, ra.Streams); err != nil {
+			return nil, err
+		}
+	}
+	// BLOCK waits only if a first pass, which no deadline can cut short,
+	// finds nothing.
+	res, err := e.TryRead(ra)
+	if err == nil && res == nil && block >= 0 {
+		bctx, cancel := blockContext(ctx, block)
+		res, err = e.Read(bctx, ra)
+		cancel()
 		if err != nil && blockTimedOut(ctx, err) {
 			return nil, nil
 		}

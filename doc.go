@@ -4,13 +4,18 @@
 // no server, network or cgo.
 //
 // An [Engine] holds any number of named streams. Produce, read as a
-// consumer group, acknowledge (errors ignored for brevity):
+// consumer group, acknowledge (errors ignored for brevity; the package
+// examples check them):
 //
 //	e := instream.New(instream.Options{})
 //	e.CreateGroup("jobs", instream.GroupArgs{Group: "workers", MkStream: true})
 //	e.Add("jobs", instream.AddArgs{Fields: []instream.Field{{Name: "job", Value: "resize"}}})
 //	got, _ := e.TryReadGroup(instream.ReadGroupArgs{Group: "workers", Consumer: "w1", Streams: []instream.GroupStream{{Key: "jobs"}}})
-//	e.Ack("jobs", "workers", got[0].Entries[0].ID)
+//	for _, stream := range got { // nil when nothing was there
+//		for _, en := range stream.Entries {
+//			e.Ack("jobs", "workers", en.ID)
+//		}
+//	}
 //
 // # IDs
 //
@@ -26,14 +31,14 @@
 // is not older than the clock, the last ID plus one, so IDs never go
 // backwards even when the clock does. AutoSeq means "ms-*". An explicit ID
 // must be greater than the stream's last generated ID, which deleted and
-// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Now, read
-// once per call, so tests can fix it and get stable IDs.
+// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Clock,
+// read once per call, so tests can fix it and get stable IDs.
 //
 // # Two faces
 //
 // The typed API is the engine: [Engine.Add], [Engine.Range],
-// [Engine.RevRange], [Engine.Len], [Engine.Delete], [Engine.Trim],
-// [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.Del],
+// [Engine.RevRange], [Engine.Len], [Engine.DeleteEntries], [Engine.Trim],
+// [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.DeleteStreams],
 // [Engine.Exists], [Engine.Type] and [Engine.Keys]. Its errors wrap the
 // sentinels declared with [Engine] (test them with errors.Is). The
 // entries it returns are the caller's to keep, and stay unchanged
@@ -55,6 +60,49 @@
 // This makes an Engine a fast fake of Redis Streams for tests that speak
 // commands.
 //
+// # Arguments and zero values
+//
+// The typed API follows one rule: a zero value means the natural
+// default, and a value that cannot mean what was written is an error
+// wrapping [ErrInvalidArgument] whose text names the field, never a call
+// that quietly does nothing. A call that fails this way changes nothing.
+//
+//   - Counts: 0 means no limit, in every call that takes one ([Engine.Range],
+//     [Engine.RevRange], [Engine.InfoFull], and the Count of [ReadArgs],
+//     [ReadGroupArgs], [PendingArgs] and [AutoClaimArgs]); a negative count
+//     is an error. Redis's defaults, such as XAUTOCLAIM's COUNT 100, are
+//     Do's alone.
+//   - Ranges: a start above the end is an error, not an empty result;
+//     [Engine.RevRange] takes its end bound first, as XREVRANGE does. A
+//     zero [PendingArgs].End means [MaxID].
+//   - Durations (MinIdle, Idle) and RetryCount must not be negative; a
+//     zero MinIdle is no threshold.
+//   - A field that only means something with another must not be set
+//     alone: [TrimArgs] MaxLen needs Strategy TrimMaxLen, MinID needs
+//     TrimMinID, and Approx, Limit and Refs need a Strategy;
+//     [ReadGroupArgs].MinIdle needs Claim; [GroupStream].After needs
+//     History; [ReadStream].After goes with neither New nor Last;
+//     [PendingArgs].Consumer needs ByConsumer; [GroupArgs].ID goes
+//     without FromEnd; [ClaimArgs] takes Idle or Time, not both.
+//   - Calls that create or delete a consumer (group reads, [Engine.Claim],
+//     [Engine.AutoClaim], [Engine.CreateConsumer], [Engine.DeleteConsumer])
+//     need a non-empty Consumer.
+//   - Calls that take a list of IDs or keys need at least one
+//     ([Engine.Ack], [Engine.DeleteEntries], [Engine.DeleteEntriesEx],
+//     [Engine.AckDelete], [Engine.DeleteStreams], [Engine.Exists]).
+//     [Engine.Claim] may take none: it still creates the consumer and
+//     applies LastID, as XCLAIM does.
+//   - Group reads and the pending-list calls ([Engine.Ack],
+//     [Engine.AckDelete], [Engine.Pending], [Engine.PendingSummary],
+//     [Engine.Claim], [Engine.AutoClaim]) report a missing stream or group
+//     as [ErrNoGroup], as Redis's NOGROUP does, Ack and AckDelete
+//     included, although XACK answers 0 and XACKDEL -1 there. The calls
+//     that manage groups and consumers tell a missing stream apart
+//     ([ErrNoStream]).
+//
+// [Engine.Do] keeps Redis's replies: COUNT 0, an empty range, a negative
+// IDLE or the consumer name "" answer there what Redis answers.
+//
 // # Consumer groups and the pending list
 //
 // A stream can carry consumer groups ([Engine.CreateGroup]), each with a
@@ -64,14 +112,15 @@
 // re-reads a consumer's pending ones, [Engine.Ack] removes entries from
 // the pending list, [Engine.Pending] and [Engine.PendingSummary] inspect
 // it, and [Engine.Claim] and [Engine.AutoClaim] hand entries idle too
-// long to another consumer. Deleting or trimming an entry leaves the
+// long to another consumer, with the delivery count of each (as
+// [GroupEntry]; history reads report it too). Deleting or trimming an entry leaves the
 // pending references to it in place unless a trim asks otherwise
 // ([RefPolicy]: KeepRef, DelRef, Acked, Redis 8.2's KEEPREF, DELREF and
 // ACKED).
 //
 // # Redis 8 additions
 //
-// Redis 8.2's reference-aware deletes are [Engine.DeleteEx] (XDELEX) and
+// Redis 8.2's reference-aware deletes are [Engine.DeleteEntriesEx] (XDELEX) and
 // [Engine.AckDelete] (XACKDEL), with one [DeleteResult] per ID (Redis's
 // -1, 1 and 2); the same [RefPolicy] applies to trimming. An entry is
 // referenced while a group holds it as pending or has not been handed it
@@ -88,9 +137,10 @@
 //
 // Reads that wait for new entries (XREAD and XREADGROUP with BLOCK) take a
 // context and wait until an entry arrives, the context is done, or the
-// engine is closed. Deadlines come from the context; there are no timers
-// of the engine's own. Waiters on one group are served in the order they
-// blocked, as in Redis.
+// engine is closed. Deadlines come from the context. The engine's only
+// timers wake a group read with Claim when a pending entry becomes idle
+// enough; they run on [Options].Clock, so a [ManualClock] drives them too.
+// Waiters on one group are served in the order they blocked, as in Redis.
 //
 // # Concurrency
 //
@@ -123,8 +173,9 @@
 //   - A second KEEPREF, DELREF or ACKED in one XADD or XTRIM is a syntax
 //     error, as it is for XDELEX and XACKDEL (Redis leaves this open).
 //
-// Where the 8.2 and 8.4 behaviour is not pinned down (no 8.x server was at
-// hand; spec §12), the engine chooses:
+// Where Redis 8.2 and 8.4 leave a behaviour open (their documentation and
+// tests do not pin it down, and no 8.x server was at hand to check), the
+// engine chooses:
 //   - XDELEX and XACKDEL without an IDS block answer "ERR syntax error"
 //     (with their arities, a duplicate or unknown option comes first
 //     anyway); a second IDS block is a syntax error.
@@ -132,7 +183,7 @@
 //     answers -1 (1 for XACKDEL if it acknowledged the ID). ACKED on an
 //     entry already gone answers 2 while some group holds it as pending,
 //     else 1 if XACKDEL acknowledged it, else -1. XACKDEL on an entry not
-//     pending in the group acts as XDELEX on it. (See deleteRef in refs.go.)
+//     pending in the group acts as XDELEX on it.
 //   - CLAIM's errors are "ERR min-idle-time is not an integer", "ERR
 //     min-idle-time must be a positive integer" and, for XREAD, "ERR The
 //     CLAIM option is only supported by XREADGROUP. You called XREAD

@@ -2,40 +2,40 @@ package instream
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
-	"time"
 )
 
 // Options configures an Engine. A zero Options is valid and uses the
 // defaults.
 type Options struct {
-	// Now is the clock behind every generated ID, idle time and delivery
-	// time. It is read once per call. If nil, time.Now.
-	Now func() time.Time
+	// Clock is the engine's time: of every generated ID, idle time and
+	// delivery time, read once per call, and of the timers that wake
+	// blocked CLAIM reads. If nil, the time package's (time.Now and
+	// time.AfterFunc). A [ManualClock] moves only when told.
+	Clock Clock
 
 	// NodeMaxEntries bounds the entries kept in one storage node, as Redis's
 	// stream-node-max-entries does. Approximate trimming removes whole
-	// nodes only. If zero, 100 entries.
+	// nodes only. If zero (or negative), 100 entries.
 	NodeMaxEntries int
 
 	// NodeMaxBytes bounds the bytes of one storage node, as Redis's
-	// stream-node-max-bytes does. If zero, 4096 bytes.
+	// stream-node-max-bytes does. If zero (or negative), 4096 bytes.
 	NodeMaxBytes int
 }
 
 // Engine is an in-process store of named streams with Redis Streams
 // semantics. An Engine is safe for concurrent use by multiple goroutines.
-//
-// All state is guarded by mu. Exported methods take it; unexported
-// functions and methods assume it is held.
 type Engine struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards the rest; see the lock rule in tx.go
 	opts    Options
 	streams map[string]*stream
 	closed  bool
 	waiters waitQueues // blocked calls (waiters.go)
+	tx      tx         // the live call's (tx.go)
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -71,7 +71,10 @@ var (
 	ErrNoFields = errors.New("entry has no fields")
 
 	// ErrInvalidArgument is returned for an argument out of its range,
-	// such as a negative MaxLen. The wrapping error names the argument.
+	// such as a negative MaxLen, or one that cannot mean what was
+	// written, such as a MaxLen without a trim Strategy (see "Arguments
+	// and zero values" in the package documentation). The wrapping error
+	// names the argument.
 	ErrInvalidArgument = errors.New("invalid argument")
 
 	// ErrSetIDTooSmall is returned by SetID when the new last ID is below
@@ -88,8 +91,8 @@ const maxEntryBytes = 1 << 30
 
 // New returns an Engine configured by opts.
 func New(opts Options) *Engine {
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
 	}
 	if opts.NodeMaxEntries <= 0 {
 		opts.NodeMaxEntries = 100
@@ -97,17 +100,19 @@ func New(opts Options) *Engine {
 	if opts.NodeMaxBytes <= 0 {
 		opts.NodeMaxBytes = 4096
 	}
-	return &Engine{
+	e := &Engine{
 		opts:    opts,
 		streams: make(map[string]*stream),
 	}
+	e.tx.e = e
+	return e
 }
 
 // Close releases the engine. Blocked reads return ErrClosed, and so does
 // every later call. Close is idempotent and always returns nil.
 func (e *Engine) Close() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t := e.acquire()
+	defer t.end()
 	if !e.closed {
 		e.closed = true
 		e.closeWaiters()
@@ -115,76 +120,92 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// nowMs reads the clock once, in Unix milliseconds.
-func (e *Engine) nowMs() int64 {
-	return e.opts.Now().UnixMilli()
-}
-
 // lookup returns the stream named key, or nil.
 func (e *Engine) lookup(key string) *stream {
 	return e.streams[key]
 }
 
-// Del deletes the named streams with their groups and pending lists, and
-// reports how many existed. It is the engine's DEL.
-func (e *Engine) Del(keys ...string) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+// DeleteStreams deletes the named streams with their groups and pending
+// lists, and reports how many existed. It is the engine's DEL. No keys is
+// ErrInvalidArgument.
+func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
-	var n int64
-	// Blocked readers see the outcome of the whole call.
-	e.batch(func() {
-		for _, k := range keys {
-			if e.streams[k] != nil {
-				delete(e.streams, k)
-				e.streamDeleted(k)
-				n++
-			}
-		}
-	})
-	return n, nil
+	defer t.end()
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
+	}
+	return t.deleteStreams(keys), nil
 }
 
-// Exists reports how many of the named streams exist; a name given twice
-// counts twice. It is the engine's EXISTS.
-func (e *Engine) Exists(keys ...string) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
-	}
+// deleteStreams deletes keys; blocked readers see the outcome of the whole call.
+func (t *tx) deleteStreams(keys []string) int64 {
 	var n int64
 	for _, k := range keys {
-		if e.streams[k] != nil {
+		if t.e.streams[k] != nil {
+			delete(t.e.streams, k)
+			t.streamDeleted(k)
 			n++
 		}
 	}
-	return n, nil
+	return n
+}
+
+// Exists reports how many of the named streams exist; a name given twice
+// counts twice. It is the engine's EXISTS. No keys is ErrInvalidArgument.
+func (e *Engine) Exists(keys ...string) (int64, error) {
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
+	}
+	defer t.end()
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("exists: %w", invalid("no keys"))
+	}
+	return t.exists(keys), nil
+}
+
+func (t *tx) exists(keys []string) int64 {
+	var n int64
+	for _, k := range keys {
+		if t.e.streams[k] != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // Type returns "stream" if the named stream exists and "none" otherwise.
 // It is the engine's TYPE.
 func (e *Engine) Type(key string) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return "", ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return "", err
 	}
-	if e.streams[key] != nil {
-		return "stream", nil
+	defer t.end()
+	return t.typeOf(key), nil
+}
+
+func (t *tx) typeOf(key string) string {
+	if t.e.streams[key] != nil {
+		return "stream"
 	}
-	return "none", nil
+	return "none"
 }
 
 // Keys returns the names of all streams, in byte order. It is the
 // engine's KEYS *. O(k log k) for k streams.
 func (e *Engine) Keys() ([]string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return slices.Sorted(maps.Keys(e.streams)), nil
+	defer t.end()
+	return t.keys(), nil
+}
+
+func (t *tx) keys() []string {
+	return slices.Sorted(maps.Keys(t.e.streams))
 }

@@ -38,7 +38,7 @@ func TestAddIDs(t *testing.T) {
 		{name: "auto seq on empty stream", args: instream.AddArgs{AutoSeq: true, ID: id("7-0")}, want: id("7-0")},
 		{name: "auto seq 0-* on empty stream", args: instream.AddArgs{AutoSeq: true}, want: id("0-1")},
 		{name: "auto seq same ms", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("7-0")}, want: id("7-4")},
-		{name: "auto seq ignores the given seq", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("8-9")}, want: id("8-0")},
+		{name: "auto seq rejects a given seq", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("8-9")}, err: instream.ErrInvalidArgument},
 		{name: "auto seq older ms", setup: []instream.AddArgs{{ID: id("7-3")}}, args: instream.AddArgs{AutoSeq: true, ID: id("6-0")}, err: instream.ErrIDTooSmall},
 		{name: "auto seq exhausted seq", setup: []instream.AddArgs{{ID: instream.ID{Ms: 7, Seq: max64}}}, args: instream.AddArgs{AutoSeq: true, ID: id("7-0")}, err: instream.ErrIDTooSmall},
 		{name: "exhausted, generated", setup: []instream.AddArgs{{ID: instream.MaxID}}, err: instream.ErrIDExhausted},
@@ -182,12 +182,10 @@ func TestRange(t *testing.T) {
 	}{
 		{"all", instream.MinID, instream.MaxID, 0, []string{"5-0", "5-3", "6-0", "7-1"}, []string{"7-1", "6-0", "5-3", "5-0"}},
 		{"count", instream.MinID, instream.MaxID, 2, []string{"5-0", "5-3"}, []string{"7-1", "6-0"}},
-		{"negative count is no limit", instream.MinID, instream.MaxID, -1, []string{"5-0", "5-3", "6-0", "7-1"}, []string{"7-1", "6-0", "5-3", "5-0"}},
 		{"closed interval", id("5-3"), id("7-1"), 0, []string{"5-3", "6-0", "7-1"}, []string{"7-1", "6-0", "5-3"}},
 		{"between entries", id("5-1"), id("6-5"), 0, []string{"5-3", "6-0"}, []string{"6-0", "5-3"}},
 		{"one", id("6-0"), id("6-0"), 0, []string{"6-0"}, []string{"6-0"}},
 		{"none", id("8-0"), instream.MaxID, 0, []string{}, []string{}},
-		{"start after end", id("7-0"), id("5-0"), 0, []string{}, []string{}},
 	}
 	for _, tt := range tests {
 		got, err := e.Range("s", tt.start, tt.end, tt.count)
@@ -222,13 +220,12 @@ func TestDelete(t *testing.T) {
 	}{
 		{[]instream.ID{id("2-0"), id("2-0"), id("9-0")}, 1, id("1-0"), id("2-0"), 2},
 		{[]instream.ID{id("1-0")}, 1, id("3-0"), id("2-0"), 1},
-		{nil, 0, id("3-0"), id("2-0"), 1},
 		{[]instream.ID{id("3-0")}, 1, instream.MinID, id("3-0"), 0},
 	}
 	for i, st := range steps {
-		n, err := e.Delete("s", st.ids...)
+		n, err := e.DeleteEntries("s", st.ids...)
 		if err != nil || n != st.n {
-			t.Fatalf("step %d: Delete(%v) = %d, %v; want %d", i, st.ids, n, err, st.n)
+			t.Fatalf("step %d: DeleteEntries(%v) = %d, %v; want %d", i, st.ids, n, err, st.n)
 		}
 		info, err := e.Info("s")
 		if err != nil || info.RecordedFirstEntryID != st.first || info.MaxDeletedEntryID != st.maxDel ||
@@ -241,8 +238,8 @@ func TestDelete(t *testing.T) {
 	if _, err := e.Add("s", instream.AddArgs{ID: id("3-0"), Fields: fields("a", "1")}); !errors.Is(err, instream.ErrIDTooSmall) {
 		t.Errorf("Add of a deleted last ID = %v, want ErrIDTooSmall", err)
 	}
-	if n, err := e.Delete("missing", id("1-0")); n != 0 || err != nil {
-		t.Errorf("Delete on a missing stream = %d, %v", n, err)
+	if n, err := e.DeleteEntries("missing", id("1-0")); n != 0 || err != nil {
+		t.Errorf("DeleteEntries on a missing stream = %d, %v", n, err)
 	}
 	if n, _ := e.Exists("s"); n != 1 {
 		t.Errorf("an emptied stream was removed")
@@ -257,7 +254,11 @@ func TestTrim(t *testing.T) {
 		first   instream.ID
 		err     error
 	}{
-		{"no strategy", instream.TrimArgs{}, 0, id("1"), nil},
+		{"no strategy", instream.TrimArgs{}, 0, id("1"), instream.ErrInvalidArgument},
+		{"max len without strategy", instream.TrimArgs{MaxLen: 2}, 0, id("1"), instream.ErrInvalidArgument},
+		{"min id without strategy", instream.TrimArgs{MinID: id("3-0")}, 0, id("1"), instream.ErrInvalidArgument},
+		{"min id with max len strategy", instream.TrimArgs{Strategy: instream.TrimMaxLen, MinID: id("3-0")}, 0, id("1"), instream.ErrInvalidArgument},
+		{"max len with min id strategy", instream.TrimArgs{Strategy: instream.TrimMinID, MaxLen: 2}, 0, id("1"), instream.ErrInvalidArgument},
 		{"max len above length", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 10}, 0, id("1"), nil},
 		{"max len", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 2}, 3, id("4"), nil},
 		{"max len 0", instream.TrimArgs{Strategy: instream.TrimMaxLen}, 5, instream.MinID, nil},
@@ -337,7 +338,7 @@ func TestSetID(t *testing.T) {
 		{name: "entries added equal length", args: instream.SetIDArgs{LastID: id("9-9"), EntriesAdded: ptr[int64](2)}, last: id("9-9"), added: 2, maxDel: id("4-0")},
 		{name: "max deleted moves back", args: instream.SetIDArgs{LastID: id("9-9"), MaxDeletedID: id("1-0")}, last: id("9-9"), added: 4, maxDel: id("1-0")},
 		{name: "max deleted equal last", args: instream.SetIDArgs{LastID: id("9-9"), MaxDeletedID: id("9-9")}, last: id("9-9"), added: 4, maxDel: id("9-9")},
-		{name: "below max deleted", args: instream.SetIDArgs{LastID: id("3-9")}, err: instream.ErrSetIDTooSmall},
+		{name: "below max deleted", args: instream.SetIDArgs{LastID: id("3-9")}, err: instream.ErrSetIDBelowMaxDeleted},
 		{name: "below top item", args: instream.SetIDArgs{LastID: id("3-9"), MaxDeletedID: id("1-0")}, err: instream.ErrSetIDTooSmall},
 		{name: "entries added below length", args: instream.SetIDArgs{LastID: id("9-9"), EntriesAdded: ptr[int64](1)}, err: instream.ErrEntriesAddedTooSmall},
 		{name: "negative entries added", args: instream.SetIDArgs{LastID: id("9-9"), EntriesAdded: ptr[int64](-1)}, err: instream.ErrInvalidArgument},
@@ -353,7 +354,7 @@ func TestSetID(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := e.Delete("s", id("2"), id("4")); err != nil {
+			if _, err := e.DeleteEntries("s", id("2"), id("4")); err != nil {
 				t.Fatal(err)
 			}
 			before, _ := e.Info("s")
@@ -448,12 +449,12 @@ func TestKeyspace(t *testing.T) {
 	if ty, err := e.Type("x"); ty != "none" || err != nil {
 		t.Errorf("Type(x) = %q, %v", ty, err)
 	}
-	if n, err := e.Del("a", "a", "x", "b"); n != 2 || err != nil {
-		t.Errorf("Del(a, a, x, b) = %d, %v; want 2", n, err)
+	if n, err := e.DeleteStreams("a", "a", "x", "b"); n != 2 || err != nil {
+		t.Errorf("DeleteStreams(a, a, x, b) = %d, %v; want 2", n, err)
 	}
 	// A deleted stream starts again from scratch.
 	if got, err := e.Add("a", instream.AddArgs{ID: id("1"), Fields: fields("f", "v")}); got != id("1") || err != nil {
-		t.Errorf("Add after Del = %v, %v; want 1-0", got, err)
+		t.Errorf("Add after DeleteStreams = %v, %v; want 1-0", got, err)
 	}
 	if got, err := e.Keys(); err != nil || !reflect.DeepEqual(got, []string{"a", "c"}) {
 		t.Errorf("Keys = %v, %v", got, err)
@@ -477,17 +478,51 @@ func TestClosed(t *testing.T) {
 	_, calls["Range"] = e.Range("s", instream.MinID, instream.MaxID, 0)
 	_, calls["RevRange"] = e.RevRange("s", instream.MaxID, instream.MinID, 0)
 	_, calls["Len"] = e.Len("s")
-	_, calls["Delete"] = e.Delete("s", id("1"))
+	_, calls["DeleteEntries"] = e.DeleteEntries("s", id("1"))
 	_, calls["Trim"] = e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen})
 	calls["SetID"] = e.SetID("s", instream.SetIDArgs{LastID: instream.MaxID})
 	_, calls["Info"] = e.Info("s")
-	_, calls["Del"] = e.Del("s")
+	_, calls["DeleteStreams"] = e.DeleteStreams("s")
 	_, calls["Exists"] = e.Exists("s")
 	_, calls["Type"] = e.Type("s")
 	_, calls["Keys"] = e.Keys()
 	for name, err := range calls {
 		if !errors.Is(err, instream.ErrClosed) {
 			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
+		}
+	}
+}
+
+// TestClosedFirst: on a closed engine, ErrClosed comes before any
+// complaint about the arguments.
+func TestClosedFirst(t *testing.T) {
+	e := newEngine(t)
+	e.Close()
+	bad := int64(-5)
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"Add without fields", func() error { _, err := e.Add("s", instream.AddArgs{}); return err }},
+		{"Trim with an unknown strategy", func() error { _, err := e.Trim("s", instream.TrimArgs{Strategy: 9}); return err }},
+		{"SetID with negative EntriesAdded", func() error { return e.SetID("s", instream.SetIDArgs{EntriesAdded: &bad}) }},
+		{"DeleteEntriesEx without IDs", func() error { _, err := e.DeleteEntriesEx("s", instream.KeepRef); return err }},
+		{"AckDelete without IDs", func() error { _, err := e.AckDelete("s", "g", instream.KeepRef); return err }},
+		{"TryRead without streams", func() error { _, err := e.TryRead(instream.ReadArgs{}); return err }},
+		{"Read without streams", func() error { _, err := e.Read(t.Context(), instream.ReadArgs{}); return err }},
+		{"TryReadGroup without streams", func() error { _, err := e.TryReadGroup(instream.ReadGroupArgs{}); return err }},
+		{"ReadGroup without streams", func() error { _, err := e.ReadGroup(t.Context(), instream.ReadGroupArgs{}); return err }},
+		{"CreateGroup with bad EntriesRead", func() error {
+			return e.CreateGroup("s", instream.GroupArgs{EntriesRead: &bad})
+		}},
+		{"AutoClaim with negative Count", func() error {
+			_, err := e.AutoClaim("s", instream.AutoClaimArgs{Count: -1})
+			return err
+		}},
+	}
+	for _, c := range calls {
+		if err := c.call(); !errors.Is(err, instream.ErrClosed) {
+			t.Errorf("%s after Close = %v, want ErrClosed", c.name, err)
 		}
 	}
 }

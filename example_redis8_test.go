@@ -13,7 +13,7 @@ import (
 // single call.
 func ExampleEngine_TryReadGroup_claim() {
 	clock := instream.NewManualClock(time.UnixMilli(1_700_000_000_000))
-	e := instream.New(instream.Options{Now: clock.Now})
+	e := instream.New(instream.Options{Clock: clock})
 	defer e.Close()
 	add := func(ms uint64, job string) {
 		if _, err := e.Add("jobs", instream.AddArgs{ID: instream.ID{Ms: ms}, Fields: []instream.Field{{Name: "job", Value: job}}}); err != nil {

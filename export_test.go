@@ -6,23 +6,23 @@ var Check = (*Engine).check
 // AddAll adds one entry per key under a single lock, as one Redis
 // MULTI/EXEC would: blocked readers see all of them or none.
 func AddAll(e *Engine, keys []string, args AddArgs) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var err error
-	e.batch(func() {
-		for _, k := range keys {
-			if _, err = e.add(k, args, e.nowMs()); err != nil {
-				return
-			}
+	t, err := e.begin()
+	if err != nil {
+		return err
+	}
+	defer t.end()
+	for _, k := range keys {
+		if _, err := t.add(k, args); err != nil { // unwrapped, unlike Add's
+			return err
 		}
-	})
-	return err
+	}
+	return nil
 }
 
 // Waiters returns the number of blocked calls registered on key.
 func Waiters(e *Engine, key string) int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	t := e.acquire()
+	defer t.end()
 	if l := e.waiters.lists[key]; l != nil {
 		return l.n
 	}

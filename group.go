@@ -23,9 +23,7 @@ type group struct {
 	entriesRead int64 // logical read counter, or unknownEntriesRead
 	pel         pel
 	byIdle      idleIndex // pel again, oldest delivery first; see idle
-	consumers   btree.Map[string, *consumer]
-	byNum       map[uint32]*consumer // consumers by num, for pending records
-	lastNum     uint32
+	consumers   consumerSet
 	// recent is the consumer last looked up by name or number: a
 	// worker loop names the same consumer call after call, and its
 	// records come back to it on ack. Nil or a consumer of the group.
@@ -36,10 +34,10 @@ type group struct {
 // records as the group's, indexed by ID a second time.
 type consumer struct {
 	name   string
-	num    uint32 // unique in the group, never 0
-	seen   int64  // Unix ms of the last read or claim attempt
-	active int64  // Unix ms of the last successful delivery, or -1
+	seen   int64 // Unix ms of the last read or claim attempt
+	active int64 // Unix ms of the last successful delivery, or -1
 	pel    idSet
+	num    uint32 // unique in the group, never 0
 }
 
 func (s *stream) groupCount() int { return s.groups.m.Len() }
@@ -50,8 +48,7 @@ func (s *stream) group(name string) *group {
 }
 
 func newGroup(name string, last ID, entriesRead int64) *group {
-	return &group{name: name, lastID: last, entriesRead: entriesRead, pel: newPEL(),
-		byNum: map[uint32]*consumer{}}
+	return &group{name: name, lastID: last, entriesRead: entriesRead, pel: newPEL()}
 }
 
 // consumer returns the consumer named name, creating it at time now if
@@ -60,14 +57,12 @@ func (g *group) consumer(name string, now int64) (*consumer, bool) {
 	if c := g.recent; c != nil && c.name == name {
 		return c, false
 	}
-	if c, ok := g.consumers.Get(name); ok {
+	if c, ok := g.consumers.find(name); ok {
 		g.recent = c
 		return c, false
 	}
-	g.lastNum++
-	c := &consumer{name: name, num: g.lastNum, seen: now, active: -1}
-	g.consumers.Set(name, c)
-	g.byNum[c.num] = c
+	c := &consumer{name: name, seen: now, active: -1}
+	g.consumers.add(c)
 	g.recent = c
 	return c, true
 }
@@ -79,15 +74,16 @@ type GroupArgs struct {
 	Group string
 
 	// ID is the group's last-delivered ID: entries with greater IDs are
-	// new to it. Ignored if FromEnd.
+	// new to it. The zero ID makes every entry new.
 	ID ID
 
 	// FromEnd uses the stream's last generated ID instead of ID (Redis's
-	// "$"): only entries added later are new to the group.
+	// "$"): only entries added later are new to the group. With FromEnd,
+	// ID must be zero.
 	FromEnd bool
 
-	// MkStream makes CreateGroup create a missing stream, empty. It is
-	// ignored by SetGroupID.
+	// MkStream makes CreateGroup create a missing stream, empty. It must
+	// be false for SetGroupID.
 	MkStream bool
 
 	// EntriesRead, if not nil, sets the group's entries-read counter,
@@ -96,17 +92,27 @@ type GroupArgs struct {
 	EntriesRead *int64
 }
 
-// ConsumerArgs names a consumer of a group.
+// ConsumerArgs names a consumer of a group. Consumer must not be empty.
 type ConsumerArgs struct {
 	Group, Consumer string
+
+	anyName bool // Do: Redis accepts the consumer name ""
 }
 
-func checkEntriesRead(p *int64) (int64, error) {
+// checkGroupArgs validates args and returns its entries-read counter.
+func checkGroupArgs(args GroupArgs, setID bool) (int64, error) {
+	switch {
+	case args.FromEnd && !args.ID.IsZero():
+		return 0, invalid("ID is set but FromEnd is too")
+	case setID && args.MkStream:
+		return 0, invalid("MkStream is set for SetGroupID")
+	}
+	p := args.EntriesRead
 	if p == nil {
 		return unknownEntriesRead, nil
 	}
 	if *p < 0 && *p != unknownEntriesRead {
-		return 0, fmt.Errorf("%w: EntriesRead %d is negative", ErrInvalidArgument, *p)
+		return 0, invalid("EntriesRead %d is negative", *p)
 	}
 	return *p, nil
 }
@@ -125,19 +131,23 @@ func (s *stream) clampEntriesRead(n int64) int64 {
 // exist and args.MkStream is false, and with ErrGroupExists if the name is
 // taken.
 func (e *Engine) CreateGroup(key string, args GroupArgs) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return err
 	}
-	if err := e.createGroup(key, args); err != nil {
+	defer t.end()
+	return t.createGroup(key, args)
+}
+
+func (t *tx) createGroup(key string, args GroupArgs) error {
+	if err := t.e.addGroup(key, args); err != nil {
 		return fmt.Errorf("create group %q on %q: %w", args.Group, key, err)
 	}
 	return nil
 }
 
-func (e *Engine) createGroup(key string, args GroupArgs) error {
-	er, err := checkEntriesRead(args.EntriesRead)
+func (e *Engine) addGroup(key string, args GroupArgs) error {
+	er, err := checkGroupArgs(args, false)
 	if err != nil {
 		return err
 	}
@@ -164,19 +174,23 @@ func (e *Engine) createGroup(key string, args GroupArgs) error {
 // group. It is the engine's XGROUP SETID. The pending list is untouched;
 // moving the ID back makes entries deliverable again.
 func (e *Engine) SetGroupID(key string, args GroupArgs) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return err
 	}
-	if err := e.setGroupID(key, args); err != nil {
+	defer t.end()
+	return t.setGroupID(key, args)
+}
+
+func (t *tx) setGroupID(key string, args GroupArgs) error {
+	if err := t.e.moveGroup(key, args); err != nil {
 		return fmt.Errorf("set id of group %q on %q: %w", args.Group, key, err)
 	}
 	return nil
 }
 
-func (e *Engine) setGroupID(key string, args GroupArgs) error {
-	er, err := checkEntriesRead(args.EntriesRead)
+func (e *Engine) moveGroup(key string, args GroupArgs) error {
+	er, err := checkGroupArgs(args, true)
 	if err != nil {
 		return err
 	}
@@ -210,101 +224,86 @@ func (e *Engine) lookupGroup(key, name string) (*stream, *group, error) {
 // reports whether it existed. It is the engine's XGROUP DESTROY. A missing
 // stream gives ErrNoStream.
 func (e *Engine) DestroyGroup(key, group string) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return false, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return false, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.destroyGroup(key, group)
+}
+
+func (t *tx) destroyGroup(key, group string) (bool, error) {
+	s := t.e.lookup(key)
 	if s == nil {
 		return false, fmt.Errorf("destroy group %q on %q: %w", group, key, ErrNoStream)
 	}
 	if _, ok := s.groups.m.Delete(group); !ok {
 		return false, nil
 	}
-	e.groupDestroyed(key)
+	t.groupDestroyed(key)
 	return true, nil
 }
 
 // CreateConsumer creates a consumer in a group and reports whether it was
 // created (false if it existed). It is the engine's XGROUP CREATECONSUMER.
+// An empty Consumer is ErrInvalidArgument.
 func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return false, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return false, err
 	}
-	_, g, err := e.lookupGroup(key, args.Group)
+	defer t.end()
+	return t.createConsumer(key, args)
+}
+
+func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
+	}
+	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
-	_, created := g.consumer(args.Consumer, e.nowMs())
+	_, created := g.consumer(args.Consumer, t.now())
 	return created, nil
 }
 
 // DeleteConsumer removes a consumer from a group and returns how many
 // pending entries it had; those entries leave the group's pending list
-// too. It is the engine's XGROUP DELCONSUMER. A missing consumer gives 0.
+// too. It is the engine's XGROUP DELCONSUMER. A missing consumer gives 0;
+// an empty Consumer is ErrInvalidArgument.
 // O(p log P) for a consumer with p pending entries.
 func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
-	_, g, err := e.lookupGroup(key, args.Group)
+	defer t.end()
+	return t.deleteConsumer(key, args)
+}
+
+func (t *tx) deleteConsumer(key string, args ConsumerArgs) (int64, error) {
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
+	}
+	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
-	c, ok := g.consumers.Delete(args.Consumer)
+	return g.dropConsumer(args.Consumer), nil
+}
+
+// dropConsumer removes the consumer named name, if any, with its pending
+// entries, and returns how many it had.
+func (g *group) dropConsumer(name string) int64 {
+	c, ok := g.consumers.Delete(name)
 	if !ok {
-		return 0, nil
+		return 0
 	}
-	delete(g.byNum, c.num)
 	if g.recent == c {
 		g.recent = nil
 	}
-	n := int64(c.pel.len())
-	c.pel.scan(func(id ID) bool {
-		if p, ok := g.pel.del(id); ok {
-			g.byIdle.del(idleKey{p.delivered, id})
-		}
-		return true
-	})
-	return n, nil
-}
-
-// refHooks returns the trim hooks for a reference policy: which entries
-// must stay, and what to do when one goes.
-func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
-	switch r {
-	case DelRef:
-		return nil, s.dropRefs
-	case Acked:
-		return s.referenced, nil
-	}
-	return nil, nil
-}
-
-// referenced reports whether some group still needs the entry id: it
-// holds it as pending, or has not been handed it yet (spec §8.1).
-func (s *stream) referenced(id ID) bool {
-	ref := false
-	s.groups.m.Scan(func(_ string, g *group) bool {
-		if g.lastID.Less(id) || g.pel.has(id) {
-			ref = true
-		}
-		return !ref
-	})
-	return ref
-}
-
-// dropRefs removes id from every group's pending list.
-func (s *stream) dropRefs(id ID) {
-	s.groups.m.Scan(func(_ string, g *group) bool {
-		g.unpend(id)
-		return true
-	})
+	return g.unpendAll(c)
 }
 
 // checkGroups verifies the group invariants of s (see check.go): each
@@ -328,8 +327,11 @@ func (g *group) check() error {
 	if g.entriesRead < unknownEntriesRead {
 		return fmt.Errorf("entries read %d", g.entriesRead)
 	}
-	if len(g.byNum) != g.consumers.Len() {
-		return fmt.Errorf("%d consumers by number, %d by name", len(g.byNum), g.consumers.Len())
+	if err := g.consumers.check(); err != nil {
+		return err
+	}
+	if err := g.pel.l.check(); err != nil {
+		return fmt.Errorf("pending list: %w", err)
 	}
 	var err error
 	g.pel.scan(func(p pending) bool {
@@ -352,9 +354,11 @@ func (g *group) check() error {
 	}
 	sum := 0
 	g.consumers.Scan(func(name string, c *consumer) bool {
-		if g.byNum[c.num] != c || c.name != name {
-			err = fmt.Errorf("consumer %q is not indexed by its number %d", name, c.num)
-			return false
+		if c.pel.l != nil {
+			if err = c.pel.l.check(); err != nil {
+				err = fmt.Errorf("consumer %q: pending list: %w", name, err)
+				return false
+			}
 		}
 		sum += c.pel.len()
 		c.pel.scan(func(id ID) bool {

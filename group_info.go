@@ -83,39 +83,30 @@ func (c *consumer) info(now int64) ConsumerInfo {
 		Name:     c.name,
 		Pending:  int64(c.pel.len()),
 		Seen:     time.UnixMilli(c.seen),
-		Idle:     msDuration(max(now-c.seen, 0)),
+		Idle:     msDuration(idleMs(now, c.seen)),
 		Inactive: -1,
 	}
 	if c.active >= 0 {
 		ci.Active = time.UnixMilli(c.active)
-		ci.Inactive = msDuration(now - c.active)
+		ci.Inactive = msDuration(now - c.active) // negative if the clock went back, as in Redis
 	}
 	return ci
-}
-
-// msDuration converts milliseconds to a Duration, saturating instead of
-// overflowing.
-func msDuration(ms int64) time.Duration {
-	const limit = int64(1<<63-1) / int64(time.Millisecond)
-	switch {
-	case ms > limit:
-		return time.Duration(1<<63 - 1)
-	case ms < -limit:
-		return time.Duration(-1 << 63)
-	}
-	return time.Duration(ms) * time.Millisecond
 }
 
 // Groups describes the groups of the stream named key, in byte order of
 // their names. It is the engine's XINFO GROUPS. A missing stream gives
 // ErrNoStream.
 func (e *Engine) Groups(key string) ([]GroupInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.groups(key)
+}
+
+func (t *tx) groups(key string) ([]GroupInfo, error) {
+	s := t.e.lookup(key)
 	if s == nil {
 		return nil, fmt.Errorf("groups of %q: %w", key, ErrNoStream)
 	}
@@ -127,20 +118,44 @@ func (e *Engine) Groups(key string) ([]GroupInfo, error) {
 	return out, nil
 }
 
+// Group describes one group of the stream named key, as an element of
+// [Engine.Groups] does. A missing stream gives ErrNoStream and a missing
+// group ErrNoGroup. O(log groups).
+func (e *Engine) Group(key, group string) (GroupInfo, error) {
+	t, err := e.begin()
+	if err != nil {
+		return GroupInfo{}, err
+	}
+	defer t.end()
+	return t.group(key, group)
+}
+
+func (t *tx) group(key, group string) (GroupInfo, error) {
+	s, g, err := t.e.lookupGroup(key, group)
+	if err != nil {
+		return GroupInfo{}, fmt.Errorf("group %q on %q: %w", group, key, err)
+	}
+	return s.groupInfo(g), nil
+}
+
 // Consumers describes the consumers of a group, in byte order of their
 // names. It is the engine's XINFO CONSUMERS. It neither creates consumers
 // nor refreshes their times.
 func (e *Engine) Consumers(key, group string) ([]ConsumerInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	_, g, err := e.lookupGroup(key, group)
+	defer t.end()
+	return t.consumers(key, group)
+}
+
+func (t *tx) consumers(key, group string) ([]ConsumerInfo, error) {
+	_, g, err := t.e.lookupGroup(key, group)
 	if err != nil {
 		return nil, fmt.Errorf("consumers of group %q on %q: %w", group, key, err)
 	}
-	now := e.nowMs()
+	now := t.now()
 	out := []ConsumerInfo{}
 	g.consumers.Scan(func(_ string, c *consumer) bool {
 		out = append(out, c.info(now))
@@ -151,19 +166,27 @@ func (e *Engine) Consumers(key, group string) ([]ConsumerInfo, error) {
 
 // InfoFull describes the stream named key with its first count entries
 // and, for each group, its first count pending entries and its consumers
-// with their first count pending entries; count <= 0 means all. It is the
-// engine's XINFO STREAM FULL. A missing stream gives ErrNoStream.
+// with their first count pending entries; count 0 means all, and a
+// negative count is ErrInvalidArgument. It is the engine's XINFO STREAM
+// FULL. A missing stream gives ErrNoStream.
 func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return StreamFullInfo{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return StreamFullInfo{}, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.infoFull(key, count)
+}
+
+func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
+	if err := checkCount("count", count); err != nil {
+		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, err)
+	}
+	s := t.e.lookup(key)
 	if s == nil {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)
 	}
-	now := e.nowMs()
+	now := t.now()
 	info := StreamFullInfo{StreamInfo: s.info(), Groups: []GroupFullInfo{}}
 	info.FirstEntry, info.LastEntry = nil, nil
 	info.Entries = s.entries.collect(MinID, MaxID, count, false)

@@ -122,7 +122,7 @@ func groupIDs(res []instream.GroupEntries) []string {
 	return out
 }
 
-func entryIDs(ens []instream.Entry) []instream.ID {
+func groupEntryIDs(ens []instream.GroupEntry) []instream.ID {
 	ids := []instream.ID{}
 	for _, en := range ens {
 		ids = append(ids, en.ID)
@@ -179,7 +179,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 	e, clk := newClockEngine(t)
 	m := &model{live: map[instream.ID]bool{}, groups: map[string]*mGroup{}, now: t0.UnixMilli()}
 	groupNames := []string{"g1", "g2"}
-	consumers := []string{"a", "b", ""}
+	consumers := []string{"a", "b", "c"}
 	pick := func(xs []string) string { return xs[r.IntN(len(xs))] }
 	// randID returns an ID near the stream's range, live or not.
 	randID := func() instream.ID {
@@ -199,7 +199,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 		case 3: // delete
 			id := randID()
 			name = "delete " + id.String()
-			n, err := e.Delete("s", id)
+			n, err := e.DeleteEntries("s", id)
 			got = outcome{n, err}
 			var wn int64
 			if m.live[id] {
@@ -303,7 +303,8 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 			n, err := e.Ack("s", g, ids...)
 			got = outcome{n, err}
 			var wn int64
-			if mg, err := m.group(g); err == nil {
+			mg, err := m.group(g)
+			if err == nil {
 				for _, id := range ids {
 					if mg.pel[id] != nil {
 						delete(mg.pel, id)
@@ -311,7 +312,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 					}
 				}
 			}
-			want = outcome{wn, nil}
+			want = outcome{wn, err}
 		case 10: // claim
 			args := instream.ClaimArgs{Group: pick(groupNames), Consumer: pick(consumers),
 				MinIdle: time.Duration(r.IntN(3)*50) * time.Millisecond,
@@ -328,7 +329,11 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 			}
 			name = fmt.Sprintf("claim %+v", args)
 			ens, err := e.Claim("s", args)
-			got = outcome{entryIDs(ens), err}
+			got = outcome{groupEntryIDs(ens), err}
+			if args.RetryCount != nil && *args.RetryCount < 0 {
+				want.Err = instream.ErrInvalidArgument
+				break
+			}
 			g, err := m.group(args.Group)
 			if err != nil {
 				want.Err = err
@@ -374,7 +379,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 			}
 			name = fmt.Sprintf("auto claim %+v", args)
 			res, err := e.AutoClaim("s", args)
-			got = outcome{[]any{res.Next, entryIDs(res.Claimed), res.Deleted}, err}
+			got = outcome{[]any{res.Next, groupEntryIDs(res.Claimed), res.Deleted}, err}
 			g, err := m.group(args.Group)
 			if err != nil {
 				want.Err = err
@@ -382,7 +387,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 			}
 			count := args.Count
 			if count == 0 {
-				count = 100
+				count = 1 << 40 // no limit
 			}
 			attempts := 10 * count
 			c := g.consumer(args.Consumer, m.now)
@@ -503,10 +508,13 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 				res, err = e.AckDelete("s", g, refs, ids...)
 			} else {
 				name = fmt.Sprintf("delete ex refs %d %v", refs, ids)
-				res, err = e.DeleteEx("s", refs, ids...)
+				res, err = e.DeleteEntriesEx("s", refs, ids...)
 			}
 			got = outcome{res, err}
 			want = outcome{m.deleteEx(g, ack, refs, ids), nil}
+			if _, gerr := m.group(g); ack && gerr != nil {
+				want = outcome{nil, gerr}
+			}
 		}
 		got.Err, want.Err = errKind(got.Err), errKind(want.Err)
 		if got.Err != nil {

@@ -1,8 +1,10 @@
 package instream
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -10,13 +12,13 @@ import (
 // Redis's XREADGROUP.
 type ReadGroupArgs struct {
 	// Group and Consumer name the reader. The consumer is created in every
-	// listed stream's group if missing.
+	// listed stream's group if missing; it must not be empty.
 	Group, Consumer string
 
 	// Streams are read in order; there must be at least one.
 	Streams []GroupStream
 
-	// Count is the most entries returned per stream; <= 0: no limit.
+	// Count is the most entries returned per stream; 0: no limit.
 	Count int
 
 	// NoAck delivers new entries without adding them to the pending list.
@@ -35,8 +37,10 @@ type ReadGroupArgs struct {
 	// Claim also wakes when a pending entry becomes idle enough.
 	Claim bool
 	// MinIdle is Claim's idle threshold; 0 claims every pending entry.
-	// Negative is ErrInvalidArgument. Ignored without Claim.
+	// It must be zero without Claim.
 	MinIdle time.Duration
+
+	anyName bool // Do: Redis accepts the consumer name ""
 }
 
 // GroupStream is one stream of a group read.
@@ -44,7 +48,8 @@ type GroupStream struct {
 	Key string
 
 	// History reads the consumer's own pending entries with IDs > After,
-	// instead of new entries (Redis's ">", the default).
+	// instead of new entries (Redis's ">", the default). After must be
+	// zero without History.
 	History bool
 	After   ID
 }
@@ -56,10 +61,15 @@ type GroupEntry struct {
 	// Fields are nil. It stays pending until acknowledged or claimed.
 	Deleted bool
 
-	// Claimed marks an entry taken from the pending list by a Claim
-	// read. Idle and Deliveries are its idle time (whole ms) and its
-	// delivery count before this claim; both are 0 for a new entry.
-	Claimed    bool
+	// Claimed marks an entry taken over from the pending list, by a
+	// Claim read, [Engine.Claim] or [Engine.AutoClaim].
+	Claimed bool
+
+	// Idle and Deliveries are the entry's idle time (whole ms) and
+	// delivery count before this delivery, as its pending record held
+	// them: set for claimed entries and for history reads; both are 0
+	// for a new entry. A queue can retire an entry whose Deliveries
+	// reach its limit.
 	Idle       time.Duration
 	Deliveries int64
 }
@@ -73,17 +83,20 @@ type GroupEntries struct {
 	Claim bool
 }
 
-// streamGroupError reports which stream of a multi-stream call failed.
-type streamGroupError struct {
-	op, key, group string
-	err            error
+// GroupError is the error of a call on a consumer group of several
+// streams: it names the stream whose group failed. Err is one of the
+// package's errors, such as ErrNoGroup.
+type GroupError struct {
+	Op         string // the call, such as "read"
+	Key, Group string
+	Err        error
 }
 
-func (e *streamGroupError) Error() string {
-	return fmt.Sprintf("%s group %q on %q: %v", e.op, e.group, e.key, e.err)
+func (e *GroupError) Error() string {
+	return fmt.Sprintf("%s group %q on %q: %v", e.Op, e.Group, e.Key, e.Err)
 }
 
-func (e *streamGroupError) Unwrap() error { return e.err }
+func (e *GroupError) Unwrap() error { return e.Err }
 
 // TryReadGroup reads as a consumer of a group without blocking. It is the
 // engine's XREADGROUP without BLOCK. For each stream in order it returns
@@ -96,19 +109,77 @@ func (e *streamGroupError) Unwrap() error { return e.err }
 // gives ErrNoGroup and changes nothing.
 // O(log n + count) per stream, plus O(log P) per entry.
 func (e *Engine) TryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return e.readGroupLocked(args, e.nowMs())
+	defer t.end()
+	return t.tryReadGroup(args)
 }
 
-// readGroupLocked performs one attempt with e.mu held, at time now (Unix
-// ms): it validates, creates consumers (7.2+: for every listed stream,
-// even when nothing is served), serves, and returns nil, nil when nothing
-// could be served.
-func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries, error) {
+// ReadGroup is like TryReadGroup but, when nothing can be served, waits
+// until something can or ctx is done. It is the engine's XREADGROUP
+// BLOCK. A read with a History stream never waits.
+//
+// Readers of one group are served in the order they started waiting: new
+// entries go to the first, and the next ones keep waiting. While waiting,
+// deleting a listed stream or destroying the group ends the call with
+// ErrNoGroup. If ctx ends first, ReadGroup returns nil and ctx.Err()
+// unwrapped, having changed nothing since it started waiting; but a call
+// served just as ctx ended returns its entries, which are already
+// pending. If ctx is done on entry, ReadGroup returns ctx.Err() and
+// changes nothing; a nil ctx is ErrInvalidArgument. If the engine is
+// closed, ErrClosed.
+func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("read group %q: %w", args.Group, errNilContext)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var res []GroupEntries
+	var rerr error
+	w, err := e.firstReadGroup(args, &res, &rerr)
+	if w == nil {
+		return res, err
+	}
+	if served, err := e.wait(ctx, w); !served {
+		return nil, err
+	}
+	return res, rerr
+}
+
+// firstReadGroup is readGroup's first pass: it returns the result, or,
+// when nothing can be served, parks a waiter that sets *res and *rerr
+// when served and returns it.
+func (e *Engine) firstReadGroup(args ReadGroupArgs, res *[]GroupEntries, rerr *error) (*waiter, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	if *res, err = t.tryReadGroup(args); err != nil || *res != nil {
+		return nil, err
+	}
+	args.Streams = slices.Clone(args.Streams)
+	w := newWaiter(len(args.Streams), true, func(t *tx) bool {
+		*res, *rerr = t.tryReadGroup(args)
+		return *rerr != nil || *res != nil
+	})
+	w.idleDue = e.claimDueFunc(args) // nil without Claim
+	for _, st := range args.Streams {
+		w.watch(st.Key, ID{})
+	}
+	t.park(w)
+	return w, nil
+}
+
+// tryReadGroup makes one attempt at a group read: it validates, creates
+// consumers (7.2+: for every listed stream, even when nothing is served),
+// serves, and returns nil, nil when nothing could be served. Blocked
+// group reads run it again each time they are served.
+func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
+	e, now := t.e, t.now()
 	if err := checkReadGroupArgs(args); err != nil {
 		return nil, fmt.Errorf("read group %q: %w", args.Group, err)
 	}
@@ -120,7 +191,7 @@ func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries,
 	for i, st := range args.Streams {
 		s, g, err := e.lookupGroup(st.Key, args.Group)
 		if err != nil {
-			return nil, &streamGroupError{"read", st.Key, args.Group, noGroup(err)}
+			return nil, &GroupError{"read", st.Key, args.Group, noGroup(err)}
 		}
 		targets[i] = target{s, g}
 	}
@@ -153,7 +224,7 @@ func (e *Engine) readGroupLocked(args ReadGroupArgs, now int64) ([]GroupEntries,
 		if len(ens) > 0 {
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens, Claim: args.Claim})
 			served = true
-			e.pendingChanged(st.Key)
+			t.pendingChanged(st.Key)
 		}
 	}
 	if !served {
@@ -193,18 +264,29 @@ func (e *Engine) claimDueFunc(args ReadGroupArgs) func() (int64, bool) {
 func checkReadGroupArgs(args ReadGroupArgs) error {
 	switch {
 	case len(args.Streams) == 0:
-		return fmt.Errorf("%w: no streams", ErrInvalidArgument)
-	case args.Claim && args.MinIdle < 0:
-		return fmt.Errorf("%w: MinIdle %v is negative", ErrInvalidArgument, args.MinIdle)
+		return invalid("no streams")
+	case !args.Claim && args.MinIdle != 0:
+		return invalid("MinIdle is set but Claim is not")
 	}
-	return nil
+	for _, st := range args.Streams {
+		if !st.History && !st.After.IsZero() {
+			return invalid("stream %q has After but not History", st.Key)
+		}
+	}
+	if err := checkConsumer(args.Consumer, args.anyName); err != nil {
+		return err
+	}
+	if err := checkCount("Count", args.Count); err != nil {
+		return err
+	}
+	return checkDuration("MinIdle", args.MinIdle)
 }
 
 // claimIdle gives c the pending entries of g idle for at least minIdle ms
 // at time now, oldest delivery first, up to count if count > 0, and
 // returns them with their idle time and delivery count before the claim.
 // Records whose entries are gone leave the pending list (the choice of
-// XAUTOCLAIM; spec §12.6 leaves it open). O(log P + k) for k examined.
+// XAUTOCLAIM; Redis 8.4 leaves it open). O(log P + k) for k examined.
 func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64) []GroupEntry {
 	if g.pel.len() == 0 {
 		return nil
@@ -213,7 +295,7 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	var live []Entry
 	var gone []ID
 	g.idle().Scan(func(k idleKey) bool {
-		if now-k.delivered < minIdle {
+		if idleMs(now, k.delivered) < minIdle {
 			return false
 		}
 		en, ok := s.entries.get(k.id)
@@ -231,18 +313,16 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	for i, en := range live {
 		p, _ := g.pel.get(en.ID)
 		out[i] = GroupEntry{Entry: en, Claimed: true,
-			Idle: time.Duration(max(now-p.delivered, 0)) * time.Millisecond, Deliveries: p.count}
-		g.assign(&p, c)
-		p.delivered = now
-		p.count++
-		g.store(p)
+			Idle: msDuration(idleMs(now, p.delivered)), Deliveries: p.count}
+		g.redeliver(p, c, now, p.count+1)
 		c.active = now
 	}
 	return out
 }
 
 // readHistory returns c's pending entries with IDs > after, up to count
-// if count > 0, counting a delivery for each that still exists.
+// if count > 0, counting a delivery for each that still exists. Each
+// comes with the idle time and delivery count of its record before.
 func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int64) []GroupEntry {
 	out := []GroupEntry{}
 	start, ok := after.Next()
@@ -251,15 +331,14 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 	}
 	c.pel.ascend(start, func(id ID) bool {
 		en, exists := s.entries.get(id)
+		p, _ := g.pel.get(id)
+		ge := GroupEntry{Entry: en, Idle: msDuration(max(now-p.delivered, 0)), Deliveries: p.count}
 		if !exists {
-			out = append(out, GroupEntry{Entry: Entry{ID: id}, Deleted: true})
+			ge.Entry, ge.Deleted = Entry{ID: id}, true
 		} else {
-			p, _ := g.pel.get(id)
-			p.delivered = now
-			p.count++
-			g.store(p)
-			out = append(out, GroupEntry{Entry: en})
+			g.redeliver(p, c, now, p.count+1)
 		}
+		out = append(out, ge)
 		return count <= 0 || len(out) < count
 	})
 	return out
@@ -286,7 +365,7 @@ func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64
 }
 
 // advance moves g's last-delivered ID to id, an ID above it, and keeps
-// entries-read as Redis 8 does (spec §6.4, including PR #13958). first
+// entries-read as Redis 8 does (including Redis PR #13958). first
 // is s.firstID().
 func (s *stream) advance(g *group, id, first ID) {
 	if g.entriesRead != unknownEntriesRead && !g.lastID.Less(first) && !s.hasTombstoneAfter(g.lastID) {
@@ -332,7 +411,7 @@ func (s *stream) estimate(x ID) int64 {
 }
 
 // lag returns how many entries g has not been handed yet, and false when
-// that is unknown (spec §6.5).
+// that is unknown, as Redis 7.2+ computes XINFO GROUPS' lag.
 func (s *stream) lag(g *group) (int64, bool) {
 	n := int64(s.entries.len())
 	if s.entriesAdded == 0 || n == 0 {

@@ -18,7 +18,7 @@ var t0 = time.UnixMilli(1_700_000_000_000)
 func newClockEngine(t testing.TB) (*instream.Engine, *instream.ManualClock) {
 	t.Helper()
 	clk := instream.NewManualClock(t0)
-	e := instream.New(instream.Options{Now: clk.Now})
+	e := instream.New(instream.Options{Clock: clk})
 	t.Cleanup(func() { e.Close() })
 	return e, clk
 }
@@ -128,6 +128,40 @@ func TestTryReadGroup(t *testing.T) {
 	if !errors.Is(err, instream.ErrNoGroup) {
 		t.Errorf("TryReadGroup on a missing stream: err = %v, want ErrNoGroup", err)
 	}
+	var ge *instream.GroupError
+	if !errors.As(err, &ge) || *ge != (instream.GroupError{Op: "read", Key: "nope", Group: "g", Err: instream.ErrNoGroup}) {
+		t.Errorf("TryReadGroup on a missing stream: err = %#v, want a GroupError naming the stream", err)
+	}
+}
+
+func TestEngine_Group(t *testing.T) {
+	e, _ := newClockEngine(t)
+	add(t, e, "s", "1-0", "2-0")
+	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g", ID: id("1-0")})
+	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c",
+		Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.Group("s", "g")
+	want := instream.GroupInfo{Name: "g", Consumers: 1, Pending: 1, LastDeliveredID: id("2-0"),
+		EntriesRead: 2, Lag: 0, LagKnown: true}
+	if err != nil || got != want {
+		t.Errorf("Group(s, g) = %+v, %v; want %+v", got, err, want)
+	}
+	if all, _ := e.Groups("s"); len(all) != 1 || all[0] != got {
+		t.Errorf("Groups(s) = %+v, want [%+v]", all, got)
+	}
+	for _, c := range []struct {
+		key, group string
+		err        error
+	}{
+		{"s", "h", instream.ErrNoGroup},
+		{"t", "g", instream.ErrNoStream},
+	} {
+		if _, err := e.Group(c.key, c.group); !errors.Is(err, c.err) {
+			t.Errorf("Group(%s, %s): err = %v, want %v", c.key, c.group, err, c.err)
+		}
+	}
 }
 
 func TestGroupErrors(t *testing.T) {
@@ -166,24 +200,26 @@ func TestGroupErrors(t *testing.T) {
 		}, instream.ErrNoGroup},
 		{"PendingSummary no stream", func() error { _, err := e.PendingSummary("nope", "g"); return err }, instream.ErrNoGroup},
 		{"Pending no group", func() error { _, err := e.Pending("s", instream.PendingArgs{Group: "h"}); return err }, instream.ErrNoGroup},
-		{"Claim no group", func() error { _, err := e.Claim("s", instream.ClaimArgs{Group: "h"}); return err }, instream.ErrNoGroup},
-		{"AutoClaim no stream", func() error { _, err := e.AutoClaim("nope", instream.AutoClaimArgs{Group: "g"}); return err }, instream.ErrNoGroup},
+		{"Claim no group", func() error { _, err := e.Claim("s", instream.ClaimArgs{Group: "h", Consumer: "c"}); return err }, instream.ErrNoGroup},
+		{"AutoClaim no stream", func() error {
+			_, err := e.AutoClaim("nope", instream.AutoClaimArgs{Group: "g", Consumer: "c"})
+			return err
+		}, instream.ErrNoGroup},
 		{"AutoClaim negative count", func() error {
-			_, err := e.AutoClaim("s", instream.AutoClaimArgs{Group: "g", Count: -1})
+			_, err := e.AutoClaim("s", instream.AutoClaimArgs{Group: "g", Consumer: "c", Count: -1})
 			return err
 		}, instream.ErrInvalidArgument},
 		{"Groups no stream", func() error { _, err := e.Groups("nope"); return err }, instream.ErrNoStream},
 		{"Consumers no group", func() error { _, err := e.Consumers("s", "h"); return err }, instream.ErrNoGroup},
 		{"InfoFull no stream", func() error { _, err := e.InfoFull("nope", 0); return err }, instream.ErrNoStream},
+		{"Ack no stream", func() error { _, err := e.Ack("nope", "g", id("1-0")); return err }, instream.ErrNoGroup},
+		{"Ack no group", func() error { _, err := e.Ack("s", "h", id("1-0")); return err }, instream.ErrNoGroup},
 	}
 	for _, tt := range tests {
 		if err := tt.call(); !errors.Is(err, tt.want) {
 			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
 		}
 		check(t, e)
-	}
-	if n, err := e.Ack("nope", "g", id("1-0")); n != 0 || err != nil {
-		t.Errorf("Ack on a missing stream = %d, %v; want 0, nil", n, err)
 	}
 }
 
@@ -285,9 +321,8 @@ func TestAutoClaimHugeCount(t *testing.T) {
 	check(t, e)
 }
 
-// TestPendingZeroID checks that the pending lists' hidden 0-0 record
-// never shows: 0-0 is no entry's ID, so it is never pending, and lists
-// that empty and refill report only what was delivered.
+// TestPendingZeroID checks that 0-0, no entry's ID, is never pending, and
+// that pending lists that empty and refill report only what was delivered.
 func TestPendingZeroID(t *testing.T) {
 	e, _ := newClockEngine(t)
 	add(t, e, "s", "1-1", "2-1")
@@ -304,8 +339,11 @@ func TestPendingZeroID(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, byConsumer := range []bool{false, true} {
-			list, err := e.Pending("s", instream.PendingArgs{Group: "g", End: instream.MaxID, Count: 10,
-				ByConsumer: byConsumer, Consumer: "c"})
+			pa := instream.PendingArgs{Group: "g", End: instream.MaxID, Count: 10}
+			if byConsumer {
+				pa.ByConsumer, pa.Consumer = true, "c"
+			}
+			list, err := e.Pending("s", pa)
 			if err != nil || len(list) != 2 || list[0].ID != id("1-1") || list[1].ID != id("2-1") {
 				t.Errorf("round %d: Pending(0-0, +, by consumer %v) = %v, %v; want 1-1 and 2-1", round, byConsumer, list, err)
 			}

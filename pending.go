@@ -2,15 +2,12 @@ package instream
 
 import (
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/tidwall/btree"
 )
 
-// pending is the record of one delivered, unacknowledged entry. Records
-// hold no pointers, so the trees that store them by value cost the
-// garbage collector nothing to scan or to move.
+// pending is the record of one delivered, unacknowledged entry.
 type pending struct {
 	id        ID
 	owner     uint32 // the owning consumer's num; 0 only while XCLAIM FORCE creates it
@@ -18,87 +15,82 @@ type pending struct {
 	count     int64  // deliveries so far
 }
 
-// pel is a group's pending list ordered by ID: O(log P) lookups and
-// updates. Each consumer indexes its own IDs a second time, in an idSet.
-// Inserts and deletes keep separate path hints: reads append at the end
-// while acks mostly take the oldest, and one shared hint would make each
-// undo the other's path.
-//
-// The tree always holds a sentinel record at 0-0, an ID no entry can
-// have, which the methods hide: a tree that empties drops its root, and
-// the next reads would allocate it and grow its leaves again, on every
-// read-and-ack round.
+// pelRec is a pending record as a group's pending list stores it, beside
+// its ID. It holds no pointers, so the chunks that store it cost the
+// garbage collector nothing to scan.
+type pelRec struct {
+	delivered int64
+	count     int64
+	owner     uint32
+}
+
+func (r pelRec) pending(id ID) pending { return pending{id, r.owner, r.delivered, r.count} }
+
+// found is the record of id if ok, else the zero record.
+func (r pelRec) found(id ID, ok bool) (pending, bool) {
+	if !ok {
+		return pending{}, false
+	}
+	return r.pending(id), true
+}
+
+// pel is a group's pending list ordered by ID (see chunkList): O(log P)
+// lookups and updates, and O(1) appends of new deliveries. Each consumer
+// indexes its own IDs a second time, in an idSet.
 type pel struct {
-	t          *btree.BTreeG[pending]
-	setH, delH btree.PathHint
+	l chunkList[pelRec]
 }
 
-func newPEL() pel {
-	l := pel{t: btree.NewBTreeGOptions(func(a, b pending) bool { return a.id.Less(b.id) },
-		btree.Options{NoLocks: true})}
-	l.t.Set(pending{}) // the sentinel
-	return l
-}
+func newPEL() pel { return pel{} }
 
-// lowestPendingID is the smallest ID a record can have, above the sentinel.
-var lowestPendingID = ID{Seq: 1}
-
-func (l *pel) len() int { return l.t.Len() - 1 }
+func (l *pel) len() int { return l.l.len() }
 
 func (l *pel) get(id ID) (pending, bool) {
-	if id.IsZero() {
-		return pending{}, false
-	}
-	return l.t.Get(pending{id: id})
+	r, ok := l.l.get(id)
+	return r.found(id, ok)
 }
 
-func (l *pel) has(id ID) bool {
-	_, ok := l.get(id)
-	return ok
-}
+func (l *pel) has(id ID) bool { return l.l.has(id) }
 
 func (l *pel) min() (pending, bool) {
-	if l.len() == 0 {
-		return pending{}, false
-	}
-	return l.t.GetAt(1)
+	id, r, ok := l.l.min()
+	return r.found(id, ok)
 }
 
 func (l *pel) max() (pending, bool) {
-	if l.len() == 0 {
-		return pending{}, false
-	}
-	return l.t.Max()
+	id, r, ok := l.l.max()
+	return r.found(id, ok)
 }
 
 // ascend calls fn for the records with IDs >= from, in order, until fn
 // returns false.
 func (l *pel) ascend(from ID, fn func(pending) bool) {
-	if from.IsZero() {
-		from = lowestPendingID
-	}
-	l.t.Ascend(pending{id: from}, fn)
+	l.l.ascend(from, func(id ID, r pelRec) bool { return fn(r.pending(id)) })
 }
 
 // scan calls fn for every record, in order, until fn returns false.
-func (l *pel) scan(fn func(pending) bool) { l.ascend(lowestPendingID, fn) }
+func (l *pel) scan(fn func(pending) bool) { l.ascend(ID{}, fn) }
 
 // set stores p, replacing the record with its ID if any.
-func (l *pel) set(p pending) (pending, bool) { return l.t.SetHint(p, &l.setH) }
+func (l *pel) set(p pending) (pending, bool) {
+	r, ok := l.l.put(p.id, pelRec{p.delivered, p.count, p.owner})
+	return r.found(p.id, ok)
+}
 
 // push is set for a record that is most likely above all others, as a
 // new delivery is: it then appends without a search.
-func (l *pel) push(p pending) (pending, bool) { return l.t.Load(p) }
+func (l *pel) push(p pending) (pending, bool) {
+	r, ok := l.l.push(p.id, pelRec{p.delivered, p.count, p.owner})
+	return r.found(p.id, ok)
+}
 
 func (l *pel) del(id ID) (pending, bool) {
-	if id.IsZero() {
-		return pending{}, false
-	}
-	return l.t.DeleteHint(pending{id: id}, &l.delH)
+	r, ok := l.l.del(id)
+	return r.found(id, ok)
 }
 
 // idleKey orders a group's pending records by delivery time, then ID:
-// the oldest deliveries first, which XREADGROUP CLAIM takes (spec §8.4).
+// the oldest deliveries first, which Redis 8.4's XREADGROUP CLAIM takes.
 type idleKey struct {
 	delivered int64
 	id        ID
@@ -141,59 +133,42 @@ func (g *group) idle() *btree.BTreeG[idleKey] {
 	return g.byIdle.t
 }
 
-// idSet is an ordered set of IDs: a consumer's pending entries. Its tree
-// is made at the first add, since many consumers never hold any. Like
-// pel, it then keeps a hidden sentinel at 0-0 so that its root survives
-// emptying. Inserts append (add); deletes keep a path hint.
+// idSet is an ordered set of IDs: a consumer's pending entries. Its list
+// is made at the first add, since many consumers never hold any.
 type idSet struct {
-	t    *btree.BTreeG[ID] // nil until the first add
-	delH btree.PathHint
+	l *chunkList[struct{}]
 }
 
 func (s *idSet) len() int {
-	if s.t == nil {
+	if s.l == nil {
 		return 0
 	}
-	return s.t.Len() - 1
+	return s.l.len()
 }
 
-func (s *idSet) has(id ID) bool {
-	if id.IsZero() || s.t == nil {
-		return false
-	}
-	_, ok := s.t.Get(id)
-	return ok
-}
+func (s *idSet) has(id ID) bool { return s.l != nil && s.l.has(id) }
 
 // ascend calls fn for the IDs >= from, in order, until fn returns false.
 func (s *idSet) ascend(from ID, fn func(ID) bool) {
-	if s.t == nil {
-		return
+	if s.l != nil {
+		s.l.ascend(from, func(id ID, _ struct{}) bool { return fn(id) })
 	}
-	if from.IsZero() {
-		from = lowestPendingID
-	}
-	s.t.Ascend(from, fn)
 }
 
 // scan calls fn for every ID, in order, until fn returns false.
-func (s *idSet) scan(fn func(ID) bool) { s.ascend(lowestPendingID, fn) }
+func (s *idSet) scan(fn func(ID) bool) { s.ascend(ID{}, fn) }
 
 // add inserts id; appending above all others costs no search.
 func (s *idSet) add(id ID) {
-	if id.IsZero() {
-		return // cannot happen: no entry has ID 0-0
+	if s.l == nil {
+		s.l = &chunkList[struct{}]{}
 	}
-	if s.t == nil {
-		s.t = btree.NewBTreeGOptions(ID.Less, btree.Options{NoLocks: true})
-		s.t.Set(ID{}) // the sentinel
-	}
-	s.t.Load(id) // searches only when id is not the greatest
+	s.l.push(id, struct{}{})
 }
 
 func (s *idSet) del(id ID) {
-	if !id.IsZero() && s.t != nil {
-		s.t.DeleteHint(id, &s.delH)
+	if s.l != nil {
+		s.l.del(id)
 	}
 }
 
@@ -202,7 +177,7 @@ func (g *group) owner(p pending) *consumer {
 	if c := g.recent; c != nil && c.num == p.owner {
 		return c
 	}
-	return g.byNum[p.owner]
+	return g.consumers.byNum(p.owner)
 }
 
 // unpend removes id from the group's pending list and its owner's, and
@@ -216,6 +191,20 @@ func (g *group) unpend(id ID) bool {
 		}
 	}
 	return ok
+}
+
+// unpendAll removes c's pending entries from the group's pending list
+// (c's own list is left as it is, for a consumer being dropped) and
+// returns how many there were.
+func (g *group) unpendAll(c *consumer) int64 {
+	n := int64(c.pel.len())
+	c.pel.scan(func(id ID) bool {
+		if p, ok := g.pel.del(id); ok {
+			g.byIdle.del(idleKey{p.delivered, id})
+		}
+		return true
+	})
+	return n
 }
 
 // store writes p, a changed copy of a pending record or a new one, into
@@ -265,19 +254,37 @@ func (g *group) deliver(id ID, c *consumer, now int64) {
 	c.pel.add(id)
 }
 
+// redeliver records a new delivery of p, a pending record, to c: c
+// becomes its owner, its delivery time when and its delivery count
+// count. Every claim and history read goes through it.
+func (g *group) redeliver(p pending, c *consumer, when, count int64) {
+	g.assign(&p, c)
+	p.delivered = when
+	p.count = count
+	g.store(p)
+}
+
 // Ack acknowledges the given IDs in a group: they leave its pending list.
 // It returns how many were pending, counting each ID once, including IDs
 // whose entries were deleted. It is the engine's XACK. A missing stream or
-// group acknowledges nothing. O(log P) per ID.
+// group is ErrNoGroup (where XACK answers 0), and no IDs is
+// ErrInvalidArgument. O(log P) per ID.
 func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
-	}
-	_, g, err := e.lookupGroup(key, group)
+	t, err := e.begin()
 	if err != nil {
-		return 0, nil
+		return 0, err
+	}
+	defer t.end()
+	return t.ack(key, group, ids)
+}
+
+func (t *tx) ack(key, group string, ids []ID) (int64, error) {
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, invalid("no IDs"))
+	}
+	_, g, err := t.e.lookupGroup(key, group)
+	if err != nil {
+		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, noGroup(err))
 	}
 	var n int64
 	for _, id := range ids {
@@ -307,12 +314,16 @@ type ConsumerPending struct {
 // PendingSummary summarises the pending list of a group. It is the
 // engine's XPENDING key group. O(log P + consumers).
 func (e *Engine) PendingSummary(key, group string) (PendingSummary, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return PendingSummary{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return PendingSummary{}, err
 	}
-	_, g, err := e.lookupGroup(key, group)
+	defer t.end()
+	return t.pendingSummary(key, group)
+}
+
+func (t *tx) pendingSummary(key, group string) (PendingSummary, error) {
+	_, g, err := t.e.lookupGroup(key, group)
 	if err != nil {
 		return PendingSummary{}, fmt.Errorf("pending of group %q on %q: %w", group, key, noGroup(err))
 	}
@@ -339,18 +350,22 @@ func noGroup(err error) error {
 	return err
 }
 
-// PendingArgs selects pending entries for [Engine.Pending].
+// PendingArgs selects pending entries for [Engine.Pending]. Its zero
+// value, with a Group, selects the whole pending list.
 type PendingArgs struct {
 	Group string
-	// Start and End bound the IDs: [Start, End].
+	// Start and End bound the IDs: [Start, End]. A zero End means MaxID
+	// (no entry has the ID 0-0, so it could select nothing); an End below
+	// Start is ErrInvalidArgument.
 	Start, End ID
-	// Count is the most entries returned; <= 0 returns none.
+	// Count is the most entries returned; 0: no limit.
 	Count int
 	// ByConsumer keeps only the entries of Consumer (a name that may be
-	// empty); if the consumer does not exist, none.
+	// empty); if the consumer does not exist, none. Consumer without
+	// ByConsumer is ErrInvalidArgument.
 	ByConsumer bool
 	Consumer   string
-	// MinIdle keeps only entries idle for at least MinIdle; <= 0 keeps all.
+	// MinIdle keeps only entries idle for at least MinIdle; 0 keeps all.
 	MinIdle time.Duration
 }
 
@@ -366,31 +381,36 @@ type PendingEntry struct {
 // args.End], in ascending order. It is the engine's extended XPENDING.
 // O(log P + scanned).
 func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	_, g, err := e.lookupGroup(key, args.Group)
+	defer t.end()
+	return t.pending(key, args)
+}
+
+func (t *tx) pending(key string, args PendingArgs) ([]PendingEntry, error) {
+	args, err := checkPendingArgs(args)
+	if err != nil {
+		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, err)
+	}
+	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return nil, fmt.Errorf("pending of group %q on %q: %w", args.Group, key, noGroup(err))
 	}
 	out := []PendingEntry{}
-	if args.Count <= 0 || args.End.Less(args.Start) {
-		return out, nil
-	}
-	now := e.nowMs()
+	now := t.now()
 	minIdle := args.MinIdle.Milliseconds()
 	visit := func(p pending) bool {
 		if args.End.Less(p.id) {
 			return false
 		}
-		idle := max(now-p.delivered, 0)
+		idle := idleMs(now, p.delivered)
 		if minIdle > 0 && idle < minIdle {
 			return true
 		}
-		out = append(out, PendingEntry{p.id, g.owner(p).name, time.Duration(idle) * time.Millisecond, p.count})
-		return len(out) < args.Count
+		out = append(out, PendingEntry{p.id, g.owner(p).name, msDuration(idle), p.count})
+		return args.Count == 0 || len(out) < args.Count
 	}
 	if !args.ByConsumer {
 		g.pel.ascend(args.Start, visit)
@@ -405,221 +425,4 @@ func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
 		return visit(p)
 	})
 	return out, nil
-}
-
-// ClaimArgs describes a claim, with the options of Redis's XCLAIM.
-type ClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
-
-	// MinIdle skips entries delivered less than MinIdle ago; <= 0 claims
-	// regardless of idle time.
-	MinIdle time.Duration
-
-	IDs []ID
-
-	// Idle sets the claimed entries' delivery time to now minus Idle
-	// (IDLE). Time, if not zero, sets it to Time instead (TIME). A time
-	// in the future or before 1970 becomes now.
-	Idle time.Duration
-	Time time.Time
-
-	// RetryCount, if not nil and >= 0, sets the delivery count instead of
-	// incrementing it (RETRYCOUNT).
-	RetryCount *int64
-
-	// Force claims IDs that are not pending, as long as their entries
-	// exist (FORCE).
-	Force bool
-
-	// JustID returns IDs only (Fields nil) and leaves delivery counts as
-	// they are (JUSTID).
-	JustID bool
-
-	// LastID, if greater than the group's last-delivered ID, becomes it
-	// (LASTID), whether or not anything is claimed.
-	LastID ID
-}
-
-// Claim transfers pending entries to a consumer and returns them in the
-// order of args.IDs (an ID given twice may be claimed twice). It is the
-// engine's XCLAIM. IDs whose entries were deleted leave the pending list
-// and are not returned. O(log P + log n) per ID.
-func (e *Engine) Claim(key string, args ClaimArgs) ([]Entry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
-	}
-	s, g, err := e.lookupGroup(key, args.Group)
-	if err != nil {
-		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
-	}
-	now := e.nowMs()
-	if g.lastID.Less(args.LastID) {
-		g.lastID = args.LastID
-	}
-	when := now - args.Idle.Milliseconds()
-	if !args.Time.IsZero() {
-		when = args.Time.UnixMilli()
-	}
-	if when < 0 || when > now {
-		when = now
-	}
-	c, _ := g.consumer(args.Consumer, now)
-	c.seen = now
-	minIdle := args.MinIdle.Milliseconds()
-	out := []Entry{}
-	for _, id := range args.IDs {
-		en, exists := s.entries.get(id)
-		if !exists {
-			g.unpend(id)
-			continue
-		}
-		p, ok := g.pel.get(id)
-		switch {
-		case !ok && !args.Force:
-			continue
-		case !ok:
-			p = pending{id: id, delivered: now, count: 1}
-		case minIdle > 0 && now-p.delivered < minIdle:
-			continue
-		}
-		g.assign(&p, c)
-		p.delivered = when
-		switch {
-		case args.RetryCount != nil && *args.RetryCount >= 0:
-			p.count = *args.RetryCount
-		case !args.JustID:
-			p.count++
-		}
-		g.store(p)
-		c.active = now
-		out = append(out, claimed(en, args.JustID))
-	}
-	if len(out) > 0 {
-		// IDLE and TIME can make an entry claimable sooner.
-		e.pendingChanged(key)
-	}
-	return out, nil
-}
-
-// claimed is a claimed entry as returned: its ID only with justID. The
-// storage's get and collect return entries the caller owns.
-func claimed(en Entry, justID bool) Entry {
-	if justID {
-		return Entry{ID: en.ID}
-	}
-	return en
-}
-
-// AutoClaimArgs describes an automatic claim, with the options of Redis's
-// XAUTOCLAIM.
-type AutoClaimArgs struct {
-	Group, Consumer string // Consumer is created if missing
-
-	// MinIdle skips entries delivered less than MinIdle ago.
-	MinIdle time.Duration
-
-	// Start is the first pending ID to examine: 0-0, or the Next of an
-	// earlier call.
-	Start ID
-
-	// Count bounds the entries claimed or dropped; at most 10 times Count
-	// records are examined. If zero, 100.
-	Count int
-
-	// JustID returns IDs only and leaves delivery counts as they are.
-	JustID bool
-}
-
-// AutoClaimResult is the outcome of [Engine.AutoClaim].
-type AutoClaimResult struct {
-	// Next is where the next call should start, or 0-0 when the scan
-	// reached the end of the pending list.
-	Next ID
-	// Claimed are the claimed entries in ID order (IDs only with JustID).
-	Claimed []Entry
-	// Deleted are the pending IDs whose entries were gone; they left the
-	// pending list.
-	Deleted []ID
-}
-
-// AutoClaim scans a group's pending list from args.Start and transfers to
-// args.Consumer the entries idle for at least args.MinIdle. It is the
-// engine's XAUTOCLAIM. O(log P + 10×Count).
-func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return AutoClaimResult{}, ErrClosed
-	}
-	if args.Count < 0 {
-		return AutoClaimResult{}, fmt.Errorf("auto claim: %w: Count %d is negative", ErrInvalidArgument, args.Count)
-	}
-	s, g, err := e.lookupGroup(key, args.Group)
-	if err != nil {
-		return AutoClaimResult{}, fmt.Errorf("auto claim in group %q on %q: %w", args.Group, key, noGroup(err))
-	}
-	count := args.Count
-	if count == 0 {
-		count = 100
-	}
-	attempts := math.MaxInt
-	if count <= math.MaxInt/10 {
-		attempts = 10 * count
-	}
-	now := e.nowMs()
-	c, _ := g.consumer(args.Consumer, now)
-	c.seen = now
-	minIdle := args.MinIdle.Milliseconds()
-	res := AutoClaimResult{Claimed: []Entry{}, Deleted: []ID{}}
-	// Walk in batches just big enough for the budgets left, plus one
-	// record to name the next cursor: claiming changes the tree, so a
-	// batch is collected before it is worked on.
-	var batch []pending
-	from := args.Start
-	for {
-		want := min(count, attempts) + 1
-		batch = batch[:0]
-		g.pel.ascend(from, func(p pending) bool {
-			batch = append(batch, p)
-			return len(batch) < want
-		})
-		i := 0
-		for ; i < len(batch) && attempts > 0 && count > 0; i++ {
-			p := batch[i]
-			attempts--
-			en, exists := s.entries.get(p.id)
-			if !exists {
-				g.unpend(p.id)
-				res.Deleted = append(res.Deleted, p.id)
-				count--
-				continue
-			}
-			if minIdle > 0 && now-p.delivered < minIdle {
-				continue
-			}
-			g.assign(&p, c)
-			p.delivered = now
-			if !args.JustID {
-				p.count++
-			}
-			g.store(p)
-			c.active = now
-			res.Claimed = append(res.Claimed, claimed(en, args.JustID))
-			count--
-		}
-		if i < len(batch) {
-			res.Next = batch[i].id // the first record not examined
-			break
-		}
-		if len(batch) < want {
-			break // the end of the list: Next stays 0-0
-		}
-		var ok bool
-		if from, ok = batch[len(batch)-1].id.Next(); !ok {
-			break
-		}
-	}
-	return res, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 )
 
 // ReadArgs describes a read of new entries from one or more streams, as
@@ -14,12 +13,12 @@ type ReadArgs struct {
 	// listed more than once; each occurrence is read on its own.
 	Streams []ReadStream
 
-	// Count bounds the entries returned per stream. If <= 0, no limit.
+	// Count bounds the entries returned per stream. If 0, no limit.
 	Count int
 }
 
 // ReadStream names one stream of a read and where to read from. At most
-// one of New and Last may be set; with either, After is ignored.
+// one of After, New and Last may be set.
 type ReadStream struct {
 	Key string
 
@@ -51,15 +50,19 @@ type StreamEntries struct {
 // engine. The caller owns the returned entries. O(log n + count) per
 // stream.
 func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	return t.tryRead(args)
+}
+
+func (t *tx) tryRead(args ReadArgs) ([]StreamEntries, error) {
 	if err := checkReadArgs(args); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
-	}
-	return e.readLocked(e.resolveRead(args)), nil
+	return t.e.readLocked(t.e.resolveRead(args)), nil
 }
 
 // Read is like TryRead but, when no stream has anything, waits until one
@@ -68,54 +71,57 @@ func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
 // every listed stream that has entries then, not only the one that woke
 // it. If ctx ends first, Read returns nil and ctx.Err() unwrapped; if the
 // engine is closed, ErrClosed. If ctx is done on entry, Read returns
-// ctx.Err() without looking at the streams. Readers woken together may
-// share the returned entries, which must not be modified.
+// ctx.Err() without looking at the streams; a nil ctx is
+// ErrInvalidArgument. Readers woken together may share the returned
+// entries, which must not be modified.
 //
 // Deleting a stream does not end the wait: if a stream of that name is
 // created again, its entries above the starting point are returned.
 func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("read: %w", errNilContext)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return e.read(ctx, args, 0)
+	var res []StreamEntries
+	w, err := e.firstRead(args, &res)
+	if w == nil {
+		return res, err
+	}
+	if served, err := e.wait(ctx, w); !served {
+		return nil, err
+	}
+	return res, nil
 }
 
-// read is Read with an optional bound on the wait: when timeout > 0, the
-// call waits at most that long, counted from its first pass, and then
-// returns context.DeadlineExceeded. This is BLOCK ms: a deadline set
-// before the first pass could expire before it and hide data that is
-// there (spec §7.1: with data available, BLOCK changes nothing).
-func (e *Engine) read(ctx context.Context, args ReadArgs, timeout time.Duration) ([]StreamEntries, error) {
+// firstRead is read's first pass: it sets *res, or, when nothing is
+// there, parks a waiter that sets *res when served and returns it.
+func (e *Engine) firstRead(args ReadArgs, res *[]StreamEntries) (*waiter, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
 	if err := checkReadArgs(args); err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, ErrClosed
-	}
 	args = e.resolveRead(args)
-	if res := e.readLocked(args); res != nil {
-		e.mu.Unlock()
-		return res, nil
+	if *res = e.readLocked(args); *res != nil {
+		return nil, nil
 	}
 	// Writers re-run the read while the caller waits: keep our own copy.
 	args.Streams = slices.Clone(args.Streams)
-	var res []StreamEntries
-	w := newWaiter(len(args.Streams), false, func(int64) bool {
-		res = e.readServed(args)
-		return res != nil
+	w := newWaiter(len(args.Streams), false, func(*tx) bool {
+		*res = e.readServed(args)
+		return *res != nil
 	})
 	for _, rs := range args.Streams {
 		// A Last read waits for any entry: its After is 0-0.
 		w.watch(rs.Key, rs.After)
 	}
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
-	if served, err := e.await(ctx, w); !served {
-		return nil, err
-	}
-	return res, nil
+	t.park(w)
+	return w, nil
 }
 
 // readServed is readLocked for a waiter being served: a one-stream read
@@ -134,16 +140,22 @@ func (e *Engine) readServed(args ReadArgs) []StreamEntries {
 	return res
 }
 
+// errNilContext is the error of a blocking call given a nil context.
+var errNilContext = fmt.Errorf("%w: nil context", ErrInvalidArgument)
+
 func checkReadArgs(args ReadArgs) error {
 	if len(args.Streams) == 0 {
 		return fmt.Errorf("%w: no streams", ErrInvalidArgument)
 	}
 	for _, rs := range args.Streams {
-		if rs.New && rs.Last {
-			return fmt.Errorf("%w: stream %q has both New and Last", ErrInvalidArgument, rs.Key)
+		switch {
+		case rs.New && rs.Last:
+			return invalid("stream %q has both New and Last", rs.Key)
+		case (rs.New || rs.Last) && !rs.After.IsZero():
+			return invalid("stream %q has After with New or Last", rs.Key)
 		}
 	}
-	return nil
+	return checkCount("Count", args.Count)
 }
 
 // resolveRead returns a copy of args with New resolved to After, and the
@@ -192,61 +204,4 @@ func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
 		res = append(res, StreamEntries{Key: rs.Key, Entries: ens})
 	}
 	return res
-}
-
-// ReadGroup is like TryReadGroup but, when nothing can be served, waits
-// until something can or ctx is done. It is the engine's XREADGROUP
-// BLOCK. A read with a History stream never waits.
-//
-// Readers of one group are served in the order they started waiting: new
-// entries go to the first, and the next ones keep waiting. While waiting,
-// deleting a listed stream or destroying the group ends the call with
-// ErrNoGroup. If ctx ends first, ReadGroup returns nil and ctx.Err()
-// unwrapped, having changed nothing since it started waiting; but a call
-// served just as ctx ended returns its entries, which are already
-// pending. If ctx is done on entry, ReadGroup returns ctx.Err() and
-// changes nothing. If the engine is closed, ErrClosed.
-func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return e.readGroup(ctx, args, 0)
-}
-
-// readGroup is ReadGroup with an optional bound on the wait, counted from
-// its first pass, as read has.
-func (e *Engine) readGroup(ctx context.Context, args ReadGroupArgs, timeout time.Duration) ([]GroupEntries, error) {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, ErrClosed
-	}
-	res, err := e.readGroupLocked(args, e.nowMs())
-	if err != nil || res != nil {
-		e.mu.Unlock()
-		return res, err
-	}
-	args.Streams = slices.Clone(args.Streams)
-	w := newWaiter(len(args.Streams), true, func(now int64) bool {
-		res, err = e.readGroupLocked(args, now)
-		return err != nil || res != nil
-	})
-	w.idleDue = e.claimDueFunc(args) // nil without Claim
-	for _, st := range args.Streams {
-		w.watch(st.Key, ID{})
-	}
-	ctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
-	if served, werr := e.await(ctx, w); !served {
-		return nil, werr
-	}
-	return res, err
-}
-
-// withTimeout bounds ctx by timeout when timeout > 0.
-func withTimeout(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	if timeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, timeout)
 }

@@ -2,7 +2,7 @@ package instream
 
 import "fmt"
 
-// DeleteResult is what [Engine.DeleteEx] and [Engine.AckDelete] did with
+// DeleteResult is what [Engine.DeleteEntriesEx] and [Engine.AckDelete] did with
 // one ID. Its values are the integers Redis 8.2's XDELEX and XACKDEL
 // reply with.
 type DeleteResult int8
@@ -31,44 +31,55 @@ func (r DeleteResult) String() string {
 	return fmt.Sprintf("DeleteResult(%d)", int8(r))
 }
 
-// DeleteEx deletes entries of the stream named key as refs says and
+// DeleteEntriesEx deletes entries of the stream named key as refs says and
 // returns one result per ID, in order. It is the engine's XDELEX (Redis
-// 8.2). With [KeepRef] it deletes like [Engine.Delete] and leaves pending
+// 8.2). With [KeepRef] it deletes like [Engine.DeleteEntries] and leaves pending
 // references in place; with [DelRef] it also removes the IDs from every
 // group's pending list, even when the entry itself is already gone; with
-// [Acked] it deletes only entries no group references (spec §8.1: not
-// pending in any group, and handed to every group). A missing stream
+// [Acked] it deletes only entries no group references (Redis 8.2's ACKED:
+// not pending in any group, and handed to every group). A missing stream
 // gives EntryNotFound for every ID. No IDs is ErrInvalidArgument.
 // O(groups × log P + log n) per ID.
-func (e *Engine) DeleteEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
+func (e *Engine) DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	return t.deleteEntriesEx(key, refs, ids)
+}
+
+func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResult, error) {
 	if err := checkDeleteEx(refs, ids); err != nil {
-		return nil, fmt.Errorf("delete ex on %q: %w", key, err)
+		return nil, fmt.Errorf("delete entries ex on %q: %w", key, err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
-	}
-	return e.deleteEx(key, "", false, refs, ids), nil
+	return t.e.deleteRefs(key, "", false, refs, ids), nil
 }
 
 // AckDelete acknowledges the IDs in a group and then deletes their
-// entries as [Engine.DeleteEx] does, returning one result per ID. It is
+// entries as [Engine.DeleteEntriesEx] does, returning one result per ID. It is
 // the engine's XACKDEL (Redis 8.2). An ID acknowledged counts as
 // EntryDeleted even if its entry was already gone, unless [Acked] keeps
-// the entry (EntryReferenced). A missing stream, or a missing group of an
-// existing stream, gives EntryNotFound for every ID and changes nothing.
-// No IDs is ErrInvalidArgument. O(groups × log P + log n) per ID.
+// the entry (EntryReferenced). A missing stream or group is ErrNoGroup
+// (where XACKDEL answers -1 for every ID), and no IDs is
+// ErrInvalidArgument. O(groups × log P + log n) per ID.
 func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	return t.ackDelete(key, group, refs, ids)
+}
+
+func (t *tx) ackDelete(key, group string, refs RefPolicy, ids []ID) ([]DeleteResult, error) {
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	if _, _, err := t.e.lookupGroup(key, group); err != nil {
+		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, noGroup(err))
 	}
-	return e.deleteEx(key, group, true, refs, ids), nil
+	return t.e.deleteRefs(key, group, true, refs, ids), nil
 }
 
 func checkDeleteEx(refs RefPolicy, ids []ID) error {
@@ -81,8 +92,8 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 	return nil
 }
 
-// deleteEx is XDELEX, or XACKDEL when ack is set, with e.mu held.
-func (e *Engine) deleteEx(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
+// deleteRefs is XDELEX, or XACKDEL when ack is set.
+func (e *Engine) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
 	out := make([]DeleteResult, len(ids))
 	s := e.lookup(key)
 	var g *group
@@ -105,16 +116,16 @@ func (e *Engine) deleteEx(key, groupName string, ack bool, refs RefPolicy, ids [
 // deleteRef deletes entry id under refs, after an acknowledgement that
 // removed it from a group's pending list if acked, and says what it did.
 //
-// Where the spec leaves the codes open (§12 items 3, 4 and 15), the
-// choices are made here, once:
+// Where Redis 8.2 leaves the codes open (its documentation and tests do
+// not say), the choices are made here, once:
 //   - DelRef on an entry already gone removes the remaining references
-//     and answers EntryNotFound, unless acked (§12.3).
+//     and answers EntryNotFound, unless acked.
 //   - Acked on an entry already gone answers EntryReferenced while some
 //     group still holds the ID as pending (a third-party suite run against
 //     Redis 8.2 expects 2 there), else EntryDeleted if acked, else
-//     EntryNotFound (§12.15, §12.4).
+//     EntryNotFound.
 //   - An entry present but not pending in the group: XACKDEL acts as
-//     XDELEX on it (§12.4).
+//     XDELEX on it.
 func (s *stream) deleteRef(id ID, refs RefPolicy, acked bool) DeleteResult {
 	exists := s.entries.has(id)
 	switch refs {
@@ -144,4 +155,37 @@ func (s *stream) pendingAnywhere(id ID) bool {
 		return !found
 	})
 	return found
+}
+
+// refHooks returns the trim hooks for a reference policy: which entries
+// must stay, and what to do when one goes.
+func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
+	switch r {
+	case DelRef:
+		return nil, s.dropRefs
+	case Acked:
+		return s.referenced, nil
+	}
+	return nil, nil
+}
+
+// referenced reports whether some group still needs the entry id: it
+// holds it as pending, or has not been handed it yet (Redis 8.2's ACKED).
+func (s *stream) referenced(id ID) bool {
+	ref := false
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		if g.lastID.Less(id) || g.pel.has(id) {
+			ref = true
+		}
+		return !ref
+	})
+	return ref
+}
+
+// dropRefs removes id from every group's pending list.
+func (s *stream) dropRefs(id ID) {
+	s.groups.m.Scan(func(_ string, g *group) bool {
+		g.unpend(id)
+		return true
+	})
 }

@@ -27,10 +27,10 @@ func BenchmarkEngine_ReadGroupClaim(b *testing.B) {
 	}
 }
 
-// BenchmarkEngine_DeleteExAcked measures XDELEX ACKED on a referenced
+// BenchmarkEngine_DeleteEntriesExAcked measures XDELEX ACKED on a referenced
 // entry (kept) with two groups holding n pending entries each: the check
 // is O(groups × log P), not a scan of the pending lists.
-func BenchmarkEngine_DeleteExAcked(b *testing.B) {
+func BenchmarkEngine_DeleteEntriesExAcked(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("pending=%d", n), func(b *testing.B) {
 			e := benchEngine(b, n)
@@ -40,9 +40,9 @@ func BenchmarkEngine_DeleteExAcked(b *testing.B) {
 			target := instream.ID{Ms: uint64(n / 2)}
 			b.ReportAllocs()
 			for b.Loop() {
-				res, err := e.DeleteEx("s", instream.Acked, target)
+				res, err := e.DeleteEntriesEx("s", instream.Acked, target)
 				if err != nil || res[0] != instream.EntryReferenced {
-					b.Fatalf("DeleteEx = %v, %v", res, err)
+					b.Fatalf("DeleteEntriesEx = %v, %v", res, err)
 				}
 			}
 		})

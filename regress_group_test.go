@@ -112,8 +112,8 @@ func TestMiniredisRegressions(t *testing.T) {
 			for _, st := range tt.steps {
 				if f := strings.Fields(st.cmd); f[0] == "XDEL" {
 					for _, a := range f[2:] {
-						if n, err := e.Delete(f[1], id(a)); n != 1 || err != nil {
-							t.Fatalf("Delete(%s) = %d, %v", a, n, err)
+						if n, err := e.DeleteEntries(f[1], id(a)); n != 1 || err != nil {
+							t.Fatalf("DeleteEntries(%s) = %d, %v", a, n, err)
 						}
 					}
 					continue

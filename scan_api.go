@@ -1,6 +1,9 @@
 package instream
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // Scan reads scanFirst entries per hold of the lock at first, since
 // many scans stop early, and then twice as many each time, up to
@@ -26,7 +29,7 @@ var scanPool = sync.Pool{New: func() any { return new(scanBuf) }}
 // COUNT do: each batch is a consistent snapshot, but entries added,
 // deleted or trimmed after Scan began may or may not be seen. It
 // returns ErrClosed if the engine is closed before it ends, and nil if
-// the stream does not exist. O(log n) per batch (of up to 256 entries)
+// the stream does not exist. A start above end is ErrInvalidArgument. O(log n) per batch (of up to 256 entries)
 // plus O(1) per entry.
 func (e *Engine) Scan(key string, start, end ID, fn func(id ID, fields []Field) bool) error {
 	b := scanPool.Get().(*scanBuf)
@@ -58,17 +61,25 @@ func (e *Engine) Scan(key string, start, end ID, fn func(id ID, fields []Field) 
 // scanBatch fills b with the next batch of Scan and reports whether
 // entries in range are left after it.
 func (e *Engine) scanBatch(key string, start, end ID, size int, b *scanBuf) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	b.reset()
-	if e.closed {
-		return false, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return false, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	// Later batches start after an ID <= end, so only the first can fail.
+	if err := checkBounds(start, end); err != nil {
+		return false, fmt.Errorf("scan %q: %w", key, err)
+	}
+	return t.scanBatch(key, start, end, size, b), nil
+}
+
+func (t *tx) scanBatch(key string, start, end ID, size int, b *scanBuf) bool {
+	s := t.e.lookup(key)
 	if s == nil {
-		return false, nil
+		return false
 	}
-	return s.entries.fill(start, end, size, b), nil
+	return s.entries.fill(start, end, size, b)
 }
 
 // release drops b's references into the entries and returns it to the

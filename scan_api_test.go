@@ -53,7 +53,7 @@ func addScanEntries(t *testing.T, e *instream.Engine, key string, n int) {
 			t.Fatal(err)
 		}
 		if i%7 == 3 {
-			if _, err := e.Delete(key, instream.ID{Ms: uint64(1 + i/4), Seq: uint64(i % 4)}); err != nil {
+			if _, err := e.DeleteEntries(key, instream.ID{Ms: uint64(1 + i/4), Seq: uint64(i % 4)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -73,7 +73,6 @@ func TestScanMatchesRange(t *testing.T) {
 		{"middle", id(50, 2), id(300, 1), 0},
 		{"one", id(10, 1), id(10, 1), 0},
 		{"deleted one", id(1, 3), id(1, 3), 0},
-		{"empty interval", id(10, 1), id(10, 0), 0},
 		{"past the end", id(1000, 0), instream.MaxID, 0},
 		{"stop after one", instream.MinID, instream.MaxID, 1},
 		{"stop at a batch edge", instream.MinID, instream.MaxID, 16},
@@ -92,6 +91,14 @@ func TestScanMatchesRange(t *testing.T) {
 					tt.start, tt.end, tt.limit, len(got), got[:min(len(got), 2)], len(want), want[:min(len(want), 2)])
 			}
 		})
+	}
+	// Bounds given backwards are an error for both, not an empty range.
+	if _, err := e.Range("s", id(10, 1), id(10, 0), 0); !errors.Is(err, instream.ErrInvalidArgument) {
+		t.Errorf("Range backwards: err %v, want ErrInvalidArgument", err)
+	}
+	err := e.Scan("s", id(10, 1), id(10, 0), func(instream.ID, []instream.Field) bool { return true })
+	if !errors.Is(err, instream.ErrInvalidArgument) {
+		t.Errorf("Scan backwards: err %v, want ErrInvalidArgument", err)
 	}
 }
 
@@ -130,7 +137,7 @@ func TestScanCallsEngine(t *testing.T) {
 			}
 		}
 		// Deleting what was just seen must not disturb the batches.
-		if _, err := e.Delete("s", id); err != nil {
+		if _, err := e.DeleteEntries("s", id); err != nil {
 			t.Error(err)
 		}
 		return true
@@ -166,7 +173,7 @@ func TestScanWhileWriting(t *testing.T) {
 				return
 			}
 			if i%50 == 0 {
-				if _, err := e.Trim("s", instream.TrimArgs{MaxLen: 300}); err != nil {
+				if _, err := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 300}); err != nil {
 					t.Error(err)
 					return
 				}

@@ -17,6 +17,17 @@ type Entry struct {
 	Fields []Field
 }
 
+// Get returns the value of the first field named name, and whether the
+// entry has one. O(fields).
+func (en Entry) Get(name string) (string, bool) {
+	for _, f := range en.Fields {
+		if f.Name == name {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
 // RefPolicy says what trimming and deleting do about entries that consumer
 // groups still reference (Redis 8.2's KEEPREF, DELREF and ACKED).
 type RefPolicy uint8
@@ -45,7 +56,9 @@ const (
 )
 
 // TrimArgs describes a trim, as Redis's MAXLEN and MINID options do.
-// The zero TrimArgs trims nothing.
+// The zero TrimArgs trims nothing (and is ErrInvalidArgument for Trim).
+// A field that Strategy does not use must stay zero: MaxLen without
+// TrimMaxLen, for one, is ErrInvalidArgument, not a trim of nothing.
 type TrimArgs struct {
 	Strategy TrimStrategy
 	MaxLen   int64 // with TrimMaxLen: the number of entries to keep, >= 0
@@ -67,8 +80,8 @@ type TrimArgs struct {
 // AddArgs describes an entry to add, with the options of Redis's XADD.
 type AddArgs struct {
 	// ID is the new entry's ID. If zero, an ID is generated from the clock
-	// ("*"). With AutoSeq, only ID.Ms is used and the sequence is generated
-	// ("ms-*").
+	// ("*"). With AutoSeq, ID.Seq must be 0: only ID.Ms is used and the
+	// sequence is generated ("ms-*").
 	ID      ID
 	AutoSeq bool
 
@@ -135,21 +148,27 @@ func (s *stream) firstID() ID {
 // Add returns the new entry's ID even when the trim removed that entry.
 // O(log n) plus the cost of trimming.
 func (e *Engine) Add(key string, args AddArgs) (ID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ID{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return ID{}, err
 	}
-	id, err := e.add(key, args, e.nowMs())
+	defer t.end()
+	// The error is wrapped here, not in add: one call less on the
+	// engine's hottest path.
+	id, err := t.add(key, args)
 	if err != nil {
 		return ID{}, fmt.Errorf("add to %q: %w", key, err)
 	}
 	return id, nil
 }
 
-func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
+func (t *tx) add(key string, args AddArgs) (ID, error) {
+	e := t.e
 	if len(args.Fields) == 0 {
 		return ID{}, ErrNoFields
+	}
+	if args.AutoSeq && args.ID.Seq != 0 {
+		return ID{}, invalid("ID.Seq is set with AutoSeq")
 	}
 	if err := checkTrim(args.Trim); err != nil {
 		return ID{}, err
@@ -162,7 +181,7 @@ func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
 	if s != nil {
 		last = s.lastID
 	}
-	id, err := nextID(last, args, now)
+	id, err := nextID(last, args, t.now())
 	if err != nil {
 		return ID{}, err
 	}
@@ -181,9 +200,9 @@ func (e *Engine) add(key string, args AddArgs, now int64) (ID, error) {
 	s.lastID = id
 	s.entriesAdded++
 	if args.Trim.Strategy != NoTrim {
-		e.trim(s, args.Trim)
+		e.trimStream(s, args.Trim)
 	}
-	e.streamAppended(key)
+	t.streamAppended(key)
 	return id, nil
 }
 
@@ -218,27 +237,38 @@ func nextID(last ID, args AddArgs, now int64) (ID, error) {
 	return id, nil
 }
 
+// checkTrim rejects a TrimArgs with a field its Strategy does not use,
+// so that a forgotten Strategy is an error, not a trim of nothing.
 func checkTrim(t TrimArgs) error {
 	switch {
 	case t.Strategy > TrimMinID:
-		return fmt.Errorf("%w: unknown trim strategy %d", ErrInvalidArgument, t.Strategy)
+		return invalid("unknown trim Strategy %d", t.Strategy)
 	case t.Strategy == TrimMaxLen && t.MaxLen < 0:
-		return fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidArgument, t.MaxLen)
+		return invalid("MaxLen %d is negative", t.MaxLen)
+	case t.Strategy != TrimMaxLen && t.MaxLen != 0:
+		return invalid("MaxLen is set but Strategy is not TrimMaxLen")
+	case t.Strategy != TrimMinID && !t.MinID.IsZero():
+		return invalid("MinID is set but Strategy is not TrimMinID")
+	case t.Strategy == NoTrim && (t.Approx || t.Refs != KeepRef):
+		return invalid("Approx or Refs is set but Strategy is NoTrim")
 	case t.Limit != 0 && !t.Approx:
-		return fmt.Errorf("%w: Limit needs Approx", ErrInvalidArgument)
+		return invalid("Limit needs Approx")
 	case t.Refs > Acked:
-		return fmt.Errorf("%w: unknown ref policy %d", ErrInvalidArgument, t.Refs)
+		return invalid("unknown ref policy %d", t.Refs)
 	}
 	return nil
 }
 
-// trim applies t to s and returns how many entries it removed.
-func (e *Engine) trim(s *stream, t TrimArgs) int64 {
+// trimStream applies t to s and returns how many entries it removed.
+func (e *Engine) trimStream(s *stream, t TrimArgs) int64 {
 	limit := int64(-1)
 	if t.Approx {
 		limit = t.Limit
 		if limit == 0 {
 			limit = min(100*int64(e.opts.NodeMaxEntries), 1_000_000)
+			if limit <= 0 { // stream-node-max-entries 0 (SetNodeLimits)
+				limit = 10000
+			}
 		}
 	}
 	keep, removed := s.refHooks(t.Refs)
@@ -256,50 +286,73 @@ func (e *Engine) trim(s *stream, t TrimArgs) int64 {
 // says, and returns how many it removed. It is the engine's XTRIM. A
 // missing stream trims nothing. O(removed + log n).
 func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
+	defer t.end()
+	return t.trim(key, args)
+}
+
+func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 	if err := checkTrim(args); err != nil {
 		return 0, fmt.Errorf("trim %q: %w", key, err)
 	}
-	s := e.lookup(key)
-	if s == nil || args.Strategy == NoTrim {
+	if args.Strategy == NoTrim {
+		return 0, fmt.Errorf("trim %q: %w", key, invalid("Strategy is NoTrim"))
+	}
+	s := t.e.lookup(key)
+	if s == nil {
 		return 0, nil
 	}
-	return e.trim(s, args), nil
+	return t.e.trimStream(s, args), nil
 }
 
 // Range returns the entries with IDs in [start, end] in ascending order,
-// at most count of them if count > 0. It is the engine's XRANGE. A missing
-// stream has no entries. The caller owns the returned entries.
-// O(log n + count).
+// at most count of them if count > 0 (0: no limit). It is the engine's
+// XRANGE. A missing stream has no entries. A start above end, or a
+// negative count, is ErrInvalidArgument. The caller owns the returned
+// entries. O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return e.rangeLocked(key, start, end, count, false), nil
+	defer t.end()
+	if err := checkRange(start, end, count); err != nil {
+		return nil, fmt.Errorf("range of %q: %w", key, err)
+	}
+	return t.rangeOf(key, start, end, count, false), nil
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
-// order, at most count of them if count > 0. It is the engine's XREVRANGE,
-// and takes its bounds in XREVRANGE's order: end first. The caller owns
-// the returned entries. O(log n + count).
+// order, at most count of them if count > 0 (0: no limit). It is the
+// engine's XREVRANGE, and takes its bounds in XREVRANGE's order: end
+// first, as in RevRange(key, MaxID, MinID, 0). Bounds given the other way
+// round (start above end), or a negative count, are ErrInvalidArgument.
+// The caller owns the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return nil, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
 	}
-	return e.rangeLocked(key, start, end, count, true), nil
+	defer t.end()
+	if err := checkRange(start, end, count); err != nil {
+		return nil, fmt.Errorf("reverse range of %q: %w", key, err)
+	}
+	return t.rangeOf(key, start, end, count, true), nil
 }
 
-func (e *Engine) rangeLocked(key string, start, end ID, count int, reverse bool) []Entry {
-	s := e.lookup(key)
-	if s == nil || end.Less(start) {
+func checkRange(start, end ID, count int) error {
+	if err := checkBounds(start, end); err != nil {
+		return err
+	}
+	return checkCount("count", count)
+}
+
+func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry {
+	s := t.e.lookup(key)
+	if s == nil {
 		return []Entry{}
 	}
 	return s.entries.collect(start, end, count, reverse)
@@ -308,29 +361,41 @@ func (e *Engine) rangeLocked(key string, start, end ID, count int, reverse bool)
 // Len returns the number of entries in the stream named key, 0 if it does
 // not exist. It is the engine's XLEN.
 func (e *Engine) Len(key string) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
 	}
-	if s := e.lookup(key); s != nil {
-		return int64(s.entries.len()), nil
-	}
-	return 0, nil
+	defer t.end()
+	return t.len(key), nil
 }
 
-// Delete removes the entries with the given IDs and returns how many
-// existed. It is the engine's XDEL. Pending-list references to deleted
-// entries stay, as in Redis. O(log n) per ID.
-func (e *Engine) Delete(key string, ids ...ID) (int64, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return 0, ErrClosed
+func (t *tx) len(key string) int64 {
+	if s := t.e.lookup(key); s != nil {
+		return int64(s.entries.len())
 	}
-	s := e.lookup(key)
+	return 0
+}
+
+// DeleteEntries removes the entries with the given IDs and returns how
+// many existed. It is the engine's XDEL. Pending-list references to
+// deleted entries stay, as in Redis. No IDs is ErrInvalidArgument.
+// O(log n) per ID.
+func (e *Engine) DeleteEntries(key string, ids ...ID) (int64, error) {
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
+	}
+	defer t.end()
+	if len(ids) == 0 {
+		return 0, fmt.Errorf("delete entries of %q: %w", key, invalid("no IDs"))
+	}
+	return t.deleteEntries(key, ids), nil
+}
+
+func (t *tx) deleteEntries(key string, ids []ID) int64 {
+	s := t.e.lookup(key)
 	if s == nil {
-		return 0, nil
+		return 0
 	}
 	var n int64
 	for _, id := range ids {
@@ -338,7 +403,7 @@ func (e *Engine) Delete(key string, ids ...ID) (int64, error) {
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
 
 // deleteEntry removes one entry as XDEL does, keeping maxDeleted.
@@ -352,25 +417,30 @@ func (s *stream) deleteEntry(id ID) bool {
 	return true
 }
 
-// errSetIDBelowMaxDeleted tells SetID's two "too small" cases apart, since
-// Redis answers them with different texts. It wraps ErrSetIDTooSmall.
-var errSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDTooSmall)
+// ErrSetIDBelowMaxDeleted is returned by SetID when the new last ID is
+// below the stream's max deleted entry ID. It wraps ErrSetIDTooSmall;
+// Redis answers this case with a text of its own.
+var ErrSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDTooSmall)
 
 // SetID sets the stream's last generated ID and counters. It is the
 // engine's XSETID.
 func (e *Engine) SetID(key string, args SetIDArgs) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return err
 	}
-	if err := e.setID(key, args); err != nil {
+	defer t.end()
+	return t.setID(key, args)
+}
+
+func (t *tx) setID(key string, args SetIDArgs) error {
+	if err := t.e.setStreamID(key, args); err != nil {
 		return fmt.Errorf("set id of %q: %w", key, err)
 	}
 	return nil
 }
 
-func (e *Engine) setID(key string, args SetIDArgs) error {
+func (e *Engine) setStreamID(key string, args SetIDArgs) error {
 	if args.EntriesAdded != nil && *args.EntriesAdded < 0 {
 		return fmt.Errorf("%w: EntriesAdded %d is negative", ErrInvalidArgument, *args.EntriesAdded)
 	}
@@ -382,7 +452,7 @@ func (e *Engine) setID(key string, args SetIDArgs) error {
 		return ErrNoStream
 	}
 	if args.LastID.Less(s.maxDeleted) {
-		return fmt.Errorf("%w %v", errSetIDBelowMaxDeleted, s.maxDeleted)
+		return fmt.Errorf("%w %v", ErrSetIDBelowMaxDeleted, s.maxDeleted)
 	}
 	if n := s.entries.len(); n > 0 {
 		if top, _ := s.entries.last(); args.LastID.Less(top) {
@@ -405,12 +475,16 @@ func (e *Engine) setID(key string, args SetIDArgs) error {
 // Info describes the stream named key. It is the stream part of the
 // engine's XINFO STREAM; a missing stream gives ErrNoStream. O(log n).
 func (e *Engine) Info(key string) (StreamInfo, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
-		return StreamInfo{}, ErrClosed
+	t, err := e.begin()
+	if err != nil {
+		return StreamInfo{}, err
 	}
-	s := e.lookup(key)
+	defer t.end()
+	return t.info(key)
+}
+
+func (t *tx) info(key string) (StreamInfo, error) {
+	s := t.e.lookup(key)
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}

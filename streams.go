@@ -18,15 +18,15 @@ type Streams interface {
 	Range(key string, start, end ID, count int) ([]Entry, error)
 	RevRange(key string, end, start ID, count int) ([]Entry, error)
 	Len(key string) (int64, error)
-	Delete(key string, ids ...ID) (int64, error)
-	DeleteEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error)
+	DeleteEntries(key string, ids ...ID) (int64, error)
+	DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error)
 	Trim(key string, args TrimArgs) (int64, error)
 	SetID(key string, args SetIDArgs) error
 	Info(key string) (StreamInfo, error)
 	InfoFull(key string, count int) (StreamFullInfo, error)
 
 	// Keys.
-	Del(keys ...string) (int64, error)
+	DeleteStreams(keys ...string) (int64, error)
 	Exists(keys ...string) (int64, error)
 	Type(key string) (string, error)
 
@@ -41,6 +41,7 @@ type Streams interface {
 	CreateConsumer(key string, args ConsumerArgs) (bool, error)
 	DeleteConsumer(key string, args ConsumerArgs) (int64, error)
 	Groups(key string) ([]GroupInfo, error)
+	Group(key, group string) (GroupInfo, error)
 	Consumers(key, group string) ([]ConsumerInfo, error)
 	TryReadGroup(args ReadGroupArgs) ([]GroupEntries, error)
 	ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error)
@@ -50,7 +51,7 @@ type Streams interface {
 	AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error)
 	PendingSummary(key, group string) (PendingSummary, error)
 	Pending(key string, args PendingArgs) ([]PendingEntry, error)
-	Claim(key string, args ClaimArgs) ([]Entry, error)
+	Claim(key string, args ClaimArgs) ([]GroupEntry, error)
 	AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error)
 
 	// Close releases the implementation; blocked reads and later calls

@@ -3,9 +3,6 @@ package instream
 import (
 	"context"
 	"fmt"
-	"math"
-	"slices"
-	"time"
 )
 
 // A blocked call is a waiter: a channel closed once, under e.mu, when a
@@ -14,7 +11,7 @@ import (
 // that makes or closes such channels.
 //
 // A writer that makes a key ready (an add, deleting the key, destroying a
-// group) runs, under the lock and in FIFO order, the read of each waiter
+// group) runs, under the lock as its call ends (tx.end) and in FIFO order, the read of each waiter
 // of the key that may now succeed, and hands the result over. XREAD
 // waiters whose threshold is below the new entries all get them
 // (fan-out); the first waiter of a group takes the new entries and the
@@ -28,8 +25,9 @@ import (
 
 // A group read with CLAIM (8.4) also waits for a pending entry of its
 // group to become idle enough (spec §7.4). Such a waiter carries idleDue
-// and keeps one timer, armed for the earliest such moment by the engine's
-// clock; when it fires, it runs the read under the lock like a writer
+// and keeps one timer, armed for the earliest such moment on the engine's
+// clock (Options.Clock, so a ManualClock fires it as it moves); when it
+// fires, it runs the read under the lock like a writer
 // would. The timer is re-armed whenever the waiter's read finds nothing
 // or a group read or claim changes the pending list of a watched key,
 // and stopped when the call returns.
@@ -53,9 +51,10 @@ type waiter struct {
 	regs  []waitReg // one per distinct key watched
 	state waiterState
 
-	// serve runs the call's read at time now and reports whether the
-	// call is done (serve then keeps the result or error for the call).
-	serve  func(now int64) bool
+	// serve runs the call's read within t, the call that serves it, and
+	// reports whether the call is done (serve then keeps the result or
+	// error for the call).
+	serve  func(t *tx) bool
 	group  bool       // a group read: deleting the key or a group serves it
 	closed bool       // woken by Close, not served
 	carry  string     // a key whose XREAD waiters this call must serve on
@@ -64,7 +63,7 @@ type waiter struct {
 	// idleDue, for a CLAIM read, returns the earliest time (Unix ms) at
 	// which a pending entry becomes claimable, and false if none will.
 	idleDue func() (int64, bool)
-	timer   *time.Timer // armed for idleDue; nil until first needed
+	timer   Timer // armed for idleDue on the engine's clock; nil until first needed
 }
 
 // waitReg is a waiter's place in the queue of one key.
@@ -78,11 +77,6 @@ type waitReg struct {
 // waitQueues holds the blocked calls of an engine.
 type waitQueues struct {
 	lists map[string]*waitList // by key
-
-	// While held, keys made ready are queued in ready and served when
-	// the batch of changes ends, as Redis serves after a MULTI/EXEC.
-	held  bool
-	ready []string
 
 	// shared is the result of the last one-stream XREAD served in the
 	// current pass: in a fan-out, the waiters of a stream usually ask
@@ -108,7 +102,7 @@ type waitList struct {
 }
 
 // newWaiter returns a waiter with room for n registrations.
-func newWaiter(n int, group bool, serve func(now int64) bool) *waiter {
+func newWaiter(n int, group bool, serve func(t *tx) bool) *waiter {
 	w := &waiter{ready: make(chan struct{}), group: group, serve: serve}
 	if n <= 1 {
 		w.regs = w.one[:0]
@@ -211,19 +205,25 @@ func (e *Engine) leave(w *waiter) bool {
 	return wasWoken
 }
 
-// await registers w, releases e.mu and waits until a writer serves w,
-// ctx is done or Close wakes w. It returns with e.mu released. It
-// reports whether w was served; if not, w is unregistered and err says
-// why the call ends. A call served just as ctx ended counts as served:
-// a group read has already changed the pending list for it.
+// park registers w, a call that found nothing and will wait, and arms
+// its timer. If arming panics, t's end unregisters w.
+func (t *tx) park(w *waiter) {
+	t.e.block(w)
+	t.parking = w
+	t.armIdle(w)
+	t.parking = nil
+}
+
+// wait waits, without the mutex, until a writer serves w, ctx is done or
+// Close wakes w; w was parked by a call that has ended since. It reports
+// whether w was served; if not, w is unregistered and err says why the
+// call ends. A call served just as ctx ended counts as served: a group
+// read has already changed the pending list for it.
 //
 // Close wakes waiters through their own channel rather than through one
 // shared channel, so that a woken waiter's select does not contend with
 // all the others.
-func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) {
-	e.block(w)
-	e.armIdle(w)
-	e.mu.Unlock()
+func (e *Engine) wait(ctx context.Context, w *waiter) (served bool, err error) {
 	select {
 	case <-w.ready:
 		// The writer set w's result (or closed) before closing ready.
@@ -231,20 +231,24 @@ func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) 
 			return false, ErrClosed
 		}
 		if w.carry != "" {
-			e.mu.Lock()
 			e.carryOn(w)
-			e.mu.Unlock()
 		}
 		return true, nil
 	case <-ctx.Done():
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	return e.giveUp(ctx, w)
+}
+
+// giveUp ends the wait of w, whose ctx is done, unless a writer served
+// it meanwhile.
+func (e *Engine) giveUp(ctx context.Context, w *waiter) (served bool, err error) {
+	t := e.acquire()
+	defer t.end()
 	if e.leave(w) {
 		if w.closed {
 			return false, ErrClosed
 		}
-		e.carryOn(w)
+		t.carryOn(w)
 		return true, nil
 	}
 	return false, ctx.Err()
@@ -252,16 +256,22 @@ func (e *Engine) await(ctx context.Context, w *waiter) (served bool, err error) 
 
 // carryOn serves the XREAD waiters of the pass handed over to w, if any.
 func (e *Engine) carryOn(w *waiter) {
+	t := e.acquire()
+	defer t.end()
+	t.carryOn(w)
+}
+
+func (t *tx) carryOn(w *waiter) {
 	key := w.carry
 	w.carry = ""
-	if key != "" && !e.closed {
-		e.serveKey(key, false)
+	if key != "" && !t.e.closed {
+		t.e.serveKey(t, key, false)
 	}
 }
 
 // armIdle (re)arms the timer of a waiting CLAIM read for the moment its
 // next pending entry becomes claimable, or stops it if there is none.
-func (e *Engine) armIdle(w *waiter) {
+func (t *tx) armIdle(w *waiter) {
 	if w.idleDue == nil || w.state != waiting {
 		return
 	}
@@ -272,10 +282,10 @@ func (e *Engine) armIdle(w *waiter) {
 	}
 	// At least 1ms: the read has just found nothing claimable, so an
 	// earlier due time can only be a clock that stood still.
-	ms := min(max(due-e.nowMs(), 1), math.MaxInt64/int64(time.Millisecond))
-	d := time.Duration(ms) * time.Millisecond
+	d := msDuration(max(idleMs(due, t.now()), 1))
 	if w.timer == nil {
-		w.timer = time.AfterFunc(d, func() { e.idleFired(w) })
+		e := t.e
+		w.timer = e.opts.Clock.AfterFunc(d, func() { e.idleFired(w) })
 		return
 	}
 	w.timer.Reset(d)
@@ -285,16 +295,19 @@ func (e *Engine) armIdle(w *waiter) {
 // hands over the result or re-arms the timer. A timer that fires after
 // the call returned does nothing.
 func (e *Engine) idleFired(w *waiter) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if w.state != waiting || e.closed {
+	t, err := e.begin()
+	if err != nil {
 		return
 	}
-	if w.serve(e.nowMs()) {
+	defer t.end()
+	if w.state != waiting {
+		return
+	}
+	if w.serve(t) {
 		e.wake(w)
 		return
 	}
-	e.armIdle(w)
+	t.armIdle(w)
 }
 
 func (w *waiter) stopTimer() {
@@ -306,14 +319,14 @@ func (w *waiter) stopTimer() {
 // pendingChanged is called after a group read or claim changed pending
 // lists of the stream named key: CLAIM waiters on key re-arm their
 // timers, since an entry may now become claimable sooner.
-func (e *Engine) pendingChanged(key string) {
-	l := e.waiters.lists[key]
+func (t *tx) pendingChanged(key string) {
+	l := t.e.waiters.lists[key]
 	if l == nil || l.claims == 0 {
 		return
 	}
 	for r := l.head; r != nil; r = r.next {
 		if r.w.idleDue != nil {
-			e.armIdle(r.w)
+			t.armIdle(r.w)
 		}
 	}
 }
@@ -331,54 +344,23 @@ func (e *Engine) closeWaiters() {
 
 // streamAppended is called after an entry was added to the stream named
 // key, whether or not the add created it.
-func (e *Engine) streamAppended(key string) {
-	e.keyReady(key)
+func (t *tx) streamAppended(key string) {
+	t.keyReady(key)
 }
 
 // streamDeleted is called after the stream named key was deleted. Its
 // group waiters fail (their read now finds no group); XREAD waiters keep
 // waiting for a stream of that name to be created again.
-func (e *Engine) streamDeleted(key string) {
-	e.keyReady(key)
+func (t *tx) streamDeleted(key string) {
+	t.keyReady(key)
 }
 
 // groupDestroyed is called after a group of the stream named key was
 // destroyed: the waiters reading through it fail. Like
 // Redis, which re-runs every client blocked on a key made ready, it
 // re-runs the reads of all group waiters of key.
-func (e *Engine) groupDestroyed(key string) {
-	e.keyReady(key)
-}
-
-// batch runs f, which makes several changes, and serves the waiters of
-// the keys they made ready only when f has returned.
-func (e *Engine) batch(f func()) {
-	if e.waiters.held {
-		f()
-		return
-	}
-	e.waiters.held = true
-	f()
-	e.waiters.held = false
-	ready := e.waiters.ready
-	e.waiters.ready = nil
-	for i, key := range ready {
-		if !slices.Contains(ready[:i], key) {
-			e.serveKey(key, true)
-		}
-	}
-}
-
-// keyReady serves the waiters of key now, or at the end of the batch.
-func (e *Engine) keyReady(key string) {
-	if e.waiters.lists[key] == nil {
-		return
-	}
-	if e.waiters.held {
-		e.waiters.ready = append(e.waiters.ready, key)
-		return
-	}
-	e.serveKey(key, true)
+func (t *tx) groupDestroyed(key string) {
+	t.keyReady(key)
 }
 
 // serveKey runs, in FIFO order, the read of each waiter of key that may
@@ -386,7 +368,7 @@ func (e *Engine) keyReady(key string) {
 // threshold is below the stream's last live entry (xreadChunk of them; the
 // last one served carries on), and, if groups, every group waiter
 // (deleting the stream or the group fails them).
-func (e *Engine) serveKey(key string, groups bool) {
+func (e *Engine) serveKey(t *tx, key string, groups bool) {
 	l := e.waiters.lists[key]
 	if l == nil {
 		return
@@ -398,12 +380,16 @@ func (e *Engine) serveKey(key string, groups bool) {
 	if s := e.lookup(key); s != nil {
 		last, ok = s.entries.last()
 	}
-	var now int64 // read once, when first needed
-	haveNow := false
 	budget := xreadChunk
 	// The last XREAD waiter served is told to carry on before its channel
-	// is closed, so its channel closes one step late.
+	// is closed, so its channel closes one step late (deferred, so that a
+	// panic in a later read does not leave it waiting).
 	var held *waiter
+	defer func() {
+		if held != nil {
+			close(held.ready)
+		}
+	}()
 	var next *waitReg
 	for r := l.head; r != nil; r = next {
 		// Serving never unlinks another waiter's registration, so next
@@ -426,10 +412,7 @@ func (e *Engine) serveKey(key string, groups bool) {
 				continue
 			}
 		}
-		if !haveNow {
-			now, haveNow = e.nowMs(), true
-		}
-		if !w.serve(now) {
+		if !w.serve(t) {
 			continue
 		}
 		if w.group {
@@ -443,9 +426,6 @@ func (e *Engine) serveKey(key string, groups bool) {
 			close(held.ready)
 		}
 		held = w
-	}
-	if held != nil {
-		close(held.ready)
 	}
 }
 

@@ -199,7 +199,7 @@ func TestEngine_ReadGroup_noGroup(t *testing.T) {
 			}
 			return err
 		}},
-		{"delete stream", func(e *instream.Engine) error { _, err := e.Del("s"); return err }},
+		{"delete stream", func(e *instream.Engine) error { _, err := e.DeleteStreams("s"); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -275,7 +275,7 @@ func TestEngine_ReadGroup_notWoken(t *testing.T) {
 				return err
 			}},
 			{"set id", func() error { return e.SetID("s", instream.SetIDArgs{LastID: id("9-0")}) }},
-			{"delete entry", func() error { _, err := e.Delete("s", id("1-0")); return err }},
+			{"delete entry", func() error { _, err := e.DeleteEntries("s", id("1-0")); return err }},
 			{"create other group", func() error { return e.CreateGroup("s", instream.GroupArgs{Group: "h"}) }},
 		}
 		for _, c := range changes {
@@ -373,12 +373,12 @@ func TestEngine_ReadGroup_cancel(t *testing.T) {
 func TestEngine_ReadGroup_servedAsCtxEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var onNow atomic.Pointer[func()]
-		e := instream.New(instream.Options{Now: func() time.Time {
+		e := instream.New(instream.Options{Clock: funcClock(func() time.Time {
 			if f := onNow.Load(); f != nil {
 				(*f)()
 			}
 			return time.Now()
-		}})
+		})})
 		defer e.Close()
 		if err := e.CreateGroup("s", instream.GroupArgs{Group: "g", MkStream: true}); err != nil {
 			t.Fatal(err)
@@ -600,7 +600,7 @@ func TestEngine_ReadGroup_stress(t *testing.T) {
 	})
 }
 
-// A reader blocked on several streams sees the outcome of a whole Del:
+// A reader blocked on several streams sees the outcome of a whole DeleteStreams:
 // the NOGROUP error names the first listed stream that is gone.
 func TestEngine_ReadGroup_delMany(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -612,8 +612,8 @@ func TestEngine_ReadGroup_delMany(t *testing.T) {
 		if !stillBlocked(ch) {
 			t.Fatal("XREADGROUP returned at once")
 		}
-		if n, err := e.Del("s", "t"); n != 2 || err != nil {
-			t.Fatalf("Del = %d, %v", n, err)
+		if n, err := e.DeleteStreams("s", "t"); n != 2 || err != nil {
+			t.Fatalf("DeleteStreams = %d, %v", n, err)
 		}
 		synctest.Wait()
 		r := <-ch

@@ -3,6 +3,7 @@ package instream_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -217,13 +218,13 @@ func TestEngine_Read_notWoken(t *testing.T) {
 		name   string
 		change func(e *instream.Engine) error
 	}{
-		{"delete entry", func(e *instream.Engine) error { _, err := e.Delete("s", id("1-0")); return err }},
+		{"delete entry", func(e *instream.Engine) error { _, err := e.DeleteEntries("s", id("1-0")); return err }},
 		{"trim", func(e *instream.Engine) error {
 			_, err := e.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen})
 			return err
 		}},
 		{"set id", func(e *instream.Engine) error { return e.SetID("s", instream.SetIDArgs{LastID: id("9-0")}) }},
-		{"del key", func(e *instream.Engine) error { _, err := e.Del("s"); return err }},
+		{"del key", func(e *instream.Engine) error { _, err := e.DeleteStreams("s"); return err }},
 		{"add with maxlen 0", func(e *instream.Engine) error {
 			_, err := e.Add("s", instream.AddArgs{Fields: []instream.Field{{Name: "f", Value: "v"}},
 				Trim: instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 0}})
@@ -268,7 +269,7 @@ func TestEngine_Read_recreated(t *testing.T) {
 		if !stillBlocked(ch) {
 			t.Fatal("Read returned at once")
 		}
-		if _, err := e.Del("s"); err != nil {
+		if _, err := e.DeleteStreams("s"); err != nil {
 			t.Fatal(err)
 		}
 		rdAdd(t, e, "s", "3-0")
@@ -356,6 +357,35 @@ func goDo(ctx context.Context, e *instream.Engine, args ...string) <-chan doResu
 		ch <- doResult{v, err}
 	}()
 	return ch
+}
+
+// A BLOCK timeout longer than a Duration holds (292 years) waits for
+// ever, as Redis does, instead of overflowing into a short wait.
+func TestDo_block_longTimeout(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"XREAD", "BLOCK", "18446744073710", "STREAMS", "s", "$"},
+		{"XREADGROUP", "GROUP", "g", "c", "BLOCK", "18446744073710", "STREAMS", "s", ">"},
+		{"XREAD", "BLOCK", "9223372036854", "STREAMS", "s", "$"}, // the longest that fits
+	} {
+		t.Run(strings.Join(cmd, " "), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := bubbleEngine(t)
+				if _, err := e.Do(t.Context(), "XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"); err != nil {
+					t.Fatal(err)
+				}
+				ch := goDo(t.Context(), e, cmd...)
+				time.Sleep(100 * 365 * 24 * time.Hour)
+				if !stillBlocked(ch) {
+					t.Fatalf("%v returned within a century", cmd)
+				}
+				rdAdd(t, e, "s", "1-0")
+				r := waitResult(t, ch)
+				if got := doReply(r.v, r.err); got != "[[s [[1-0 [f 1-0]]]]]" {
+					t.Errorf("%v = %s, want [[s [[1-0 [f 1-0]]]]]", cmd, got)
+				}
+			})
+		})
+	}
 }
 
 func TestDo_XRead_block(t *testing.T) {

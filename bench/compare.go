@@ -44,7 +44,7 @@ type Config struct {
 }
 
 // Parts are the parts of the comparison, in the order they run.
-var Parts = []string{"memory", "pel", "add", "range", "groups", "wake"}
+var Parts = []string{"memory", "pel", "add", "range", "groups", "wake", "client"}
 
 // Row is one line of the comparison. Figures not measured are NaN.
 type Row struct {
@@ -131,6 +131,7 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 		{run("range"), c.ranges},
 		{run("groups"), c.groups},
 		{run("wake"), c.wake},
+		{run("client"), c.clientPart},
 	}
 	for _, s := range steps {
 		if !s.run {

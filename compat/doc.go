@@ -11,7 +11,12 @@
 // differences forgiven are listed in normalize_test.go: nondeterminism
 // (generated IDs, times, memory layout) and the rows of spec §10 where
 // 7.0.15 differs from the newer model the engine implements. TestBlocking
-// plays blocking scenarios (spec §7.2) on both sides.
+// plays blocking scenarios (spec §7.2) on both sides. TestConformanceWire
+// replays the first 100 seeds a third way, go-redis → in-process
+// connection (package resp) → engine, against go-redis → redis-server,
+// under RESP2 and RESP3. TestWireShapes compares raw replies to a fixed
+// script with their wire types (maps, sets, null bulk or null array,
+// simple or bulk strings), which go-redis does not tell apart.
 //
 // On a difference the test prints the seed, the command and both replies,
 // then shrinks the sequence and prints it ready to paste into redis-cli.

@@ -77,6 +77,10 @@ var templates = [][]string{
 	{"XINFO", "FOO"},
 	{"XINFO", "HELP", "x"},
 	{"XGROUP", "FOO"},
+	{"XGROUP", strings.Repeat("F", 200)}, // Redis cuts the echo at 128 bytes
+	{"XINFO", strings.Repeat("F", 200)},
+	{"XGROUP", "FO\x00O"}, // and at a NUL byte
+	{"XINFO", "FO\x00O", "s1"},
 	{"XGROUP", "HELP", "x"},
 	{"XGROUP", "CREATE", "s1", "g1"},
 	{"XGROUP", "CREATE", "s1", "g1", "0", "MKSTREAM", "MKSTREAM", "MKSTREAM", "MKSTREAM"},

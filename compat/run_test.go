@@ -153,6 +153,9 @@ type runner struct {
 	// newEngine makes the side under test; nil means a fresh
 	// instream.New(instream.Options{}).
 	newEngine func() (doer, func())
+	// canon, if set, rewrites both sides' values before they are
+	// normalised (RESP3 maps into a comparable form).
+	canon func(args []string, v any) any
 }
 
 // doer is the side under test: (*instream.Engine).Do's signature.
@@ -194,6 +197,9 @@ func (rn *runner) run(steps []step) (*mismatch, error) {
 				return nil, err
 			}
 			eng := engineDo(rn.ctx, e, args)
+			if rn.canon != nil {
+				red.val, eng.val = rn.canon(args, red.val), rn.canon(args, eng.val)
+			}
 			executed = append(executed, args)
 			if rn.counts != nil {
 				k := countKey(args)
@@ -277,7 +283,7 @@ func skipXSetID(ctx context.Context, rdb *redis.Client, args []string) (bool, er
 		return false, err
 	}
 	var maxDel string
-	mapField(r.val, "max-deleted-entry-id", func(v any) any {
+	mapField(flatMap(r.val), "max-deleted-entry-id", func(v any) any {
 		maxDel, _ = v.(string)
 		return v
 	})

@@ -57,10 +57,8 @@ func (t *tally) ack(e *instream.Engine, who string, en instream.Entry) {
 }
 
 func job(en instream.Entry) string {
-	for _, f := range en.Fields {
-		if f.Name == "job" {
-			return f.Value
-		}
+	if v, ok := en.Get("job"); ok {
+		return v
 	}
 	return "?"
 }
@@ -145,11 +143,11 @@ func main() {
 				log.Fatal(err)
 			}
 			for _, en := range res.Claimed {
-				fmt.Printf("%-8s claimed %s (%s), idle over %v\n", "janitor", en.ID, job(en), minIdle)
+				fmt.Printf("%-8s claimed %s (%s), idle over %v\n", "janitor", en.ID, job(en.Entry), minIdle)
 				t.mu.Lock()
 				t.claimed++
 				t.mu.Unlock()
-				t.ack(e, "janitor", en)
+				t.ack(e, "janitor", en.Entry)
 			}
 		}
 	})

@@ -1,0 +1,58 @@
+// Package aof implements an append-only log in the layout and format of
+// Redis 7.0's multi-part AOF, so that a directory written here loads into
+// redis-server (with aof-use-rdb-preamble no) and a directory written by
+// redis-server loads here.
+//
+// # Layout
+//
+// A directory (Redis's appenddirname, "appendonlydir" by default) holds a
+// manifest, one base file and one or more incremental files:
+//
+//	appendonly.aof.manifest
+//	appendonly.aof.3.base.aof
+//	appendonly.aof.5.incr.aof
+//
+// The manifest lists the files in load order, one line each, in Redis's
+// syntax ("file appendonly.aof.5.incr.aof seq 5 type i"). It is replaced
+// atomically: written to a temporary file, synced, renamed, and the
+// directory synced.
+//
+// # Records and checksums
+//
+// A record is what one caller's change needs: one command, or several
+// commands wrapped in MULTI and EXEC so that recovery applies all or none.
+// Commands are RESP arrays of bulk strings, as Redis writes them. Every
+// file written by this package begins with the line "#instream aof 1", and
+// every record, or in a base file every chunk of whole commands, is
+// preceded by a line "#R <length> <crc32c>" that covers the bytes that
+// follow. Redis's loader skips lines that begin with '#', so the files stay
+// loadable by Redis, while this package detects a flipped bit that RESP
+// framing alone would miss. A file without the first line was written by
+// Redis and is read without checksums.
+//
+// # Durability
+//
+// [Log.Append] only encodes the record into a buffer. What happens next
+// depends on the [Policy], named as Redis names them. Under [Always],
+// [Log.Wait] returns once the record is on stable storage: the first
+// waiter to find no sync running writes and syncs for every record
+// appended so far (group commit), the others wait for it. Under
+// [Everysec] a background writer hands the buffer to the operating system
+// within about a millisecond and syncs at most once a second, so a crash
+// of the process loses at most the last millisecond and a crash of the
+// machine about the last second. Under [No] the operating system decides
+// when to sync.
+//
+// A failed write or sync sets a sticky error ([Log.Err]) until a retry
+// succeeds; records appended meanwhile are kept and written by the retry.
+// The caller refuses changes while it is set, as Redis answers MISCONF.
+//
+// # Recovery
+//
+// [Read] and [Open] replay the base and incremental files in order and
+// hand each record to a callback. A torn tail in the last incremental file
+// (a record cut short by a crash, or an unfinished MULTI) is cut back to
+// the last complete record and reported in [Recovery]; damage anywhere
+// else, or a checksum that does not match, fails with a [*CorruptError]
+// naming the file and the offset.
+package aof

@@ -1,0 +1,193 @@
+package aof
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"strconv"
+)
+
+// fileHeader begins every file this package writes. A file that begins
+// with it must carry a checksum line before every record.
+const fileHeader = "#instream aof 1\r\n"
+
+// baseEnd ends every base file this package writes, so that a base cut
+// at a record boundary is still found short.
+const baseEnd = "#instream end\r\n"
+
+// The line before each record: "#R <length> <crc32c as 8 hex digits>".
+const (
+	recordPrefix  = "#R "
+	maxRecordLine = 32
+	// maxRecord bounds a record's length, as Redis's proto-max-bulk-len
+	// bounds an argument.
+	maxRecord = 1 << 30
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrCorrupt is matched by every [*CorruptError].
+var ErrCorrupt = errors.New("aof file is damaged")
+
+// ErrRDBBase is returned when the base file is an RDB file: Redis wrote it
+// with aof-use-rdb-preamble yes, and only AOF-format bases can be read.
+var ErrRDBBase = errors.New("base file is in RDB format (aof-use-rdb-preamble yes); only AOF-format bases can be read")
+
+// CorruptError reports damage in a file, or a torn tail anywhere but at
+// the end of the last incremental file.
+type CorruptError struct {
+	File   string // the file's name inside the directory
+	Offset int64  // where the damaged record begins
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("aof: %s at offset %d: %s", e.File, e.Offset, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrCorrupt) true.
+func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+// appendCommand appends args as a RESP array of bulk strings.
+func appendCommand(b []byte, args []string) []byte {
+	b = append(b, '*')
+	b = appendLen(b, len(args))
+	b = append(b, '\r', '\n')
+	for _, a := range args {
+		b = append(b, '$')
+		b = appendLen(b, len(a))
+		b = append(b, '\r', '\n')
+		b = append(b, a...)
+		b = append(b, '\r', '\n')
+	}
+	return b
+}
+
+var (
+	cmdMulti = []string{"MULTI"}
+	cmdExec  = []string{"EXEC"}
+)
+
+// appendRecord appends one record: its checksum line, then its commands,
+// wrapped in MULTI/EXEC when there are several.
+func appendRecord(b []byte, cmds [][]string) []byte {
+	n := bodyLen(cmds)
+	// The length is known up front; the checksum is filled in after the
+	// body is encoded, so the body is written once, in place.
+	b = append(b, recordPrefix...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, " 00000000\r\n"...)
+	sumAt := len(b) - 10
+	body := len(b)
+	if len(cmds) > 1 {
+		b = appendCommand(b, cmdMulti)
+	}
+	for _, c := range cmds {
+		b = appendCommand(b, c)
+	}
+	if len(cmds) > 1 {
+		b = appendCommand(b, cmdExec)
+	}
+	putHex32(b[sumAt:], crc32.Checksum(b[body:], castagnoli))
+	return b
+}
+
+// appendLen appends n in decimal, the usual one or two digits without a
+// call into strconv.
+func appendLen(b []byte, n int) []byte {
+	switch {
+	case n < 10:
+		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	}
+	return strconv.AppendInt(b, int64(n), 10)
+}
+
+// bodyLen returns the length of a record's commands.
+func bodyLen(cmds [][]string) int {
+	n := 0
+	for _, c := range cmds {
+		n += commandLen(c)
+	}
+	if len(cmds) > 1 {
+		n += commandLen(cmdMulti) + commandLen(cmdExec)
+	}
+	return n
+}
+
+// recordLen returns the length of a record, its checksum line included.
+func recordLen(cmds [][]string) int {
+	n := bodyLen(cmds)
+	return len(recordPrefix) + decimalLen(n) + len(" 00000000\r\n") + n
+}
+
+// commandLen returns the length of args encoded by appendCommand.
+func commandLen(args []string) int {
+	n := 3 + decimalLen(len(args))
+	for _, a := range args {
+		n += 5 + decimalLen(len(a)) + len(a)
+	}
+	return n
+}
+
+func decimalLen(n int) int {
+	d := 1
+	for n >= 10 {
+		n /= 10
+		d++
+	}
+	return d
+}
+
+// appendRecordLine appends the checksum line for body.
+func appendRecordLine(b, body []byte) []byte {
+	b = append(b, recordPrefix...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, " 00000000\r\n"...)
+	putHex32(b[len(b)-10:], crc32.Checksum(body, castagnoli))
+	return b
+}
+
+func putHex32(b []byte, v uint32) {
+	const hex = "0123456789abcdef"
+	for i := 7; i >= 0; i-- {
+		b[i] = hex[v&0xf]
+		v >>= 4
+	}
+}
+
+// parseRecordLine parses "#R <len> <crc>\r\n" (line includes the CRLF).
+func parseRecordLine(line []byte) (n int, sum uint32, ok bool) {
+	if len(line) < len(recordPrefix)+12 || string(line[:len(recordPrefix)]) != recordPrefix ||
+		line[len(line)-2] != '\r' || line[len(line)-1] != '\n' {
+		return 0, 0, false
+	}
+	f := line[len(recordPrefix) : len(line)-2]
+	sp := -1
+	for i, c := range f {
+		if c == ' ' {
+			sp = i
+			break
+		}
+	}
+	if sp < 1 || len(f)-sp-1 != 8 {
+		return 0, 0, false
+	}
+	n64, err := strconv.ParseUint(string(f[:sp]), 10, 32)
+	if err != nil || n64 > maxRecord || (len(f[:sp]) > 1 && f[0] == '0') {
+		return 0, 0, false
+	}
+	sum = 0
+	for _, c := range f[sp+1:] {
+		switch {
+		case c >= '0' && c <= '9':
+			sum = sum<<4 | uint32(c-'0')
+		case c >= 'a' && c <= 'f':
+			sum = sum<<4 | uint32(c-'a'+10)
+		default:
+			return 0, 0, false // only the lower case this package writes
+		}
+	}
+	return int(n64), sum, true
+}

@@ -1,0 +1,426 @@
+package aof
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+var (
+	// ErrClosed is returned by calls on a closed log.
+	ErrClosed = errors.New("aof: log is closed")
+	// ErrWriteFailed is matched by the error [Log.Err], [Log.Wait] and
+	// [Log.Sync] return after a write or sync failed, until a retry
+	// succeeds; callers refuse changes meanwhile, as Redis answers MISCONF.
+	ErrWriteFailed = errors.New("aof: writing to the log failed; changes are refused until a retry succeeds")
+	// ErrEmptyRecord is returned by Append when given no command.
+	ErrEmptyRecord = errors.New("aof: a record needs at least one command")
+)
+
+// Log is an open append-only log. Append and Wait are safe for concurrent
+// use by multiple goroutines; records are logged in the order their
+// Append calls return.
+type Log struct {
+	opts Options
+
+	mu       sync.Mutex
+	buf      []byte   // records appended, not yet taken by the writer
+	ready    [][]byte // full buffers before buf, not yet taken
+	free     [][]byte // buffers to reuse
+	appended uint64
+	written  uint64 // records handed to the operating system
+	durable  uint64 // records on stable storage
+	err      error  // sticky: set by a failed write or sync
+	closed   bool
+	idle     bool          // the writer waits for a kick
+	round    chan struct{} // closed and replaced after each writer round
+	cut      *cutPoint     // a switch to a new incremental file, not yet taken
+	cutBusy  bool          // a cut is pending, taken or not
+	size     int64         // bytes of the files in the manifest, buffered records included
+	baseSize int64         // size right after the last rewrite
+
+	kick   chan struct{}
+	done   chan struct{}
+	exited chan struct{}
+
+	// The writer's state, guarded by io.
+	io       sync.Mutex
+	f        File
+	fname    string
+	pend     [][]byte  // buffers for f not yet synced (under Always) or written
+	pendOff  int64     // the offset in f where pend begins
+	pendDone int       // bytes of pend written
+	pendSeq  uint64    // the last record in pend
+	wcut     *cutPoint // a cut taken: switch once pend is synced
+	lastSync time.Time
+	wrote    uint64 // the last record written
+	synced   uint64 // the last record synced
+	broken   bool   // f may hold bytes past pendOff that must be cut off before writing
+
+	// The manifest, guarded by rw, which a rewrite holds.
+	rw sync.Mutex
+	m  *manifest
+}
+
+const (
+	// writeDelay is how long records gather before a write under Everysec
+	// and No: the most a crash of the process alone can lose.
+	writeDelay = time.Millisecond
+	// bufSize is the size of a buffer; a full one starts a write at once.
+	bufSize = 256 << 10
+)
+
+// cutPoint is where appends move to a new incremental file.
+type cutPoint struct {
+	at   int    // buffers of ready before the cut
+	seq  uint64 // the last record before the cut
+	f    File
+	name string
+	off  int64 // bytes already in the new file (its header)
+}
+
+// Append adds a record: one command, or several applied all or none.
+// It only encodes the record into a buffer and returns its sequence
+// number; pass that to [Log.Wait] to wait until the record is durable
+// under the log's policy.
+//
+// Append does not refuse a record after a failed write or sync: the
+// caller has usually applied the change already, and a record kept is
+// written by the retry, so the log never falls behind the caller's
+// state. Refusing new changes is the caller's part, as Redis's MISCONF
+// check comes before a command runs: check [Log.Err] before making a
+// change, under the same lock as Append.
+func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
+	if len(cmds) == 0 {
+		return 0, ErrEmptyRecord
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return 0, ErrClosed
+	}
+	n := recordLen(cmds)
+	sealed := false
+	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
+		// A full buffer is handed on whole rather than grown and copied.
+		l.seal()
+		sealed = true
+	}
+	l.buf = appendRecord(l.buf, cmds)
+	l.size += int64(n)
+	l.appended++
+	// Under Always, Wait does the writing; a kick would only add a
+	// goroutine switch. After a failure, retries keep their own pace.
+	if l.opts.Fsync != Always && l.err == nil && (l.idle || sealed) {
+		l.idle = false
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+	}
+	return l.appended, nil
+}
+
+// Wait returns once record seq is durable under the log's policy: on
+// stable storage under [Always]; at once under [Everysec] and [No]. It
+// returns an error matching [ErrWriteFailed] if the record could not be
+// written or synced: its outcome is then unknown, as the log keeps it and
+// retries.
+func (l *Log) Wait(seq uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.opts.Fsync != Always {
+		if seq > l.written {
+			return l.err
+		}
+		return nil
+	}
+	for l.durable < seq {
+		if l.err != nil {
+			return l.err
+		}
+		ch := l.round
+		l.mu.Unlock()
+		// Group commit: the first waiter to find no round running writes
+		// and syncs for everyone appended so far; the others wait for it.
+		if l.io.TryLock() {
+			open := l.f != nil
+			if open {
+				l.flushLocked(false)
+			}
+			l.io.Unlock()
+			if !open {
+				l.mu.Lock()
+				if l.durable < seq && l.err == nil {
+					return ErrClosed
+				}
+				continue
+			}
+		} else {
+			<-ch
+		}
+		l.mu.Lock()
+	}
+	return nil
+}
+
+// Err returns the sticky error of a failed write or sync, or nil once a
+// retry has succeeded. While it is set, callers should refuse changes.
+func (l *Log) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// Sync writes and syncs every record appended so far, whatever the
+// policy, and retries after a failed write or sync. It returns nil once
+// they are on stable storage.
+func (l *Log) Sync() error {
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	return l.flush(true)
+}
+
+// Size returns the log's size in bytes (base and incremental files,
+// buffered records included) and its size right after the last rewrite,
+// the two figures [NeedRewrite] takes.
+func (l *Log) Size() (size, base int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.size, l.baseSize
+}
+
+// Close writes and syncs what is buffered and closes the log. Appends
+// after Close return [ErrClosed].
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	l.closed = true
+	l.mu.Unlock()
+	close(l.done)
+	<-l.exited
+	err := l.flush(true)
+	l.io.Lock()
+	defer l.io.Unlock()
+	if cerr := l.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("aof: close %s: %w", l.fname, cerr)
+	}
+	l.f = nil
+	return err
+}
+
+// run is the background writer: it writes whenever records are appended,
+// syncs as the policy asks, and retries after a failure once a second.
+// Under Everysec and No it lets records gather for up to writeDelay
+// before a write, so that a write(2) serves many appends.
+func (l *Log) run() {
+	defer close(l.exited)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	delay := time.NewTimer(time.Hour)
+	delay.Stop()
+	for {
+		select {
+		case <-l.kick:
+			if l.opts.Fsync != Always {
+				delay.Reset(writeDelay)
+				select {
+				case <-delay.C:
+				case <-l.kick: // a buffer is full
+					delay.Stop() // no stale tick follows, since Go 1.23
+				case <-l.done:
+					return
+				}
+			}
+		case <-tick.C:
+		case <-l.done:
+			return
+		}
+		for {
+			l.flush(false)
+			l.mu.Lock()
+			if (len(l.ready) == 0 && l.cut == nil) || l.err != nil {
+				idle := len(l.buf) == 0 || l.err != nil
+				l.idle = idle
+				l.mu.Unlock()
+				if !idle {
+					select {
+					case l.kick <- struct{}{}:
+					default:
+					}
+				}
+				break
+			}
+			l.mu.Unlock()
+		}
+	}
+}
+
+// flush runs one round of the writer: it takes the buffered records,
+// writes them, and syncs if the policy or force asks. A pending cut is
+// followed: the records before it are synced to the old file, the rest go
+// to the new one.
+func (l *Log) flush(force bool) error {
+	l.io.Lock()
+	defer l.io.Unlock()
+	if l.f == nil {
+		return ErrClosed
+	}
+	return l.flushLocked(force)
+}
+
+// flushLocked is flush with l.io held.
+func (l *Log) flushLocked(force bool) error {
+	for {
+		l.take()
+		err := l.writeOut(force)
+		if err == nil && l.wcut != nil {
+			c := l.wcut
+			if cerr := l.f.Close(); cerr != nil {
+				err = cerr // the old file is synced: nothing is lost
+			}
+			l.f, l.fname, l.pendOff, l.wcut = c.f, c.name, c.off, nil
+			l.mu.Lock()
+			l.cutBusy = false
+			more := len(l.buf) > 0 || len(l.ready) > 0
+			l.mu.Unlock()
+			if err == nil && (more || force) {
+				continue
+			}
+		}
+		if err != nil {
+			err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
+		}
+		l.publish(err)
+		return err
+	}
+}
+
+// take moves the buffered records, up to a pending cut, to pend.
+func (l *Log) take() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.wcut != nil {
+		return // finish the old file first
+	}
+	if c := l.cut; c != nil {
+		l.pend = append(l.pend, l.ready[:c.at]...)
+		l.ready = l.ready[:copy(l.ready, l.ready[c.at:])]
+		l.pendSeq = max(l.pendSeq, c.seq)
+		l.wcut, l.cut = c, nil
+		return
+	}
+	l.seal()
+	if len(l.ready) > 0 {
+		l.pend = append(l.pend, l.ready...)
+		clear(l.ready)
+		l.ready = l.ready[:0]
+		l.pendSeq = l.appended
+	}
+}
+
+// seal moves buf, if it holds records, to ready.
+func (l *Log) seal() {
+	if len(l.buf) > 0 {
+		l.ready = append(l.ready, l.buf)
+		l.buf = l.newBuf()
+	}
+}
+
+// newBuf returns an empty buffer, reused if one is free.
+func (l *Log) newBuf() []byte {
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free = l.free[:n-1]
+		return b[:0]
+	}
+	return make([]byte, 0, bufSize)
+}
+
+// release hands pend's buffers back for reuse and empties it.
+func (l *Log) release() {
+	l.pendOff += int64(l.pendDone)
+	l.mu.Lock()
+	for _, b := range l.pend {
+		if len(l.free) < 32 && cap(b) == bufSize {
+			l.free = append(l.free, b)
+		}
+	}
+	l.mu.Unlock()
+	clear(l.pend)
+	l.pend, l.pendDone = l.pend[:0], 0
+}
+
+// writeOut writes pend and syncs it when due. After a failure, it first
+// cuts the file back to where pend begins and writes all of pend again.
+func (l *Log) writeOut(force bool) error {
+	retry := l.broken
+	if l.broken {
+		if err := l.f.Truncate(l.pendOff); err != nil {
+			return err
+		}
+		l.pendDone, l.broken = 0, false
+	}
+	skip := l.pendDone
+	for _, b := range l.pend {
+		if skip >= len(b) {
+			skip -= len(b)
+			continue
+		}
+		n, err := l.f.Write(b[skip:])
+		l.pendDone += n
+		if err == nil && n < len(b)-skip {
+			err = fmt.Errorf("short write to %s", l.fname)
+		}
+		if err != nil {
+			l.broken = true
+			return err
+		}
+		skip = 0
+	}
+	due := force || retry || l.wcut != nil || l.opts.Fsync == Always ||
+		(l.opts.Fsync == Everysec && time.Since(l.lastSync) >= time.Second)
+	if l.opts.Fsync != Always {
+		// Written bytes are not kept for a sync that fails: like Redis, a
+		// failed sync is retried as a sync; keeping a second's worth of
+		// records in memory would cost every append.
+		l.release()
+		l.wrote = l.pendSeq
+	}
+	if !due {
+		return nil
+	}
+	if err := l.f.Sync(); err != nil {
+		// The kernel may have dropped the dirty pages: never trust a later
+		// sync of the same bytes, write them again.
+		l.broken = true
+		return err
+	}
+	l.lastSync = time.Now()
+	l.release()
+	l.wrote, l.synced = l.pendSeq, l.pendSeq
+	return nil
+}
+
+// publish makes the writer's progress and error visible and wakes Wait.
+func (l *Log) publish(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.err = err
+	} else if !l.broken {
+		l.err = nil
+	}
+	l.written = max(l.written, l.wrote, l.synced)
+	l.durable = max(l.durable, l.synced)
+	close(l.round)
+	l.round = make(chan struct{})
+}

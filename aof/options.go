@@ -1,0 +1,111 @@
+package aof
+
+import (
+	"fmt"
+	"path/filepath"
+)
+
+// Policy says when appended records are synced to stable storage. The
+// names are Redis's appendfsync values.
+type Policy int
+
+const (
+	// Everysec syncs at most once a second, in the background: a crash of
+	// the machine loses about the last second, a crash of the process
+	// loses only records appended in the last moments. It is the default,
+	// as in Redis.
+	Everysec Policy = iota
+	// Always makes [Log.Wait] return only once the record is on stable
+	// storage. Concurrent writers share one sync (group commit).
+	Always
+	// No leaves syncing to the operating system.
+	No
+)
+
+// String returns the policy's Redis name.
+func (p Policy) String() string {
+	switch p {
+	case Always:
+		return "always"
+	case Everysec:
+		return "everysec"
+	case No:
+		return "no"
+	}
+	return fmt.Sprintf("Policy(%d)", int(p))
+}
+
+// ParsePolicy parses a Redis appendfsync value: always, everysec or no.
+func ParsePolicy(s string) (Policy, error) {
+	switch s {
+	case "always":
+		return Always, nil
+	case "everysec":
+		return Everysec, nil
+	case "no":
+		return No, nil
+	}
+	return 0, fmt.Errorf("aof: unknown fsync policy %q (want always, everysec or no)", s)
+}
+
+// Options configure where the log lives and how it syncs. A zero Options
+// is valid and uses the defaults: the operating system's filesystem, the
+// directory "appendonlydir" in the current directory, files named after
+// "appendonly.aof", and [Everysec].
+type Options struct {
+	// FS is the filesystem. If nil, [OS].
+	FS FS
+	// Dir is the directory that holds the log's directory (Redis's dir).
+	// If empty, the current directory.
+	Dir string
+	// DirName is the log's directory inside Dir (Redis's appenddirname).
+	// If empty, "appendonlydir".
+	DirName string
+	// FileName is the stem of the log's file names (Redis's
+	// appendfilename). If empty, "appendonly.aof".
+	FileName string
+	// Fsync is the sync policy. If zero, [Everysec].
+	Fsync Policy
+}
+
+func (o Options) withDefaults() Options {
+	if o.FS == nil {
+		o.FS = OS
+	}
+	if o.Dir == "" {
+		o.Dir = "."
+	}
+	if o.DirName == "" {
+		o.DirName = "appendonlydir"
+	}
+	if o.FileName == "" {
+		o.FileName = "appendonly.aof"
+	}
+	return o
+}
+
+func (o Options) dir() string          { return filepath.Join(o.Dir, o.DirName) }
+func (o Options) manifestName() string { return o.FileName + ".manifest" }
+func (o Options) manifestPath() string { return filepath.Join(o.dir(), o.manifestName()) }
+func (o Options) tempManifestPath() string {
+	return filepath.Join(o.dir(), "temp-"+o.manifestName())
+}
+func (o Options) path(name string) string { return filepath.Join(o.dir(), name) }
+
+func (o Options) baseName(seq int64) string { return fmt.Sprintf("%s.%d.base.aof", o.FileName, seq) }
+func (o Options) incrName(seq int64) string { return fmt.Sprintf("%s.%d.incr.aof", o.FileName, seq) }
+
+// NeedRewrite reports whether a log that has grown to size bytes, from
+// base bytes right after its last rewrite, is due for an automatic
+// rewrite under Redis's rule: size above minSize (auto-aof-rewrite-min-size,
+// 64 MB in Redis) and grown by at least percent of base
+// (auto-aof-rewrite-percentage, 100 in Redis). A percent of 0 disables it.
+func NeedRewrite(size, base int64, percent int, minSize int64) bool {
+	if percent <= 0 || size <= minSize {
+		return false
+	}
+	if base <= 0 {
+		base = 1
+	}
+	return size*100/base-100 >= int64(percent)
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRedisCLI drives instream-server and redis-server with the same
+// redis-cli commands and compares what redis-cli prints.
+func TestRedisCLI(t *testing.T) {
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not found (apt-get install redis-tools): skipping the redis-cli comparison")
+	}
+	redisServer, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("redis-server not found: skipping the redis-cli comparison")
+	}
+	bin := filepath.Join(t.TempDir(), "instream-server")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ours := start(t, bin)
+	theirs := start(t, redisServer, "--dir", t.TempDir())
+	cmds := [][]string{
+		{"PING"},
+		{"XADD", "s", "1-1", "a", "1", "b", "hello world"},
+		{"XADD", "s", "2-1", "a", "2"},
+		{"XRANGE", "s", "-", "+"},
+		{"XGROUP", "CREATE", "s", "g", "0"},
+		{"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"},
+		{"XPENDING", "s", "g"},
+		{"XINFO", "STREAM", "s"},
+		{"XINFO", "GROUPS", "s"},
+		{"XADD", "s"},
+		{"XADD", "s", "1-1", "a", "1"},
+		{"XREAD", "STREAMS", "s", "9"},
+		{"TYPE", "s"},
+		{"DBSIZE"},
+		{"FOO", "bar"},
+		{"INFO", "keyspace"},
+	}
+	for _, proto := range []string{"-2", "-3"} {
+		for _, p := range []int{ours, theirs} {
+			if out, err := exec.Command(cli, "-p", strconv.Itoa(p), "FLUSHALL").CombinedOutput(); err != nil {
+				t.Fatalf("FLUSHALL: %v %s", err, out)
+			}
+		}
+		for _, c := range cmds {
+			run := func(port int) string {
+				out, _ := exec.Command(cli, append([]string{proto, "-p", strconv.Itoa(port)}, c...)...).CombinedOutput()
+				return string(out)
+			}
+			got, want := run(ours), run(theirs)
+			if got != want {
+				t.Errorf("redis-cli %s %q:\ninstream-server:\n%s\nredis-server:\n%s", proto, c, got, want)
+			}
+		}
+	}
+}
+
+// start runs a server on a free loopback port and returns the port.
+func start(t *testing.T, bin string, extra ...string) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, extra...)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = nil, os.Stderr
+	if strings.HasSuffix(bin, "redis-server") {
+		cmd.Stderr = nil
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	for range 500 {
+		if c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
+			c.Close()
+			return port
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s did not listen on %d", bin, port)
+	return 0
+}

@@ -1,0 +1,86 @@
+package instream
+
+import "fmt"
+
+// Rename gives the stream named key the name newKey, replacing any stream
+// of that name unless nx is set, and reports whether it renamed (false
+// only when nx is set and newKey exists). It is the engine's RENAME and
+// RENAMENX; a missing key gives ErrNoStream. Blocked reads see the change
+// as Redis's do: group reads on key fail as on a deleted stream, and
+// reads on newKey are run again against the renamed stream.
+func (e *Engine) Rename(key, newKey string, nx bool) (bool, error) {
+	t, err := e.begin()
+	if err != nil {
+		return false, err
+	}
+	defer t.end()
+	return t.rename(key, newKey, nx)
+}
+
+func (t *tx) rename(key, newKey string, nx bool) (bool, error) {
+	e := t.e
+	s := e.streams[key]
+	if s == nil {
+		return false, fmt.Errorf("rename %q: %w", key, ErrNoStream)
+	}
+	if key == newKey {
+		return !nx, nil
+	}
+	if nx && e.streams[newKey] != nil {
+		return false, nil
+	}
+	delete(e.streams, key)
+	e.streams[newKey] = s
+	t.streamDeleted(key)
+	t.keyReady(newKey)
+	return true, nil
+}
+
+// FlushAll deletes every stream and reports how many there were. It is
+// the engine's FLUSHALL (and FLUSHDB: the engine has one database).
+func (e *Engine) FlushAll() (int64, error) {
+	t, err := e.begin()
+	if err != nil {
+		return 0, err
+	}
+	defer t.end()
+	return t.flushAll(), nil
+}
+
+func (t *tx) flushAll() int64 {
+	n := int64(len(t.e.streams))
+	for k := range t.e.streams {
+		delete(t.e.streams, k)
+		t.streamDeleted(k)
+	}
+	return n
+}
+
+// NodeLimits returns the storage node limits in force (Redis's
+// stream-node-max-entries and stream-node-max-bytes).
+func (e *Engine) NodeLimits() (maxEntries, maxBytes int) {
+	t := e.acquire() // answers on a closed engine too
+	defer t.end()
+	return e.opts.NodeMaxEntries, e.opts.NodeMaxBytes
+}
+
+// SetNodeLimits changes the storage node limits, as CONFIG SET of
+// Redis's stream-node-max-entries and stream-node-max-bytes does: nodes
+// created from now on, in every stream, use them. Zero means no limit;
+// a negative value is ErrInvalidArgument.
+func (e *Engine) SetNodeLimits(maxEntries, maxBytes int) error {
+	t, err := e.begin()
+	if err != nil {
+		return err
+	}
+	defer t.end()
+	if maxEntries < 0 || maxBytes < 0 {
+		return fmt.Errorf("node limits %d, %d: %w", maxEntries, maxBytes, ErrInvalidArgument)
+	}
+	e.opts.NodeMaxEntries, e.opts.NodeMaxBytes = maxEntries, maxBytes
+	for _, s := range e.streams {
+		fresh := newEntries(maxEntries, maxBytes)
+		s.entries.maxEntries, s.entries.maxBytes = fresh.maxEntries, fresh.maxBytes
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package resp
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/instream/instream"
+)
+
+// client is one connection's state.
+type client struct {
+	s       *Server
+	id      int64
+	conn    net.Conn
+	rd      *Reader
+	w       *Writer
+	created time.Time
+
+	mu       sync.Mutex // guards the fields below, read by other clients
+	name     string
+	libName  string
+	libVer   string
+	proto    int
+	authed   bool
+	lastCmd  string
+	lastUsed time.Time
+	blocked  bool
+	unblock  context.CancelCauseFunc // ends the blocked command
+	killed   bool
+
+	quit bool // QUIT: close after the reply
+}
+
+// Causes that end a blocked command.
+var (
+	errUnblockTimeout = errors.New("resp: unblocked with timeout")
+	errUnblockError   = errors.New("resp: unblocked with error")
+	errClientGone     = errors.New("resp: client gone")
+)
+
+func newClient(s *Server, id int64, conn net.Conn) *client {
+	c := &client{s: s, id: id, conn: conn, created: time.Now(), proto: 2,
+		authed: s.opts.RequirePass == ""}
+	c.lastUsed = c.created
+	c.w = NewWriter(conn)
+	// The replies to pipelined commands go out when the reader needs
+	// more input, so a pipeline costs one write.
+	c.rd = NewReader(flushingReader{c})
+	c.rd.SetUnauthenticated(!c.authed)
+	return c
+}
+
+type flushingReader struct{ c *client }
+
+func (f flushingReader) Read(p []byte) (int, error) {
+	if err := f.c.w.Flush(); err != nil {
+		return 0, err
+	}
+	return f.c.conn.Read(p)
+}
+
+// serve runs the connection's command loop.
+func (c *client) serve(ctx context.Context) error {
+	defer c.conn.Close()
+	stop := context.AfterFunc(ctx, func() { c.conn.Close() })
+	defer stop()
+	for {
+		args, err := c.rd.ReadCommand()
+		if err != nil {
+			var pe *ProtocolError
+			if errors.As(err, &pe) {
+				c.w.Error(pe.Error())
+				_ = c.w.Flush()
+				c.s.hub.record("", 0, pe.Error(), false)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return nil
+		}
+		c.run(ctx, args)
+		if c.quit || c.isKilled() {
+			_ = c.w.Flush()
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *client) isKilled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.killed
+}
+
+// kill closes the connection from another client (CLIENT KILL).
+func (c *client) kill() {
+	c.mu.Lock()
+	c.killed = true
+	if c.unblock != nil {
+		c.unblock(errKilled)
+	}
+	c.mu.Unlock()
+	c.conn.Close()
+}
+
+// run executes one command and writes its reply.
+func (c *client) run(ctx context.Context, args []string) {
+	start := time.Now()
+	name := strings.ToLower(args[0])
+	c.mu.Lock()
+	c.lastUsed = start
+	authed := c.authed
+	c.mu.Unlock()
+
+	h, local := connCommands[name]
+	statName := name
+	if (local && h.sub || name == "xinfo" || name == "xgroup") && len(args) > 1 {
+		statName = name + "|" + strings.ToLower(args[1])
+	}
+	c.mu.Lock()
+	c.lastCmd = statName
+	c.mu.Unlock()
+	mark := c.w.Buffered()
+	switch {
+	case local && !arityOK(h.arity, len(args)):
+		c.w.Error(wrongArity(name))
+		c.recordReply(mark, statName, start, true)
+		return
+	case !local && !knownDo(name, len(args)):
+		// The engine answers unknown commands and wrong arities, with no
+		// side effect.
+		_, err := c.s.e.Do(ctx, args...)
+		c.writeErr(err)
+		if _, ok := doArity[name]; ok {
+			c.recordReply(mark, statName, start, true)
+		} else {
+			c.recordReply(mark, "", start, false)
+		}
+		return
+	case !authed && !(local && h.noAuth):
+		c.w.Error("NOAUTH Authentication required.")
+		c.recordReply(mark, statName, start, true)
+		return
+	}
+	if local {
+		h.run(ctx, c, args)
+	} else {
+		c.runEngine(ctx, name, args)
+	}
+	c.recordReply(mark, statName, start, false)
+}
+
+// recordReply counts the command, looking at the reply it wrote.
+func (c *client) recordReply(mark int, name string, start time.Time, rejected bool) {
+	errMsg := ""
+	if b := c.w.buf; mark < len(b) && b[mark] == '-' {
+		end := len(b) - 2
+		errMsg = string(b[mark+1 : end])
+	}
+	c.s.hub.record(name, time.Since(start), errMsg, rejected)
+}
+
+// runEngine runs a command of the engine, watching the connection while
+// it blocks.
+func (c *client) runEngine(ctx context.Context, name string, args []string) {
+	if !mayBlock(name, args) {
+		v, err := c.s.e.Do(ctx, args...)
+		c.writeReply(name, args, v, err)
+		return
+	}
+	// Send what earlier pipelined commands answered before waiting.
+	if err := c.w.Flush(); err != nil {
+		return
+	}
+	cmdCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	c.mu.Lock()
+	if c.killed {
+		c.mu.Unlock()
+		return
+	}
+	c.blocked, c.unblock = true, cancel
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go c.watch(cancel, done)
+	v, err := c.s.e.Do(cmdCtx, args...)
+	// Stop the watcher: its read returns at once, and what it read stays
+	// in the reader's buffer for the next commands.
+	_ = c.conn.SetReadDeadline(time.Now())
+	<-done
+	_ = c.conn.SetReadDeadline(time.Time{})
+	c.mu.Lock()
+	c.blocked, c.unblock = false, nil
+	c.mu.Unlock()
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		switch context.Cause(cmdCtx) {
+		case errUnblockTimeout:
+			c.w.NullArray()
+			return
+		case errUnblockError:
+			c.w.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+			return
+		}
+		c.quit = true // the client is gone, killed, or the server stops
+		return
+	}
+	c.writeReply(name, args, v, err)
+}
+
+// watch reads ahead from the connection while a command blocks, so that a
+// client that disconnects releases its command at once.
+func (c *client) watch(cancel context.CancelCauseFunc, done chan<- struct{}) {
+	defer close(done)
+	for {
+		err := c.rd.readAhead()
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			cancel(errClientGone)
+		}
+		return
+	}
+}
+
+// mayBlock reports whether a command may wait: XREAD and XREADGROUP
+// with a BLOCK option.
+func mayBlock(name string, args []string) bool {
+	if name != "xread" && name != "xreadgroup" {
+		return false
+	}
+	for _, a := range args[1:] {
+		if strings.EqualFold(a, "block") {
+			return true
+		}
+		if strings.EqualFold(a, "streams") {
+			return false
+		}
+	}
+	return false
+}
+
+// writeErr writes an error from the engine.
+func (c *client) writeErr(err error) {
+	var re *instream.RedisError
+	if errors.As(err, &re) {
+		c.w.Error(re.Msg)
+		return
+	}
+	c.w.Error("ERR " + err.Error())
+}
+
+var _ io.Reader = flushingReader{}

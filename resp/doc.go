@@ -1,0 +1,20 @@
+// Package resp serves an instream engine over the Redis protocol (RESP2
+// and RESP3), so that any Redis client, and redis-cli, can use it as a
+// Redis Streams server or test fake.
+//
+// [ServeConn] serves one connection, [Serve] a listener, and [Dialer]
+// returns in-process connections for go-redis's Options.Dialer and
+// similar hooks, with no port:
+//
+//	rdb := redis.NewClient(&redis.Options{Dialer: resp.Dialer(e)})
+//
+// Stream commands run through [instream.Engine.Do]; the server itself
+// answers the connection commands clients send (HELLO, AUTH, PING, ECHO,
+// QUIT, RESET, SELECT, CLIENT, COMMAND, INFO, CONFIG) and the keyspace
+// commands that make sense for streams (DBSIZE, KEYS, SCAN, FLUSHDB,
+// FLUSHALL, UNLINK, RENAME, RENAMENX). Replies take Redis 7.2's RESP2
+// or RESP3 shapes, as HELLO selects. Malformed input gets Redis's
+// "ERR Protocol error" replies and closes the connection.
+//
+// [Reader] and [Writer] are the codec, usable on their own.
+package resp

@@ -1,0 +1,166 @@
+package resp
+
+import (
+	"strings"
+)
+
+// writeReply writes what Engine.Do answered, in the shape Redis gives
+// the command under the connection's protocol.
+func (c *client) writeReply(name string, args []string, v any, err error) {
+	if err != nil {
+		c.writeErr(err)
+		return
+	}
+	w := c.w
+	switch name {
+	case "xadd":
+		writeValue(w, v, false)
+	case "xread", "xreadgroup":
+		writeReadReply(w, v)
+	case "xrange", "xrevrange", "xclaim", "xautoclaim":
+		writeValue(w, v, true)
+	case "xpending":
+		writePending(w, v)
+	case "xinfo", "xgroup":
+		sub := ""
+		if len(args) > 1 {
+			sub = strings.ToLower(args[1])
+		}
+		switch {
+		case sub == "help":
+			writeStatuses(w, v)
+		case name == "xinfo" && sub == "stream":
+			writeInfoMap(w, v)
+		case name == "xinfo":
+			arr, _ := v.([]any)
+			w.Array(len(arr))
+			for _, m := range arr {
+				writeInfoMap(w, m)
+			}
+		default:
+			writeTop(w, v)
+		}
+	default:
+		writeTop(w, v)
+	}
+}
+
+// writeTop writes a reply whose top-level string is a status ("OK",
+// TYPE's "stream").
+func writeTop(w *Writer, v any) {
+	if s, ok := v.(string); ok {
+		w.Status(s)
+		return
+	}
+	writeValue(w, v, false)
+}
+
+// writeValue writes v: strings as bulk strings, int64, arrays, and nil
+// as a null (nullArray: a null array under RESP2, as for the fields of a
+// deleted entry).
+func writeValue(w *Writer, v any, nullArray bool) {
+	switch x := v.(type) {
+	case nil:
+		if nullArray {
+			w.NullArray()
+		} else {
+			w.Null()
+		}
+	case string:
+		w.BulkString(x)
+	case int64:
+		w.Int(x)
+	case int:
+		w.Int(int64(x))
+	case []any:
+		w.Array(len(x))
+		for _, e := range x {
+			writeValue(w, e, nullArray)
+		}
+	case []string:
+		w.Array(len(x))
+		for _, e := range x {
+			w.BulkString(e)
+		}
+	default:
+		w.Error("ERR internal: unexpected reply type")
+	}
+}
+
+// writeReadReply writes XREAD's and XREADGROUP's reply: a map of stream
+// name to entries under RESP3, nil as a null array.
+func writeReadReply(w *Writer, v any) {
+	arr, ok := v.([]any)
+	if !ok {
+		writeValue(w, v, true)
+		return
+	}
+	if w.Protocol() == 3 {
+		w.Map(len(arr))
+		for _, kv := range arr {
+			pair, _ := kv.([]any)
+			if len(pair) != 2 {
+				w.Error("ERR internal: unexpected reply shape")
+				continue
+			}
+			writeValue(w, pair[0], true)
+			writeValue(w, pair[1], true)
+		}
+		return
+	}
+	writeValue(w, v, true)
+}
+
+// writePending writes XPENDING: the summary's consumer list is a null
+// array when empty, its IDs null bulk strings.
+func writePending(w *Writer, v any) {
+	arr, ok := v.([]any)
+	if !ok || len(arr) != 4 {
+		writeValue(w, v, false)
+		return
+	}
+	if _, isCount := arr[0].(int64); !isCount {
+		writeValue(w, v, false)
+		return
+	}
+	w.Array(4)
+	writeValue(w, arr[0], false)
+	writeValue(w, arr[1], false)
+	writeValue(w, arr[2], false)
+	writeValue(w, arr[3], true)
+}
+
+// writeStatuses writes a HELP reply: an array of simple strings.
+func writeStatuses(w *Writer, v any) {
+	arr, _ := v.([]any)
+	w.Array(len(arr))
+	for _, e := range arr {
+		s, _ := e.(string)
+		w.Status(s)
+	}
+}
+
+// writeInfoMap writes an XINFO reply given as alternating names and
+// values: a map under RESP3. The "groups" and "consumers" of XINFO
+// STREAM FULL are arrays of such maps.
+func writeInfoMap(w *Writer, v any) {
+	arr, ok := v.([]any)
+	if !ok || len(arr)%2 != 0 {
+		writeValue(w, v, false)
+		return
+	}
+	w.Map(len(arr) / 2)
+	for i := 0; i < len(arr); i += 2 {
+		writeValue(w, arr[i], false)
+		key, _ := arr[i].(string)
+		val := arr[i+1]
+		if sub, ok := val.([]any); ok && (key == "groups" || key == "consumers") {
+			w.Array(len(sub))
+			for _, m := range sub {
+				writeInfoMap(w, m)
+			}
+			continue
+		}
+		writeValue(w, val, false)
+	}
+}
