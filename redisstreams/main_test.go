@@ -10,7 +10,7 @@ import (
 	"github.com/instream/instream"
 	"github.com/instream/instream/redisstreams"
 	"github.com/instream/instream/redisstreams/redistest"
-	"github.com/instream/instream/redisstreams/streamstest"
+	"github.com/instream/instream/streamstest"
 	"github.com/redis/go-redis/v9"
 )
 

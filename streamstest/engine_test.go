@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/instream/instream"
-	"github.com/instream/instream/redisstreams/streamstest"
+	"github.com/instream/instream/streamstest"
 )
 
 // The engine passes the suite with every feature.

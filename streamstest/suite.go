@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/instream/instream"
 )
@@ -29,7 +30,8 @@ type Features struct {
 	// LastRead: Read with Last (Redis 7.4).
 	LastRead bool
 	// Redis72 is the behaviour of Redis 7.2 and later: consumers have
-	// active times, and every group read creates its consumer.
+	// active times, every group read creates its consumer, and SetID
+	// refuses an ID below the max deleted entry ID.
 	Redis72 bool
 
 	// Unsupported, if not nil, is the error a call that needs a missing
@@ -95,7 +97,7 @@ func newKeys(t *testing.T, s instream.Streams) func(string) string {
 	var used []string
 	t.Cleanup(func() {
 		if len(used) > 0 {
-			s.Del(used...)
+			s.DeleteStreams(used...)
 		}
 		s.Close()
 	})
@@ -182,6 +184,42 @@ func entriesOf(res []instream.GroupEntries) map[string][]instream.Entry {
 		for _, ge := range r.Entries {
 			out[r.Key] = append(out[r.Key], ge.Entry)
 		}
+	}
+	return out
+}
+
+// maxIdle bounds the idle times a test expects of entries it delivered
+// itself: they follow the clock, so tests compare them with Idle zeroed.
+const maxIdle = time.Minute
+
+// noIdle checks that the idle times of ges are in [0, maxIdle] and
+// returns a copy with Idle zeroed.
+func noIdle(t *testing.T, call string, ges []instream.GroupEntry) []instream.GroupEntry {
+	t.Helper()
+	if ges == nil {
+		return nil
+	}
+	out := make([]instream.GroupEntry, len(ges))
+	for i, ge := range ges {
+		if ge.Idle < 0 || ge.Idle > maxIdle {
+			t.Errorf("%s: entry %v idle %v, want within [0, %v]", call, ge.ID, ge.Idle, maxIdle)
+		}
+		ge.Idle = 0
+		out[i] = ge
+	}
+	return out
+}
+
+// noIdles is noIdle for the result of a group read.
+func noIdles(t *testing.T, call string, res []instream.GroupEntries) []instream.GroupEntries {
+	t.Helper()
+	if res == nil {
+		return nil
+	}
+	out := make([]instream.GroupEntries, len(res))
+	for i, r := range res {
+		r.Entries = noIdle(t, call, r.Entries)
+		out[i] = r
 	}
 	return out
 }

@@ -74,13 +74,13 @@ func testReadGroupAck(t *testing.T, e *env) {
 		Consumers: []instream.ConsumerPending{{Name: "c", Count: 2}}})
 
 	// A history read counts a delivery; a deleted entry shows as Deleted.
-	if _, err := s.Delete(k, id("1-0")); err != nil {
+	if _, err := s.DeleteEntries(k, id("1-0")); err != nil {
 		t.Fatal(err)
 	}
 	got, err = s.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c",
 		Streams: []instream.GroupStream{{Key: k, History: true}}})
-	check(t, "TryReadGroup(history)", got, err, []instream.GroupEntries{{Key: k, Entries: []instream.GroupEntry{
-		{Entry: instream.Entry{ID: id("1-0")}, Deleted: true}, {Entry: entry("2-0", "n", "2-0")}}}})
+	check(t, "TryReadGroup(history)", noIdles(t, "TryReadGroup(history)", got), err, []instream.GroupEntries{{Key: k, Entries: []instream.GroupEntry{
+		{Entry: instream.Entry{ID: id("1-0")}, Deleted: true, Deliveries: 1}, {Entry: entry("2-0", "n", "2-0"), Deliveries: 1}}}})
 	got, err = s.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "other",
 		Streams: []instream.GroupStream{{Key: k, History: true}}})
 	check(t, "TryReadGroup(history of a consumer with nothing)", got, err,
@@ -99,8 +99,12 @@ func testReadGroupAck(t *testing.T, e *env) {
 
 	n, err := s.Ack(k, "g", id("1-0"), id("2-0"), id("2-0"), id("9-0"))
 	check(t, "Ack(1-0, 2-0, 2-0, 9-0)", n, err, int64(2))
-	n, err = s.Ack(k, "g")
-	check(t, "Ack()", n, err, int64(0))
+	_, err = s.Ack(k, "g")
+	checkErr(t, "Ack()", err, instream.ErrInvalidArgument)
+	_, err = s.Ack(k, "nog", id("1-0"))
+	checkErr(t, "Ack(no group)", err, instream.ErrNoGroup)
+	_, err = s.Ack(e.key("missing"), "g", id("1-0"))
+	checkErr(t, "Ack(missing stream)", err, instream.ErrNoGroup)
 
 	// NoAck: delivered, not pending. Then nothing is new.
 	got, err = s.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", NoAck: true, Streams: readNew(k)})
@@ -147,37 +151,62 @@ func pendTwo(t *testing.T, s instream.Streams, key string) {
 	}
 }
 
+// claimed is en as Claim and AutoClaim return it, with the delivery
+// count it had before the claim (and Idle zeroed, see noIdle).
+func claimed(en instream.Entry, deliveries int64) instream.GroupEntry {
+	return instream.GroupEntry{Entry: en, Claimed: true, Deliveries: deliveries}
+}
+
 func testClaim(t *testing.T, e *env) {
 	s, k := e.s, e.key("s")
 	pendTwo(t, s, k)
 	mustAdd(t, s, k, "3-0", "f", "3")
-	got, err := s.Claim(k, instream.ClaimArgs{Group: "g", Consumer: "d", MinIdle: time.Hour, IDs: []instream.ID{id("1-0")}})
-	check(t, "Claim(idle an hour)", got, err, []instream.Entry{})
-	got, err = s.Claim(k, instream.ClaimArgs{Group: "g", Consumer: "d", IDs: []instream.ID{id("2-0"), id("1-0"), id("3-0")}})
-	check(t, "Claim(2-0, 1-0, 3-0)", got, err, []instream.Entry{entry("2-0", "f", "2"), entry("1-0", "f", "1")})
-	got, err = s.Claim(k, instream.ClaimArgs{Group: "g", Consumer: "d", Force: true, JustID: true, IDs: []instream.ID{id("3-0")}})
-	check(t, "Claim(FORCE JUSTID 3-0)", got, err, []instream.Entry{{ID: id("3-0")}})
+	claim := func(call string, args instream.ClaimArgs, want []instream.GroupEntry) {
+		t.Helper()
+		got, err := s.Claim(k, args)
+		check(t, call, noIdle(t, call, got), err, want)
+	}
+	claim("Claim(idle an hour)", instream.ClaimArgs{Group: "g", Consumer: "d", MinIdle: time.Hour, IDs: []instream.ID{id("1-0")}},
+		[]instream.GroupEntry{})
+	claim("Claim(2-0, 1-0, 3-0)", instream.ClaimArgs{Group: "g", Consumer: "d", IDs: []instream.ID{id("2-0"), id("1-0"), id("3-0")}},
+		[]instream.GroupEntry{claimed(entry("2-0", "f", "2"), 1), claimed(entry("1-0", "f", "1"), 1)})
+	// Force makes 3-0 pending: it had no delivery before.
+	claim("Claim(FORCE JUSTID 3-0)", instream.ClaimArgs{Group: "g", Consumer: "d", Force: true, JustID: true, IDs: []instream.ID{id("3-0")}},
+		[]instream.GroupEntry{claimed(instream.Entry{ID: id("3-0")}, 0)})
 
 	five := int64(5)
-	got, err = s.Claim(k, instream.ClaimArgs{Group: "g", Consumer: "c", Idle: time.Hour, RetryCount: &five, IDs: []instream.ID{id("1-0")}})
-	check(t, "Claim(IDLE 1h RETRYCOUNT 5)", got, err, []instream.Entry{entry("1-0", "f", "1")})
-	ps, err := s.Pending(k, instream.PendingArgs{Group: "g", Start: id("1-0"), End: id("1-0"), Count: 1})
+	claim("Claim(IDLE 1h RETRYCOUNT 5)", instream.ClaimArgs{Group: "g", Consumer: "c", Idle: time.Hour, RetryCount: &five, IDs: []instream.ID{id("1-0")}},
+		[]instream.GroupEntry{claimed(entry("1-0", "f", "1"), 2)})
+	ps, err := s.Pending(k, instream.PendingArgs{Group: "g", Start: id("1-0"), End: id("1-0")})
 	if err != nil || len(ps) != 1 || ps[0].Consumer != "c" || ps[0].Deliveries != 5 || ps[0].Idle < time.Hour {
 		t.Errorf("Pending(1-0) after the claim = %+v, %v; want c's, 5 deliveries, idle >= 1h", ps, err)
 	}
+	got, err := s.Claim(k, instream.ClaimArgs{Group: "g", Consumer: "d", MinIdle: time.Hour, IDs: []instream.ID{id("1-0")}})
+	if err != nil || len(got) != 1 || got[0].Idle < time.Hour || got[0].Deliveries != 5 {
+		t.Errorf("Claim(1-0, idle an hour) = %+v, %v; want 1-0 idle >= 1h with 5 deliveries", got, err)
+	}
 
 	// A claimed entry that was deleted leaves the pending list.
-	if _, err := s.Delete(k, id("2-0")); err != nil {
+	if _, err := s.DeleteEntries(k, id("2-0")); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.Claim(k, instream.ClaimArgs{Group: "g", Consumer: "c", IDs: []instream.ID{id("2-0")}})
-	check(t, "Claim(deleted 2-0)", got, err, []instream.Entry{})
+	claim("Claim(deleted 2-0)", instream.ClaimArgs{Group: "g", Consumer: "c", IDs: []instream.ID{id("2-0")}}, []instream.GroupEntry{})
 	sum, err := s.PendingSummary(k, "g")
 	if err != nil || sum.Count != 2 {
 		t.Errorf("PendingSummary after claiming a deleted entry = %+v, %v; want 2 pending", sum, err)
 	}
+
+	// No IDs: nothing is claimed, LastID still applies.
+	claim("Claim(no IDs, LASTID 7-0)", instream.ClaimArgs{Group: "g", Consumer: "d", LastID: id("7-0")}, []instream.GroupEntry{})
+	gi, err := s.Group(k, "g")
+	if err != nil || gi.LastDeliveredID != id("7-0") {
+		t.Errorf("Group(g) after Claim(LASTID 7-0) = %+v, %v; want last delivered 7-0", gi, err)
+	}
+
 	_, err = s.Claim(k, instream.ClaimArgs{Group: "nog", Consumer: "c", IDs: []instream.ID{id("1-0")}})
 	checkErr(t, "Claim(no group)", err, instream.ErrNoGroup)
+	_, err = s.Claim(e.key("missing"), instream.ClaimArgs{Group: "g", Consumer: "c", IDs: []instream.ID{id("1-0")}})
+	checkErr(t, "Claim(missing stream)", err, instream.ErrNoGroup)
 }
 
 func testAutoClaim(t *testing.T, e *env) {
@@ -187,21 +216,30 @@ func testAutoClaim(t *testing.T, e *env) {
 	if _, err := s.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: readNew(k)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Delete(k, id("2-0")); err != nil {
+	if _, err := s.DeleteEntries(k, id("2-0")); err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.AutoClaim(k, instream.AutoClaimArgs{Group: "g", Consumer: "d", Count: 2})
-	check(t, "AutoClaim(count 2)", res, err, instream.AutoClaimResult{Next: id("3-0"),
-		Claimed: []instream.Entry{entry("1-0", "f", "1")}, Deleted: []instream.ID{id("2-0")}})
-	res, err = s.AutoClaim(k, instream.AutoClaimArgs{Group: "g", Consumer: "d", Start: res.Next, JustID: true})
-	check(t, "AutoClaim(from 3-0, JUSTID)", res, err, instream.AutoClaimResult{
-		Claimed: []instream.Entry{{ID: id("3-0")}}, Deleted: []instream.ID{}})
-	res, err = s.AutoClaim(k, instream.AutoClaimArgs{Group: "g", Consumer: "c", MinIdle: time.Hour})
-	check(t, "AutoClaim(idle an hour)", res, err, instream.AutoClaimResult{Claimed: []instream.Entry{}, Deleted: []instream.ID{}})
-	_, err = s.AutoClaim(k, instream.AutoClaimArgs{Group: "g", Consumer: "c", Count: -1})
-	checkErr(t, "AutoClaim(count -1)", err, instream.ErrInvalidArgument)
-	_, err = s.AutoClaim(k, instream.AutoClaimArgs{Group: "nog", Consumer: "c"})
+	autoClaim := func(call string, args instream.AutoClaimArgs, want instream.AutoClaimResult) instream.AutoClaimResult {
+		t.Helper()
+		res, err := s.AutoClaim(k, args)
+		got := res
+		got.Claimed = noIdle(t, call, res.Claimed)
+		check(t, call, got, err, want)
+		return res
+	}
+	res := autoClaim("AutoClaim(count 2)", instream.AutoClaimArgs{Group: "g", Consumer: "d", Count: 2}, instream.AutoClaimResult{
+		Next: id("3-0"), Claimed: []instream.GroupEntry{claimed(entry("1-0", "f", "1"), 1)}, Deleted: []instream.ID{id("2-0")}})
+	autoClaim("AutoClaim(from 3-0, JUSTID)", instream.AutoClaimArgs{Group: "g", Consumer: "d", Start: res.Next, JustID: true},
+		instream.AutoClaimResult{Claimed: []instream.GroupEntry{claimed(instream.Entry{ID: id("3-0")}, 1)}, Deleted: []instream.ID{}})
+	autoClaim("AutoClaim(idle an hour)", instream.AutoClaimArgs{Group: "g", Consumer: "c", MinIdle: time.Hour},
+		instream.AutoClaimResult{Claimed: []instream.GroupEntry{}, Deleted: []instream.ID{}})
+	autoClaim("AutoClaim(all)", instream.AutoClaimArgs{Group: "g", Consumer: "c"}, instream.AutoClaimResult{
+		Claimed: []instream.GroupEntry{claimed(entry("1-0", "f", "1"), 2), claimed(instream.Entry{ID: id("3-0"), Fields: fields("f", "3")}, 1)},
+		Deleted: []instream.ID{}})
+	_, err := s.AutoClaim(k, instream.AutoClaimArgs{Group: "nog", Consumer: "c"})
 	checkErr(t, "AutoClaim(no group)", err, instream.ErrNoGroup)
+	_, err = s.AutoClaim(e.key("missing"), instream.AutoClaimArgs{Group: "g", Consumer: "c"})
+	checkErr(t, "AutoClaim(missing stream)", err, instream.ErrNoGroup)
 }
 
 func testGroupInfo(t *testing.T, e *env) {
@@ -264,22 +302,22 @@ func testGroupInfo(t *testing.T, e *env) {
 func testRefPolicies(t *testing.T, e *env) {
 	s, k := e.s, e.key("s")
 	pendTwo(t, s, k)
-	res, err := s.DeleteEx(k, instream.Acked, id("1-0"), id("9-0"))
+	res, err := s.DeleteEntriesEx(k, instream.Acked, id("1-0"), id("9-0"))
 	if !e.f.RefPolicies {
-		checkUnsupported(t, e, "DeleteEx", err)
+		checkUnsupported(t, e, "DeleteEntriesEx", err)
 		_, err = s.AckDelete(k, "g", instream.KeepRef, id("1-0"))
 		checkUnsupported(t, e, "AckDelete", err)
 		return
 	}
-	check(t, "DeleteEx(ACKED, 1-0, 9-0)", res, err, []instream.DeleteResult{instream.EntryReferenced, instream.EntryNotFound})
+	check(t, "DeleteEntriesEx(ACKED, 1-0, 9-0)", res, err, []instream.DeleteResult{instream.EntryReferenced, instream.EntryNotFound})
 	res, err = s.AckDelete(k, "g", instream.KeepRef, id("1-0"), id("9-0"))
 	check(t, "AckDelete(1-0, 9-0)", res, err, []instream.DeleteResult{instream.EntryDeleted, instream.EntryNotFound})
-	res, err = s.DeleteEx(k, instream.DelRef, id("2-0"))
-	check(t, "DeleteEx(DELREF, 2-0)", res, err, []instream.DeleteResult{instream.EntryDeleted})
+	res, err = s.DeleteEntriesEx(k, instream.DelRef, id("2-0"))
+	check(t, "DeleteEntriesEx(DELREF, 2-0)", res, err, []instream.DeleteResult{instream.EntryDeleted})
 	sum, err := s.PendingSummary(k, "g")
 	check(t, "PendingSummary after DELREF", sum, err, instream.PendingSummary{})
-	_, err = s.DeleteEx(k, instream.KeepRef)
-	checkErr(t, "DeleteEx()", err, instream.ErrInvalidArgument)
+	_, err = s.DeleteEntriesEx(k, instream.KeepRef)
+	checkErr(t, "DeleteEntriesEx()", err, instream.ErrInvalidArgument)
 }
 
 func testClaimRead(t *testing.T, e *env) {

@@ -1,6 +1,7 @@
 package streamstest
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -35,8 +36,12 @@ func testAddRange(t *testing.T, e *env) {
 	check(t, "Range(1-2, +, 1)", got, err, all[1:2])
 	got, err = s.RevRange(k, instream.MaxID, instream.MinID, 2)
 	check(t, "RevRange(+, -, 2)", got, err, []instream.Entry{all[2], all[1]})
-	got, err = s.Range(k, id("3-0"), id("1-0"), 0)
-	check(t, "Range(3-0, 1-0)", got, err, []instream.Entry{})
+	_, err = s.Range(k, id("3-0"), id("1-0"), 0)
+	checkErr(t, "Range(3-0, 1-0)", err, instream.ErrInvalidArgument)
+	_, err = s.RevRange(k, instream.MinID, instream.MaxID, 0)
+	checkErr(t, "RevRange(-, +)", err, instream.ErrInvalidArgument)
+	_, err = s.Range(k, instream.MinID, instream.MaxID, -1)
+	checkErr(t, "Range(count -1)", err, instream.ErrInvalidArgument)
 	got, err = s.Range(e.key("missing"), instream.MinID, instream.MaxID, 0)
 	check(t, "Range(missing)", got, err, []instream.Entry{})
 	n, err := s.Len(k)
@@ -85,8 +90,8 @@ func testTrim(t *testing.T, e *env) {
 	check(t, "Trim(MAXLEN 7)", n, err, int64(3))
 	n, err = s.Trim(k, instream.TrimArgs{Strategy: instream.TrimMinID, MinID: id("6-0")})
 	check(t, "Trim(MINID 6-0)", n, err, int64(2))
-	n, err = s.Trim(k, instream.TrimArgs{})
-	check(t, "Trim(no strategy)", n, err, int64(0))
+	_, err = s.Trim(k, instream.TrimArgs{})
+	checkErr(t, "Trim(no strategy)", err, instream.ErrInvalidArgument)
 	n, err = s.Trim(e.key("missing"), instream.TrimArgs{Strategy: instream.TrimMaxLen})
 	check(t, "Trim(missing)", n, err, int64(0))
 	_, err = s.Add(k, instream.AddArgs{Fields: fields("i", "v"), ID: id("11-0"),
@@ -121,12 +126,12 @@ func testDeleteInfo(t *testing.T, e *env) {
 	mustAdd(t, s, k, "2-0", "b", "2")
 	mustAdd(t, s, k, "3-0", "c", "3")
 	mustGroup(t, s, k, "g", instream.ID{})
-	n, err := s.Delete(k, id("3-0"), id("9-0"))
-	check(t, "Delete(3-0, 9-0)", n, err, int64(1))
-	n, err = s.Delete(k)
-	check(t, "Delete()", n, err, int64(0))
-	n, err = s.Delete(e.key("missing"), id("1-0"))
-	check(t, "Delete(missing)", n, err, int64(0))
+	n, err := s.DeleteEntries(k, id("3-0"), id("9-0"))
+	check(t, "DeleteEntries(3-0, 9-0)", n, err, int64(1))
+	_, err = s.DeleteEntries(k)
+	checkErr(t, "DeleteEntries()", err, instream.ErrInvalidArgument)
+	n, err = s.DeleteEntries(e.key("missing"), id("1-0"))
+	check(t, "DeleteEntries(missing)", n, err, int64(0))
 	info, err := s.Info(k)
 	if err != nil {
 		t.Fatalf("Info: %v", err)
@@ -155,19 +160,32 @@ func testSetID(t *testing.T, e *env) {
 	if !id("9-0").Less(got) {
 		t.Errorf("Add(*) after SetID(9-0) = %v, want above 9-0", got)
 	}
+	if _, err := s.DeleteEntries(k, id("5-0")); err != nil {
+		t.Fatal(err)
+	}
+	// Redis before 7.2 does not check the max deleted ID: the top entry's
+	// check refuses 4-0.
+	belowMaxDeleted := instream.ErrSetIDTooSmall
+	if e.f.Redis72 {
+		belowMaxDeleted = instream.ErrSetIDBelowMaxDeleted
+	}
 	tests := []struct {
 		name string
 		key  string
 		args instream.SetIDArgs
 		want error
 	}{
-		{"below the top entry", k, instream.SetIDArgs{LastID: id("1-0")}, instream.ErrSetIDTooSmall},
+		{"below the top entry", k, instream.SetIDArgs{LastID: id("7-0")}, instream.ErrSetIDTooSmall},
+		{"below the max deleted ID", k, instream.SetIDArgs{LastID: id("4-0")}, belowMaxDeleted},
 		{"entries added below the length", k, instream.SetIDArgs{LastID: got, EntriesAdded: &one}, instream.ErrEntriesAddedTooSmall},
 		{"missing stream", e.key("missing"), instream.SetIDArgs{LastID: id("1-0")}, instream.ErrNoStream},
 		{"max deleted above the last ID", k, instream.SetIDArgs{LastID: got, MaxDeletedID: instream.MaxID}, instream.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
 		checkErr(t, "SetID: "+tt.name, s.SetID(tt.key, tt.args), tt.want)
+	}
+	if err := s.SetID(k, instream.SetIDArgs{LastID: id("7-0")}); errors.Is(err, instream.ErrSetIDBelowMaxDeleted) {
+		t.Errorf("SetID(7-0), above the max deleted ID 5-0: %v, want only ErrSetIDTooSmall", err)
 	}
 }
 
@@ -179,12 +197,16 @@ func testKeys(t *testing.T, e *env) {
 	check(t, "Exists(a, b, missing, a)", n, err, int64(3))
 	typ, err := s.Type(a)
 	check(t, "Type(a)", typ, err, "stream")
+	_, err = s.DeleteStreams()
+	checkErr(t, "DeleteStreams()", err, instream.ErrInvalidArgument)
+	_, err = s.Exists()
+	checkErr(t, "Exists()", err, instream.ErrInvalidArgument)
 	typ, err = s.Type(missing)
 	check(t, "Type(missing)", typ, err, "none")
-	n, err = s.Del(a, b, missing)
-	check(t, "Del(a, b, missing)", n, err, int64(2))
+	n, err = s.DeleteStreams(a, b, missing)
+	check(t, "DeleteStreams(a, b, missing)", n, err, int64(2))
 	n, err = s.Exists(a)
-	check(t, "Exists(a) after Del", n, err, int64(0))
+	check(t, "Exists(a) after DeleteStreams", n, err, int64(0))
 }
 
 func testTryRead(t *testing.T, e *env) {
