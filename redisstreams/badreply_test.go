@@ -116,9 +116,9 @@ func TestBadReply(t *testing.T) {
 	}
 	// A server whose version cannot be read: the features it gates fail
 	// with ErrBadReply, not with a guess.
-	_, err = c.DeleteEx("s", instream.KeepRef, instream.MustParseID("1-0"))
+	_, err = c.DeleteEntriesEx("s", instream.KeepRef, instream.MustParseID("1-0"))
 	if !errors.Is(err, redisstreams.ErrBadReply) {
-		t.Errorf("DeleteEx with an unreadable version: %v, want ErrBadReply", err)
+		t.Errorf("DeleteEntriesEx with an unreadable version: %v, want ErrBadReply", err)
 	}
 	// A command the server does not know is unsupported.
 	_, err = c.Trim("s", instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 1})

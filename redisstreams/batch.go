@@ -21,7 +21,7 @@ func (c *Client) AddBatch(key string, batch []instream.AddArgs) ([]instream.ID, 
 	cmds := make([]*redis.Cmd, len(batch))
 	pipe := c.rdb.Pipeline()
 	for i, args := range batch {
-		errs[i] = checkAdd(args)
+		errs[i] = args.Validate()
 		if errs[i] == nil {
 			errs[i] = c.needRefs(args.Trim.Refs)
 		}

@@ -41,7 +41,7 @@ func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 func TestAddBatch_oneRoundTrip(t *testing.T) {
 	c, rdb := newSingle(t, redisstreams.Options{})
 	k := uniqueKey(t)
-	t.Cleanup(func() { c.Del(k) })
+	t.Cleanup(func() { c.DeleteStreams(k) })
 	h := &countHook{}
 	rdb.AddHook(h)
 	batch := make([]instream.AddArgs, 50)

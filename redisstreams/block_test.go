@@ -33,7 +33,7 @@ func uniqueKey(t *testing.T) string {
 func TestBlockSlices(t *testing.T) {
 	c, _ := newSingle(t, redisstreams.Options{BlockSlice: 20 * time.Millisecond})
 	k := uniqueKey(t)
-	t.Cleanup(func() { c.Del(k) })
+	t.Cleanup(func() { c.DeleteStreams(k) })
 	if err := c.CreateGroup(k, instream.GroupArgs{Group: "g", MkStream: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestBlockSlices(t *testing.T) {
 func TestCancelAnyTime(t *testing.T) {
 	c, rdb := newSingle(t, redisstreams.Options{})
 	k := uniqueKey(t)
-	t.Cleanup(func() { c.Del(k) })
+	t.Cleanup(func() { c.DeleteStreams(k) })
 	if err := c.CreateGroup(k, instream.GroupArgs{Group: "g", MkStream: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestCancelAnyTime(t *testing.T) {
 func TestBlockConnClosedWhileIdle(t *testing.T) {
 	c, rdb := newSingle(t, redisstreams.Options{})
 	k := uniqueKey(t)
-	t.Cleanup(func() { c.Del(k) })
+	t.Cleanup(func() { c.DeleteStreams(k) })
 	read := func() error {
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		defer cancel()

@@ -120,3 +120,27 @@ func wrap(err error, format string, a ...any) error {
 	}
 	return fmt.Errorf(format+": %w", append(a, err)...)
 }
+
+// multi sends cmds in one MULTI/EXEC, so that they apply at one moment
+// in one round trip, and returns their replies (nil for a null reply).
+// The first command that failed gives the error, mapped by replyError.
+func (c *Client) multi(cmds ...[]any) ([]any, error) {
+	if c.closed() {
+		return nil, instream.ErrClosed
+	}
+	pipe := c.rdb.TxPipeline()
+	rcs := make([]*redis.Cmd, len(cmds))
+	for i, args := range cmds {
+		rcs[i] = pipe.Do(bg, args...)
+	}
+	_, _ = pipe.Exec(bg) // each command carries its own outcome
+	out := make([]any, len(cmds))
+	for i, rc := range rcs {
+		v, err := rc.Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return nil, replyError(err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}

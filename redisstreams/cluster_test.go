@@ -32,7 +32,7 @@ func TestCluster_crossSlot(t *testing.T) {
 	// The hash tags "a" and "b" give slots 15495 and 3300.
 	a, b := "{a}"+suffix, "{b}"+suffix
 	eu, us := "{orders"+suffix+"}.eu", "{orders"+suffix+"}.us"
-	t.Cleanup(func() { c.Del(a, b, eu, us) })
+	t.Cleanup(func() { c.DeleteStreams(a, b, eu, us) })
 	f := []instream.Field{{Name: "f", Value: "v"}}
 	for _, k := range []string{a, b, eu, us} {
 		if _, err := c.Add(k, instream.AddArgs{Fields: f}); err != nil {

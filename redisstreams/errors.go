@@ -57,8 +57,8 @@ var replySentinels = []struct {
 	{"ERR The stream has exhausted the last possible ID", instream.ErrIDExhausted},
 	{"ERR Elements are too large to be stored", instream.ErrTooLarge},
 	{"ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id", instream.ErrInvalidArgument},
-	// Both "smaller than" lines of XSETID; the engine tells them apart
-	// with an unexported error that wraps ErrSetIDTooSmall.
+	// Redis 7.2 and later.
+	{"ERR The ID specified in XSETID is smaller than current max_deleted_entry_id", instream.ErrSetIDBelowMaxDeleted},
 	{"ERR The ID specified in XSETID is smaller than", instream.ErrSetIDTooSmall},
 	{"ERR The entries_added specified in XSETID is smaller", instream.ErrEntriesAddedTooSmall},
 	{"ERR The MAXLEN argument must be", instream.ErrInvalidArgument},

@@ -1,18 +1,8 @@
 package redisstreams
 
 import (
-	"fmt"
-
 	"github.com/instream/instream"
 )
-
-// checkEntriesRead is the engine's check of GroupArgs.EntriesRead.
-func checkEntriesRead(p *int64) error {
-	if p != nil && *p < -1 {
-		return fmt.Errorf("%w: EntriesRead %d is negative", instream.ErrInvalidArgument, *p)
-	}
-	return nil
-}
 
 // xgroupArgs builds XGROUP CREATE or SETID.
 func xgroupArgs(sub, key string, a instream.GroupArgs) []any {
@@ -52,8 +42,11 @@ func (c *Client) groupCmd(sub, key string, args instream.GroupArgs) error {
 	if c.closed() {
 		return instream.ErrClosed
 	}
-	if err := checkEntriesRead(args.EntriesRead); err != nil {
+	if err := args.Validate(); err != nil {
 		return err
+	}
+	if sub == "SETID" && args.MkStream {
+		return invalid("MkStream is set for SetGroupID")
 	}
 	_, err := c.do(bg, xgroupArgs(sub, key, args)...)
 	return err
@@ -72,6 +65,9 @@ func (c *Client) DestroyGroup(key, group string) (bool, error) {
 // CreateConsumer is [instream.Engine.CreateConsumer] over XGROUP
 // CREATECONSUMER.
 func (c *Client) CreateConsumer(key string, args instream.ConsumerArgs) (bool, error) {
+	if err := c.checkConsumer(args); err != nil {
+		return false, wrap(err, "create consumer %q in group %q on %q", args.Consumer, args.Group, key)
+	}
 	v, err := c.do(bg, "XGROUP", "CREATECONSUMER", key, args.Group, args.Consumer)
 	if err != nil {
 		return false, wrap(err, "create consumer %q in group %q on %q", args.Consumer, args.Group, key)
@@ -83,9 +79,19 @@ func (c *Client) CreateConsumer(key string, args instream.ConsumerArgs) (bool, e
 // DeleteConsumer is [instream.Engine.DeleteConsumer] over XGROUP
 // DELCONSUMER.
 func (c *Client) DeleteConsumer(key string, args instream.ConsumerArgs) (int64, error) {
+	if err := c.checkConsumer(args); err != nil {
+		return 0, wrap(err, "delete consumer %q in group %q on %q", args.Consumer, args.Group, key)
+	}
 	v, err := c.do(bg, "XGROUP", "DELCONSUMER", key, args.Group, args.Consumer)
 	if err != nil {
 		return 0, wrap(err, "delete consumer %q in group %q on %q", args.Consumer, args.Group, key)
 	}
 	return intReply("XGROUP DELCONSUMER", v)
+}
+
+func (c *Client) checkConsumer(args instream.ConsumerArgs) error {
+	if c.closed() {
+		return instream.ErrClosed
+	}
+	return args.Validate()
 }

@@ -1,6 +1,7 @@
 package redisstreams
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/instream/instream"
@@ -161,6 +162,21 @@ func (c *Client) Groups(key string) ([]instream.GroupInfo, error) {
 	return out, nil
 }
 
+// Group is [instream.Engine.Group] over XINFO GROUPS: a missing stream
+// gives ErrNoStream, a missing group ErrNoGroup.
+func (c *Client) Group(key, group string) (instream.GroupInfo, error) {
+	gs, err := c.Groups(key)
+	if err != nil {
+		return instream.GroupInfo{}, err
+	}
+	for _, g := range gs {
+		if g.Name == group {
+			return g, nil
+		}
+	}
+	return instream.GroupInfo{}, fmt.Errorf("group %q on %q: %w", group, key, instream.ErrNoGroup)
+}
+
 // consumerTimes fills the times of ci from the seen and active times
 // (Unix ms; active -1 if none), at now.
 func consumerTimes(ci *instream.ConsumerInfo, seen, active int64, now time.Time) {
@@ -210,7 +226,13 @@ func (c *Client) Consumers(key, group string) ([]instream.ConsumerInfo, error) {
 // consumers' idle times are computed with this host's clock. Redis before
 // 7.2 does not report active times: Active is zero and Inactive -1.
 func (c *Client) InfoFull(key string, count int) (instream.StreamFullInfo, error) {
-	v, err := c.do(bg, "XINFO", "STREAM", key, "FULL", "COUNT", max(count, 0))
+	if c.closed() {
+		return instream.StreamFullInfo{}, instream.ErrClosed
+	}
+	if err := checkCount("count", count); err != nil {
+		return instream.StreamFullInfo{}, wrap(err, "full info of %q", key)
+	}
+	v, err := c.do(bg, "XINFO", "STREAM", key, "FULL", "COUNT", count)
 	if err != nil {
 		return instream.StreamFullInfo{}, wrap(err, "full info of %q", key)
 	}

@@ -1,47 +1,50 @@
 package redisstreams
 
 import (
-	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/instream/instream"
 )
 
-// Ack is [instream.Engine.Ack] over XACK.
+// Ack is [instream.Engine.Ack] over XACK. It sends XPENDING key group
+// with it, in one MULTI/EXEC, so that a missing stream or group gives
+// ErrNoGroup (XACK answers 0 there) in one round trip.
 func (c *Client) Ack(key, group string, ids ...instream.ID) (int64, error) {
+	n, err := c.ack(key, group, ids)
+	if err != nil {
+		err = wrap(err, "ack in group %q on %q", group, key)
+	}
+	return n, err
+}
+
+func (c *Client) ack(key, group string, ids []instream.ID) (int64, error) {
 	if c.closed() {
 		return 0, instream.ErrClosed
 	}
 	if len(ids) == 0 {
-		return 0, nil // XACK needs an ID; the engine acknowledges nothing
+		return 0, invalid("no IDs")
 	}
-	v, err := c.do(bg, appendIDs([]any{"XACK", key, group}, ids)...)
+	r, err := c.multi([]any{"XPENDING", key, group}, appendIDs([]any{"XACK", key, group}, ids))
 	if err != nil {
-		return 0, wrap(err, "ack in group %q on %q", group, key)
+		return 0, err
 	}
-	return intReply("XACK", v)
+	return intReply("XACK", r[1])
 }
 
-func checkDeleteEx(refs instream.RefPolicy, ids []instream.ID) error {
-	switch {
-	case len(ids) == 0:
-		return fmt.Errorf("%w: no IDs", instream.ErrInvalidArgument)
-	case refs > instream.Acked:
-		return fmt.Errorf("%w: unknown ref policy %d", instream.ErrInvalidArgument, refs)
-	}
-	return nil
-}
-
-// DeleteEx is [instream.Engine.DeleteEx] over XDELEX (Redis 8.2).
-func (c *Client) DeleteEx(key string, refs instream.RefPolicy, ids ...instream.ID) ([]instream.DeleteResult, error) {
+// DeleteEntriesEx is [instream.Engine.DeleteEntriesEx] over XDELEX
+// (Redis 8.2).
+func (c *Client) DeleteEntriesEx(key string, refs instream.RefPolicy, ids ...instream.ID) ([]instream.DeleteResult, error) {
 	res, err := c.deleteEx([]any{"XDELEX", key}, refs, ids)
 	if err != nil {
-		err = wrap(err, "delete ex on %q", key)
+		err = wrap(err, "delete entries ex on %q", key)
 	}
 	return res, err
 }
 
-// AckDelete is [instream.Engine.AckDelete] over XACKDEL (Redis 8.2).
+// AckDelete is [instream.Engine.AckDelete] over XACKDEL (Redis 8.2), sent
+// with XPENDING key group as Ack is, so that a missing stream or group
+// gives ErrNoGroup (XACKDEL answers -1 for each ID there).
 func (c *Client) AckDelete(key, group string, refs instream.RefPolicy, ids ...instream.ID) ([]instream.DeleteResult, error) {
 	res, err := c.deleteEx([]any{"XACKDEL", key, group}, refs, ids)
 	if err != nil {
@@ -60,8 +63,18 @@ func (c *Client) deleteEx(args []any, refs instream.RefPolicy, ids []instream.ID
 	if err := c.need(args[0].(string), 8, 2); err != nil {
 		return nil, err
 	}
-	args = append(args, refsWord(refs), "IDS", len(ids))
-	v, err := c.do(bg, appendIDs(args, ids)...)
+	args = appendIDs(append(args, refsWord(refs), "IDS", len(ids)), ids)
+	var v any
+	var err error
+	if args[0] == "XACKDEL" {
+		var r []any
+		r, err = c.multi([]any{"XPENDING", args[1], args[2]}, args)
+		if err == nil {
+			v = r[1]
+		}
+	} else {
+		v, err = c.do(bg, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -121,12 +134,23 @@ func (c *Client) PendingSummary(key, group string) (instream.PendingSummary, err
 	return sum, nil
 }
 
+// noLimit is the COUNT sent for the typed API's count 0 where Redis's
+// command needs one (XPENDING): no pending list is longer.
+const noLimit = math.MaxInt64
+
 func xpendingArgs(key string, a instream.PendingArgs) []any {
 	args := []any{"XPENDING", key, a.Group}
 	if a.MinIdle > 0 {
 		args = append(args, "IDLE", ms(a.MinIdle))
 	}
-	args = append(args, a.Start.String(), a.End.String(), max(a.Count, 0))
+	end, count := a.End, a.Count
+	if end.IsZero() {
+		end = instream.MaxID
+	}
+	if count == 0 {
+		count = noLimit
+	}
+	args = append(args, a.Start.String(), end.String(), count)
 	if a.ByConsumer {
 		args = append(args, a.Consumer)
 	}
@@ -135,10 +159,29 @@ func xpendingArgs(key string, a instream.PendingArgs) []any {
 
 // Pending is [instream.Engine.Pending] over the extended XPENDING.
 func (c *Client) Pending(key string, args instream.PendingArgs) ([]instream.PendingEntry, error) {
+	ps, err := c.pending(key, args)
+	if err != nil {
+		err = wrap(err, "pending of group %q on %q", args.Group, key)
+	}
+	return ps, err
+}
+
+func (c *Client) pending(key string, args instream.PendingArgs) ([]instream.PendingEntry, error) {
+	if c.closed() {
+		return nil, instream.ErrClosed
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
+	}
 	v, err := c.do(bg, xpendingArgs(key, args)...)
 	if err != nil {
-		return nil, wrap(err, "pending of group %q on %q", args.Group, key)
+		return nil, err
 	}
+	return decodePending(v)
+}
+
+// decodePending decodes the reply of the extended XPENDING.
+func decodePending(v any) ([]instream.PendingEntry, error) {
 	a, ok := asArray(v)
 	if !ok {
 		return nil, errReply("XPENDING", v)
@@ -159,105 +202,4 @@ func (c *Client) Pending(key string, args instream.PendingArgs) ([]instream.Pend
 		out[i] = instream.PendingEntry{ID: id, Consumer: name, Idle: msDuration(idle), Deliveries: n}
 	}
 	return out, nil
-}
-
-func xclaimArgs(key string, a instream.ClaimArgs) []any {
-	args := []any{"XCLAIM", key, a.Group, a.Consumer, max(ms(a.MinIdle), 0)}
-	args = appendIDs(args, a.IDs)
-	switch {
-	case !a.Time.IsZero():
-		args = append(args, "TIME", a.Time.UnixMilli())
-	case a.Idle != 0:
-		args = append(args, "IDLE", ms(a.Idle))
-	}
-	if a.RetryCount != nil && *a.RetryCount >= 0 {
-		args = append(args, "RETRYCOUNT", *a.RetryCount)
-	}
-	if a.Force {
-		args = append(args, "FORCE")
-	}
-	if a.JustID {
-		args = append(args, "JUSTID")
-	}
-	if !a.LastID.IsZero() {
-		args = append(args, "LASTID", a.LastID.String())
-	}
-	return args
-}
-
-// Claim is [instream.Engine.Claim] over XCLAIM. With no IDs it sends
-// nothing and claims nothing.
-func (c *Client) Claim(key string, args instream.ClaimArgs) ([]instream.Entry, error) {
-	if c.closed() {
-		return nil, instream.ErrClosed
-	}
-	if len(args.IDs) == 0 {
-		return []instream.Entry{}, nil
-	}
-	v, err := c.do(bg, xclaimArgs(key, args)...)
-	if err != nil {
-		return nil, wrap(err, "claim in group %q on %q", args.Group, key)
-	}
-	if args.JustID {
-		return idEntries(v)
-	}
-	return decodeEntries(v)
-}
-
-// idEntries decodes an array of IDs into entries without fields.
-func idEntries(v any) ([]instream.Entry, error) {
-	ids, err := decodeIDs(v)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]instream.Entry, len(ids))
-	for i, id := range ids {
-		out[i] = instream.Entry{ID: id}
-	}
-	return out, nil
-}
-
-func xautoclaimArgs(key string, a instream.AutoClaimArgs) []any {
-	args := []any{"XAUTOCLAIM", key, a.Group, a.Consumer, max(ms(a.MinIdle), 0), a.Start.String()}
-	if a.Count > 0 {
-		args = append(args, "COUNT", a.Count)
-	}
-	if a.JustID {
-		args = append(args, "JUSTID")
-	}
-	return args
-}
-
-// AutoClaim is [instream.Engine.AutoClaim] over XAUTOCLAIM.
-func (c *Client) AutoClaim(key string, args instream.AutoClaimArgs) (instream.AutoClaimResult, error) {
-	if c.closed() {
-		return instream.AutoClaimResult{}, instream.ErrClosed
-	}
-	if args.Count < 0 {
-		return instream.AutoClaimResult{}, fmt.Errorf("auto claim: %w: Count %d is negative", instream.ErrInvalidArgument, args.Count)
-	}
-	v, err := c.do(bg, xautoclaimArgs(key, args)...)
-	if err != nil {
-		return instream.AutoClaimResult{}, wrap(err, "auto claim in group %q on %q", args.Group, key)
-	}
-	a, ok := v.([]any)
-	if !ok || len(a) != 3 {
-		return instream.AutoClaimResult{}, errReply("XAUTOCLAIM", v)
-	}
-	var res instream.AutoClaimResult
-	if res.Next, err = asID(a[0]); err != nil {
-		return instream.AutoClaimResult{}, err
-	}
-	if args.JustID {
-		res.Claimed, err = idEntries(a[1])
-	} else {
-		res.Claimed, err = decodeEntries(a[1])
-	}
-	if err != nil {
-		return instream.AutoClaimResult{}, err
-	}
-	if res.Deleted, err = decodeIDs(a[2]); err != nil {
-		return instream.AutoClaimResult{}, err
-	}
-	return res, nil
 }

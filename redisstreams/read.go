@@ -2,25 +2,12 @@ package redisstreams
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/instream/instream"
 )
 
 // noBlock marks a read command built without BLOCK.
 const noBlock = -1
-
-func checkReadArgs(a instream.ReadArgs) error {
-	if len(a.Streams) == 0 {
-		return fmt.Errorf("%w: no streams", instream.ErrInvalidArgument)
-	}
-	for _, rs := range a.Streams {
-		if rs.New && rs.Last {
-			return fmt.Errorf("%w: stream %q has both New and Last", instream.ErrInvalidArgument, rs.Key)
-		}
-	}
-	return nil
-}
 
 // needRead checks the server knows what a read asks: "+" needs 7.4.
 func (c *Client) needRead(a instream.ReadArgs) error {
@@ -97,11 +84,11 @@ func (c *Client) TryRead(args instream.ReadArgs) ([]instream.StreamEntries, erro
 }
 
 func (c *Client) tryRead(args instream.ReadArgs) ([]instream.StreamEntries, error) {
-	if err := checkReadArgs(args); err != nil {
-		return nil, err
-	}
 	if c.closed() {
 		return nil, instream.ErrClosed
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
 	}
 	if err := c.needRead(args); err != nil {
 		return nil, err
@@ -132,11 +119,11 @@ func (c *Client) Read(ctx context.Context, args instream.ReadArgs) ([]instream.S
 }
 
 func (c *Client) read(ctx context.Context, args instream.ReadArgs) ([]instream.StreamEntries, error) {
-	if err := checkReadArgs(args); err != nil {
-		return nil, err
-	}
 	if c.closed() {
 		return nil, instream.ErrClosed
+	}
+	if err := args.Validate(); err != nil {
+		return nil, err
 	}
 	if err := c.needRead(args); err != nil {
 		return nil, err

@@ -1,7 +1,6 @@
 package redisstreams
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/instream/instream"
@@ -10,23 +9,9 @@ import (
 // Each typed call is built into the command the engine's Do accepts for
 // it by one function named after the command (xaddArgs, ...), next to
 // the method that sends it. The checks the engine makes before looking at
-// any stream are made here too, so that the same bad arguments give the
-// same errors without a round trip.
-
-// checkTrim is the engine's check of a TrimArgs.
-func checkTrim(t instream.TrimArgs) error {
-	switch {
-	case t.Strategy > instream.TrimMinID:
-		return fmt.Errorf("%w: unknown trim strategy %d", instream.ErrInvalidArgument, t.Strategy)
-	case t.Strategy == instream.TrimMaxLen && t.MaxLen < 0:
-		return fmt.Errorf("%w: MaxLen %d is negative", instream.ErrInvalidArgument, t.MaxLen)
-	case t.Limit != 0 && !t.Approx:
-		return fmt.Errorf("%w: Limit needs Approx", instream.ErrInvalidArgument)
-	case t.Refs > instream.Acked:
-		return fmt.Errorf("%w: unknown ref policy %d", instream.ErrInvalidArgument, t.Refs)
-	}
-	return nil
-}
+// any stream are made here too, through the Validate methods of the
+// argument types (argcheck.go has the few checks of plain arguments), so
+// that the same bad arguments give the same errors without a round trip.
 
 // needRefs checks that the server knows reference policies other than
 // the default (Redis 8.2).
@@ -99,13 +84,6 @@ func xaddArgs(key string, a instream.AddArgs) []any {
 	return args
 }
 
-func checkAdd(a instream.AddArgs) error {
-	if len(a.Fields) == 0 {
-		return instream.ErrNoFields
-	}
-	return checkTrim(a.Trim)
-}
-
 // Add is [instream.Engine.Add] over XADD.
 func (c *Client) Add(key string, args instream.AddArgs) (instream.ID, error) {
 	id, err := c.add(key, args)
@@ -116,7 +94,10 @@ func (c *Client) Add(key string, args instream.AddArgs) (instream.ID, error) {
 }
 
 func (c *Client) add(key string, args instream.AddArgs) (instream.ID, error) {
-	if err := checkAdd(args); err != nil {
+	if c.closed() {
+		return instream.ID{}, instream.ErrClosed
+	}
+	if err := args.Validate(); err != nil {
 		return instream.ID{}, err
 	}
 	if err := c.needRefs(args.Trim.Refs); err != nil {
@@ -134,22 +115,42 @@ func (c *Client) add(key string, args instream.AddArgs) (instream.ID, error) {
 
 // Range is [instream.Engine.Range] over XRANGE.
 func (c *Client) Range(key string, start, end instream.ID, count int) ([]instream.Entry, error) {
-	return c.xrange("XRANGE", key, start, end, count)
+	ens, err := c.xrange("XRANGE", key, start, end, count)
+	if err != nil {
+		err = wrap(err, "range of %q", key)
+	}
+	return ens, err
 }
 
 // RevRange is [instream.Engine.RevRange] over XREVRANGE.
 func (c *Client) RevRange(key string, end, start instream.ID, count int) ([]instream.Entry, error) {
-	return c.xrange("XREVRANGE", key, end, start, count)
+	ens, err := c.xrange("XREVRANGE", key, end, start, count)
+	if err != nil {
+		err = wrap(err, "reverse range of %q", key)
+	}
+	return ens, err
 }
 
+// xrange sends XRANGE or XREVRANGE, whose bounds come in the order of
+// the command: from is XREVRANGE's end.
 func (c *Client) xrange(cmd, key string, from, to instream.ID, count int) ([]instream.Entry, error) {
+	if c.closed() {
+		return nil, instream.ErrClosed
+	}
+	start, end := from, to
+	if cmd == "XREVRANGE" {
+		start, end = to, from
+	}
+	if err := checkRange(start, end, count); err != nil {
+		return nil, err
+	}
 	args := []any{cmd, key, from.String(), to.String()}
 	if count > 0 {
 		args = append(args, "COUNT", count)
 	}
 	v, err := c.do(bg, args...)
 	if err != nil {
-		return nil, wrap(err, "range of %q", key)
+		return nil, err
 	}
 	return decodeEntries(v)
 }
@@ -178,17 +179,17 @@ func appendIDs(args []any, ids []instream.ID) []any {
 	return args
 }
 
-// Delete is [instream.Engine.Delete] over XDEL.
-func (c *Client) Delete(key string, ids ...instream.ID) (int64, error) {
+// DeleteEntries is [instream.Engine.DeleteEntries] over XDEL.
+func (c *Client) DeleteEntries(key string, ids ...instream.ID) (int64, error) {
 	if c.closed() {
 		return 0, instream.ErrClosed
 	}
 	if len(ids) == 0 {
-		return 0, nil // XDEL needs an ID; the engine deletes nothing
+		return 0, wrap(invalid("no IDs"), "delete entries of %q", key)
 	}
 	v, err := c.do(bg, appendIDs([]any{"XDEL", key}, ids)...)
 	if err != nil {
-		return 0, wrap(err, "delete from %q", key)
+		return 0, wrap(err, "delete entries of %q", key)
 	}
 	return intReply("XDEL", v)
 }
@@ -206,11 +207,11 @@ func (c *Client) trim(key string, args instream.TrimArgs) (int64, error) {
 	if c.closed() {
 		return 0, instream.ErrClosed
 	}
-	if err := checkTrim(args); err != nil {
+	if err := args.Validate(); err != nil {
 		return 0, err
 	}
 	if args.Strategy == instream.NoTrim {
-		return 0, nil // XTRIM needs a strategy; the engine trims nothing
+		return 0, invalid("Strategy is NoTrim")
 	}
 	if err := c.needRefs(args.Refs); err != nil {
 		return 0, err
@@ -246,26 +247,32 @@ func (c *Client) setID(key string, args instream.SetIDArgs) error {
 	if c.closed() {
 		return instream.ErrClosed
 	}
-	if args.EntriesAdded != nil && *args.EntriesAdded < 0 {
-		return fmt.Errorf("%w: EntriesAdded %d is negative", instream.ErrInvalidArgument, *args.EntriesAdded)
-	}
-	if args.LastID.Less(args.MaxDeletedID) {
-		return fmt.Errorf("%w: MaxDeletedID %v is greater than LastID %v", instream.ErrInvalidArgument, args.MaxDeletedID, args.LastID)
+	if err := args.Validate(); err != nil {
+		return err
 	}
 	_, err := c.do(bg, xsetidArgs(key, args)...)
 	return err
 }
 
-// Del is [instream.Engine.Del] over DEL. Several keys are deleted by one
-// pipelined DEL each, so that keys in different cluster slots work; the
-// call is then not atomic.
-func (c *Client) Del(keys ...string) (int64, error) {
-	return c.countKeys("DEL", keys)
+// DeleteStreams is [instream.Engine.DeleteStreams] over DEL. Several keys
+// are deleted by one pipelined DEL each, so that keys in different
+// cluster slots work; the call is then not atomic.
+func (c *Client) DeleteStreams(keys ...string) (int64, error) {
+	n, err := c.countKeys("DEL", keys)
+	if len(keys) == 0 && err == nil {
+		err = wrap(invalid("no keys"), "delete streams")
+	}
+	return n, err
 }
 
-// Exists is [instream.Engine.Exists] over EXISTS, one per key as Del.
+// Exists is [instream.Engine.Exists] over EXISTS, one per key as
+// DeleteStreams.
 func (c *Client) Exists(keys ...string) (int64, error) {
-	return c.countKeys("EXISTS", keys)
+	n, err := c.countKeys("EXISTS", keys)
+	if len(keys) == 0 && err == nil {
+		err = wrap(invalid("no keys"), "exists")
+	}
+	return n, err
 }
 
 func (c *Client) countKeys(cmd string, keys []string) (int64, error) {

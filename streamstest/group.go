@@ -1,6 +1,7 @@
 package streamstest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -119,6 +120,22 @@ func testReadGroupAck(t *testing.T, e *env) {
 	checkErr(t, "TryReadGroup(no group)", err, instream.ErrNoGroup)
 	_, err = s.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: readNew(e.key("missing"))})
 	checkErr(t, "TryReadGroup(missing stream)", err, instream.ErrNoGroup)
+	// The error names the stream whose group is missing.
+	missing := e.key("missing")
+	for _, read := range []struct {
+		name string
+		call func(instream.ReadGroupArgs) error
+	}{
+		{"TryReadGroup", func(a instream.ReadGroupArgs) error { _, err := s.TryReadGroup(a); return err }},
+		{"ReadGroup", func(a instream.ReadGroupArgs) error { _, err := s.ReadGroup(t.Context(), a); return err }},
+	} {
+		err = read.call(instream.ReadGroupArgs{Group: "g", Consumer: "c",
+			Streams: []instream.GroupStream{{Key: k, History: true}, {Key: missing, History: true}}})
+		var ge *instream.GroupError
+		if !errors.As(err, &ge) || ge.Key != missing || ge.Group != "g" || !errors.Is(err, instream.ErrNoGroup) {
+			t.Errorf("%s(k, missing) = %v; want a *GroupError naming %q, group g, ErrNoGroup", read.name, err, missing)
+		}
+	}
 	_, err = s.PendingSummary(k, "nog")
 	checkErr(t, "PendingSummary(no group)", err, instream.ErrNoGroup)
 	_, err = s.Pending(k, instream.PendingArgs{Group: "nog", Count: 1})
