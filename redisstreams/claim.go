@@ -133,8 +133,9 @@ func (c *Client) claim(key string, args instream.ClaimArgs) ([]instream.GroupEnt
 }
 
 // autoClaimChunk bounds the COUNT of one XAUTOCLAIM: Redis 7.0 allocates
-// memory for COUNT entries up front, and refuses a large COUNT.
-const autoClaimChunk = 1000
+// memory for COUNT entries up front, and refuses a large COUNT. Tests
+// lower it.
+var autoClaimChunk = 1000
 
 // AutoClaim is [instream.Engine.AutoClaim] over XAUTOCLAIM, sent after
 // XPENDING from Start in one MULTI/EXEC. A Count of 0 (no limit) or above
