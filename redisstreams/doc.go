@@ -10,6 +10,16 @@
 // go-redis's Do, and decodes the reply itself: entries keep their fields
 // in order, with repeated names; history reads keep the entries whose
 // stream entry is gone; claim reads keep idle times and delivery counts.
+// Where Redis's reply lacks what the typed API returns, the command goes
+// in one MULTI/EXEC after the XPENDING that has it, in the same round
+// trip: delivery counts and idle times for Claim, AutoClaim and history
+// reads, and ErrNoGroup for Ack and AckDelete on a missing stream or
+// group (XACK answers 0 there). Arguments the engine refuses
+// (ErrInvalidArgument, by the Validate methods of the argument types)
+// are refused before anything is sent. A Count of 0 is no limit, as in
+// the engine: Pending sends the largest COUNT, and AutoClaim a series of
+// XAUTOCLAIMs of at most 1000 entries (Redis 7.0 allocates memory for
+// COUNT up front), each atomic, the whole not.
 // Results and errors are the engine's values and sentinels
 // (instream.ErrNoGroup, instream.ErrGroupExists, ...); an error reply is
 // an *instream.RedisError carrying Redis's text. Errors of the Client's
@@ -23,11 +33,13 @@
 // its version once (INFO server) and fail with ErrUnsupported, naming the
 // feature and both versions, on an older one (and a server that answers
 // "unknown command" gives ErrUnsupported too): reference policies other
-// than KeepRef, DeleteEx and AckDelete (8.2), ReadGroup with Claim (8.4),
+// than KeepRef, DeleteEntriesEx and AckDelete (8.2), ReadGroup with Claim (8.4),
 // Read with Last (7.4). Some results depend on the server's version as
 // they do in Redis: before 7.2, consumers have no active time (Active is
-// zero, Inactive -1), a read creates its consumer only when it serves
-// something, and lag follows the older rules.
+// zero, Inactive -1), a read or claim creates its consumer only when it
+// serves something, SetID below the max deleted ID is refused only by the
+// top entry's check (ErrSetIDTooSmall, not ErrSetIDBelowMaxDeleted), and
+// lag follows the older rules.
 //
 // # Calls without a context
 //
@@ -68,7 +80,7 @@
 // A call that names several streams (Read, ReadGroup) must name streams
 // of one slot, or it fails with ErrCrossSlot, as Redis answers CROSSSLOT.
 // Streams whose names share a hash tag, the part in braces such as
-// "{orders}.eu" and "{orders}.us", share a slot. Del and Exists with
-// several keys send one command per key, pipelined, so they work across
-// slots but are not atomic.
+// "{orders}.eu" and "{orders}.us", share a slot. DeleteStreams and Exists
+// with several keys send one command per key, pipelined, so they work
+// across slots but are not atomic.
 package redisstreams
