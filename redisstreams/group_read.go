@@ -213,6 +213,9 @@ func (c *Client) tryReadGroup(args instream.ReadGroupArgs) ([]instream.GroupEntr
 // readers of a group are served. A read with History streams never
 // waits: it is TryReadGroup's.
 func (c *Client) ReadGroup(ctx context.Context, args instream.ReadGroupArgs) ([]instream.GroupEntries, error) {
+	if ctx == nil {
+		return nil, wrap(invalid("nil context"), "read group %q", args.Group)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -105,6 +105,9 @@ func (c *Client) tryRead(args instream.ReadArgs) ([]instream.StreamEntries, erro
 // generated IDs (one XINFO STREAM each, pipelined), so that a wait of
 // several BLOCKs misses nothing added between them.
 func (c *Client) Read(ctx context.Context, args instream.ReadArgs) ([]instream.StreamEntries, error) {
+	if ctx == nil {
+		return nil, wrap(invalid("nil context"), "read")
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -83,6 +83,16 @@ func testInvalidArguments(t *testing.T, e *env) {
 			_, err := s.ReadGroup(t.Context(), instream.ReadGroupArgs{Group: "g", Consumer: "c", Count: -1, Streams: gs})
 			return err
 		}},
+		{"Read nil context", func() error {
+			//lint:ignore SA1012 a nil context is the case under test
+			_, err := s.Read(nil, instream.ReadArgs{Streams: []instream.ReadStream{{Key: k}}})
+			return err
+		}},
+		{"ReadGroup nil context", func() error {
+			//lint:ignore SA1012 a nil context is the case under test
+			_, err := s.ReadGroup(nil, instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: gs})
+			return err
+		}},
 		{"Pending End below Start", func() error {
 			_, err := s.Pending(k, instream.PendingArgs{Group: "g", Start: id("3-0"), End: id("2-0")})
 			return err
