@@ -524,11 +524,8 @@ func (t *tx) setID(key string, args SetIDArgs) error {
 }
 
 func (e *Engine) setStreamID(key string, args SetIDArgs) error {
-	if args.EntriesAdded != nil && *args.EntriesAdded < 0 {
-		return fmt.Errorf("%w: EntriesAdded %d is negative", ErrInvalidArgument, *args.EntriesAdded)
-	}
-	if args.LastID.Less(args.MaxDeletedID) {
-		return fmt.Errorf("%w: MaxDeletedID %v is greater than LastID %v", ErrInvalidArgument, args.MaxDeletedID, args.LastID)
+	if err := checkSetIDArgs(args); err != nil {
+		return err
 	}
 	s := e.lookup(key)
 	if s == nil {

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/instream/instream v0.0.0
+	github.com/instream/instream/redisstreams v0.0.0
 	github.com/redis/go-redis/v9 v9.23.0
 )
 
@@ -17,3 +18,5 @@ require (
 )
 
 replace github.com/instream/instream => ../
+
+replace github.com/instream/instream/redisstreams => ../redisstreams
