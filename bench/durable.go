@@ -32,8 +32,9 @@ type DurableRun struct {
 // DurableSide is one instream configuration set against JetStream's
 // durable publish.
 type DurableSide struct {
-	// Name says what is measured, shown beside the figure.
-	Name string
+	// Name says what is measured, shown beside the figure; Impl is a
+	// short form for benchmark names.
+	Name, Impl string
 	Open DurableOpener
 }
 
@@ -41,11 +42,11 @@ type DurableSide struct {
 // The persistent engine's Add under appendfsync always belongs here once
 // it exists; until then the in-memory Add is the baseline.
 var durableSides = []DurableSide{
-	{Name: "in-memory Add (not durable)", Open: openMemoryAdds},
+	{Name: "in-memory Add (not durable)", Impl: "instream-memory", Open: openMemoryAdds},
 }
 
 // durableJetStream is JetStream's side: file storage, fsync on every write.
-var durableJetStream = DurableSide{Name: "file storage, SyncAlways, sync publish", Open: openJetStreamPublish}
+var durableJetStream = DurableSide{Name: "file storage, SyncAlways, sync publish", Impl: "jetstream", Open: openJetStreamPublish}
 
 // durableRate opens side on a fresh temporary store and makes n adds,
 // spread evenly over producers goroutines; it returns the adds per second

@@ -49,8 +49,9 @@ type QueueRun struct {
 
 // QueueSide is one instream configuration set against JetStream's queue.
 type QueueSide struct {
-	// Name says what is measured, shown beside the figure.
-	Name string
+	// Name says what is measured, shown beside the figure; Impl is a
+	// short form for benchmark names.
+	Name, Impl string
 	Open QueueOpener
 }
 
@@ -58,11 +59,11 @@ type QueueSide struct {
 // package belongs here once it exists; until then the raw engine is the
 // baseline.
 var queueSides = []QueueSide{
-	{Name: "raw engine: Add → blocking ReadGroup → Ack", Open: openEngineQueue},
+	{Name: "raw engine: Add → blocking ReadGroup → Ack", Impl: "instream-engine", Open: openEngineQueue},
 }
 
 // queueJetStream is JetStream's side.
-var queueJetStream = QueueSide{Name: "memory storage, durable pull consumer, explicit acks", Open: openJetStreamQueue}
+var queueJetStream = QueueSide{Name: "memory storage, durable pull consumer, explicit acks", Impl: "jetstream", Open: openJetStreamQueue}
 
 // queueHandlers is the number of handler goroutines of every queue run.
 const queueHandlers = 4
