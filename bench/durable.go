@@ -35,7 +35,7 @@ type DurableSide struct {
 	// Name says what is measured, shown beside the figure; Impl is a
 	// short form for benchmark names.
 	Name, Impl string
-	Open DurableOpener
+	Open       DurableOpener
 }
 
 // durableSides are the instream sides of the durable-publish comparison.

@@ -52,7 +52,7 @@ type QueueSide struct {
 	// Name says what is measured, shown beside the figure; Impl is a
 	// short form for benchmark names.
 	Name, Impl string
-	Open QueueOpener
+	Open       QueueOpener
 }
 
 // queueSides are the instream sides of the queue comparison. The queue

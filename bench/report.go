@@ -98,6 +98,7 @@ func (r *Report) printSide(w io.Writer) {
 	fmt.Fprintln(w, "Rates (/s): a ratio above 1 means instream does more. Latencies (µs): below 1 means instream is faster.")
 	fmt.Fprintln(w, "Durable runs start every producer at once and time until the last add returns; the store must then hold them all.")
 	fmt.Fprintln(w, "Queue runs time from the first publish to the last ack; each message must be handled once, and the queue must then report none unacknowledged.")
+	fmt.Fprintln(w, "A side with no asynchronous publish (the raw engine: Add returns once the entry is stored) publishes synchronously in the async rows too.")
 }
 
 func dash(s string) string {

@@ -1,8 +1,10 @@
-// Command compare measures instream against miniredis and a real
-// redis-server in one run, and prints a Markdown table with ratios.
+// Command compare measures instream against miniredis, a real
+// redis-server and embedded NATS JetStream in one run, and prints
+// Markdown tables with ratios.
 //
 //	go run ./cmd/compare            # full run, a few minutes
 //	go run ./cmd/compare -quick     # smoke run, seconds
+//	go run ./cmd/compare -only jetstream
 //
 // redis-server is started on a free loopback port with persistence off
 // and stopped by its PID; without one on PATH its column stays empty.
