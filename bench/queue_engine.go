@@ -41,13 +41,15 @@ func openEngineQueue(ctx context.Context, handlers int, h QueueHandler) (QueueRu
 					}
 					return
 				}
-				for _, en := range res[0].Entries {
-					h.Handle([]byte(en.Fields[0].Value))
-					if _, err := e.Ack(key, group, en.ID); err != nil {
-						errs <- fmt.Errorf("consumer %s: %w", args.Consumer, err)
-						return
+				for _, ge := range res {
+					for _, en := range ge.Entries {
+						h.Handle([]byte(en.Fields[0].Value))
+						if _, err := e.Ack(key, group, en.ID); err != nil {
+							errs <- fmt.Errorf("consumer %s: %w", args.Consumer, err)
+							return
+						}
+						h.Acked()
 					}
-					h.Acked()
 				}
 			}
 		})
