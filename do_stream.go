@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"time"
 )
 
 // Error texts of the commands in this file, as Redis words them.
@@ -67,6 +68,11 @@ type trimOptions struct {
 	autoSeq bool // "ms-*"
 	idGiven bool // false for "*"
 	idPos   int  // index of the ID in args; len(args) if there is none
+
+	// XADD only: IDMP producer iid, or IDMPAUTO producer.
+	idmpGiven     bool
+	autoIID       bool
+	producer, iid string
 }
 
 // parseTrimOptions runs Redis's XADD/XTRIM option loop over args[i:]. For
@@ -129,6 +135,14 @@ loop:
 			i++
 		case xadd && strings.EqualFold(opt, "nomkstream"):
 			o.noMkStream = true
+		case xadd && more >= 2 && strings.EqualFold(opt, "idmp"),
+			xadd && more >= 1 && strings.EqualFold(opt, "idmpauto"):
+			// Whatever follows is the producer and idempotency ID, even
+			// "*" or a keyword.
+			var err error
+			if i, err = o.parseIDMP(args, i, len(opt) == len("idmpauto")); err != nil {
+				return o, err
+			}
 		case strings.EqualFold(opt, "keepref"), strings.EqualFold(opt, "delref"), strings.EqualFold(opt, "acked"):
 			if refGiven {
 				return o, errSyntax
@@ -151,6 +165,9 @@ loop:
 		default:
 			return o, errSyntax
 		}
+	}
+	if o.idmpGiven && o.idGiven {
+		return o, errIDMPExplicitID
 	}
 	switch {
 	case limit != 0 && o.trim.Strategy == NoTrim:
@@ -193,6 +210,7 @@ func (o *trimOptions) parseAddID(s string) error {
 }
 
 // doXAdd: XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED]
+// [IDMPAUTO producer | IDMP producer iid]
 // [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [...]
 func doXAdd(e target, _ context.Context, args []string) (any, error) {
 	o, err := parseTrimOptions(args, 2, true)
@@ -216,17 +234,20 @@ func doXAdd(e target, _ context.Context, args []string) (any, error) {
 		fields[j] = Field{Name: pairs[2*j], Value: pairs[2*j+1]}
 	}
 	id, err := e.Add(args[1], AddArgs{
-		ID:         o.id,
-		AutoSeq:    o.autoSeq,
-		Fields:     fields,
-		NoMkStream: o.noMkStream,
-		Trim:       o.trim,
+		ID:              o.id,
+		AutoSeq:         o.autoSeq,
+		Fields:          fields,
+		NoMkStream:      o.noMkStream,
+		Trim:            o.trim,
+		Producer:        o.producer,
+		IdempotencyID:   o.iid,
+		AutoIdempotency: o.autoIID,
 	})
 	if err != nil {
 		if o.noMkStream && errors.Is(err, ErrNoStream) {
 			return nil, nil
 		}
-		return nil, mapStreamErr(err)
+		return nil, mapIDMPErr(err)
 	}
 	return replyID(id), nil
 }
@@ -477,7 +498,7 @@ func doXInfo(e target, _ context.Context, args []string) (any, error) {
 	return doXInfoStreamFull(e, key, int(min(count, math.MaxInt)))
 }
 
-// replyStreamInfo formats XINFO STREAM's ten name/value pairs.
+// replyStreamInfo formats XINFO STREAM's sixteen name/value pairs.
 func replyStreamInfo(info StreamInfo) []any {
 	entry := func(en *Entry) any {
 		if en == nil {
@@ -492,11 +513,12 @@ func replyStreamInfo(info StreamInfo) []any {
 	)
 }
 
-// replyStreamCounters formats the first seven name/value pairs of XINFO
-// STREAM, which its FULL form shares. The result has room for three more
+// replyStreamCounters formats the first thirteen name/value pairs of
+// XINFO STREAM, which its FULL form shares: the stream's counters, then
+// Redis 8.6's six idempotency fields. The result has room for three more
 // pairs.
 func replyStreamCounters(info StreamInfo) []any {
-	return append(make([]any, 0, 20),
+	return append(make([]any, 0, 32),
 		"length", info.Length,
 		"radix-tree-keys", info.Nodes,
 		"radix-tree-nodes", raxNodes(info.Nodes),
@@ -504,6 +526,12 @@ func replyStreamCounters(info StreamInfo) []any {
 		"max-deleted-entry-id", replyID(info.MaxDeletedEntryID),
 		"entries-added", info.EntriesAdded,
 		"recorded-first-entry-id", replyID(info.RecordedFirstEntryID),
+		"idmp-duration", int64(info.IdempotencyDuration/time.Second),
+		"idmp-maxsize", info.IdempotencyMaxSize,
+		"pids-tracked", info.Producers,
+		"iids-tracked", info.IdempotencyIDs,
+		"iids-added", info.IdempotentAdds,
+		"iids-duplicates", info.Duplicates,
 	)
 }
 

@@ -31,14 +31,15 @@
 // is not older than the clock, the last ID plus one, so IDs never go
 // backwards even when the clock does. AutoSeq means "ms-*". An explicit ID
 // must be greater than the stream's last generated ID, which deleted and
-// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Now, read
-// once per call, so tests can fix it and get stable IDs.
+// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Clock,
+// read once per call, so tests can fix it and get stable IDs.
 //
 // # Two faces
 //
 // The typed API is the engine: [Engine.Add], [Engine.Range],
 // [Engine.RevRange], [Engine.Len], [Engine.DeleteEntries], [Engine.Trim],
-// [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.DeleteStreams],
+// [Engine.SetID], [Engine.Info], [Engine.AddIdempotent],
+// [Engine.SetConfig], [Engine.RecordIdempotency] and the keyspace calls [Engine.DeleteStreams],
 // [Engine.Exists], [Engine.Type] and [Engine.Keys]. Its errors wrap the
 // sentinels declared with [Engine] (test them with errors.Is). The
 // entries it returns are the caller's to keep, and stay unchanged
@@ -133,13 +134,29 @@
 // too, so finding the oldest entries costs O(log P + k); groups that never
 // claim this way pay nothing for it.
 //
+// # Idempotent production
+//
+// Redis 8.6's idempotent XADD is [AddArgs].Producer with IdempotencyID
+// (IDMP) or AutoIdempotency (IDMPAUTO, the ID derived from the fields): a
+// retried add with the same producer and idempotency ID adds nothing and
+// answers the ID of the entry first added with it. [Engine.Add] returns
+// that ID as XADD does; [Engine.AddIdempotent] also reports whether the
+// add was a duplicate. Each stream remembers the last
+// IdempotencyMaxSize IDs of each producer, each until its entry ID's
+// millisecond is IdempotencyDuration old: [Options] sets both for new
+// streams and [Engine.SetConfig] (XCFGSET) per stream. [Engine.Info]
+// reports the state, [Engine.IdempotencyRecords] lists it and
+// [Engine.RecordIdempotency] (XIDMPRECORD) restores it from a log. IDs are expired when a call looks at them, so
+// the window is exact under any clock.
+//
 // # Blocking reads
 //
 // Reads that wait for new entries (XREAD and XREADGROUP with BLOCK) take a
 // context and wait until an entry arrives, the context is done, or the
-// engine is closed. Deadlines come from the context; there are no timers
-// of the engine's own. Waiters on one group are served in the order they
-// blocked, as in Redis.
+// engine is closed. Deadlines come from the context. The engine's only
+// timers wake a group read with Claim when a pending entry becomes idle
+// enough; they run on [Options].Clock, so a [ManualClock] drives them too.
+// Waiters on one group are served in the order they blocked, as in Redis.
 //
 // # Concurrency
 //
@@ -151,7 +168,7 @@
 //
 // # Differences from Redis
 //
-// The engine follows Redis 7.2 and later, plus the 8.2 and 8.4 stream
+// The engine follows Redis 7.2 and later, plus the 8.2, 8.4 and 8.6 stream
 // additions, not the 7.0 series (for example, XSETID refuses an ID below
 // the stream's max-deleted-entry-id, and "ms-*" after the last possible
 // sequence is "equal or smaller", not "Elements are too large").
@@ -190,4 +207,36 @@
 //     instead."
 //   - CLAIM drops from the pending list the entries whose stream entry is
 //     gone, as XAUTOCLAIM does, and COUNT bounds each stream on its own.
+//
+// Redis 8.6's idempotent production was built from its documentation and
+// tests, with no 8.6 server at hand. Where they leave a point open, the
+// engine chooses:
+//   - IDMPAUTO hashes each field's name and value together and combines
+//     the pairs with XOR, as Redis does, but with FNV-1a 128 instead of
+//     XXH3-128, which the standard library lacks: the same pairs always
+//     make the same ID, in any order, but not the ID Redis would make.
+//     This shows only where an IDMPAUTO ID is carried between the engine
+//     and a Redis server (XIDMPRECORD in a log). Pairs that cancel out
+//     (the same pair twice) answer "ERR Failed to create idempotency
+//     hash", as Redis's first implementation did.
+//   - IDs expire when a call looks at them (an idempotent XADD, an
+//     XIDMPRECORD, XINFO STREAM), not from a timer as in Redis, so an ID
+//     is never answered as a duplicate after its time, where Redis may
+//     still do so until its timer runs. As in Redis, an ID expires by its
+//     entry ID's millisecond, so the IDs of a stream whose IDs run ahead
+//     of the clock do not expire until the clock catches up.
+//   - XINFO STREAM FULL puts the six idempotency fields where XINFO
+//     STREAM has them, after recorded-first-entry-id.
+//   - XCFGSET checks all its arguments before it looks the key up, and
+//     changes nothing if one is rejected; a parameter given twice takes
+//     its last value. Its errors are "ERR At least one parameter must be
+//     specified", "ERR IDMP-DURATION must be between 1 and 86400" and
+//     "ERR IDMP-MAXSIZE must be between 1 and 10000".
+//   - XIDMPRECORD answers "ERR no such key" before any other error; an
+//     empty producer or idempotency ID gets XADD IDMP's texts; an ID that
+//     is no entry of the stream gets "ERR The specified stream ID was
+//     deleted or doesn't exist", and a pair already standing for another
+//     entry "ERR The specified IDMP producer-id/idempotent-id pair maps to
+//     a different stream ID". It applies the per-producer cap and leaves
+//     iids-added and iids-duplicates alone.
 package instream

@@ -12,9 +12,11 @@ import (
 // Options configures an Engine. A zero Options is valid and uses the
 // defaults.
 type Options struct {
-	// Now is the clock behind every generated ID, idle time and delivery
-	// time. It is read once per call. If nil, time.Now.
-	Now func() time.Time
+	// Clock is the engine's time: of every generated ID, idle time and
+	// delivery time, read once per call, and of the timers that wake
+	// blocked CLAIM reads. If nil, the time package's (time.Now and
+	// time.AfterFunc). A [ManualClock] moves only when told.
+	Clock Clock
 
 	// NodeMaxEntries bounds the entries kept in one storage node, as Redis's
 	// stream-node-max-entries does. Approximate trimming removes whole
@@ -24,6 +26,19 @@ type Options struct {
 	// NodeMaxBytes bounds the bytes of one storage node, as Redis's
 	// stream-node-max-bytes does. If zero (or negative), 4096 bytes.
 	NodeMaxBytes int
+
+	// IdempotencyDuration is how long a new stream remembers the
+	// idempotency IDs of its idempotent adds, in whole seconds from 1 s
+	// to 24 h, as Redis's stream-idmp-duration config. Other values are
+	// cut to whole seconds and brought within those bounds. If zero (or
+	// negative), 100 s. [Engine.SetConfig] changes it per stream.
+	IdempotencyDuration time.Duration
+
+	// IdempotencyMaxSize is how many idempotency IDs a new stream
+	// remembers per producer, from 1 to 10,000 (larger values mean
+	// 10,000), as Redis's stream-idmp-maxsize config. If zero (or
+	// negative), 100. [Engine.SetConfig] changes it per stream.
+	IdempotencyMaxSize int
 }
 
 // Engine is an in-process store of named streams with Redis Streams
@@ -84,6 +99,14 @@ var (
 	// ErrEntriesAddedTooSmall is returned by SetID when EntriesAdded is
 	// less than the stream's length.
 	ErrEntriesAddedTooSmall = errors.New("entries added is smaller than the stream length")
+
+	// ErrNoEntry is returned by RecordIdempotency when the stream has no
+	// entry with the given ID.
+	ErrNoEntry = errors.New("no such entry")
+
+	// ErrIdempotencyConflict is returned by RecordIdempotency when the
+	// producer and idempotency ID already stand for another entry.
+	ErrIdempotencyConflict = errors.New("idempotency id already maps to another entry")
 )
 
 // maxEntryBytes is the largest total of names and values in one entry.
@@ -91,8 +114,8 @@ const maxEntryBytes = 1 << 30
 
 // New returns an Engine configured by opts.
 func New(opts Options) *Engine {
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
 	}
 	if opts.NodeMaxEntries <= 0 {
 		opts.NodeMaxEntries = 100
@@ -118,11 +141,6 @@ func (e *Engine) Close() error {
 		e.closeWaiters()
 	}
 	return nil
-}
-
-// nowMs reads the clock, in Unix milliseconds, for the command parsers.
-func (e *Engine) nowMs() int64 {
-	return e.opts.Now().UnixMilli()
 }
 
 // lookup returns the stream named key, or nil.

@@ -187,6 +187,7 @@ func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)
 	}
 	now := t.now()
+	s.idmp.expireAll(now)
 	info := StreamFullInfo{StreamInfo: s.info(), Groups: []GroupFullInfo{}}
 	info.FirstEntry, info.LastEntry = nil, nil
 	info.Entries = s.entries.collect(MinID, MaxID, count, false)

@@ -98,8 +98,12 @@ func (c *chunk[R]) search(id ID) int {
 	return lo
 }
 
-// slot returns the index of member id in c, or -1.
+// slot returns the index of member id in c, or -1. Acks mostly take the
+// oldest member: that one is tried before a search.
 func (c *chunk[R]) slot(id ID) int {
+	if i := c.firstLive(); i >= 0 && c.ids[i] == id {
+		return i
+	}
 	i := c.search(id)
 	if i < len(c.ids) && c.ids[i] == id && c.isLive(i) {
 		return i

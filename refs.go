@@ -174,7 +174,7 @@ func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
 }
 
 // referenced reports whether some group still needs the entry id: it
-// holds it as pending, or has not been handed it yet (spec §8.1).
+// holds it as pending, or has not been handed it yet (Redis 8.2's ACKED).
 func (s *stream) referenced(id ID) bool {
 	ref := false
 	s.groups.m.Scan(func(_ string, g *group) bool {

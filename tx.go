@@ -71,7 +71,11 @@ func (t *tx) end() {
 
 func (t *tx) finish() {
 	e := t.e
-	defer e.mu.Unlock()
+	defer func() {
+		clear(t.ready) // drop the strings
+		t.ready = t.ready[:0]
+		e.mu.Unlock()
+	}()
 	if w := t.parking; w != nil {
 		t.parking = nil
 		e.leave(w)
@@ -81,8 +85,6 @@ func (t *tx) finish() {
 			e.serveKey(t, key, true)
 		}
 	}
-	clear(t.ready) // drop the strings
-	t.ready = t.ready[:0]
 }
 
 // now returns the call's time in Unix ms, reading the clock the first
@@ -95,7 +97,7 @@ func (t *tx) now() int64 {
 }
 
 func (t *tx) readClock() {
-	t.nowMs = t.e.opts.Now().UnixMilli()
+	t.nowMs = t.e.opts.Clock.Now().UnixMilli()
 	t.haveNow = true
 }
 
