@@ -18,6 +18,10 @@ func (e *Engine) AddBatch(key string, batch []AddArgs) ([]ID, error) {
 		return nil, err
 	}
 	defer t.end()
+	return t.addBatch(key, batch)
+}
+
+func (t *tx) addBatch(key string, batch []AddArgs) ([]ID, error) {
 	ids := make([]ID, len(batch))
 	var errs []error
 	for i, args := range batch {

@@ -130,6 +130,8 @@ type target interface {
 	DeleteStreams(keys ...string) (int64, error)
 	Exists(keys ...string) (int64, error)
 	Type(key string) (string, error)
+	SetConfig(key string, args ConfigArgs) error
+	RecordIdempotency(key string, rec IdempotencyRecord) error
 }
 
 func do(e target, ctx context.Context, args []string) (any, error) {

@@ -66,7 +66,7 @@ func mapIDMPErr(err error) error {
 //
 // Every argument is checked before the key is looked up; a parameter
 // given twice takes its last value.
-func doXCfgSet(e *Engine, _ context.Context, args []string) (any, error) {
+func doXCfgSet(e target, _ context.Context, args []string) (any, error) {
 	var ca ConfigArgs
 	for i := 2; i < len(args); i += 2 {
 		opt := strings.ToLower(args[i])
@@ -101,7 +101,7 @@ func doXCfgSet(e *Engine, _ context.Context, args []string) (any, error) {
 // doXIdmpRecord: XIDMPRECORD key pid iid stream-id
 //
 // A missing key is reported before any other error.
-func doXIdmpRecord(e *Engine, _ context.Context, args []string) (any, error) {
+func doXIdmpRecord(e target, _ context.Context, args []string) (any, error) {
 	rec := IdempotencyRecord{Producer: args[2], IdempotencyID: args[3]}
 	var argErr error
 	var ok bool

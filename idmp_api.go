@@ -32,6 +32,10 @@ func (e *Engine) AddIdempotent(key string, args AddArgs) (AddResult, error) {
 		return AddResult{}, err
 	}
 	defer t.end()
+	return t.addIdempotent(key, args)
+}
+
+func (t *tx) addIdempotent(key string, args AddArgs) (AddResult, error) {
 	if args.Producer == "" {
 		return AddResult{}, fmt.Errorf("add to %q: %w", key, invalid("Producer is empty"))
 	}
@@ -152,6 +156,12 @@ func (e *Engine) RecordIdempotency(key string, rec IdempotencyRecord) error {
 		return err
 	}
 	defer t.end()
+	return t.recordIdempotencyAPI(key, rec)
+}
+
+// recordIdempotencyAPI is RecordIdempotency's body: recordIdempotency
+// with the error named.
+func (t *tx) recordIdempotencyAPI(key string, rec IdempotencyRecord) error {
 	if err := t.recordIdempotency(key, rec); err != nil {
 		return fmt.Errorf("record idempotency on %q: %w", key, err)
 	}
@@ -202,6 +212,10 @@ func (e *Engine) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
 		return nil, err
 	}
 	defer t.end()
+	return t.idempotencyRecords(key)
+}
+
+func (t *tx) idempotencyRecords(key string) ([]IdempotencyRecord, error) {
 	s := t.e.lookup(key)
 	if s == nil {
 		return nil, fmt.Errorf("idempotency records of %q: %w", key, ErrNoStream)

@@ -66,6 +66,51 @@ func (x *Tx) Add(key string, args AddArgs) (ID, error) {
 	return t.add(key, args)
 }
 
+// AddBatch is [Engine.AddBatch] inside the batch.
+func (x *Tx) AddBatch(key string, batch []AddArgs) ([]ID, error) {
+	t, err := x.open()
+	if err != nil {
+		return nil, err
+	}
+	return t.addBatch(key, batch)
+}
+
+// AddIdempotent is [Engine.AddIdempotent] inside the batch.
+func (x *Tx) AddIdempotent(key string, args AddArgs) (AddResult, error) {
+	t, err := x.open()
+	if err != nil {
+		return AddResult{}, err
+	}
+	return t.addIdempotent(key, args)
+}
+
+// IdempotencyRecords is [Engine.IdempotencyRecords] inside the batch.
+func (x *Tx) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
+	t, err := x.open()
+	if err != nil {
+		return nil, err
+	}
+	return t.idempotencyRecords(key)
+}
+
+// RecordIdempotency is [Engine.RecordIdempotency] inside the batch.
+func (x *Tx) RecordIdempotency(key string, rec IdempotencyRecord) error {
+	t, err := x.open()
+	if err != nil {
+		return err
+	}
+	return t.recordIdempotencyAPI(key, rec)
+}
+
+// SetConfig is [Engine.SetConfig] inside the batch.
+func (x *Tx) SetConfig(key string, args ConfigArgs) error {
+	t, err := x.open()
+	if err != nil {
+		return err
+	}
+	return t.setConfig(key, args)
+}
+
 // Trim is [Engine.Trim] inside the batch.
 func (x *Tx) Trim(key string, args TrimArgs) (int64, error) {
 	t, err := x.open()

@@ -227,8 +227,7 @@ func TestEngine_Update_atomic(t *testing.T) {
 // Everything in a batch happens at one time: generated IDs share their
 // milliseconds.
 func TestEngine_Update_oneClock(t *testing.T) {
-	ms := int64(1000)
-	e := instream.New(instream.Options{Now: func() time.Time { ms++; return time.UnixMilli(ms) }})
+	e := instream.New(instream.Options{Clock: tickingClock{instream.NewManualClock(time.UnixMilli(1000))}})
 	defer e.Close()
 	var ids []instream.ID
 	err := e.Update(func(tx *instream.Tx) error {
@@ -247,4 +246,12 @@ func TestEngine_Update_oneClock(t *testing.T) {
 	if ids[0].Ms != ids[1].Ms || ids[1].Ms != ids[2].Ms || ids[2].Seq != 1 {
 		t.Errorf("IDs %v: want one millisecond, a's second with seq 1", ids)
 	}
+}
+
+// tickingClock moves one millisecond each time it is read.
+type tickingClock struct{ *instream.ManualClock }
+
+func (c tickingClock) Now() time.Time {
+	c.Advance(time.Millisecond)
+	return c.ManualClock.Now()
 }
