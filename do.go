@@ -78,6 +78,7 @@ func init() {
 		"xautoclaim": {-6, doXAutoClaim},
 		"xdelex":     {-5, doXDelEx},
 		"xackdel":    {-6, doXAckDel},
+		"xnack":      {-7, doXNack},
 	}
 }
 

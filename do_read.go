@@ -205,7 +205,7 @@ func replyGroupEntries(res []GroupEntries) any {
 				ens[j] = []any{en.ID.String(), nil}
 			case ge.Claim:
 				r := replyEntry(en.Entry)
-				ens[j] = append(r, en.Idle.Milliseconds(), en.Deliveries)
+				ens[j] = append(r, replyIdle(en.Idle, en.Nacked), en.Deliveries)
 			default:
 				ens[j] = replyEntry(en.Entry)
 			}

@@ -64,6 +64,9 @@ type GroupEntry struct {
 	// Claimed marks an entry taken over from the pending list, by a
 	// Claim read, [Engine.Claim] or [Engine.AutoClaim].
 	Claimed bool
+	// Nacked marks a claimed entry that was nacked ([Engine.Nack]): it
+	// had no delivery time, so its Idle is 0 (Redis reports -1).
+	Nacked bool
 
 	// Idle and Deliveries are the entry's idle time (whole ms) and
 	// delivery count before this delivery, as its pending record held
@@ -251,7 +254,8 @@ func (e *Engine) claimDueFunc(args ReadGroupArgs) func() (int64, bool) {
 				continue
 			}
 			if k, ok := g.idle().Min(); ok {
-				at := k.delivered + min(minIdle, math.MaxInt64-max(k.delivered, 0))
+				d := deliveredAt(k.delivered)
+				at := d + min(minIdle, math.MaxInt64-max(d, 0))
 				if !found || at < due {
 					due, found = at, true
 				}
@@ -295,7 +299,7 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	var live []Entry
 	var gone []ID
 	g.idle().Scan(func(k idleKey) bool {
-		if idleMs(now, k.delivered) < minIdle {
+		if idleMs(now, deliveredAt(k.delivered)) < minIdle {
 			return false
 		}
 		en, ok := s.entries.get(k.id)
@@ -312,9 +316,8 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	out := make([]GroupEntry, len(live))
 	for i, en := range live {
 		p, _ := g.pel.get(en.ID)
-		out[i] = GroupEntry{Entry: en, Claimed: true,
-			Idle: msDuration(idleMs(now, p.delivered)), Deliveries: p.count}
-		g.redeliver(p, c, now, p.count+1)
+		out[i] = claimed(en, p, true, now, false)
+		g.redeliver(p, c, now, incCount(p.count))
 		c.active = now
 	}
 	return out
@@ -336,7 +339,7 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 		if !exists {
 			ge.Entry, ge.Deleted = Entry{ID: id}, true
 		} else {
-			g.redeliver(p, c, now, p.count+1)
+			g.redeliver(p, c, now, incCount(p.count))
 		}
 		out = append(out, ge)
 		return count <= 0 || len(out) < count

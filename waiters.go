@@ -331,6 +331,15 @@ func (t *tx) pendingChanged(key string) {
 	}
 }
 
+// entriesNacked is called after Nack handed entries of the stream named
+// key back to a group: they are claimable at once, so the CLAIM waiters
+// of key run their reads when the call ends, as after an add.
+func (t *tx) entriesNacked(key string) {
+	if l := t.e.waiters.lists[key]; l != nil && l.claims > 0 {
+		t.keyReady(key)
+	}
+}
+
 // closeWaiters wakes every waiter with ErrClosed; Close calls it.
 func (e *Engine) closeWaiters() {
 	for _, l := range e.waiters.lists {
