@@ -21,6 +21,10 @@ type ReadGroupArgs struct {
 	// Count is the most entries returned per stream; 0: no limit.
 	Count int
 
+	// MaxCount and MaxSize cap the whole read, claimed entries included,
+	// as in [ReadArgs]; entries left out are not delivered. If 0, no cap.
+	MaxCount, MaxSize int
+
 	// NoAck delivers new entries without adding them to the pending list.
 	// It does not apply to entries taken by Claim, which stay pending.
 	NoAck bool
@@ -200,25 +204,30 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 	}
 	var out []GroupEntries
 	served := false
+	b := newBudget(args.MaxCount, args.MaxSize)
 	for i, st := range args.Streams {
 		s, g := targets[i].s, targets[i].g
 		c, _ := g.consumer(args.Consumer, now)
 		c.seen = now
+		count, more := b.next(args.Count)
+		if !more {
+			continue // the caps are met: the stream is left out
+		}
 		if st.History {
-			out = append(out, GroupEntries{Key: st.Key, Entries: readHistory(s, g, c, st.After, args.Count, now)})
+			out = append(out, GroupEntries{Key: st.Key, Entries: readHistory(s, g, c, st.After, count, now, b, st.Key)})
 			served = true
 			continue
 		}
 		var ens []GroupEntry
-		count := args.Count
+		limited := count > 0
 		if args.Claim {
-			ens = s.claimIdle(g, c, count, args.MinIdle.Milliseconds(), now)
-			if count > 0 {
+			ens = s.claimIdle(g, c, count, args.MinIdle.Milliseconds(), now, b, st.Key)
+			if limited {
 				count -= len(ens)
 			}
 		}
-		if !args.Claim || args.Count <= 0 || count > 0 {
-			if news := s.readNew(g, c, count, args.NoAck, now); ens == nil {
+		if !limited || count > 0 {
+			if news := s.readNew(g, c, count, args.NoAck, now, b, st.Key, args.Claim, len(ens) == 0); ens == nil {
 				ens = news
 			} else {
 				ens = append(ens, news...)
@@ -283,6 +292,9 @@ func checkReadGroupArgs(args ReadGroupArgs) error {
 	if err := checkCount("Count", args.Count); err != nil {
 		return err
 	}
+	if err := checkCaps(args.MaxCount, args.MaxSize); err != nil {
+		return err
+	}
 	return checkDuration("MinIdle", args.MinIdle)
 }
 
@@ -291,7 +303,9 @@ func checkReadGroupArgs(args ReadGroupArgs) error {
 // returns them with their idle time and delivery count before the claim.
 // Records whose entries are gone leave the pending list (the choice of
 // XAUTOCLAIM; Redis 8.4 leaves it open). O(log P + k) for k examined.
-func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64) []GroupEntry {
+//
+// Within budget b, for the reply of stream key.
+func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64, b *readBudget, key string) []GroupEntry {
 	if g.pel.len() == 0 {
 		return nil
 	}
@@ -306,6 +320,9 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 		if !ok {
 			gone = append(gone, k.id)
 			return true
+		}
+		if !b.take(entrySize(en, key, len(live) == 0, true)) {
+			return false
 		}
 		live = append(live, en)
 		return count <= 0 || len(live) < count
@@ -326,7 +343,9 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 // readHistory returns c's pending entries with IDs > after, up to count
 // if count > 0, counting a delivery for each that still exists. Each
 // comes with the idle time and delivery count of its record before.
-func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int64) []GroupEntry {
+//
+// Within budget b, for the reply of stream key.
+func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int64, b *readBudget, key string) []GroupEntry {
 	out := []GroupEntry{}
 	start, ok := after.Next()
 	if !ok {
@@ -334,6 +353,9 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 	}
 	c.pel.ascend(start, func(id ID) bool {
 		en, exists := s.entries.get(id)
+		if b != nil && !b.take(entrySize(Entry{ID: id, Fields: en.Fields}, key, len(out) == 0, false)) {
+			return false
+		}
 		p, _ := g.pel.get(id)
 		ge := GroupEntry{Entry: en, Idle: msDuration(max(now-p.delivered, 0)), Deliveries: p.count}
 		if !exists {
@@ -348,14 +370,16 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 }
 
 // readNew delivers the entries after g's last-delivered ID to c, up to
-// count if count > 0.
-func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64) []GroupEntry {
+// count if count > 0, within budget b for the reply of stream key (claim:
+// in claim mode; head: the stream has no entries in the reply yet).
+func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64,
+	b *readBudget, key string, claim, head bool) []GroupEntry {
 	last, ok := s.entries.last()
 	if !ok || !g.lastID.Less(last) {
 		return nil
 	}
 	start, _ := g.lastID.Next() // cannot fail: g.lastID < last
-	out := s.entries.collectGroup(start, MaxID, count)
+	out := s.entries.collectGroupCapped(start, MaxID, count, b, key, claim, head)
 	first := s.firstID() // reading changes no entries
 	for _, en := range out {
 		s.advance(g, en.ID, first)

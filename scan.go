@@ -17,6 +17,12 @@ type copier struct {
 	group  []GroupEntry
 	asGrp  bool // append to group instead of out
 	count  int  // entries appended
+	// budget, if not nil, caps a read (readcap.go): key names the
+	// stream, and claim says the reply has idle times and counts.
+	budget *readBudget
+	key    string
+	claim  bool
+	headed bool // the stream's header is counted already
 	fields []Field
 	n      *node
 	// sets[s] is 1 + the index in fields of the first field of an entry

@@ -90,7 +90,9 @@ type sharedRead struct {
 	valid bool
 	arg   ReadStream
 	count int
-	res   []StreamEntries
+	// maxCount and maxSize are the read's caps (readcap.go)
+	maxCount, maxSize int
+	res               []StreamEntries
 }
 
 // waitList is the FIFO queue of the waiters of one key.

@@ -8,3 +8,9 @@ import "testing"
 func TestXNackScript(t *testing.T) {
 	replay(t, "testdata/xnack_script.txt")
 }
+
+// TestReadCapsScript replays testdata/readcap_script.txt: Redis 8.10's
+// MAXCOUNT and MAXSIZE on XREAD and XREADGROUP through Do.
+func TestReadCapsScript(t *testing.T) {
+	replay(t, "testdata/readcap_script.txt")
+}
