@@ -12,11 +12,11 @@ import (
 // share one backing array, and the names of a node's name set are
 // decoded once per batch.
 type copier struct {
-	sb     strings.Builder
-	out    []Entry
-	group  []GroupEntry
-	asGrp  bool // append to group instead of out
-	count  int  // entries appended
+	sb    strings.Builder
+	out   []Entry
+	group []GroupEntry
+	asGrp bool // append to group instead of out
+	count int  // entries appended
 	// budget, if not nil, caps a read (readcap.go): key names the
 	// stream, and claim says the reply has idle times and counts.
 	budget *readBudget
