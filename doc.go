@@ -163,9 +163,10 @@
 // # Differences from Redis
 //
 // The engine follows Redis 7.2 and later, plus the stream additions of
-// 8.2, 8.4, 8.8 (XNACK) and 8.10 (MAXCOUNT, MAXSIZE), not the 7.0 series (for example, XSETID refuses an ID below
-// the stream's max-deleted-entry-id, and "ms-*" after the last possible
-// sequence is "equal or smaller", not "Elements are too large").
+// 8.2, 8.4, 8.8 (XNACK) and 8.10 (MAXCOUNT, MAXSIZE), not the 7.0 series
+// (for example, XSETID refuses an ID below the stream's
+// max-deleted-entry-id, and "ms-*" after the last possible sequence is
+// "equal or smaller", not "Elements are too large").
 //
 //   - Only streams exist, so WRONGTYPE is never answered, and DEL, EXISTS
 //     and TYPE see streams only. There are no other key types, expiry,
