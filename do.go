@@ -80,6 +80,7 @@ func init() {
 		"xackdel":     {-6, doXAckDel},
 		"xcfgset":     {-2, doXCfgSet},
 		"xidmprecord": {5, doXIdmpRecord},
+		"xnack":       {-7, doXNack},
 	}
 }
 
@@ -132,6 +133,7 @@ type target interface {
 	Type(key string) (string, error)
 	SetConfig(key string, args ConfigArgs) error
 	RecordIdempotency(key string, rec IdempotencyRecord) error
+	Nack(key string, args NackArgs) (int64, error)
 }
 
 func do(e target, ctx context.Context, args []string) (any, error) {

@@ -263,7 +263,7 @@ func doXPending(e target, ctx context.Context, args []string) (any, error) {
 	}
 	out := make([]any, len(list))
 	for i, p := range list {
-		out[i] = []any{replyID(p.ID), p.Consumer, p.Idle.Milliseconds(), p.Deliveries}
+		out[i] = []any{replyID(p.ID), p.Consumer, replyIdle(p.Idle, p.Nacked), p.Deliveries}
 	}
 	return out, nil
 }

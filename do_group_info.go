@@ -81,7 +81,11 @@ func doXInfoStreamFull(e target, key string, count int) (any, error) {
 	for i, g := range info.Groups {
 		pel := make([]any, len(g.PendingEntries))
 		for j, p := range g.PendingEntries {
-			pel[j] = []any{replyID(p.ID), p.Consumer, p.Delivered.UnixMilli(), p.Deliveries}
+			delivered := int64(0) // a nacked entry's (Redis 8.8)
+			if !p.Nacked {
+				delivered = p.Delivered.UnixMilli()
+			}
+			pel[j] = []any{replyID(p.ID), p.Consumer, delivered, p.Deliveries}
 		}
 		cs := make([]any, len(g.ConsumerList))
 		for j, c := range g.ConsumerList {
@@ -109,6 +113,7 @@ func doXInfoStreamFull(e target, key string, count int) (any, error) {
 			"pel-count", g.Pending,
 			"pending", pel,
 			"consumers", cs,
+			"nacked-count", g.Nacked,
 		}
 	}
 	return append(replyStreamCounters(info.StreamInfo),

@@ -78,6 +78,9 @@
 //     zero [PendingArgs].End means [MaxID].
 //   - Durations (MinIdle, Idle) and RetryCount must not be negative; a
 //     zero MinIdle is no threshold.
+//   - Caps: a zero MaxCount or MaxSize ([ReadArgs], [ReadGroupArgs]) is
+//     no cap; a negative one is an error. The zero [NackMode] is
+//     [NackFail].
 //   - A field that only means something with another must not be set
 //     alone: [TrimArgs] MaxLen needs Strategy TrimMaxLen, MinID needs
 //     TrimMinID, and Approx, Limit and Refs need a Strategy;
@@ -89,11 +92,11 @@
 //     [Engine.AutoClaim], [Engine.CreateConsumer], [Engine.DeleteConsumer])
 //     need a non-empty Consumer.
 //   - Calls that take a list of IDs or keys need at least one
-//     ([Engine.Ack], [Engine.DeleteEntries], [Engine.DeleteEntriesEx],
+//     ([Engine.Ack], [Engine.Nack], [Engine.DeleteEntries], [Engine.DeleteEntriesEx],
 //     [Engine.AckDelete], [Engine.DeleteStreams], [Engine.Exists]).
 //     [Engine.Claim] may take none: it still creates the consumer and
 //     applies LastID, as XCLAIM does.
-//   - Group reads and the pending-list calls ([Engine.Ack],
+//   - Group reads and the pending-list calls ([Engine.Ack], [Engine.Nack],
 //     [Engine.AckDelete], [Engine.Pending], [Engine.PendingSummary],
 //     [Engine.Claim], [Engine.AutoClaim]) report a missing stream or group
 //     as [ErrNoGroup], as Redis's NOGROUP does, Ack and AckDelete
@@ -134,6 +137,14 @@
 // too, so finding the oldest entries costs O(log P + k); groups that never
 // claim this way pay nothing for it.
 //
+// Redis 8.8's XNACK is [Engine.Nack]: it hands pending entries back to
+// their group, owned by no consumer, with a delivery count kept
+// ([NackFail]), lowered ([NackSilent]) or set to the maximum
+// ([NackFatal]); claim reads take nacked entries first, in the order they
+// were nacked. Redis 8.10's MAXCOUNT and MAXSIZE are the MaxCount and
+// MaxSize of [ReadArgs] and [ReadGroupArgs]: caps over all the streams of
+// one read.
+//
 // # Idempotent production
 //
 // Redis 8.6's idempotent XADD is [AddArgs].Producer with IdempotencyID
@@ -146,8 +157,9 @@
 // millisecond is IdempotencyDuration old: [Options] sets both for new
 // streams and [Engine.SetConfig] (XCFGSET) per stream. [Engine.Info]
 // reports the state, [Engine.IdempotencyRecords] lists it and
-// [Engine.RecordIdempotency] (XIDMPRECORD) restores it from a log. IDs are expired when a call looks at them, so
-// the window is exact under any clock.
+// [Engine.RecordIdempotency] (XIDMPRECORD) restores it from a log. IDs
+// are expired when a call looks at them, so the window is exact under any
+// clock.
 //
 // # Blocking reads
 //
@@ -168,8 +180,9 @@
 //
 // # Differences from Redis
 //
-// The engine follows Redis 7.2 and later, plus the 8.2, 8.4 and 8.6 stream
-// additions, not the 7.0 series (for example, XSETID refuses an ID below
+// The engine follows Redis 7.2 and later, plus the stream additions of
+// 8.2, 8.4, 8.6 (IDMP, XCFGSET), 8.8 (XNACK) and 8.10 (MAXCOUNT,
+// MAXSIZE), not the 7.0 series (for example, XSETID refuses an ID below
 // the stream's max-deleted-entry-id, and "ms-*" after the last possible
 // sequence is "equal or smaller", not "Elements are too large").
 //
@@ -239,4 +252,29 @@
 //     entry "ERR The specified IDMP producer-id/idempotent-id pair maps to
 //     a different stream ID". It applies the per-producer cap and leaves
 //     iids-added and iids-duplicates alone.
+//
+// Likewise for Redis 8.8's XNACK and 8.10's MAXCOUNT and MAXSIZE:
+//   - XNACK's errors: a bad mode is "ERR mode must be SILENT, FAIL, or
+//     FATAL" (one ERR); numids and the ID block answer as XDELEX does; a
+//     RETRYCOUNT that is not an integer is "ERR value is not an integer or
+//     out of range", a negative one "ERR Invalid RETRYCOUNT option
+//     argument for XNACK". The mode is checked first, then the other
+//     arguments in order, then the key: a missing key or group is
+//     XCLAIM's NOGROUP error, not 0.
+//   - An ID listed twice in one XNACK is handled twice (counted twice;
+//     SILENT lowers its count twice).
+//   - A nacked entry has no delivery time: XPENDING shows its idle time
+//     as -1, and so does a CLAIM read that takes it; XINFO STREAM FULL
+//     shows it with consumer "" and delivery time 0, and nacked-count
+//     comes last in each group. Every idle test (XCLAIM, XAUTOCLAIM,
+//     CLAIM, XPENDING IDLE) sees it as delivered at Unix time 0, so it
+//     passes any threshold in practice.
+//   - XNACK wakes blocked XREADGROUP CLAIM readers of the stream at once.
+//   - MAXCOUNT below COUNT is "ERR MAXCOUNT must be greater than or equal
+//     to COUNT"; a MAXSIZE that is not a positive integer is "ERR MAXSIZE
+//     must be a positive integer". Once the caps are met, the remaining
+//     streams are left out, history streams included.
+//   - MAXSIZE counts the bytes of the RESP2 reply as the engine models
+//     them, which need not match Redis's count entry for entry; the
+//     first entry is always returned.
 package instream

@@ -346,3 +346,41 @@ func BenchmarkEngine_Ack(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEngine_Nack is BenchmarkEngine_Ack with Nack (FAIL): the same
+// pending list, the same IDs in batches, each handed back to the group.
+func BenchmarkEngine_Nack(b *testing.B) {
+	for _, batch := range engBatches {
+		for _, size := range engSizes {
+			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
+				e := newEngGroup(b, size.n)
+				ids := make([]instream.ID, size.n)
+				for i := range ids {
+					ids[i] = engID(i)
+				}
+				fill := func() {
+					engRewindGroup(b, e)
+					for read := 0; read < size.n; read += 10_000 {
+						engReadGroup(b, e, min(10_000, size.n-read))
+					}
+				}
+				fill()
+				nacked := 0
+				b.ReportAllocs()
+				for b.Loop() {
+					if nacked+batch.n > size.n {
+						b.StopTimer()
+						fill()
+						nacked = 0
+						b.StartTimer()
+					}
+					n, err := e.Nack("s", instream.NackArgs{Group: "g", IDs: ids[nacked : nacked+batch.n]})
+					if err != nil || n != int64(batch.n) {
+						b.Fatalf("Nack(%d ids from %v) = %d, %v; want %d", batch.n, ids[nacked], n, err, batch.n)
+					}
+					nacked += batch.n
+				}
+			})
+		}
+	}
+}

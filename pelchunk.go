@@ -168,6 +168,18 @@ func (l *chunkList[R]) get(id ID) (R, bool) {
 	return zero, false
 }
 
+// ref returns the record of member id for a change in place, or nil. It
+// moves the hint, as changes do; the pointer is valid until the list
+// next changes.
+func (l *chunkList[R]) ref(id ID) *R {
+	if c := l.at(id); c != nil {
+		if i := c.slot(id); i >= 0 {
+			return &c.recs[i]
+		}
+	}
+	return nil
+}
+
 func (l *chunkList[R]) has(id ID) bool {
 	c := l.find(id)
 	return c != nil && c.slot(id) >= 0

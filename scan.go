@@ -12,11 +12,17 @@ import (
 // share one backing array, and the names of a node's name set are
 // decoded once per batch.
 type copier struct {
-	sb     strings.Builder
-	out    []Entry
-	group  []GroupEntry
-	asGrp  bool // append to group instead of out
-	count  int  // entries appended
+	sb    strings.Builder
+	out   []Entry
+	group []GroupEntry
+	asGrp bool // append to group instead of out
+	count int  // entries appended
+	// budget, if not nil, caps a read (readcap.go): key names the
+	// stream, and claim says the reply has idle times and counts.
+	budget *readBudget
+	key    string
+	claim  bool
+	headed bool // the stream's header is counted already
 	fields []Field
 	n      *node
 	// sets[s] is 1 + the index in fields of the first field of an entry

@@ -334,6 +334,15 @@ func (x *Tx) Ack(key, group string, ids ...ID) (int64, error) {
 	return t.ack(key, group, ids)
 }
 
+// Nack is [Engine.Nack] inside the batch.
+func (x *Tx) Nack(key string, args NackArgs) (int64, error) {
+	t, err := x.open()
+	if err != nil {
+		return 0, err
+	}
+	return t.nack(key, args)
+}
+
 // AckDelete is [Engine.AckDelete] inside the batch.
 func (x *Tx) AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
 	t, err := x.open()

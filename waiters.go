@@ -90,7 +90,9 @@ type sharedRead struct {
 	valid bool
 	arg   ReadStream
 	count int
-	res   []StreamEntries
+	// maxCount and maxSize are the read's caps (readcap.go)
+	maxCount, maxSize int
+	res               []StreamEntries
 }
 
 // waitList is the FIFO queue of the waiters of one key.
@@ -328,6 +330,15 @@ func (t *tx) pendingChanged(key string) {
 		if r.w.idleDue != nil {
 			t.armIdle(r.w)
 		}
+	}
+}
+
+// entriesNacked is called after Nack handed entries of the stream named
+// key back to a group: they are claimable at once, so the CLAIM waiters
+// of key run their reads when the call ends, as after an add.
+func (t *tx) entriesNacked(key string) {
+	if l := t.e.waiters.lists[key]; l != nil && l.claims > 0 {
+		t.keyReady(key)
 	}
 }
 

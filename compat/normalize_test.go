@@ -162,11 +162,15 @@ func normStream(v any, layout bool) any {
 
 // normFull is normStream for XINFO STREAM FULL plus its times: pending
 // delivery times and consumer seen-times are times; 7.0 has no consumer
-// active-time (row 13); lag and entries-read may be masked (row 14).
+// active-time (row 13) and no group nacked-count (Redis 8.8); lag and
+// entries-read may be masked (row 14).
 func normFull(v any, sd side, tainted, layout bool) any {
 	v = normStream(v, layout)
 	return mapField(v, "groups", func(gs any) any {
 		forEach(gs, func(g any) any {
+			if sd == engineSide {
+				g = dropField(g, "nacked-count") // Redis 8.8
+			}
 			if tainted {
 				g = maskLag(g)
 			}
