@@ -120,6 +120,9 @@ func (p *pool) retry(m *msg, delay time.Duration) {
 // acknowledgement (Redis 8.8's XNACK FAIL is the same for idle =
 // AckWait); the caller holds p.lease.
 func (p *pool) setDelivered(m *msg, idle time.Duration) {
+	if !p.owns(m) {
+		return
+	}
 	o := &p.q.opts
 	_, err := p.q.b.Claim(o.Stream, instream.ClaimArgs{
 		Group: o.Group, Consumer: p.consumer, IDs: []instream.ID{m.ID}, Idle: idle, JustID: true,
@@ -129,27 +132,49 @@ func (p *pool) setDelivered(m *msg, idle time.Duration) {
 	}
 }
 
+// owns reports whether m's delivery is still the pool's: pending for its
+// consumer with m's delivery count. Moving the delivery time of a message
+// another read took over (after this pool's lease expired) would cut the
+// new holder's lease short.
+//
+// The check and the claim that follows are two calls: a read that takes
+// the message over between them, which its lease expiring at that very
+// moment allows, has its lease cut short. Redis 8.8's XNACK, or an atomic
+// batch, will make the pair one step.
+func (p *pool) owns(m *msg) bool {
+	o := &p.q.opts
+	ps, err := p.q.b.Pending(o.Stream, instream.PendingArgs{Group: o.Group, Start: m.ID, End: m.ID, Count: 1})
+	if err != nil {
+		p.fail(fmt.Errorf("check %s: %w", m.ID, err))
+		return false
+	}
+	return len(ps) == 1 && ps[0].Consumer == p.consumer && ps[0].Deliveries == m.Delivery
+}
+
 // release gives back held messages that are still running or not
 // started, claimable at once with the delivery count they had before this
 // delivery (Redis 8.8's XNACK SILENT), and forgets them.
 func (p *pool) release(ms []*msg) {
 	o := &p.q.opts
-	byCount := make(map[int64][]instream.ID)
 	p.mu.Lock()
 	var gone []*msg
 	for _, m := range ms {
-		if m.state != running {
-			continue
+		if m.state == running {
+			m.state = released
+			gone = append(gone, m)
 		}
-		m.state = released
-		byCount[m.Delivery-1] = append(byCount[m.Delivery-1], m.ID)
-		gone = append(gone, m)
 	}
 	p.mu.Unlock()
 	if len(gone) == 0 {
 		return
 	}
 	p.lease.RLock()
+	byCount := make(map[int64][]instream.ID)
+	for _, m := range gone {
+		if p.owns(m) {
+			byCount[m.Delivery-1] = append(byCount[m.Delivery-1], m.ID)
+		}
+	}
 	for n, ids := range byCount {
 		_, err := p.q.b.Claim(o.Stream, instream.ClaimArgs{
 			Group: o.Group, Consumer: p.consumer, IDs: ids, Idle: o.AckWait, RetryCount: &n, JustID: true,

@@ -22,6 +22,7 @@ type Backend interface {
 	ReadGroup(ctx context.Context, args instream.ReadGroupArgs) ([]instream.GroupEntries, error)
 	Ack(key, group string, ids ...instream.ID) (int64, error)
 	Claim(key string, args instream.ClaimArgs) ([]instream.GroupEntry, error)
+	Pending(key string, args instream.PendingArgs) ([]instream.PendingEntry, error)
 }
 
 var _ Backend = (*instream.Engine)(nil)

@@ -238,7 +238,9 @@ func (p *pool) settle(m *msg, err error) {
 		c.acked.Add(n)
 	case !held:
 	case errors.Is(err, ErrSkipRetry), o.MaxDeliver > 0 && m.Delivery >= int64(o.MaxDeliver):
-		p.deadLetter(m, m.Delivery, err)
+		if p.owns(m) {
+			p.deadLetter(m, m.Delivery, err)
+		}
 	default:
 		d, ok := retryDelay(err)
 		if !ok {

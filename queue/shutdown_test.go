@@ -119,55 +119,68 @@ func TestRun_ShutdownTimeout(t *testing.T) {
 // reaches the engine.
 type killable struct {
 	queue.Backend
-	dead atomic.Bool
+	once   sync.Once
+	killed chan struct{}
+	onRead func([]instream.GroupEntries) // if not nil, sees what each read returns
 }
 
 var errKilled = errors.New("killed")
 
-func (k *killable) kill() { k.dead.Store(true) }
+func newKillable(b queue.Backend) *killable {
+	return &killable{Backend: b, killed: make(chan struct{})}
+}
+
+func (k *killable) kill() { k.once.Do(func() { close(k.killed) }) }
+
+func (k *killable) dead() bool {
+	select {
+	case <-k.killed:
+		return true
+	default:
+		return false
+	}
+}
 
 func (k *killable) Add(key string, args instream.AddArgs) (instream.ID, error) {
-	if k.dead.Load() {
+	if k.dead() {
 		return instream.ID{}, errKilled
 	}
 	return k.Backend.Add(key, args)
 }
 
 func (k *killable) ReadGroup(ctx context.Context, args instream.ReadGroupArgs) ([]instream.GroupEntries, error) {
-	if k.dead.Load() {
+	if k.dead() {
 		return nil, errKilled
 	}
 	// A read that started before the kill ends with it.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stop := make(chan struct{})
-	defer close(stop)
 	go func() {
-		for !k.dead.Load() {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Millisecond):
-			}
+		select {
+		case <-k.killed:
+			cancel()
+		case <-ctx.Done():
 		}
-		cancel()
 	}()
 	res, err := k.Backend.ReadGroup(ctx, args)
-	if k.dead.Load() {
+	if k.dead() {
 		return nil, errKilled // what it read is lost with the process
+	}
+	if k.onRead != nil {
+		k.onRead(res)
 	}
 	return res, err
 }
 
 func (k *killable) Ack(key, group string, ids ...instream.ID) (int64, error) {
-	if k.dead.Load() {
+	if k.dead() {
 		return 0, errKilled
 	}
 	return k.Backend.Ack(key, group, ids...)
 }
 
 func (k *killable) Claim(key string, args instream.ClaimArgs) ([]instream.GroupEntry, error) {
-	if k.dead.Load() {
+	if k.dead() {
 		return nil, errKilled
 	}
 	return k.Backend.Claim(key, args)
@@ -180,7 +193,7 @@ func TestRun_DeadWorker(t *testing.T) {
 		e := instream.New(instream.Options{})
 		defer e.Close()
 		opts := queue.Options{Stream: "jobs", Group: "workers", Concurrency: 1, AckWait: 3 * time.Second}
-		k := &killable{Backend: e}
+		k := newKillable(e)
 		dying, err := queue.New(k, opts)
 		if err != nil {
 			t.Fatal(err)
