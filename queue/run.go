@@ -118,7 +118,7 @@ func (p *pool) fetch(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		args.Count = min(n, 256)
+		args.Count = min(n, 64)
 		res, err := p.q.b.ReadGroup(ctx, args)
 		for _, st := range res { // entries served as ctx ended are held too
 			p.admit(st.Entries)
