@@ -68,17 +68,17 @@ func stats(t *testing.T, q *queue.Queue) queue.Stats {
 }
 
 // log records handler calls: when each delivery of each job started.
-type log struct {
+type calls struct {
 	mu    sync.Mutex
 	calls map[string][]time.Time
 	count map[string][]int64
 }
 
-func newLog() *log {
-	return &log{calls: map[string][]time.Time{}, count: map[string][]int64{}}
+func newLog() *calls {
+	return &calls{calls: map[string][]time.Time{}, count: map[string][]int64{}}
 }
 
-func (l *log) add(m queue.Message) string {
+func (l *calls) add(m queue.Message) string {
 	job, _ := m.Get("job")
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -87,7 +87,7 @@ func (l *log) add(m queue.Message) string {
 	return job
 }
 
-func (l *log) times(job string) []time.Time {
+func (l *calls) times(job string) []time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]time.Time(nil), l.calls[job]...)
