@@ -42,6 +42,21 @@
 // delivery, moves the message to the dead-letter stream, with its
 // original ID, its delivery count and the last error ([ParseDeadLetter]).
 //
+// # What is atomic
+//
+// Each backend call is atomic on its own; the queue makes no call that
+// must be atomic with another except the dead-letter move, an add to the
+// dead-letter stream followed by an acknowledgement. Until the backend
+// offers an atomic batch, the add is idempotent (Redis 8.6's IDMP, keyed
+// by the message's stream, group and ID), so a crash between the two
+// leaves the message pending: it is delivered again, and if it goes to
+// the dead-letter stream again, that add adds nothing (as long as the
+// dead-letter stream's idempotency window, 100 s and 100 IDs per queue by
+// default, still holds the first). A retry or give-back first checks
+// that the pool still holds the delivery, then moves its delivery time:
+// two calls, so a read taking the message over in between, which only a
+// lease expiring at that instant allows, sees its lease cut short.
+//
 // # Shutdown
 //
 // When Run's context ends, the pool stops reading, gives back at once the

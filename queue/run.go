@@ -57,8 +57,8 @@ const (
 // that failed (reading, or creating the group). Several Runs, in this
 // process or others, may share a queue.
 func (q *Queue) Run(ctx context.Context, h Handler) error {
-	if h == nil {
-		return fmt.Errorf("queue run: %w: nil handler", instream.ErrInvalidArgument)
+	if h == nil || ctx == nil {
+		return fmt.Errorf("queue run: %w: nil handler or context", instream.ErrInvalidArgument)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -89,7 +89,7 @@ func (q *Queue) Run(ctx context.Context, h Handler) error {
 	p.releaseQueued()
 	close(p.work)
 	if !p.waitHandlers(&handlers) {
-		runErr = cmpErr(runErr, ErrShutdownTimeout)
+		runErr = firstErr(runErr, ErrShutdownTimeout)
 	}
 	close(stopKeeper)
 	keeper.Wait()
@@ -97,7 +97,7 @@ func (q *Queue) Run(ctx context.Context, h Handler) error {
 	return runErr
 }
 
-func cmpErr(a, b error) error {
+func firstErr(a, b error) error {
 	if a != nil {
 		return a
 	}
