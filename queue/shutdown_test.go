@@ -3,6 +3,8 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -248,4 +250,63 @@ func TestRun_DeadWorker(t *testing.T) {
 			t.Errorf("healthy pool reported errors: %v", errs)
 		}
 	})
+}
+
+// Run ends with the backend: a closed engine's ErrClosed.
+func TestRun_EngineClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, q := setup(t, queue.Options{Concurrency: 2})
+		stop := start(t, q, func(ctx context.Context, m queue.Message) error { return nil })
+		publish(t, q, "a")
+		synctest.Wait()
+		e.Close()
+		if err := stop(); !errors.Is(err, instream.ErrClosed) {
+			t.Errorf("Run on a closed engine = %v, want ErrClosed", err)
+		}
+	})
+}
+
+// On real time, outside a bubble: every goroutine Run started has ended
+// when it returns, at most a second later.
+func TestRun_NoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	q, err := queue.New(e, queue.Options{Stream: "jobs", Group: "workers", Concurrency: 8,
+		AckWait: 30 * time.Millisecond, ShutdownTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- q.Run(ctx, func(ctx context.Context, m queue.Message) error {
+			select {
+			case <-time.After(time.Duration(m.ID.Seq%20) * time.Millisecond):
+			case <-ctx.Done():
+			}
+			if m.ID.Seq%3 == 0 {
+				return errors.New("retry")
+			}
+			return nil
+		})
+	}()
+	for i := range 200 {
+		if _, err := q.Publish(queue.PublishArgs{Fields: []instream.Field{{Name: "n", Value: fmt.Sprint(i)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, queue.ErrShutdownTimeout) {
+		t.Fatalf("Run = %v", err)
+	}
+	deadline := time.Now().Add(time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("%d goroutines after Run returned, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
