@@ -44,3 +44,6 @@ func IdempotencyFootprint(e *Engine, key string) (producers, slots int) {
 	}
 	return producers, slots
 }
+
+// CPUTime is the process CPU time so far, in ns (0 outside Linux).
+func CPUTime() int64 { return cpuTime() }

@@ -68,7 +68,7 @@ type chaosState struct {
 	last  map[instream.ID]*invocation
 	okIDs map[instream.ID]bool
 	seen  map[instream.ID]map[int64]bool // the Delivery numbers handed to handlers
-	read  map[readKey]int       // the epoch of each pool's last read of each message
+	read  map[readKey]int                // the epoch of each pool's last read of each message
 	errs  []string
 }
 
