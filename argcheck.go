@@ -95,3 +95,71 @@ func checkAutoClaimArgs(args AutoClaimArgs) error {
 	}
 	return checkDuration("MinIdle", args.MinIdle)
 }
+
+// The Validate methods make the checks of the argument rule public, so
+// that other implementations of [Streams] give the same errors without a
+// round trip. Each reports whether its value obeys the rules of
+// "Arguments and zero values" that can be checked without looking at a
+// stream: it returns nil, or the error the engine's call returns for it,
+// which wraps ErrInvalidArgument (ErrNoFields for an AddArgs without
+// fields) and names the field.
+
+// Validate checks an AddArgs as [Engine.Add] does before it looks at the
+// stream.
+func (a AddArgs) Validate() error {
+	// Engine.Add makes these checks inline: it is the hottest path.
+	switch {
+	case len(a.Fields) == 0:
+		return ErrNoFields
+	case a.AutoSeq && a.ID.Seq != 0:
+		return invalid("ID.Seq is set with AutoSeq")
+	}
+	return checkTrim(a.Trim)
+}
+
+// Validate checks a TrimArgs as [Engine.Add] and [Engine.Trim] do.
+// Trim also rejects the strategy NoTrim, which Add takes as no trim.
+func (a TrimArgs) Validate() error { return checkTrim(a) }
+
+// Validate checks a SetIDArgs as [Engine.SetID] does.
+func (a SetIDArgs) Validate() error { return checkSetIDArgs(a) }
+
+// Validate checks a ReadArgs as [Engine.Read] and [Engine.TryRead] do.
+func (a ReadArgs) Validate() error { return checkReadArgs(a) }
+
+// Validate checks a ReadGroupArgs as [Engine.ReadGroup] and
+// [Engine.TryReadGroup] do.
+func (a ReadGroupArgs) Validate() error { return checkReadGroupArgs(a) }
+
+// Validate checks a GroupArgs as [Engine.CreateGroup] does.
+// [Engine.SetGroupID] also rejects MkStream.
+func (a GroupArgs) Validate() error {
+	_, err := checkGroupArgs(a, false)
+	return err
+}
+
+// Validate checks a ConsumerArgs as [Engine.CreateConsumer] and
+// [Engine.DeleteConsumer] do.
+func (a ConsumerArgs) Validate() error { return checkConsumer(a.Consumer, a.anyName) }
+
+// Validate checks a PendingArgs as [Engine.Pending] does.
+func (a PendingArgs) Validate() error {
+	_, err := checkPendingArgs(a)
+	return err
+}
+
+// Validate checks a ClaimArgs as [Engine.Claim] does.
+func (a ClaimArgs) Validate() error { return checkClaimArgs(a) }
+
+// Validate checks an AutoClaimArgs as [Engine.AutoClaim] does.
+func (a AutoClaimArgs) Validate() error { return checkAutoClaimArgs(a) }
+
+func checkSetIDArgs(a SetIDArgs) error {
+	if a.EntriesAdded != nil && *a.EntriesAdded < 0 {
+		return invalid("EntriesAdded %d is negative", *a.EntriesAdded)
+	}
+	if a.LastID.Less(a.MaxDeletedID) {
+		return invalid("MaxDeletedID %v is greater than LastID %v", a.MaxDeletedID, a.LastID)
+	}
+	return nil
+}

@@ -45,5 +45,8 @@ func (s *stream) check() error {
 			return fmt.Errorf("entries added %d below length %d", s.entriesAdded, n)
 		}
 	}
+	if err := s.idmp.check(); err != nil {
+		return err
+	}
 	return s.checkGroups()
 }

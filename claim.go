@@ -101,7 +101,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 			continue
 		case !ok:
 			p = pending{id: id, delivered: now, count: 1}
-		case minIdle > 0 && idleMs(now, p.delivered) < minIdle:
+		case minIdle > 0 && idleMs(now, deliveredAt(p.delivered)) < minIdle:
 			continue
 		}
 		ge := claimed(en, p, ok, now, args.JustID)
@@ -110,7 +110,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 		case args.RetryCount != nil && *args.RetryCount >= 0:
 			n = *args.RetryCount
 		case !args.JustID:
-			n++
+			n = incCount(n)
 		}
 		g.redeliver(p, c, when, n)
 		c.active = now
@@ -139,8 +139,11 @@ func claimed(en Entry, p pending, wasPending bool, now int64, justID bool) Group
 	}
 	ge := GroupEntry{Entry: en, Claimed: true}
 	if wasPending {
-		ge.Idle = msDuration(max(now-p.delivered, 0))
+		ge.Idle = msDuration(idleMs(now, deliveredAt(p.delivered)))
 		ge.Deliveries = p.count
+		if p.nacked() {
+			ge.Idle, ge.Nacked = 0, true
+		}
 	}
 	return ge
 }
@@ -247,13 +250,13 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 				count--
 				continue
 			}
-			if minIdle > 0 && idleMs(now, p.delivered) < minIdle {
+			if minIdle > 0 && idleMs(now, deliveredAt(p.delivered)) < minIdle {
 				continue
 			}
 			ge := claimed(en, p, true, now, args.JustID)
 			n := p.count
 			if !args.JustID {
-				n++
+				n = incCount(n)
 			}
 			g.redeliver(p, c, now, n)
 			c.active = now

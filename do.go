@@ -50,7 +50,7 @@ type command struct {
 	// arity is Redis's: n means exactly n arguments (the name included),
 	// -n means at least n.
 	arity int
-	run   func(e *Engine, ctx context.Context, args []string) (any, error)
+	run   func(e target, ctx context.Context, args []string) (any, error)
 }
 
 // commands maps lower-case command names to their implementation.
@@ -58,26 +58,29 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"xadd":       {-5, doXAdd},
-		"xrange":     {-4, doXRange},
-		"xrevrange":  {-4, doXRevRange},
-		"xlen":       {2, doXLen},
-		"xdel":       {-3, doXDel},
-		"xtrim":      {-4, doXTrim},
-		"xsetid":     {-3, doXSetID},
-		"xinfo":      {-2, doXInfo},
-		"del":        {-2, doDel},
-		"exists":     {-2, doExists},
-		"type":       {2, doType},
-		"xread":      {-4, doXRead},
-		"xreadgroup": {-7, doXReadGroup},
-		"xgroup":     {-2, doXGroup},
-		"xack":       {-4, doXAck},
-		"xpending":   {-3, doXPending},
-		"xclaim":     {-6, doXClaim},
-		"xautoclaim": {-6, doXAutoClaim},
-		"xdelex":     {-5, doXDelEx},
-		"xackdel":    {-6, doXAckDel},
+		"xadd":        {-5, doXAdd},
+		"xrange":      {-4, doXRange},
+		"xrevrange":   {-4, doXRevRange},
+		"xlen":        {2, doXLen},
+		"xdel":        {-3, doXDel},
+		"xtrim":       {-4, doXTrim},
+		"xsetid":      {-3, doXSetID},
+		"xinfo":       {-2, doXInfo},
+		"del":         {-2, doDel},
+		"exists":      {-2, doExists},
+		"type":        {2, doType},
+		"xread":       {-4, doXRead},
+		"xreadgroup":  {-7, doXReadGroup},
+		"xgroup":      {-2, doXGroup},
+		"xack":        {-4, doXAck},
+		"xpending":    {-3, doXPending},
+		"xclaim":      {-6, doXClaim},
+		"xautoclaim":  {-6, doXAutoClaim},
+		"xdelex":      {-5, doXDelEx},
+		"xackdel":     {-6, doXAckDel},
+		"xcfgset":     {-2, doXCfgSet},
+		"xidmprecord": {5, doXIdmpRecord},
+		"xnack":       {-7, doXNack},
 	}
 }
 
@@ -91,6 +94,49 @@ func init() {
 // matters to blocking commands (XREAD and XREADGROUP with BLOCK), which
 // refuse a nil ctx.
 func (e *Engine) Do(ctx context.Context, args ...string) (any, error) {
+	return do(e, ctx, args)
+}
+
+// target is what a command runs on: the Engine, or the Tx of an Update
+// (EXEC), whose Read and ReadGroup never wait.
+type target interface {
+	Add(key string, args AddArgs) (ID, error)
+	Trim(key string, args TrimArgs) (int64, error)
+	Range(key string, start, end ID, count int) ([]Entry, error)
+	RevRange(key string, end, start ID, count int) ([]Entry, error)
+	Len(key string) (int64, error)
+	DeleteEntries(key string, ids ...ID) (int64, error)
+	DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error)
+	SetID(key string, args SetIDArgs) error
+	Info(key string) (StreamInfo, error)
+	InfoFull(key string, count int) (StreamFullInfo, error)
+	TryRead(args ReadArgs) ([]StreamEntries, error)
+	Read(ctx context.Context, args ReadArgs) ([]StreamEntries, error)
+	TryReadGroup(args ReadGroupArgs) ([]GroupEntries, error)
+	ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntries, error)
+	CreateGroup(key string, args GroupArgs) error
+	SetGroupID(key string, args GroupArgs) error
+	DestroyGroup(key, group string) (bool, error)
+	CreateConsumer(key string, args ConsumerArgs) (bool, error)
+	DeleteConsumer(key string, args ConsumerArgs) (int64, error)
+	Groups(key string) ([]GroupInfo, error)
+	Group(key, group string) (GroupInfo, error)
+	Consumers(key, group string) ([]ConsumerInfo, error)
+	Ack(key, group string, ids ...ID) (int64, error)
+	AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error)
+	PendingSummary(key, group string) (PendingSummary, error)
+	Pending(key string, args PendingArgs) ([]PendingEntry, error)
+	Claim(key string, args ClaimArgs) ([]GroupEntry, error)
+	AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error)
+	DeleteStreams(keys ...string) (int64, error)
+	Exists(keys ...string) (int64, error)
+	Type(key string) (string, error)
+	SetConfig(key string, args ConfigArgs) error
+	RecordIdempotency(key string, rec IdempotencyRecord) error
+	Nack(key string, args NackArgs) (int64, error)
+}
+
+func do(e target, ctx context.Context, args []string) (any, error) {
 	if len(args) == 0 {
 		return nil, errEmptyCommand
 	}
@@ -260,3 +306,5 @@ func replyEntries(ens []Entry) []any {
 	}
 	return out
 }
+
+var _ target = (*Tx)(nil)

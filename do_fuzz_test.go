@@ -22,6 +22,8 @@ var (
 		// entries. The vocabulary has no BLOCK, and FuzzDo skips a
 		// command whose raw word spells it: nothing may block.
 		"XGROUP", "XREADGROUP", "XACK",
+		// Redis 8.6's idempotent production.
+		"XCFGSET", "XIDMPRECORD",
 	}
 	fuzzWords = []string{
 		"s", "s", "t", "*", "*", "-", "+", "0", "0-0", "0-1", "1", "1-0", "1-1",
@@ -33,6 +35,7 @@ var (
 		"STREAM", "FULL", "HELP", "GROUPS", "CONSUMERS", "f", "v", "", "x",
 		"9223372036854775807", "-9223372036854775808", "5", "10", "100",
 		"CREATE", "MKSTREAM", "GROUP", "STREAMS", "g", "c", ">", "$",
+		"IDMP", "IDMPAUTO", "idmp", "IDMP-DURATION", "IDMP-MAXSIZE", "p",
 	}
 )
 
@@ -126,6 +129,8 @@ func FuzzDo(f *testing.F) {
 		{{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, {"XADD", "s", "*", "f", "v"}, {"XADD", "s", "*", "f", "v"},
 			{"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"}, {"XACK", "s", "g", "1"},
 			{"XTRIM", "s", "MAXLEN", "0", "ACKED"}, {"XADD", "s", "MAXLEN", "1", "DELREF", "*", "f", "v"}},
+		{{"XADD", "s", "IDMP", "p", "x", "*", "f", "v"}, {"XCFGSET", "s", "IDMP-MAXSIZE", "1"},
+			{"XADD", "s", "IDMPAUTO", "p", "*", "f", "v"}, {"XIDMPRECORD", "s", "p", "x", "1"}, {"XINFO", "STREAM", "s"}},
 	}
 	for _, s := range seeds {
 		f.Add(encodeCommands(f, s...))
@@ -140,7 +145,7 @@ func FuzzDo(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ms := int64(1_000)
 		e := instream.New(instream.Options{
-			Now:            func() time.Time { return time.UnixMilli(ms) },
+			Clock:          funcClock(func() time.Time { return time.UnixMilli(ms) }),
 			NodeMaxEntries: 4,
 		})
 		defer e.Close()

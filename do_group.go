@@ -57,7 +57,7 @@ const entriesReadUnknown = -1
 
 // groupState reports whether the stream named key exists and has group;
 // err is any other error, such as ErrClosed.
-func groupState(e *Engine, key, group string) (streamOK, groupOK bool, err error) {
+func groupState(e target, key, group string) (streamOK, groupOK bool, err error) {
 	_, err = e.Group(key, group)
 	switch {
 	case err == nil:
@@ -70,7 +70,7 @@ func groupState(e *Engine, key, group string) (streamOK, groupOK bool, err error
 	return false, false, err
 }
 
-func doXGroup(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXGroup(e target, ctx context.Context, args []string) (any, error) {
 	sub := strings.ToLower(args[1])
 	arity, ok := xgroupArity[sub]
 	if !ok {
@@ -177,7 +177,7 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-func doXAck(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXAck(e target, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
 	ids := make([]ID, len(args)-3)
 	for i, a := range args[3:] {
@@ -201,7 +201,7 @@ func doXAck(e *Engine, ctx context.Context, args []string) (any, error) {
 	return intReply(n, err)
 }
 
-func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXPending(e target, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
 	if len(args) != 3 && (len(args) < 6 || len(args) > 9) {
 		return nil, errSyntax
@@ -263,7 +263,7 @@ func doXPending(e *Engine, ctx context.Context, args []string) (any, error) {
 	}
 	out := make([]any, len(list))
 	for i, p := range list {
-		out[i] = []any{replyID(p.ID), p.Consumer, p.Idle.Milliseconds(), p.Deliveries}
+		out[i] = []any{replyID(p.ID), p.Consumer, replyIdle(p.Idle, p.Nacked), p.Deliveries}
 	}
 	return out, nil
 }
@@ -276,7 +276,7 @@ func pelErr(key, group string, err error) error {
 	return err
 }
 
-func doXClaim(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXClaim(e target, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
 	ca := ClaimArgs{Group: group, Consumer: args[3], anyName: true}
 	err := parseClaim(args, &ca)
@@ -372,7 +372,7 @@ func replyClaimed(ens []GroupEntry, justID bool) []any {
 // maxAutoClaimCount is Redis's bound on XAUTOCLAIM's COUNT (LONG_MAX/16).
 const maxAutoClaimCount = math.MaxInt64 / 16
 
-func doXAutoClaim(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXAutoClaim(e target, ctx context.Context, args []string) (any, error) {
 	key, group := args[1], args[2]
 	aa := AutoClaimArgs{Group: group, Consumer: args[3], Count: 100, anyName: true}
 	minIdle, ok := parseInt(args[4])

@@ -3,7 +3,7 @@ package instream
 import "errors"
 
 // doXInfoGroups answers XINFO GROUPS key.
-func doXInfoGroups(e *Engine, args []string) (any, error) {
+func doXInfoGroups(e target, args []string) (any, error) {
 	gs, err := e.Groups(args[2])
 	if err != nil {
 		return nil, infoErr(err)
@@ -45,7 +45,7 @@ func infoErr(err error) error {
 }
 
 // doXInfoConsumers answers XINFO CONSUMERS key group.
-func doXInfoConsumers(e *Engine, args []string) (any, error) {
+func doXInfoConsumers(e target, args []string) (any, error) {
 	key, group := args[2], args[3]
 	cs, err := e.Consumers(key, group)
 	if err != nil {
@@ -72,7 +72,7 @@ func doXInfoConsumers(e *Engine, args []string) (any, error) {
 
 // doXInfoStreamFull answers XINFO STREAM key FULL [COUNT count], count
 // already parsed (0 means all).
-func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
+func doXInfoStreamFull(e target, key string, count int) (any, error) {
 	info, err := e.InfoFull(key, count)
 	if err != nil {
 		return nil, infoErr(err)
@@ -81,7 +81,11 @@ func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
 	for i, g := range info.Groups {
 		pel := make([]any, len(g.PendingEntries))
 		for j, p := range g.PendingEntries {
-			pel[j] = []any{replyID(p.ID), p.Consumer, p.Delivered.UnixMilli(), p.Deliveries}
+			delivered := int64(0) // a nacked entry's (Redis 8.8)
+			if !p.Nacked {
+				delivered = p.Delivered.UnixMilli()
+			}
+			pel[j] = []any{replyID(p.ID), p.Consumer, delivered, p.Deliveries}
 		}
 		cs := make([]any, len(g.ConsumerList))
 		for j, c := range g.ConsumerList {
@@ -109,6 +113,7 @@ func doXInfoStreamFull(e *Engine, key string, count int) (any, error) {
 			"pel-count", g.Pending,
 			"pending", pel,
 			"consumers", cs,
+			"nacked-count", g.Nacked,
 		}
 	}
 	return append(replyStreamCounters(info.StreamInfo),

@@ -87,7 +87,7 @@ func replay(t *testing.T, path string) {
 			// Options.NodeMaxEntries.
 			block = strings.TrimSpace(text[2:])
 			clk = instream.NewManualClock(t0)
-			opts := instream.Options{Now: clk.Now}
+			opts := instream.Options{Clock: clk}
 			if _, n, ok := strings.Cut(block, "nodes="); ok {
 				if opts.NodeMaxEntries, err = strconv.Atoi(n); err != nil {
 					t.Fatalf("line %d: %v", line, err)

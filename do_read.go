@@ -68,6 +68,20 @@ func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
 			i += 2
 		case opt == "noack":
 			cmd.args.NoAck = true
+		case opt == "maxcount" && more > 0:
+			i++
+			n, err := parseCap(args[i], errMaxCount)
+			if err != nil {
+				return cmd, err
+			}
+			cmd.args.MaxCount = n
+		case opt == "maxsize" && more > 0:
+			i++
+			n, err := parseCap(args[i], errMaxSize)
+			if err != nil {
+				return cmd, err
+			}
+			cmd.args.MaxSize = n
 		case opt == "claim" && more > 0:
 			// Anywhere among the options; a repeated CLAIM wins.
 			i++
@@ -89,6 +103,9 @@ func parseReadGroup(args []string, now int64) (readGroupCmd, error) {
 	}
 	if !haveGroup {
 		return cmd, errMissingGroup
+	}
+	if err := checkCapsDo(cmd.args.Count, cmd.args.MaxCount); err != nil {
+		return cmd, err
 	}
 	n := (len(args) - streamsAt) / 2
 	cmd.args.Streams = make([]GroupStream, n)
@@ -152,7 +169,7 @@ func cstr(s string) string {
 	return s
 }
 
-func doXReadGroup(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXReadGroup(e target, ctx context.Context, args []string) (any, error) {
 	cmd, err := parseReadGroup(args, time.Now().UnixMilli())
 	if err != nil {
 		return nil, err
@@ -205,7 +222,7 @@ func replyGroupEntries(res []GroupEntries) any {
 				ens[j] = []any{en.ID.String(), nil}
 			case ge.Claim:
 				r := replyEntry(en.Entry)
-				ens[j] = append(r, en.Idle.Milliseconds(), en.Deliveries)
+				ens[j] = append(r, replyIdle(en.Idle, en.Nacked), en.Deliveries)
 			default:
 				ens[j] = replyEntry(en.Entry)
 			}

@@ -82,7 +82,7 @@ func replyDeleteResults(res []DeleteResult, err error) (any, error) {
 }
 
 // doXDelEx: XDELEX key [KEEPREF|DELREF|ACKED] IDS numids id [id ...]
-func doXDelEx(e *Engine, _ context.Context, args []string) (any, error) {
+func doXDelEx(e target, _ context.Context, args []string) (any, error) {
 	refs, ids, err := parseDeleteEx(args[2:])
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func doXDelEx(e *Engine, _ context.Context, args []string) (any, error) {
 }
 
 // doXAckDel: XACKDEL key group [KEEPREF|DELREF|ACKED] IDS numids id [id ...]
-func doXAckDel(e *Engine, _ context.Context, args []string) (any, error) {
+func doXAckDel(e target, _ context.Context, args []string) (any, error) {
 	refs, ids, err := parseDeleteEx(args[3:])
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"time"
 )
 
 // Error texts of the commands in this file, as Redis words them.
@@ -67,6 +68,11 @@ type trimOptions struct {
 	autoSeq bool // "ms-*"
 	idGiven bool // false for "*"
 	idPos   int  // index of the ID in args; len(args) if there is none
+
+	// XADD only: IDMP producer iid, or IDMPAUTO producer.
+	idmpGiven     bool
+	autoIID       bool
+	producer, iid string
 }
 
 // parseTrimOptions runs Redis's XADD/XTRIM option loop over args[i:]. For
@@ -129,6 +135,14 @@ loop:
 			i++
 		case xadd && strings.EqualFold(opt, "nomkstream"):
 			o.noMkStream = true
+		case xadd && more >= 2 && strings.EqualFold(opt, "idmp"),
+			xadd && more >= 1 && strings.EqualFold(opt, "idmpauto"):
+			// Whatever follows is the producer and idempotency ID, even
+			// "*" or a keyword.
+			var err error
+			if i, err = o.parseIDMP(args, i, len(opt) == len("idmpauto")); err != nil {
+				return o, err
+			}
 		case strings.EqualFold(opt, "keepref"), strings.EqualFold(opt, "delref"), strings.EqualFold(opt, "acked"):
 			if refGiven {
 				return o, errSyntax
@@ -151,6 +165,9 @@ loop:
 		default:
 			return o, errSyntax
 		}
+	}
+	if o.idmpGiven && o.idGiven {
+		return o, errIDMPExplicitID
 	}
 	switch {
 	case limit != 0 && o.trim.Strategy == NoTrim:
@@ -193,8 +210,9 @@ func (o *trimOptions) parseAddID(s string) error {
 }
 
 // doXAdd: XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED]
+// [IDMPAUTO producer | IDMP producer iid]
 // [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [...]
-func doXAdd(e *Engine, _ context.Context, args []string) (any, error) {
+func doXAdd(e target, _ context.Context, args []string) (any, error) {
 	o, err := parseTrimOptions(args, 2, true)
 	if err != nil {
 		return nil, err
@@ -216,32 +234,35 @@ func doXAdd(e *Engine, _ context.Context, args []string) (any, error) {
 		fields[j] = Field{Name: pairs[2*j], Value: pairs[2*j+1]}
 	}
 	id, err := e.Add(args[1], AddArgs{
-		ID:         o.id,
-		AutoSeq:    o.autoSeq,
-		Fields:     fields,
-		NoMkStream: o.noMkStream,
-		Trim:       o.trim,
+		ID:              o.id,
+		AutoSeq:         o.autoSeq,
+		Fields:          fields,
+		NoMkStream:      o.noMkStream,
+		Trim:            o.trim,
+		Producer:        o.producer,
+		IdempotencyID:   o.iid,
+		AutoIdempotency: o.autoIID,
 	})
 	if err != nil {
 		if o.noMkStream && errors.Is(err, ErrNoStream) {
 			return nil, nil
 		}
-		return nil, mapStreamErr(err)
+		return nil, mapIDMPErr(err)
 	}
 	return replyID(id), nil
 }
 
 // doXRange: XRANGE key start end [COUNT count]
-func doXRange(e *Engine, _ context.Context, args []string) (any, error) {
+func doXRange(e target, _ context.Context, args []string) (any, error) {
 	return xrange(e, args, false)
 }
 
 // doXRevRange: XREVRANGE key end start [COUNT count]
-func doXRevRange(e *Engine, _ context.Context, args []string) (any, error) {
+func doXRevRange(e target, _ context.Context, args []string) (any, error) {
 	return xrange(e, args, true)
 }
 
-func xrange(e *Engine, args []string, rev bool) (any, error) {
+func xrange(e target, args []string, rev bool) (any, error) {
 	key, startArg, endArg := args[1], args[2], args[3]
 	if rev {
 		startArg, endArg = endArg, startArg
@@ -301,12 +322,12 @@ func xrange(e *Engine, args []string, rev bool) (any, error) {
 }
 
 // doXLen: XLEN key
-func doXLen(e *Engine, _ context.Context, args []string) (any, error) {
+func doXLen(e target, _ context.Context, args []string) (any, error) {
 	return intReply(e.Len(args[1]))
 }
 
 // doXDel: XDEL key id [id ...]
-func doXDel(e *Engine, _ context.Context, args []string) (any, error) {
+func doXDel(e target, _ context.Context, args []string) (any, error) {
 	ids := make([]ID, 0, len(args)-2)
 	for _, a := range args[2:] {
 		id, ok := parseIDArg(a, true, 0)
@@ -329,7 +350,7 @@ func doXDel(e *Engine, _ context.Context, args []string) (any, error) {
 
 // doXTrim: XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
 // [KEEPREF|DELREF|ACKED]
-func doXTrim(e *Engine, _ context.Context, args []string) (any, error) {
+func doXTrim(e target, _ context.Context, args []string) (any, error) {
 	o, err := parseTrimOptions(args, 2, false)
 	if err != nil {
 		return nil, err
@@ -342,7 +363,7 @@ func doXTrim(e *Engine, _ context.Context, args []string) (any, error) {
 }
 
 // doXSetID: XSETID key last-id [ENTRIESADDED n] [MAXDELETEDID id]
-func doXSetID(e *Engine, _ context.Context, args []string) (any, error) {
+func doXSetID(e target, _ context.Context, args []string) (any, error) {
 	var sa SetIDArgs
 	var ok bool
 	if sa.LastID, ok = parseIDArg(args[2], true, 0); !ok {
@@ -429,7 +450,7 @@ func helpReply(lines []string) []any {
 var xinfoArity = map[string]int{"help": 2, "stream": -3, "groups": 3, "consumers": 4}
 
 // doXInfo: XINFO STREAM|GROUPS|CONSUMERS|HELP ...
-func doXInfo(e *Engine, _ context.Context, args []string) (any, error) {
+func doXInfo(e target, _ context.Context, args []string) (any, error) {
 	sub := strings.ToLower(args[1])
 	a, ok := xinfoArity[sub]
 	if !ok {
@@ -477,7 +498,7 @@ func doXInfo(e *Engine, _ context.Context, args []string) (any, error) {
 	return doXInfoStreamFull(e, key, int(min(count, math.MaxInt)))
 }
 
-// replyStreamInfo formats XINFO STREAM's ten name/value pairs.
+// replyStreamInfo formats XINFO STREAM's sixteen name/value pairs.
 func replyStreamInfo(info StreamInfo) []any {
 	entry := func(en *Entry) any {
 		if en == nil {
@@ -492,11 +513,12 @@ func replyStreamInfo(info StreamInfo) []any {
 	)
 }
 
-// replyStreamCounters formats the first seven name/value pairs of XINFO
-// STREAM, which its FULL form shares. The result has room for three more
+// replyStreamCounters formats the first thirteen name/value pairs of
+// XINFO STREAM, which its FULL form shares: the stream's counters, then
+// Redis 8.6's six idempotency fields. The result has room for three more
 // pairs.
 func replyStreamCounters(info StreamInfo) []any {
-	return append(make([]any, 0, 20),
+	return append(make([]any, 0, 32),
 		"length", info.Length,
 		"radix-tree-keys", info.Nodes,
 		"radix-tree-nodes", raxNodes(info.Nodes),
@@ -504,6 +526,12 @@ func replyStreamCounters(info StreamInfo) []any {
 		"max-deleted-entry-id", replyID(info.MaxDeletedEntryID),
 		"entries-added", info.EntriesAdded,
 		"recorded-first-entry-id", replyID(info.RecordedFirstEntryID),
+		"idmp-duration", int64(info.IdempotencyDuration/time.Second),
+		"idmp-maxsize", info.IdempotencyMaxSize,
+		"pids-tracked", info.Producers,
+		"iids-tracked", info.IdempotencyIDs,
+		"iids-added", info.IdempotentAdds,
+		"iids-duplicates", info.Duplicates,
 	)
 }
 
@@ -524,17 +552,17 @@ func raxNodes(nodes int64) int64 {
 }
 
 // doDel: DEL key [key ...]
-func doDel(e *Engine, _ context.Context, args []string) (any, error) {
+func doDel(e target, _ context.Context, args []string) (any, error) {
 	return intReply(e.DeleteStreams(args[1:]...))
 }
 
 // doExists: EXISTS key [key ...]
-func doExists(e *Engine, _ context.Context, args []string) (any, error) {
+func doExists(e target, _ context.Context, args []string) (any, error) {
 	return intReply(e.Exists(args[1:]...))
 }
 
 // doType: TYPE key
-func doType(e *Engine, _ context.Context, args []string) (any, error) {
+func doType(e target, _ context.Context, args []string) (any, error) {
 	t, err := e.Type(args[1])
 	if err != nil {
 		return nil, err

@@ -19,7 +19,7 @@ const testNow = 1_700_000_000_000
 // newEngine returns an engine on a fixed clock, closed when t ends.
 func newEngine(t testing.TB) *instream.Engine {
 	t.Helper()
-	e := instream.New(instream.Options{Now: func() time.Time { return time.UnixMilli(testNow) }})
+	e := instream.New(instream.Options{Clock: instream.NewManualClock(time.UnixMilli(testNow))})
 	t.Cleanup(func() { e.Close() })
 	return e
 }

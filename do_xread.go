@@ -38,7 +38,7 @@ func blockContext(ctx context.Context, ms int64) (context.Context, context.Cance
 
 // resolveNew sets each "$" stream to read after the stream's last
 // generated ID now (0-0 for a missing stream).
-func resolveNew(e *Engine, streams []ReadStream) error {
+func resolveNew(e target, streams []ReadStream) error {
 	for i, rs := range streams {
 		if !rs.New {
 			continue
@@ -59,8 +59,9 @@ func resolveNew(e *Engine, streams []ReadStream) error {
 }
 
 // doXRead runs XREAD [COUNT count] [BLOCK ms] STREAMS key ... id ....
-func doXRead(e *Engine, ctx context.Context, args []string) (any, error) {
+func doXRead(e target, ctx context.Context, args []string) (any, error) {
 	var count int64
+	var maxCount, maxSize int
 	block := int64(-1)
 	streams := 0
 opts:
@@ -93,6 +94,18 @@ opts:
 			return nil, errXReadNoAck
 		case strings.EqualFold(o, "claim") && more > 0:
 			return nil, errXReadClaim
+		case strings.EqualFold(o, "maxcount") && more > 0:
+			i++
+			var err error
+			if maxCount, err = parseCap(args[i], errMaxCount); err != nil {
+				return nil, err
+			}
+		case strings.EqualFold(o, "maxsize") && more > 0:
+			i++
+			var err error
+			if maxSize, err = parseCap(args[i], errMaxSize); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, errSyntax
 		}
@@ -100,8 +113,12 @@ opts:
 	if streams == 0 {
 		return nil, errSyntax
 	}
+	ra := ReadArgs{Count: int(min(count, math.MaxInt)), MaxCount: maxCount, MaxSize: maxSize}
+	if err := checkCapsDo(ra.Count, maxCount); err != nil {
+		return nil, err
+	}
 	n := (len(args) - streams) / 2
-	ra := ReadArgs{Streams: make([]ReadStream, n), Count: int(min(count, math.MaxInt))}
+	ra.Streams = make([]ReadStream, n)
 	for i := range n {
 		rs := ReadStream{Key: args[streams+i]}
 		switch s := args[streams+n+i]; s {

@@ -31,14 +31,15 @@
 // is not older than the clock, the last ID plus one, so IDs never go
 // backwards even when the clock does. AutoSeq means "ms-*". An explicit ID
 // must be greater than the stream's last generated ID, which deleted and
-// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Now, read
-// once per call, so tests can fix it and get stable IDs.
+// trimmed entries keep ([ErrIDTooSmall]). The clock is [Options].Clock,
+// read once per call, so tests can fix it and get stable IDs.
 //
 // # Two faces
 //
 // The typed API is the engine: [Engine.Add], [Engine.Range],
 // [Engine.RevRange], [Engine.Len], [Engine.DeleteEntries], [Engine.Trim],
-// [Engine.SetID], [Engine.Info] and the keyspace calls [Engine.DeleteStreams],
+// [Engine.SetID], [Engine.Info], [Engine.AddIdempotent],
+// [Engine.SetConfig], [Engine.RecordIdempotency] and the keyspace calls [Engine.DeleteStreams],
 // [Engine.Exists], [Engine.Type] and [Engine.Keys]. Its errors wrap the
 // sentinels declared with [Engine] (test them with errors.Is). The
 // entries it returns are the caller's to keep, and stay unchanged
@@ -77,6 +78,9 @@
 //     zero [PendingArgs].End means [MaxID].
 //   - Durations (MinIdle, Idle) and RetryCount must not be negative; a
 //     zero MinIdle is no threshold.
+//   - Caps: a zero MaxCount or MaxSize ([ReadArgs], [ReadGroupArgs]) is
+//     no cap; a negative one is an error. The zero [NackMode] is
+//     [NackFail].
 //   - A field that only means something with another must not be set
 //     alone: [TrimArgs] MaxLen needs Strategy TrimMaxLen, MinID needs
 //     TrimMinID, and Approx, Limit and Refs need a Strategy;
@@ -88,11 +92,11 @@
 //     [Engine.AutoClaim], [Engine.CreateConsumer], [Engine.DeleteConsumer])
 //     need a non-empty Consumer.
 //   - Calls that take a list of IDs or keys need at least one
-//     ([Engine.Ack], [Engine.DeleteEntries], [Engine.DeleteEntriesEx],
+//     ([Engine.Ack], [Engine.Nack], [Engine.DeleteEntries], [Engine.DeleteEntriesEx],
 //     [Engine.AckDelete], [Engine.DeleteStreams], [Engine.Exists]).
 //     [Engine.Claim] may take none: it still creates the consumer and
 //     applies LastID, as XCLAIM does.
-//   - Group reads and the pending-list calls ([Engine.Ack],
+//   - Group reads and the pending-list calls ([Engine.Ack], [Engine.Nack],
 //     [Engine.AckDelete], [Engine.Pending], [Engine.PendingSummary],
 //     [Engine.Claim], [Engine.AutoClaim]) report a missing stream or group
 //     as [ErrNoGroup], as Redis's NOGROUP does, Ack and AckDelete
@@ -133,13 +137,38 @@
 // too, so finding the oldest entries costs O(log P + k); groups that never
 // claim this way pay nothing for it.
 //
+// Redis 8.8's XNACK is [Engine.Nack]: it hands pending entries back to
+// their group, owned by no consumer, with a delivery count kept
+// ([NackFail]), lowered ([NackSilent]) or set to the maximum
+// ([NackFatal]); claim reads take nacked entries first, in the order they
+// were nacked. Redis 8.10's MAXCOUNT and MAXSIZE are the MaxCount and
+// MaxSize of [ReadArgs] and [ReadGroupArgs]: caps over all the streams of
+// one read.
+//
+// # Idempotent production
+//
+// Redis 8.6's idempotent XADD is [AddArgs].Producer with IdempotencyID
+// (IDMP) or AutoIdempotency (IDMPAUTO, the ID derived from the fields): a
+// retried add with the same producer and idempotency ID adds nothing and
+// answers the ID of the entry first added with it. [Engine.Add] returns
+// that ID as XADD does; [Engine.AddIdempotent] also reports whether the
+// add was a duplicate. Each stream remembers the last
+// IdempotencyMaxSize IDs of each producer, each until its entry ID's
+// millisecond is IdempotencyDuration old: [Options] sets both for new
+// streams and [Engine.SetConfig] (XCFGSET) per stream. [Engine.Info]
+// reports the state, [Engine.IdempotencyRecords] lists it and
+// [Engine.RecordIdempotency] (XIDMPRECORD) restores it from a log. IDs
+// are expired when a call looks at them, so the window is exact under any
+// clock.
+//
 // # Blocking reads
 //
 // Reads that wait for new entries (XREAD and XREADGROUP with BLOCK) take a
 // context and wait until an entry arrives, the context is done, or the
-// engine is closed. Deadlines come from the context; there are no timers
-// of the engine's own. Waiters on one group are served in the order they
-// blocked, as in Redis.
+// engine is closed. Deadlines come from the context. The engine's only
+// timers wake a group read with Claim when a pending entry becomes idle
+// enough; they run on [Options].Clock, so a [ManualClock] drives them too.
+// Waiters on one group are served in the order they blocked, as in Redis.
 //
 // # Concurrency
 //
@@ -162,14 +191,16 @@
 //
 // # Differences from Redis
 //
-// The engine follows Redis 7.2 and later, plus the 8.2 and 8.4 stream
-// additions, not the 7.0 series (for example, XSETID refuses an ID below
+// The engine follows Redis 7.2 and later, plus the stream additions of
+// 8.2, 8.4, 8.6 (IDMP, XCFGSET), 8.8 (XNACK) and 8.10 (MAXCOUNT,
+// MAXSIZE), not the 7.0 series (for example, XSETID refuses an ID below
 // the stream's max-deleted-entry-id, and "ms-*" after the last possible
 // sequence is "equal or smaller", not "Elements are too large").
 //
 //   - Only streams exist, so WRONGTYPE is never answered, and DEL, EXISTS
 //     and TYPE see streams only. There are no other key types, expiry,
-//     RDB snapshots, replication, keyspace events, MULTI/EXEC or scripts.
+//     replication, keyspace events or scripts. Do runs one command;
+//     MULTI/EXEC is served by package resp on [Engine.Update].
 //     Other commands get Redis's unknown-command reply. Do with no
 //     arguments answers "ERR empty command" (Redis ignores an empty
 //     command and sends nothing).
@@ -200,4 +231,61 @@
 //     instead."
 //   - CLAIM drops from the pending list the entries whose stream entry is
 //     gone, as XAUTOCLAIM does, and COUNT bounds each stream on its own.
+//
+// Redis 8.6's idempotent production was built from its documentation and
+// tests, with no 8.6 server at hand. Where they leave a point open, the
+// engine chooses:
+//   - IDMPAUTO hashes each field's name and value together and combines
+//     the pairs with XOR, as Redis does, but with FNV-1a 128 instead of
+//     XXH3-128, which the standard library lacks: the same pairs always
+//     make the same ID, in any order, but not the ID Redis would make.
+//     This shows only where an IDMPAUTO ID is carried between the engine
+//     and a Redis server (XIDMPRECORD in a log). Pairs that cancel out
+//     (the same pair twice) answer "ERR Failed to create idempotency
+//     hash", as Redis's first implementation did.
+//   - IDs expire when a call looks at them (an idempotent XADD, an
+//     XIDMPRECORD, XINFO STREAM), not from a timer as in Redis, so an ID
+//     is never answered as a duplicate after its time, where Redis may
+//     still do so until its timer runs. As in Redis, an ID expires by its
+//     entry ID's millisecond, so the IDs of a stream whose IDs run ahead
+//     of the clock do not expire until the clock catches up.
+//   - XINFO STREAM FULL puts the six idempotency fields where XINFO
+//     STREAM has them, after recorded-first-entry-id.
+//   - XCFGSET checks all its arguments before it looks the key up, and
+//     changes nothing if one is rejected; a parameter given twice takes
+//     its last value. Its errors are "ERR At least one parameter must be
+//     specified", "ERR IDMP-DURATION must be between 1 and 86400" and
+//     "ERR IDMP-MAXSIZE must be between 1 and 10000".
+//   - XIDMPRECORD answers "ERR no such key" before any other error; an
+//     empty producer or idempotency ID gets XADD IDMP's texts; an ID that
+//     is no entry of the stream gets "ERR The specified stream ID was
+//     deleted or doesn't exist", and a pair already standing for another
+//     entry "ERR The specified IDMP producer-id/idempotent-id pair maps to
+//     a different stream ID". It applies the per-producer cap and leaves
+//     iids-added and iids-duplicates alone.
+//
+// Likewise for Redis 8.8's XNACK and 8.10's MAXCOUNT and MAXSIZE:
+//   - XNACK's errors: a bad mode is "ERR mode must be SILENT, FAIL, or
+//     FATAL" (one ERR); numids and the ID block answer as XDELEX does; a
+//     RETRYCOUNT that is not an integer is "ERR value is not an integer or
+//     out of range", a negative one "ERR Invalid RETRYCOUNT option
+//     argument for XNACK". The mode is checked first, then the other
+//     arguments in order, then the key: a missing key or group is
+//     XCLAIM's NOGROUP error, not 0.
+//   - An ID listed twice in one XNACK is handled twice (counted twice;
+//     SILENT lowers its count twice).
+//   - A nacked entry has no delivery time: XPENDING shows its idle time
+//     as -1, and so does a CLAIM read that takes it; XINFO STREAM FULL
+//     shows it with consumer "" and delivery time 0, and nacked-count
+//     comes last in each group. Every idle test (XCLAIM, XAUTOCLAIM,
+//     CLAIM, XPENDING IDLE) sees it as delivered at Unix time 0, so it
+//     passes any threshold in practice.
+//   - XNACK wakes blocked XREADGROUP CLAIM readers of the stream at once.
+//   - MAXCOUNT below COUNT is "ERR MAXCOUNT must be greater than or equal
+//     to COUNT"; a MAXSIZE that is not a positive integer is "ERR MAXSIZE
+//     must be a positive integer". Once the caps are met, the remaining
+//     streams are left out, history streams included.
+//   - MAXSIZE counts the bytes of the RESP2 reply as the engine models
+//     them, which need not match Redis's count entry for entry; the
+//     first entry is always returned.
 package instream

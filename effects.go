@@ -190,3 +190,44 @@ func (t *tx) fxGroupMoved(key string, g *group, m groupMark) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// fxIdempotency records that the stream remembers an idempotent add
+// (Redis 8.6.2's XIDMPRECORD; an IDMPAUTO add's computed ID is logged).
+func (t *tx) fxIdempotency(key, producer, iid string, id ID) {
+	t.record("XIDMPRECORD", key, producer, iid, id.String())
+}
+
+// nackEffects collects what a Nack did, per ID handled in order, and
+// records it as runs of XNACK … FAIL … RETRYCOUNT c FORCE, one per run of
+// IDs that ended with the same delivery count: replayed in order, they
+// set the same counts and rebuild the NACK zone's order.
+type nackEffects struct {
+	ids    []ID
+	counts []int64
+}
+
+func (fx *nackEffects) add(id ID, count int64) {
+	fx.ids = append(fx.ids, id)
+	fx.counts = append(fx.counts, count)
+}
+
+func (fx *nackEffects) record(t *tx, key, group string) {
+	for i := 0; i < len(fx.ids); {
+		j := i + 1
+		for j < len(fx.ids) && fx.counts[j] == fx.counts[i] {
+			j++
+		}
+		t.record(xnack(key, group, fx.ids[i:j], fx.counts[i])...)
+		i = j
+	}
+}
+
+// xnack is the XNACK that makes ids nacked with count, in order.
+func xnack(key, group string, ids []ID, count int64) []string {
+	cmd := make([]string, 0, 9+len(ids))
+	cmd = append(cmd, "XNACK", key, group, "FAIL", "IDS", strconv.Itoa(len(ids)))
+	for _, id := range ids {
+		cmd = append(cmd, id.String())
+	}
+	return append(cmd, "RETRYCOUNT", itoa(count), "FORCE")
+}

@@ -12,9 +12,11 @@ import (
 // Options configures an Engine. A zero Options is valid and uses the
 // defaults.
 type Options struct {
-	// Now is the clock behind every generated ID, idle time and delivery
-	// time. It is read once per call. If nil, time.Now.
-	Now func() time.Time
+	// Clock is the engine's time: of every generated ID, idle time and
+	// delivery time, read once per call, and of the timers that wake
+	// blocked CLAIM reads. If nil, the time package's (time.Now and
+	// time.AfterFunc). A [ManualClock] moves only when told.
+	Clock Clock
 
 	// NodeMaxEntries bounds the entries kept in one storage node, as Redis's
 	// stream-node-max-entries does. Approximate trimming removes whole
@@ -30,6 +32,19 @@ type Options struct {
 	// durable. Package persist sets it up. If nil, the engine is purely
 	// in memory.
 	Log Log
+
+	// IdempotencyDuration is how long a new stream remembers the
+	// idempotency IDs of its idempotent adds, in whole seconds from 1 s
+	// to 24 h, as Redis's stream-idmp-duration config. Other values are
+	// cut to whole seconds and brought within those bounds. If zero (or
+	// negative), 100 s. [Engine.SetConfig] changes it per stream.
+	IdempotencyDuration time.Duration
+
+	// IdempotencyMaxSize is how many idempotency IDs a new stream
+	// remembers per producer, from 1 to 10,000 (larger values mean
+	// 10,000), as Redis's stream-idmp-maxsize config. If zero (or
+	// negative), 100. [Engine.SetConfig] changes it per stream.
+	IdempotencyMaxSize int
 }
 
 // Engine is an in-process store of named streams with Redis Streams
@@ -39,9 +54,10 @@ type Engine struct {
 	opts    Options
 	streams map[string]*stream
 	closed  bool
-	waiters waitQueues // blocked calls (waiters.go)
-	tx      tx         // the live call's (tx.go)
-	rec     recording  // opts.Log, if it can stop recording
+	waiters waitQueues          // blocked calls (waiters.go)
+	tx      tx                  // the live call's (tx.go)
+	watches map[string][]*Watch // open watches by key (watch.go)
+	rec     recording           // opts.Log, if it can stop recording
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -90,6 +106,14 @@ var (
 	// ErrEntriesAddedTooSmall is returned by SetID when EntriesAdded is
 	// less than the stream's length.
 	ErrEntriesAddedTooSmall = errors.New("entries added is smaller than the stream length")
+
+	// ErrNoEntry is returned by RecordIdempotency when the stream has no
+	// entry with the given ID.
+	ErrNoEntry = errors.New("no such entry")
+
+	// ErrIdempotencyConflict is returned by RecordIdempotency when the
+	// producer and idempotency ID already stand for another entry.
+	ErrIdempotencyConflict = errors.New("idempotency id already maps to another entry")
 )
 
 // maxEntryBytes is the largest total of names and values in one entry.
@@ -97,8 +121,8 @@ const maxEntryBytes = 1 << 30
 
 // New returns an Engine configured by opts.
 func New(opts Options) *Engine {
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = realClock{}
 	}
 	if opts.NodeMaxEntries <= 0 {
 		opts.NodeMaxEntries = 100
@@ -128,11 +152,6 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// nowMs reads the clock, in Unix milliseconds, for the command parsers.
-func (e *Engine) nowMs() int64 {
-	return e.opts.Now().UnixMilli()
-}
-
 // lookup returns the stream named key, or nil.
 func (e *Engine) lookup(key string) *stream {
 	return e.streams[key]
@@ -147,14 +166,14 @@ func (e *Engine) DeleteStreams(keys ...string) (_ int64, err error) {
 		return 0, err
 	}
 	defer t.endWrite(&err)
-	if len(keys) == 0 {
-		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
-	}
-	return t.deleteStreams(keys), nil
+	return t.deleteStreams(keys)
 }
 
 // deleteStreams deletes keys; blocked readers see the outcome of the whole call.
-func (t *tx) deleteStreams(keys []string) int64 {
+func (t *tx) deleteStreams(keys []string) (int64, error) {
+	if len(keys) == 0 {
+		return 0, fmt.Errorf("delete streams: %w", invalid("no keys"))
+	}
 	var n int64
 	for _, k := range keys {
 		if t.e.streams[k] != nil {
@@ -166,7 +185,7 @@ func (t *tx) deleteStreams(keys []string) int64 {
 			}
 		}
 	}
-	return n
+	return n, nil
 }
 
 // Exists reports how many of the named streams exist; a name given twice
@@ -177,20 +196,20 @@ func (e *Engine) Exists(keys ...string) (int64, error) {
 		return 0, err
 	}
 	defer t.end()
+	return t.exists(keys)
+}
+
+func (t *tx) exists(keys []string) (int64, error) {
 	if len(keys) == 0 {
 		return 0, fmt.Errorf("exists: %w", invalid("no keys"))
 	}
-	return t.exists(keys), nil
-}
-
-func (t *tx) exists(keys []string) int64 {
 	var n int64
 	for _, k := range keys {
 		if t.e.streams[k] != nil {
 			n++
 		}
 	}
-	return n
+	return n, nil
 }
 
 // Type returns "stream" if the named stream exists and "none" otherwise.

@@ -106,6 +106,64 @@ func BenchmarkEngine_Add(b *testing.B) {
 	}
 }
 
+// BenchmarkEngine_AddIDMP is BenchmarkEngine_Add with idempotent adds
+// (XADD IDMP) under the default window of 100 IDs per producer:
+// kind=new gives each add a fresh idempotency ID from 16 producers in
+// turn, so every add is recorded and, once the window is full, evicts
+// one ID; kind=new1 is the same from one producer; kind=auto derives the
+// ID from the fields (IDMPAUTO); kind=duplicate repeats an add the
+// stream remembers.
+func BenchmarkEngine_AddIDMP(b *testing.B) {
+	iids := make([]string, 1<<16)
+	for i := range iids {
+		iids[i] = "req-" + strconv.Itoa(i)
+	}
+	producers := make([]string, 16)
+	for i := range producers {
+		producers[i] = "producer-" + strconv.Itoa(i)
+	}
+	for _, kind := range []string{"new", "new1", "auto", "duplicate"} {
+		for _, size := range engSizes {
+			b.Run("kind="+kind+"/"+size.name, func(b *testing.B) {
+				e := newEngBench(b)
+				engLoad(b, e, "s", size.n)
+				pool := engFieldPool()
+				trim := instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: int64(size.n)}
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					args := instream.AddArgs{Fields: pool[i%len(pool)], Producer: producers[i%len(producers)]}
+					switch kind {
+					case "new":
+						args.IdempotencyID = iids[i%len(iids)]
+					case "new1":
+						args.Producer, args.IdempotencyID = producers[0], iids[i%len(iids)]
+					case "auto":
+						// Fresh fields each add (the pool's pairs repeat
+						// every 1024), so that every add is new.
+						args.AutoIdempotency = true
+						args.Fields = append(args.Fields[:len(args.Fields):len(args.Fields)],
+							instream.Field{Name: "req", Value: iids[i%len(iids)]})
+					case "duplicate":
+						args.IdempotencyID = iids[i%8]
+					}
+					if _, err := e.Add("s", args); err != nil {
+						b.Fatal(err)
+					}
+					i++
+					if i%size.n == 0 {
+						b.StopTimer()
+						if _, err := e.Trim("s", trim); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkEngine_Range measures reading 100 entries from a random start.
 func BenchmarkEngine_Range(b *testing.B) {
 	engRange(b, 100)
@@ -254,6 +312,23 @@ func BenchmarkEngine_ReadGroupNew(b *testing.B) {
 // oldest first. All n entries are made pending with the timer stopped;
 // once all are acknowledged, they are read again, also untimed.
 func BenchmarkEngine_Ack(b *testing.B) {
+	benchHandBack(b, "Ack", func(e *instream.Engine, ids []instream.ID) (int64, error) {
+		return e.Ack("s", "g", ids...)
+	})
+}
+
+// BenchmarkEngine_Nack is BenchmarkEngine_Ack with Nack (FAIL): the same
+// pending list, the same IDs in batches, each handed back to the group.
+func BenchmarkEngine_Nack(b *testing.B) {
+	benchHandBack(b, "Nack", func(e *instream.Engine, ids []instream.ID) (int64, error) {
+		return e.Nack("s", instream.NackArgs{Group: "g", IDs: ids})
+	})
+}
+
+// benchHandBack times op on batches of pending IDs, oldest first; when
+// every entry has been handled, the group is rewound and read again with
+// the timer stopped.
+func benchHandBack(b *testing.B, name string, op func(e *instream.Engine, ids []instream.ID) (int64, error)) {
 	for _, batch := range engBatches {
 		for _, size := range engSizes {
 			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
@@ -269,20 +344,20 @@ func BenchmarkEngine_Ack(b *testing.B) {
 					}
 				}
 				fill()
-				acked := 0
+				done := 0
 				b.ReportAllocs()
 				for b.Loop() {
-					if acked+batch.n > size.n {
+					if done+batch.n > size.n {
 						b.StopTimer()
 						fill()
-						acked = 0
+						done = 0
 						b.StartTimer()
 					}
-					n, err := e.Ack("s", "g", ids[acked:acked+batch.n]...)
+					n, err := op(e, ids[done:done+batch.n])
 					if err != nil || n != int64(batch.n) {
-						b.Fatalf("Ack(%d ids from %v) = %d, %v; want %d", batch.n, ids[acked], n, err, batch.n)
+						b.Fatalf("%s(%d ids from %v) = %d, %v; want %d", name, batch.n, ids[done], n, err, batch.n)
 					}
-					acked += batch.n
+					done += batch.n
 				}
 			})
 		}

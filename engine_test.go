@@ -418,8 +418,9 @@ func TestInfo(t *testing.T) {
 	want := instream.StreamInfo{
 		Length: 250, Nodes: info.Nodes, LastGeneratedID: id("250"), EntriesAdded: 250,
 		RecordedFirstEntryID: id("1"),
-		FirstEntry:           &instream.Entry{ID: id("1"), Fields: fields("n", "x")},
-		LastEntry:            &instream.Entry{ID: id("250"), Fields: fields("n", "x")},
+		IdempotencyDuration:  100 * time.Second, IdempotencyMaxSize: 100,
+		FirstEntry: &instream.Entry{ID: id("1"), Fields: fields("n", "x")},
+		LastEntry:  &instream.Entry{ID: id("250"), Fields: fields("n", "x")},
 	}
 	if !reflect.DeepEqual(info, want) {
 		t.Errorf("Info = %+v, want %+v", info, want)

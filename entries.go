@@ -321,7 +321,11 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 	}
 	c.init(min(want, 1024), like)
 	t.walk(from, start, end, reverse, func(n *node, h head) (int, bool) {
-		return c.entry(n, h), count <= 0 || c.count < count
+		off := c.entry(n, h)
+		if c.budget != nil && !c.fits() {
+			return off, false
+		}
+		return off, count <= 0 || c.count < count
 	})
 }
 

@@ -14,7 +14,7 @@ import (
 // job the dead one left.
 func Example_workQueue() {
 	clock := instream.NewManualClock(time.UnixMilli(1_700_000_000_000))
-	e := instream.New(instream.Options{Now: clock.Now})
+	e := instream.New(instream.Options{Clock: clock})
 	defer e.Close()
 
 	for i, job := range []string{"resize photo", "send mail"} {

@@ -13,7 +13,7 @@ import (
 // single call.
 func ExampleEngine_TryReadGroup_claim() {
 	clock := instream.NewManualClock(time.UnixMilli(1_700_000_000_000))
-	e := instream.New(instream.Options{Now: clock.Now})
+	e := instream.New(instream.Options{Clock: clock})
 	defer e.Close()
 	add := func(ms uint64, job string) {
 		if _, err := e.Add("jobs", instream.AddArgs{ID: instream.ID{Ms: ms}, Fields: []instream.Field{{Name: "job", Value: job}}}); err != nil {
@@ -73,4 +73,34 @@ func ExampleEngine_AckDelete() {
 	// Output:
 	// billing acks: referenced, length 1
 	// audit acks: deleted, length 0
+}
+
+// This example retries a publish, as a producer does when it cannot tell
+// whether its first attempt went through: Redis 8.6's idempotent add
+// answers the retry with the first entry's ID and adds nothing.
+func ExampleEngine_AddIdempotent() {
+	clock := instream.NewManualClock(time.UnixMilli(1_700_000_000_000))
+	e := instream.New(instream.Options{Clock: clock})
+	defer e.Close()
+	args := instream.AddArgs{
+		Producer:      "billing",
+		IdempotencyID: "invoice-42",
+		Fields:        []instream.Field{{Name: "job", Value: "send invoice 42"}},
+	}
+	for range 2 {
+		r, err := e.AddIdempotent("jobs", args)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(r.ID, "duplicate:", r.Duplicate)
+	}
+	n, err := e.Len("jobs")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("entries:", n)
+	// Output:
+	// 1700000000000-0 duplicate: false
+	// 1700000000000-0 duplicate: true
+	// entries: 1
 }

@@ -12,7 +12,7 @@ func AddAll(e *Engine, keys []string, args AddArgs) error {
 	}
 	defer t.end()
 	for _, k := range keys {
-		if _, err := t.add(k, args); err != nil {
+		if _, err := t.add(k, args); err != nil { // unwrapped, unlike Add's
 			return err
 		}
 	}
@@ -28,3 +28,22 @@ func Waiters(e *Engine, key string) int {
 	}
 	return 0
 }
+
+// IdempotencyFootprint returns the number of producers the stream named
+// key remembers, and the slots its producers' FIFOs hold (their capacity).
+func IdempotencyFootprint(e *Engine, key string) (producers, slots int) {
+	t := e.acquire()
+	defer t.end()
+	s := e.streams[key]
+	if s == nil {
+		return 0, 0
+	}
+	for p := s.idmp.oldest; p != nil; p = p.next {
+		producers++
+		slots += cap(p.recs)
+	}
+	return producers, slots
+}
+
+// CPUTime is the process CPU time so far, in ns (0 outside Linux).
+func CPUTime() int64 { return cpuTime() }

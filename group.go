@@ -24,6 +24,8 @@ type group struct {
 	pel         pel
 	byIdle      idleIndex // pel again, oldest delivery first; see idle
 	consumers   consumerSet
+	nacked      int   // nacked records in pel (nack.go)
+	nackSeq     int64 // records nacked so far, the order of the NACK zone
 	// recent is the consumer last looked up by name or number: a
 	// worker loop names the same consumer call after call, and its
 	// records come back to it on ack. Nil or a consumer of the group.
@@ -143,6 +145,9 @@ func (t *tx) createGroup(key string, args GroupArgs) error {
 	created, err := t.e.addGroup(key, args)
 	if err != nil {
 		return fmt.Errorf("create group %q on %q: %w", args.Group, key, err)
+	}
+	if created {
+		t.touch(key) // MKSTREAM created it
 	}
 	if t.logging {
 		t.fxCreateGroup(key, t.e.lookup(key).group(args.Group), created)
@@ -351,16 +356,20 @@ func (g *group) check() error {
 	if err := g.pel.l.check(); err != nil {
 		return fmt.Errorf("pending list: %w", err)
 	}
+	if err := g.checkNacked(); err != nil {
+		return err
+	}
 	var err error
 	g.pel.scan(func(p pending) bool {
 		c := g.owner(p)
 		switch {
+		case p.count < 0:
+			err = fmt.Errorf("pending %v has delivery count %d", p.id, p.count)
+		case p.nacked():
 		case c == nil:
 			err = fmt.Errorf("pending %v names consumer %d, not in the group", p.id, p.owner)
 		case !c.pel.has(p.id):
 			err = fmt.Errorf("pending %v not in the list of its owner %q", p.id, c.name)
-		case p.count < 0:
-			err = fmt.Errorf("pending %v has delivery count %d", p.id, p.count)
 		}
 		return err == nil
 	})
@@ -387,8 +396,8 @@ func (g *group) check() error {
 		})
 		return err == nil
 	})
-	if err == nil && sum != g.pel.len() {
-		err = fmt.Errorf("consumers hold %d pending entries, the group %d", sum, g.pel.len())
+	if err == nil && sum+g.nacked != g.pel.len() {
+		err = fmt.Errorf("consumers hold %d pending entries and %d are nacked, the group has %d", sum, g.nacked, g.pel.len())
 	}
 	return err
 }

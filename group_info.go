@@ -18,6 +18,9 @@ type GroupInfo struct {
 	// LagKnown; Redis reports nil otherwise.
 	Lag      int64
 	LagKnown bool
+	// Nacked counts the pending entries handed back by [Engine.Nack] and
+	// not claimed since (XINFO STREAM FULL's nacked-count, Redis 8.8).
+	Nacked int64
 }
 
 // ConsumerInfo describes a consumer, as Redis's XINFO CONSUMERS does.
@@ -42,6 +45,9 @@ type PendingRecord struct {
 	Consumer   string
 	Delivered  time.Time
 	Deliveries int64
+	// Nacked marks an entry handed back by [Engine.Nack]: Consumer is ""
+	// and Delivered zero (Redis reports 0).
+	Nacked bool
 }
 
 // StreamFullInfo describes a stream with its entries and groups, as
@@ -73,6 +79,7 @@ func (s *stream) groupInfo(g *group) GroupInfo {
 		Pending:         int64(g.pel.len()),
 		LastDeliveredID: g.lastID,
 		EntriesRead:     g.entriesRead,
+		Nacked:          int64(g.nacked),
 	}
 	gi.Lag, gi.LagKnown = s.lag(g)
 	return gi
@@ -187,6 +194,7 @@ func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)
 	}
 	now := t.now()
+	s.idmp.expireAll(now)
 	info := StreamFullInfo{StreamInfo: s.info(), Groups: []GroupFullInfo{}}
 	info.FirstEntry, info.LastEntry = nil, nil
 	info.Entries = s.entries.collect(MinID, MaxID, count, false)
@@ -215,5 +223,8 @@ func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
 
 // record describes p for InfoFull.
 func (g *group) record(p pending) PendingRecord {
-	return PendingRecord{p.id, g.owner(p).name, time.UnixMilli(p.delivered), p.count}
+	if p.nacked() {
+		return PendingRecord{ID: p.id, Deliveries: p.count, Nacked: true}
+	}
+	return PendingRecord{p.id, g.owner(p).name, time.UnixMilli(p.delivered), p.count, false}
 }

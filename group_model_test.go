@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -22,6 +23,23 @@ type mPending struct {
 	owner     string
 	delivered int64
 	count     int64
+	nacked    bool  // handed back by Nack: owner "", no delivery time
+	nackSeq   int64 // the NACK zone's order
+}
+
+// at is the delivery time idle tests see: 0 for a nacked record.
+func (p *mPending) at() int64 {
+	if p.nacked {
+		return 0
+	}
+	return p.delivered
+}
+
+func incCount(n int64) int64 {
+	if n == math.MaxInt64 {
+		return n
+	}
+	return n + 1
 }
 
 type mConsumer struct{ seen, active int64 }
@@ -30,6 +48,17 @@ type mGroup struct {
 	last      instream.ID
 	pel       map[instream.ID]*mPending
 	consumers map[string]*mConsumer
+	nackSeq   int64
+}
+
+func (g *mGroup) nacked() int64 {
+	var n int64
+	for _, p := range g.pel {
+		if p.nacked {
+			n++
+		}
+	}
+	return n
 }
 
 type model struct {
@@ -188,7 +217,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 	for step := range steps {
 		var name string
 		var got, want outcome
-		switch op := r.IntN(18); op {
+		switch op := r.IntN(20); op {
 		case 0, 1, 2: // add
 			name = "add"
 			nid := instream.ID{Ms: m.lastID.Ms + 1 + uint64(r.IntN(2))}
@@ -239,8 +268,13 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 			}
 		case 6, 7: // read new
 			args := instream.ReadGroupArgs{Group: pick(groupNames), Consumer: pick(consumers),
-				Count: r.IntN(4), NoAck: r.IntN(5) == 0, Streams: []instream.GroupStream{{Key: "s"}}}
+				Count: r.IntN(4), NoAck: r.IntN(5) == 0, Streams: []instream.GroupStream{{Key: "s"}},
+				MaxCount: r.IntN(3)}
 			name = fmt.Sprintf("read new %+v", args)
+			limit := args.Count
+			if args.MaxCount > 0 && (limit == 0 || args.MaxCount < limit) {
+				limit = args.MaxCount
+			}
 			res, err := e.TryReadGroup(args)
 			got = outcome{groupIDs(res), err}
 			g, err := m.group(args.Group)
@@ -252,12 +286,12 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 			c.seen = m.now
 			var ens []instream.GroupEntry
 			for _, id := range m.liveIDs() {
-				if !g.last.Less(id) || (args.Count > 0 && len(ens) == args.Count) {
+				if !g.last.Less(id) || (limit > 0 && len(ens) == limit) {
 					continue
 				}
 				g.last = id
 				if !args.NoAck {
-					g.pel[id] = &mPending{args.Consumer, m.now, 1}
+					g.pel[id] = &mPending{owner: args.Consumer, delivered: m.now, count: 1}
 					c.active = m.now
 				}
 				ens = append(ens, instream.GroupEntry{Entry: instream.Entry{ID: id}})
@@ -290,7 +324,7 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 					continue
 				}
 				if m.live[id] {
-					g.pel[id].count++
+					g.pel[id].count = incCount(g.pel[id].count)
 					g.pel[id].delivered = m.now
 				}
 				ens = append(ens, instream.GroupEntry{Entry: instream.Entry{ID: id}, Deleted: !m.live[id]})
@@ -356,16 +390,16 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 					if !args.Force {
 						continue
 					}
-					p = &mPending{"", m.now, 1}
+					p = &mPending{delivered: m.now, count: 1}
 					g.pel[id] = p
-				} else if args.MinIdle > 0 && m.now-p.delivered < args.MinIdle.Milliseconds() {
+				} else if args.MinIdle > 0 && m.now-p.at() < args.MinIdle.Milliseconds() {
 					continue
 				}
-				p.owner, p.delivered = args.Consumer, when
+				p.owner, p.delivered, p.nacked = args.Consumer, when, false
 				if args.RetryCount != nil && *args.RetryCount >= 0 {
 					p.count = *args.RetryCount
 				} else if !args.JustID {
-					p.count++
+					p.count = incCount(p.count)
 				}
 				c.active = m.now
 				ids = append(ids, id)
@@ -410,12 +444,12 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 					count--
 					continue
 				}
-				if args.MinIdle > 0 && m.now-p.delivered < args.MinIdle.Milliseconds() {
+				if args.MinIdle > 0 && m.now-p.at() < args.MinIdle.Milliseconds() {
 					continue
 				}
-				p.owner, p.delivered = args.Consumer, m.now
+				p.owner, p.delivered, p.nacked = args.Consumer, m.now, false
 				if !args.JustID {
-					p.count++
+					p.count = incCount(p.count)
 				}
 				c.active = m.now
 				claimed = append(claimed, id)
@@ -485,10 +519,25 @@ func runModelWith(t *testing.T, r *rand.Rand, steps int) {
 				}
 			}
 			want = outcome{wn, nil}
+		case 18, 19: // nack (8.8)
+			args := instream.NackArgs{Group: pick(groupNames), Mode: instream.NackMode(r.IntN(3)),
+				IDs: []instream.ID{randID(), randID()}, Force: r.IntN(3) == 0}
+			if r.IntN(4) == 0 {
+				args.IDs = append(args.IDs, args.IDs[0])
+			}
+			if r.IntN(4) == 0 {
+				n := int64(r.IntN(4))
+				args.RetryCount = &n
+			}
+			name = fmt.Sprintf("nack %+v", args)
+			n, err := e.Nack("s", args)
+			got = outcome{n, err}
+			wn, werr := m.nack(args)
+			want = outcome{wn, werr}
 		case 16: // claim read (8.4)
 			args := instream.ReadGroupArgs{Group: pick(groupNames), Consumer: pick(consumers),
 				Count: r.IntN(4), NoAck: r.IntN(5) == 0, Streams: []instream.GroupStream{{Key: "s"}},
-				Claim: true, MinIdle: time.Duration(r.IntN(150)) * time.Millisecond}
+				Claim: true, MinIdle: time.Duration(r.IntN(150)) * time.Millisecond, MaxCount: r.IntN(3)}
 			name = fmt.Sprintf("claim read %+v", args)
 			res, err := e.TryReadGroup(args)
 			got = outcome{claimIDs(res), err}
@@ -555,7 +604,7 @@ func compareModel(t *testing.T, e *instream.Engine, m *model, where string) {
 	for i, gi := range infos {
 		g := m.groups[names[i]]
 		if gi.Name != names[i] || gi.LastDeliveredID != g.last || gi.Pending != int64(len(g.pel)) ||
-			gi.Consumers != int64(len(g.consumers)) {
+			gi.Consumers != int64(len(g.consumers)) || gi.Nacked != g.nacked() {
 			t.Fatalf("%s: group %+v, model %s last %v pending %d consumers %d",
 				where, gi, names[i], g.last, len(g.pel), len(g.consumers))
 		}
@@ -566,6 +615,10 @@ func compareModel(t *testing.T, e *instream.Engine, m *model, where string) {
 		want := []instream.PendingEntry{}
 		for _, id := range g.pelIDs("", true) {
 			p := g.pel[id]
+			if p.nacked {
+				want = append(want, instream.PendingEntry{ID: id, Deliveries: p.count, Nacked: true})
+				continue
+			}
 			want = append(want, instream.PendingEntry{ID: id, Consumer: p.owner,
 				Idle: time.Duration(max(m.now-p.delivered, 0)) * time.Millisecond, Deliveries: p.count})
 		}
@@ -607,7 +660,11 @@ func claimIDs(res []instream.GroupEntries) []string {
 	for _, ge := range res {
 		s := ge.Key + ":"
 		for _, en := range ge.Entries {
-			s += fmt.Sprintf("%v/%v/%d,", en.ID, en.Idle, en.Deliveries)
+			s += fmt.Sprintf("%v/%v/%d", en.ID, en.Idle, en.Deliveries)
+			if en.Nacked {
+				s += "/nacked"
+			}
+			s += ","
 		}
 		out = append(out, s)
 	}
@@ -625,22 +682,37 @@ func (m *model) claimRead(args instream.ReadGroupArgs) []string {
 	c := g.consumer(args.Consumer, m.now)
 	c.seen = m.now
 	minIdle := args.MinIdle.Milliseconds()
+	limit := args.Count
+	if args.MaxCount > 0 && (limit == 0 || args.MaxCount < limit) {
+		limit = args.MaxCount
+	}
 	var due []instream.ID
 	for id, p := range g.pel {
-		if m.now-p.delivered >= minIdle {
+		if m.now-p.at() >= minIdle {
 			due = append(due, id)
 		}
 	}
+	// The NACK zone first, in the order of the nacks; then the oldest
+	// deliveries.
 	slices.SortFunc(due, func(a, b instream.ID) int {
-		if da, db := g.pel[a].delivered, g.pel[b].delivered; da != db {
-			return int(da - db)
+		pa, pb := g.pel[a], g.pel[b]
+		switch {
+		case pa.nacked != pb.nacked:
+			if pa.nacked {
+				return -1
+			}
+			return 1
+		case pa.nacked:
+			return int(pa.nackSeq - pb.nackSeq)
+		case pa.delivered != pb.delivered:
+			return int(pa.delivered - pb.delivered)
 		}
 		return a.Compare(b)
 	})
 	s := "s:"
 	n := 0
 	for _, id := range due {
-		if args.Count > 0 && n == args.Count {
+		if limit > 0 && n == limit {
 			break
 		}
 		p := g.pel[id]
@@ -648,19 +720,23 @@ func (m *model) claimRead(args instream.ReadGroupArgs) []string {
 			delete(g.pel, id)
 			continue
 		}
-		s += fmt.Sprintf("%v/%v/%d,", id, time.Duration(m.now-p.delivered)*time.Millisecond, p.count)
-		p.owner, p.delivered = args.Consumer, m.now
-		p.count++
+		if p.nacked {
+			s += fmt.Sprintf("%v/0s/%d/nacked,", id, p.count)
+		} else {
+			s += fmt.Sprintf("%v/%v/%d,", id, time.Duration(m.now-p.delivered)*time.Millisecond, p.count)
+		}
+		p.owner, p.delivered, p.nacked = args.Consumer, m.now, false
+		p.count = incCount(p.count)
 		c.active = m.now
 		n++
 	}
 	for _, id := range m.liveIDs() {
-		if !g.last.Less(id) || (args.Count > 0 && n == args.Count) {
+		if !g.last.Less(id) || (limit > 0 && n == limit) {
 			continue
 		}
 		g.last = id
 		if !args.NoAck {
-			g.pel[id] = &mPending{args.Consumer, m.now, 1}
+			g.pel[id] = &mPending{owner: args.Consumer, delivered: m.now, count: 1}
 			c.active = m.now
 		}
 		s += fmt.Sprintf("%v/0s/0,", id)
@@ -704,4 +780,40 @@ func (m *model) deleteEx(group string, ack bool, refs instream.RefPolicy, ids []
 		}
 	}
 	return out
+}
+
+// nack is the model of XNACK (Redis 8.8).
+func (m *model) nack(args instream.NackArgs) (int64, error) {
+	g, err := m.group(args.Group)
+	if err != nil {
+		return 0, err
+	}
+	count := func(n int64) int64 {
+		switch {
+		case args.RetryCount != nil:
+			return *args.RetryCount
+		case args.Mode == instream.NackSilent:
+			return max(n-1, 0)
+		case args.Mode == instream.NackFatal:
+			return math.MaxInt64
+		}
+		return n
+	}
+	var n int64
+	for _, id := range args.IDs {
+		p := g.pel[id]
+		switch {
+		case p != nil:
+			p.count = count(p.count)
+		case args.Force && m.live[id]:
+			p = &mPending{count: count(0)}
+			g.pel[id] = p
+		default:
+			continue
+		}
+		g.nackSeq++
+		p.owner, p.delivered, p.nacked, p.nackSeq = "", 0, true, g.nackSeq
+		n++
+	}
+	return n, nil
 }

@@ -21,6 +21,10 @@ type ReadGroupArgs struct {
 	// Count is the most entries returned per stream; 0: no limit.
 	Count int
 
+	// MaxCount and MaxSize cap the whole read, claimed entries included,
+	// as in [ReadArgs]; entries left out are not delivered. If 0, no cap.
+	MaxCount, MaxSize int
+
 	// NoAck delivers new entries without adding them to the pending list.
 	// It does not apply to entries taken by Claim, which stay pending.
 	NoAck bool
@@ -64,6 +68,9 @@ type GroupEntry struct {
 	// Claimed marks an entry taken over from the pending list, by a
 	// Claim read, [Engine.Claim] or [Engine.AutoClaim].
 	Claimed bool
+	// Nacked marks a claimed entry that was nacked ([Engine.Nack]): it
+	// had no delivery time, so its Idle is 0 (Redis reports -1).
+	Nacked bool
 
 	// Idle and Deliveries are the entry's idle time (whole ms) and
 	// delivery count before this delivery, as its pending record held
@@ -197,6 +204,7 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 	}
 	var out []GroupEntries
 	served := false
+	b := newBudget(args.MaxCount, args.MaxSize)
 	for i, st := range args.Streams {
 		s, g := targets[i].s, targets[i].g
 		c, created := g.consumer(args.Consumer, now)
@@ -208,8 +216,12 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 				t.fxConsumer("CREATECONSUMER", st.Key, args.Group, args.Consumer)
 			}
 		}
+		count, more := b.next(args.Count)
+		if !more {
+			continue // the caps are met: the stream is left out
+		}
 		if st.History {
-			ens := readHistory(s, g, c, st.After, args.Count, now)
+			ens := readHistory(s, g, c, st.After, count, now, b, st.Key)
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens})
 			served = true
 			if t.logging {
@@ -219,15 +231,15 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 		}
 		var ens []GroupEntry
 		var gone []ID
-		count := args.Count
+		limited := count > 0
 		if args.Claim {
-			ens, gone = s.claimIdle(g, c, count, args.MinIdle.Milliseconds(), now)
-			if count > 0 {
+			ens, gone = s.claimIdle(g, c, count, args.MinIdle.Milliseconds(), now, b, st.Key)
+			if limited {
 				count -= len(ens)
 			}
 		}
-		if !args.Claim || args.Count <= 0 || count > 0 {
-			if news := s.readNew(g, c, count, args.NoAck, now); ens == nil {
+		if !limited || count > 0 {
+			if news := s.readNew(g, c, count, args.NoAck, now, b, st.Key, args.Claim, len(ens) == 0); ens == nil {
 				ens = news
 			} else {
 				ens = append(ens, news...)
@@ -266,7 +278,8 @@ func (e *Engine) claimDueFunc(args ReadGroupArgs) func() (int64, bool) {
 				continue
 			}
 			if k, ok := g.idle().Min(); ok {
-				at := k.delivered + min(minIdle, math.MaxInt64-max(k.delivered, 0))
+				d := deliveredAt(k.delivered)
+				at := d + min(minIdle, math.MaxInt64-max(d, 0))
 				if !found || at < due {
 					due, found = at, true
 				}
@@ -294,6 +307,9 @@ func checkReadGroupArgs(args ReadGroupArgs) error {
 	if err := checkCount("Count", args.Count); err != nil {
 		return err
 	}
+	if err := checkCaps(args.MaxCount, args.MaxSize); err != nil {
+		return err
+	}
 	return checkDuration("MinIdle", args.MinIdle)
 }
 
@@ -303,7 +319,9 @@ func checkReadGroupArgs(args ReadGroupArgs) error {
 // and the IDs of records it dropped because their entries were gone.
 // Records whose entries are gone leave the pending list (the choice of
 // XAUTOCLAIM; Redis 8.4 leaves it open). O(log P + k) for k examined.
-func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64) ([]GroupEntry, []ID) {
+//
+// Within budget b, for the reply of stream key.
+func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64, b *readBudget, key string) ([]GroupEntry, []ID) {
 	if g.pel.len() == 0 {
 		return nil, nil
 	}
@@ -311,13 +329,16 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	var live []Entry
 	var gone []ID
 	g.idle().Scan(func(k idleKey) bool {
-		if idleMs(now, k.delivered) < minIdle {
+		if idleMs(now, deliveredAt(k.delivered)) < minIdle {
 			return false
 		}
 		en, ok := s.entries.get(k.id)
 		if !ok {
 			gone = append(gone, k.id)
 			return true
+		}
+		if !b.take(entrySize(en, key, len(live) == 0, true)) {
+			return false
 		}
 		live = append(live, en)
 		return count <= 0 || len(live) < count
@@ -328,9 +349,8 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 	out := make([]GroupEntry, len(live))
 	for i, en := range live {
 		p, _ := g.pel.get(en.ID)
-		out[i] = GroupEntry{Entry: en, Claimed: true,
-			Idle: msDuration(idleMs(now, p.delivered)), Deliveries: p.count}
-		g.redeliver(p, c, now, p.count+1)
+		out[i] = claimed(en, p, true, now, false)
+		g.redeliver(p, c, now, incCount(p.count))
 		c.active = now
 	}
 	return out, gone
@@ -339,7 +359,9 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64)
 // readHistory returns c's pending entries with IDs > after, up to count
 // if count > 0, counting a delivery for each that still exists. Each
 // comes with the idle time and delivery count of its record before.
-func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int64) []GroupEntry {
+//
+// Within budget b, for the reply of stream key.
+func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int64, b *readBudget, key string) []GroupEntry {
 	out := []GroupEntry{}
 	start, ok := after.Next()
 	if !ok {
@@ -347,12 +369,15 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 	}
 	c.pel.ascend(start, func(id ID) bool {
 		en, exists := s.entries.get(id)
+		if b != nil && !b.take(entrySize(Entry{ID: id, Fields: en.Fields}, key, len(out) == 0, false)) {
+			return false
+		}
 		p, _ := g.pel.get(id)
 		ge := GroupEntry{Entry: en, Idle: msDuration(max(now-p.delivered, 0)), Deliveries: p.count}
 		if !exists {
 			ge.Entry, ge.Deleted = Entry{ID: id}, true
 		} else {
-			g.redeliver(p, c, now, p.count+1)
+			g.redeliver(p, c, now, incCount(p.count))
 		}
 		out = append(out, ge)
 		return count <= 0 || len(out) < count
@@ -361,14 +386,16 @@ func readHistory(s *stream, g *group, c *consumer, after ID, count int, now int6
 }
 
 // readNew delivers the entries after g's last-delivered ID to c, up to
-// count if count > 0.
-func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64) []GroupEntry {
+// count if count > 0, within budget b for the reply of stream key (claim:
+// in claim mode; head: the stream has no entries in the reply yet).
+func (s *stream) readNew(g *group, c *consumer, count int, noAck bool, now int64,
+	b *readBudget, key string, claim, head bool) []GroupEntry {
 	last, ok := s.entries.last()
 	if !ok || !g.lastID.Less(last) {
 		return nil
 	}
 	start, _ := g.lastID.Next() // cannot fail: g.lastID < last
-	out := s.entries.collectGroup(start, MaxID, count)
+	out := s.entries.collectGroupCapped(start, MaxID, count, b, key, claim, head)
 	first := s.firstID() // reading changes no entries
 	for _, en := range out {
 		s.advance(g, en.ID, first)

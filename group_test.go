@@ -18,7 +18,7 @@ var t0 = time.UnixMilli(1_700_000_000_000)
 func newClockEngine(t testing.TB) (*instream.Engine, *instream.ManualClock) {
 	t.Helper()
 	clk := instream.NewManualClock(t0)
-	e := instream.New(instream.Options{Now: clk.Now})
+	e := instream.New(instream.Options{Clock: clk})
 	t.Cleanup(func() { e.Close() })
 	return e, clk
 }
@@ -321,9 +321,8 @@ func TestAutoClaimHugeCount(t *testing.T) {
 	check(t, e)
 }
 
-// TestPendingZeroID checks that the pending lists' hidden 0-0 record
-// never shows: 0-0 is no entry's ID, so it is never pending, and lists
-// that empty and refill report only what was delivered.
+// TestPendingZeroID checks that 0-0, no entry's ID, is never pending, and
+// that pending lists that empty and refill report only what was delivered.
 func TestPendingZeroID(t *testing.T) {
 	e, _ := newClockEngine(t)
 	add(t, e, "s", "1-1", "2-1")

@@ -35,6 +35,7 @@ func (t *tx) rename(key, newKey string, nx bool) (bool, error) {
 		t.record("RENAME", key, newKey)
 	}
 	t.streamDeleted(key)
+	t.touch(newKey)
 	t.keyReady(newKey)
 	return true, nil
 }
@@ -80,6 +81,11 @@ func (e *Engine) SetNodeLimits(maxEntries, maxBytes int) error {
 		return err
 	}
 	defer t.end()
+	return t.setNodeLimits(maxEntries, maxBytes)
+}
+
+func (t *tx) setNodeLimits(maxEntries, maxBytes int) error {
+	e := t.e
 	if maxEntries < 0 || maxBytes < 0 {
 		return fmt.Errorf("node limits %d, %d: %w", maxEntries, maxBytes, ErrInvalidArgument)
 	}

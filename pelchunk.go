@@ -98,8 +98,12 @@ func (c *chunk[R]) search(id ID) int {
 	return lo
 }
 
-// slot returns the index of member id in c, or -1.
+// slot returns the index of member id in c, or -1. Acks mostly take the
+// oldest member: that one is tried before a search.
 func (c *chunk[R]) slot(id ID) int {
+	if i := c.firstLive(); i >= 0 && c.ids[i] == id {
+		return i
+	}
 	i := c.search(id)
 	if i < len(c.ids) && c.ids[i] == id && c.isLive(i) {
 		return i
@@ -162,6 +166,18 @@ func (l *chunkList[R]) get(id ID) (R, bool) {
 	}
 	var zero R
 	return zero, false
+}
+
+// ref returns the record of member id for a change in place, or nil. It
+// moves the hint, as changes do; the pointer is valid until the list
+// next changes.
+func (l *chunkList[R]) ref(id ID) *R {
+	if c := l.at(id); c != nil {
+		if i := c.slot(id); i >= 0 {
+			return &c.recs[i]
+		}
+	}
+	return nil
 }
 
 func (l *chunkList[R]) has(id ID) bool {

@@ -52,6 +52,10 @@ func (l *pel) get(id ID) (pending, bool) {
 
 func (l *pel) has(id ID) bool { return l.l.has(id) }
 
+// ref returns the record of id for a change in place, valid until the
+// list next changes, or nil.
+func (l *pel) ref(id ID) *pelRec { return l.l.ref(id) }
+
 func (l *pel) min() (pending, bool) {
 	id, r, ok := l.l.min()
 	return r.found(id, ok)
@@ -186,7 +190,9 @@ func (g *group) unpend(id ID) bool {
 	p, ok := g.pel.del(id)
 	if ok {
 		g.byIdle.del(idleKey{p.delivered, p.id})
-		if c := g.owner(p); c != nil {
+		if p.nacked() {
+			g.nacked--
+		} else if c := g.owner(p); c != nil {
 			c.pel.del(id)
 		}
 	}
@@ -212,6 +218,13 @@ func (g *group) unpendAll(c *consumer) int64 {
 // list is the caller's (see assign).
 func (g *group) store(p pending) {
 	prev, replaced := g.pel.set(p)
+	if replaced && prev.nacked() != p.nacked() {
+		if p.nacked() {
+			g.nacked++
+		} else {
+			g.nacked--
+		}
+	}
 	if replaced {
 		if prev.delivered == p.delivered {
 			return
@@ -246,6 +259,9 @@ func (g *group) deliver(id ID, c *consumer, now int64) {
 	if replaced {
 		if prev.owner == c.num {
 			return
+		}
+		if prev.nacked() {
+			g.nacked--
 		}
 		if old := g.owner(prev); old != nil {
 			old.pel.del(id)
@@ -373,6 +389,7 @@ type PendingArgs struct {
 	ByConsumer bool
 	Consumer   string
 	// MinIdle keeps only entries idle for at least MinIdle; 0 keeps all.
+	// Nacked entries count as delivered at Unix time 0.
 	MinIdle time.Duration
 }
 
@@ -382,6 +399,9 @@ type PendingEntry struct {
 	Consumer   string        // the owner
 	Idle       time.Duration // since the last delivery, in whole ms, >= 0
 	Deliveries int64
+	// Nacked marks an entry handed back by [Engine.Nack]: it has no owner
+	// (Consumer is "") and no delivery time (Idle is 0; Redis reports -1).
+	Nacked bool
 }
 
 // Pending lists a group's pending entries with IDs in [args.Start,
@@ -412,11 +432,15 @@ func (t *tx) pending(key string, args PendingArgs) ([]PendingEntry, error) {
 		if args.End.Less(p.id) {
 			return false
 		}
-		idle := idleMs(now, p.delivered)
+		idle := idleMs(now, deliveredAt(p.delivered))
 		if minIdle > 0 && idle < minIdle {
 			return true
 		}
-		out = append(out, PendingEntry{p.id, g.owner(p).name, msDuration(idle), p.count})
+		if p.nacked() {
+			out = append(out, PendingEntry{ID: p.id, Deliveries: p.count, Nacked: true})
+		} else {
+			out = append(out, PendingEntry{p.id, g.owner(p).name, msDuration(idle), p.count, false})
+		}
 		return args.Count == 0 || len(out) < args.Count
 	}
 	if !args.ByConsumer {

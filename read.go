@@ -15,6 +15,14 @@ type ReadArgs struct {
 
 	// Count bounds the entries returned per stream. If 0, no limit.
 	Count int
+
+	// MaxCount bounds the entries returned over all streams, and MaxSize
+	// the size of the reply in bytes, as Redis 8.10's MAXCOUNT and
+	// MAXSIZE do: the streams are served in order until a cap is met, and
+	// the rest are left out. MaxSize counts the bytes of Redis's reply
+	// (RESP2) roughly, and always lets the first entry through, however
+	// big. If 0, no cap.
+	MaxCount, MaxSize int
 }
 
 // ReadStream names one stream of a read and where to read from. At most
@@ -132,11 +140,13 @@ func (e *Engine) readServed(args ReadArgs) []StreamEntries {
 		return e.readLocked(args)
 	}
 	sh := &e.waiters.shared
-	if sh.valid && sh.arg == args.Streams[0] && sh.count == args.Count {
+	if sh.valid && sh.arg == args.Streams[0] && sh.count == args.Count &&
+		sh.maxCount == args.MaxCount && sh.maxSize == args.MaxSize {
 		return sh.res
 	}
 	res := e.readLocked(args)
-	*sh = sharedRead{valid: true, arg: args.Streams[0], count: args.Count, res: res}
+	*sh = sharedRead{valid: true, arg: args.Streams[0], count: args.Count,
+		maxCount: args.MaxCount, maxSize: args.MaxSize, res: res}
 	return res
 }
 
@@ -155,7 +165,10 @@ func checkReadArgs(args ReadArgs) error {
 			return invalid("stream %q has After with New or Last", rs.Key)
 		}
 	}
-	return checkCount("Count", args.Count)
+	if err := checkCount("Count", args.Count); err != nil {
+		return err
+	}
+	return checkCaps(args.MaxCount, args.MaxSize)
 }
 
 // resolveRead returns a copy of args with New resolved to After, and the
@@ -185,7 +198,12 @@ func (e *Engine) resolveRead(args ReadArgs) ReadArgs {
 // anything.
 func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
 	var res []StreamEntries
+	b := newBudget(args.MaxCount, args.MaxSize)
 	for _, rs := range args.Streams {
+		count, more := b.next(args.Count)
+		if !more {
+			break
+		}
 		s := e.lookup(rs.Key)
 		if s == nil {
 			continue
@@ -196,12 +214,14 @@ func (e *Engine) readLocked(args ReadArgs) []StreamEntries {
 		}
 		var ens []Entry
 		if rs.Last {
-			ens = s.entries.collect(last, last, 1, false)
+			ens = s.entries.collectCapped(last, last, 1, b, rs.Key)
 		} else {
 			start, _ := rs.After.Next() // cannot fail: After < last
-			ens = s.entries.collect(start, MaxID, args.Count, false)
+			ens = s.entries.collectCapped(start, MaxID, count, b, rs.Key)
 		}
-		res = append(res, StreamEntries{Key: rs.Key, Entries: ens})
+		if len(ens) > 0 {
+			res = append(res, StreamEntries{Key: rs.Key, Entries: ens})
+		}
 	}
 	return res
 }

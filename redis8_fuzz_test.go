@@ -37,7 +37,7 @@ func FuzzDoRedis8(f *testing.F) {
 		"XACKDEL", "s", "g", "ACKED", "IDS", "1", "1-0", "|", "XDELEX", "s", "DELREF", "IDS", "2", "1-0", "2-0"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ms := int64(1_000)
-		e := instream.New(instream.Options{Now: func() time.Time { return time.UnixMilli(ms) }, NodeMaxEntries: 2})
+		e := instream.New(instream.Options{Clock: funcClock(func() time.Time { return time.UnixMilli(ms) }), NodeMaxEntries: 2})
 		defer e.Close()
 		var cmd []string
 		run := func() {

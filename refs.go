@@ -56,7 +56,7 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("delete entries ex on %q: %w", key, err)
 	}
-	out := t.e.deleteRefs(key, "", false, refs, ids)
+	out := t.deleteRefs(key, "", false, refs, ids)
 	if t.logging && slices.ContainsFunc(out, func(r DeleteResult) bool { return r != EntryNotFound }) {
 		t.fxDeleteEx(key, "", false, refs, ids)
 	}
@@ -86,7 +86,7 @@ func (t *tx) ackDelete(key, group string, refs RefPolicy, ids []ID) ([]DeleteRes
 	if _, _, err := t.e.lookupGroup(key, group); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, noGroup(err))
 	}
-	out := t.e.deleteRefs(key, group, true, refs, ids)
+	out := t.deleteRefs(key, group, true, refs, ids)
 	if t.logging {
 		t.fxDeleteEx(key, group, true, refs, ids)
 	}
@@ -104,9 +104,9 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 }
 
 // deleteRefs is XDELEX, or XACKDEL when ack is set.
-func (e *Engine) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
+func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
 	out := make([]DeleteResult, len(ids))
-	s := e.lookup(key)
+	s := t.e.lookup(key)
 	var g *group
 	if s != nil && ack {
 		g = s.group(groupName)
@@ -117,9 +117,13 @@ func (e *Engine) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids
 		}
 		return out
 	}
+	n := s.entries.len()
 	for i, id := range ids {
 		acked := g != nil && g.unpend(id)
 		out[i] = s.deleteRef(id, refs, acked)
+	}
+	if s.entries.len() != n {
+		t.touch(key)
 	}
 	return out
 }
@@ -181,7 +185,7 @@ func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
 }
 
 // referenced reports whether some group still needs the entry id: it
-// holds it as pending, or has not been handed it yet (spec §8.1).
+// holds it as pending, or has not been handed it yet (Redis 8.2's ACKED).
 func (s *stream) referenced(id ID) bool {
 	ref := false
 	s.groups.m.Scan(func(_ string, g *group) bool {

@@ -11,16 +11,25 @@ import (
 	"github.com/instream/instream"
 )
 
-// panicClock is a clock that panics while armed.
+// panicClock is a clock that panics while armed: reading it (onNow) or
+// arming a timer.
 type panicClock struct {
 	armed atomic.Bool
+	onNow bool // Now panics too, not only AfterFunc
 }
 
 func (c *panicClock) Now() time.Time {
-	if c.armed.Load() {
+	if c.onNow && c.armed.Load() {
 		panic("clock broke")
 	}
 	return t0
+}
+
+func (c *panicClock) AfterFunc(d time.Duration, f func()) instream.Timer {
+	if c.armed.Load() {
+		panic("timer broke")
+	}
+	return time.AfterFunc(d, f)
 }
 
 // mustPanic runs f and fails the test unless f panics.
@@ -57,26 +66,35 @@ func TestPanicReleasesLock(t *testing.T) {
 	claim := read
 	claim.Claim, claim.MinIdle = true, time.Hour
 	calls := []struct {
-		name string
-		call func(e *instream.Engine)
+		name  string
+		onNow bool // the clock's Now panics, not only its timers
+		call  func(e *instream.Engine)
 	}{
-		{"Add", func(e *instream.Engine) { e.Add("s", instream.AddArgs{Fields: fields("f", "v")}) }},
-		{"TryReadGroup", func(e *instream.Engine) { e.TryReadGroup(read) }},
-		{"blocking ReadGroup", func(e *instream.Engine) { e.ReadGroup(context.Background(), read) }},
-		{"blocking ReadGroup with CLAIM", func(e *instream.Engine) { e.ReadGroup(context.Background(), claim) }},
-		{"Pending", func(e *instream.Engine) {
+		{"Add", true, func(e *instream.Engine) { e.Add("s", instream.AddArgs{Fields: fields("f", "v")}) }},
+		{"TryReadGroup", true, func(e *instream.Engine) { e.TryReadGroup(read) }},
+		{"blocking ReadGroup", true, func(e *instream.Engine) { e.ReadGroup(context.Background(), read) }},
+		{"blocking ReadGroup with CLAIM", true, func(e *instream.Engine) { e.ReadGroup(context.Background(), claim) }},
+		{"arming the timer of a blocking CLAIM read", false, func(e *instream.Engine) {
+			e.ReadGroup(context.Background(), claim)
+		}},
+		{"Pending", true, func(e *instream.Engine) {
 			e.Pending("s", instream.PendingArgs{Group: "g", End: instream.MaxID, Count: 10})
 		}},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
-			clk := &panicClock{}
+			clk := &panicClock{onNow: c.onNow}
 			// Not closed on failure: Close would block on the lock.
-			e := instream.New(instream.Options{Now: clk.Now})
+			e := instream.New(instream.Options{Clock: clk})
 			add(t, e, "s", "1-0")
-			mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g", ID: id("1-0")})
+			mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g"})
+			// 1-0 pending for a, so that a CLAIM read arms its timer.
+			if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "a",
+				Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
+				t.Fatal(err)
+			}
 			clk.armed.Store(true)
-			mustPanic(t, c.name, func() { c.call(e) })
+			within(t, c.name, func() { mustPanic(t, c.name, func() { c.call(e) }) })
 			clk.armed.Store(false)
 			within(t, "Add after the panic", func() { e.Add("s", instream.AddArgs{Fields: fields("f", "v")}) })
 			if n := instream.Waiters(e, "s"); n != 0 {
@@ -90,8 +108,8 @@ func TestPanicReleasesLock(t *testing.T) {
 // A panic while a call serves the waiters it made ready (here the group
 // read of a blocked ReadGroup, run by Del) releases the lock too.
 func TestPanicServingReleasesLock(t *testing.T) {
-	clk := &panicClock{}
-	e := instream.New(instream.Options{Now: clk.Now}) // closed by the test: see above
+	clk := &panicClock{onNow: true}
+	e := instream.New(instream.Options{Clock: clk}) // closed by the test: see above
 	add(t, e, "s", "1-0")
 	mustCreateGroup(t, e, "s", instream.GroupArgs{Group: "g", ID: id("1-0")})
 	ctx, cancel := context.WithCancel(context.Background())

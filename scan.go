@@ -2,7 +2,6 @@ package instream
 
 import (
 	"strconv"
-	"strings"
 	"unsafe"
 )
 
@@ -12,18 +11,28 @@ import (
 // share one backing array, and the names of a node's name set are
 // decoded once per batch.
 type copier struct {
-	sb     strings.Builder
-	out    []Entry
-	group  []GroupEntry
-	asGrp  bool // append to group instead of out
-	count  int  // entries appended
+	text  []byte // the strings' bytes: only ever appended to
+	out   []Entry
+	group []GroupEntry
+	asGrp bool // append to group instead of out
+	count int  // entries appended
+	// budget, if not nil, caps a read (readcap.go): key names the
+	// stream, and claim says the reply has idle times and counts.
+	budget *readBudget
+	key    string
+	claim  bool
+	headed bool // the stream's header is counted already
 	fields []Field
 	n      *node
+	// names are the names of n's first name set, the set of most entries.
+	names    []string
+	namesBuf [4]string
 	// sets[s] is 1 + the index in fields of the first field of an entry
-	// of n with name set s, or 0.
+	// of n with name set s > 0, or 0.
 	sets [8]int
 	// num and numStr are the last integer value decoded and its string:
-	// timestamps often repeat in neighbouring entries.
+	// timestamps often repeat, or grow by small steps, in neighbouring
+	// entries.
 	num    uint64
 	numStr string
 }
@@ -42,15 +51,49 @@ func (c *copier) init(want int, n *node) {
 	// The encoded entry is about the size of its value strings: integers
 	// grow when formatted, but repeated ones are shared, and so are names,
 	// which need room once, as does one integer of a short read.
-	c.sb.Grow(want*(len(n.buf)/n.count+2) + len(n.names) + 20)
+	c.text = make([]byte, 0, want*(len(n.buf)/n.count+2)+len(n.names)+20)
 }
 
 // entry appends a copy of the entry of n whose head is h, and returns
 // the offset after it.
 func (c *copier) entry(n *node, h head) int {
 	if n != c.n {
-		c.n, c.sets = n, [8]int{}
+		c.node(n)
 	}
+	if h.set != 0 {
+		return c.entrySet(n, h)
+	}
+	start := len(c.fields)
+	fs := c.fields
+	off := h.vals
+	for _, name := range c.names {
+		f := Field{Name: name}
+		f.Value, off = c.value(n, off)
+		fs = append(fs, f)
+	}
+	c.fields = fs
+	c.add(h.id, start)
+	return off
+}
+
+// node makes n the node whose names c holds.
+func (c *copier) node(n *node) {
+	c.n, c.sets = n, [8]int{}
+	if c.names == nil {
+		c.names = c.namesBuf[:0]
+	}
+	c.names = c.names[:0]
+	nf, noff := uvarint(n.names, 0)
+	for range nf {
+		var l uint64
+		l, noff = uvarint(n.names, noff)
+		c.names = append(c.names, c.str(n.names[noff:noff+int(l)]))
+		noff += int(l)
+	}
+}
+
+// entrySet is entry for an entry whose name set is not n's first.
+func (c *copier) entrySet(n *node, h head) int {
 	start := len(c.fields)
 	cached := h.set < len(c.sets) && c.sets[h.set] > 0
 	nf, noff := uvarint(n.names, n.setOff(h.set))
@@ -66,36 +109,44 @@ func (c *copier) entry(n *node, h head) int {
 			f.Name = c.str(n.names[noff : noff+int(l)])
 			noff += int(l)
 		}
-		var v uint64
-		v, off = uvarint(n.buf, off)
-		if v&1 != 0 {
-			f.Value = c.int(v >> 1)
-		} else {
-			l := int(v >> 1)
-			f.Value = c.str(n.buf[off : off+l])
-			off += l
-		}
+		f.Value, off = c.value(n, off)
 		c.fields = append(c.fields, f)
 	}
 	if !cached && h.set < len(c.sets) {
 		c.sets[h.set] = start + 1
 	}
+	c.add(h.id, start)
+	return off
+}
+
+// add appends the entry id whose fields start at fields[start].
+func (c *copier) add(id ID, start int) {
 	end := len(c.fields)
-	en := Entry{ID: h.id, Fields: c.fields[start:end:end]}
+	en := Entry{ID: id, Fields: c.fields[start:end:end]}
 	if c.asGrp {
 		c.group = append(c.group, GroupEntry{Entry: en})
 	} else {
 		c.out = append(c.out, en)
 	}
 	c.count++
-	return off
+}
+
+// value returns a copy of the value encoded at off in n's bytes, and the
+// offset after it.
+func (c *copier) value(n *node, off int) (string, int) {
+	v, off := uvarint(n.buf, off)
+	if v&1 != 0 {
+		return c.int(v >> 1), off
+	}
+	l := int(v >> 1)
+	return c.str(n.buf[off : off+l]), off + l
 }
 
 // int returns the decimal string of v.
 func (c *copier) int(v uint64) string {
 	if v != c.num || c.numStr == "" {
 		var num [20]byte
-		c.num, c.numStr = v, c.str(strconv.AppendUint(num[:0], v, 10))
+		c.num, c.numStr = v, c.str(appendNext(num[:0], v, c.num, c.numStr))
 	}
 	return c.numStr
 }
@@ -105,9 +156,9 @@ func (c *copier) str(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	i := c.sb.Len()
-	c.sb.Write(b)
-	return c.sb.String()[i:]
+	i := len(c.text)
+	c.text = append(c.text, b...)
+	return view(c.text[i:])
 }
 
 // scanBuf holds one batch of Scan: entry i has ID ids[i] and the fields

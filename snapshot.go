@@ -1,6 +1,9 @@
 package instream
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Snapshot is the engine's state at one moment, detached from the engine:
 // [Snapshot.Commands] writes it out while calls go on. Package persist
@@ -16,14 +19,20 @@ type streamSnap struct {
 	maxDeleted   ID
 	entriesAdded int64
 	groups       []groupSnap
+
+	// Idempotency settings, if not the engine's defaults, and records.
+	config   []string
+	idmp     []IdempotencyRecord
+	idmpGone []bool // idmp[i]'s entry was deleted or trimmed
 }
 
 type groupSnap struct {
 	name        string
 	lastID      ID
 	entriesRead int64
-	pending     []pendSnap
-	idle        []string // consumers with nothing pending
+	pending     []pendSnap // owned records
+	nacked      []pendSnap // in the NACK zone's order
+	idle        []string   // consumers with nothing pending
 }
 
 type pendSnap struct {
@@ -63,10 +72,17 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 			gs := groupSnap{name: name, lastID: g.lastID, entriesRead: g.entriesRead,
 				pending: make([]pendSnap, 0, g.pel.len())}
 			g.pel.scan(func(p pending) bool {
+				gone := !s.entries.has(p.id)
+				if p.nacked() {
+					gs.nacked = append(gs.nacked, pendSnap{p.id, "", p.delivered, p.count, gone})
+					return true
+				}
 				c := g.owner(p)
-				gs.pending = append(gs.pending, pendSnap{p.id, c.name, p.delivered, p.count, !s.entries.has(p.id)})
+				gs.pending = append(gs.pending, pendSnap{p.id, c.name, p.delivered, p.count, gone})
 				return true
 			})
+			// Nacked records are keyed by the order they were nacked.
+			slices.SortFunc(gs.nacked, func(a, b pendSnap) int { return cmp.Compare(a.delivered, b.delivered) })
 			g.consumers.Scan(func(name string, c *consumer) bool {
 				if c.pel.len() == 0 {
 					gs.idle = append(gs.idle, name)
@@ -76,6 +92,14 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 			ss.groups = append(ss.groups, gs)
 			return true
 		})
+		if d, m := idmpSettings(e.opts); s.idmp.duration != d || s.idmp.maxSize != m {
+			ss.config = []string{"XCFGSET", k, "IDMP-DURATION", itoa(s.idmp.duration), "IDMP-MAXSIZE", itoa(s.idmp.maxSize)}
+		}
+		ss.idmp, _ = t.idempotencyRecords(k)
+		ss.idmpGone = make([]bool, len(ss.idmp))
+		for i, r := range ss.idmp {
+			ss.idmpGone[i] = !s.entries.has(r.ID)
+		}
 		sn.streams = append(sn.streams, ss)
 	}
 	return sn, nil
@@ -106,11 +130,15 @@ func (t *entries) detach() *entries {
 // Commands writes the snapshot as the commands that rebuild it, in the
 // order Redis's AOF rewrite writes a stream: its entries, XSETID with its
 // counters, then per group XGROUP CREATE with ENTRIESREAD, an XCLAIM per
-// pending record, and XGROUP CREATECONSUMER for consumers with nothing
-// pending. An error from emit stops the walk and is returned.
+// pending record, XGROUP CREATECONSUMER for consumers with nothing
+// pending and XNACK … RETRYCOUNT c FORCE for the nacked records in their
+// order (Redis 8.8), then XCFGSET if the stream's idempotency settings
+// are not the engine's defaults and an XIDMPRECORD per remembered
+// idempotent add (Redis 8.6). An error from emit stops the walk and is
+// returned.
 //
-// A pending record whose entry is gone cannot be rebuilt by XCLAIM alone
-// (Redis's rewrite drops such records). Here the entry is added as a
+// A pending record or idempotent add whose entry is gone cannot be
+// rebuilt by XCLAIM or XIDMPRECORD alone (Redis's rewrite drops them). Here the entry is added as a
 // placeholder ("x" "y") among the others, claimed, and removed again:
 // by XDEL if its ID is at most the stream's max deleted ID (so that
 // XDEL leaves that counter as it was), else by an exact XTRIM, as only a
@@ -127,12 +155,27 @@ func (sn *Snapshot) Commands(emit func(cmd ...string) error) error {
 
 func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 	key := ss.key
+	first, nonEmpty := ss.entries.first()
+	// A trim with the ACKED policy can leave live entries below one it
+	// removed: such an entry cannot go by a trim, only by XDEL, which
+	// moves the max deleted ID; XSETID restores that unless it is 0-0.
+	inHole := func(id ID) bool { return ss.maxDeleted.Less(id) && nonEmpty && first.Less(id) }
+	skipIdmp := make([]bool, len(ss.idmp))
 	var ghosts []ID
 	for _, g := range ss.groups {
-		for _, p := range g.pending {
+		for _, p := range slices.Concat(g.pending, g.nacked) {
 			if p.gone {
 				ghosts = append(ghosts, p.id)
 			}
+		}
+	}
+	for i, r := range ss.idmp {
+		switch {
+		case !ss.idmpGone[i]:
+		case inHole(r.ID) && ss.maxDeleted.IsZero():
+			skipIdmp[i] = true // lost, as in Redis's rewrite
+		default:
+			ghosts = append(ghosts, r.ID)
 		}
 	}
 	slices.SortFunc(ghosts, ID.Compare)
@@ -224,12 +267,43 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 				return err
 			}
 		}
+		for i := 0; i < len(g.nacked); {
+			j := i + 1
+			for j < len(g.nacked) && g.nacked[j].count == g.nacked[i].count {
+				j++
+			}
+			ids := make([]ID, 0, j-i)
+			for _, p := range g.nacked[i:j] {
+				ids = append(ids, p.id)
+			}
+			if err := emit(xnack(key, g.name, ids, g.nacked[i].count)...); err != nil {
+				return err
+			}
+			i = j
+		}
+	}
+	if ss.config != nil {
+		if err := emit(ss.config...); err != nil {
+			return err
+		}
+	}
+	for i, r := range ss.idmp {
+		if skipIdmp[i] {
+			continue
+		}
+		if err := emit("XIDMPRECORD", key, r.Producer, r.IdempotencyID, r.ID.String()); err != nil {
+			return err
+		}
 	}
 	var trimmed []ID
+	reset := false
 	for _, id := range ghosts {
-		if ss.maxDeleted.Less(id) {
+		if ss.maxDeleted.Less(id) && !inHole(id) {
 			trimmed = append(trimmed, id)
-		} else if err := emit("XDEL", key, id.String()); err != nil {
+			continue
+		}
+		reset = reset || ss.maxDeleted.Less(id)
+		if err := emit("XDEL", key, id.String()); err != nil {
 			return err
 		}
 	}
@@ -238,6 +312,10 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		if err := emit(append([]string{"XTRIM", key}, b.trimArgs()...)...); err != nil {
 			return err
 		}
+	}
+	if reset && !ss.maxDeleted.IsZero() {
+		return emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+			"MAXDELETEDID", ss.maxDeleted.String())
 	}
 	return nil
 }

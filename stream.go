@@ -3,6 +3,7 @@ package instream
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // Field is one name/value pair of an entry.
@@ -94,6 +95,25 @@ type AddArgs struct {
 
 	// Trim, if set, trims the stream after the entry is added.
 	Trim TrimArgs
+
+	// Producer, with IdempotencyID or AutoIdempotency, makes the add
+	// idempotent, as Redis 8.6's XADD IDMP and IDMPAUTO do: if the
+	// stream remembers the pair (Producer, idempotency ID), nothing is
+	// added or trimmed and Add returns the ID of the entry first added
+	// with it, even if that entry is gone since. A stream remembers the
+	// last IdempotencyMaxSize IDs of each producer, each until its entry
+	// ID's millisecond is IdempotencyDuration old ([Options],
+	// [Engine.SetConfig]). Idempotent adds need a generated ID: ID and
+	// AutoSeq must be zero. [Engine.AddIdempotent] also reports whether
+	// the add was a duplicate.
+	Producer string
+	// IdempotencyID identifies the entry among the producer's (IDMP).
+	IdempotencyID string
+	// AutoIdempotency derives the idempotency ID from the fields (IDMPAUTO):
+	// the same name/value pairs, in any order, make the same ID. Pairs
+	// that cancel out (the same pair given twice) are
+	// [ErrIdempotencyHash].
+	AutoIdempotency bool
 }
 
 // SetIDArgs describes the stream metadata set by SetID (Redis's XSETID).
@@ -118,9 +138,21 @@ type StreamInfo struct {
 	// RecordedFirstEntryID is the ID of the first entry, or 0-0 if the
 	// stream is empty.
 	RecordedFirstEntryID ID
-	Groups               int64  // consumer groups
-	FirstEntry           *Entry // nil if the stream is empty
-	LastEntry            *Entry // nil if the stream is empty
+
+	// The idempotency state (Redis 8.6): the stream's settings, the
+	// producers and IDs remembered now, and all-time counts of the
+	// idempotent adds that added an entry and of those that were
+	// duplicates.
+	IdempotencyDuration time.Duration // idmp-duration, whole seconds
+	IdempotencyMaxSize  int64         // idmp-maxsize
+	Producers           int64         // pids-tracked
+	IdempotencyIDs      int64         // iids-tracked
+	IdempotentAdds      int64         // iids-added
+	Duplicates          int64         // iids-duplicates
+
+	Groups     int64  // consumer groups
+	FirstEntry *Entry // nil if the stream is empty
+	LastEntry  *Entry // nil if the stream is empty
 }
 
 // stream is one named stream: its entries and metadata.
@@ -130,10 +162,13 @@ type stream struct {
 	maxDeleted   ID // greatest ID removed by a delete (not by trimming)
 	entriesAdded int64
 	groups       groups
+	idmp         idmp
 }
 
 func (e *Engine) newStream() *stream {
-	return &stream{entries: newEntries(e.opts.NodeMaxEntries, e.opts.NodeMaxBytes)}
+	s := &stream{entries: newEntries(e.opts.NodeMaxEntries, e.opts.NodeMaxBytes)}
+	s.idmp.duration, s.idmp.maxSize = idmpSettings(e.opts)
+	return s
 }
 
 // firstID is the ID of the first live entry, or 0-0 (Redis's
@@ -153,45 +188,94 @@ func (e *Engine) Add(key string, args AddArgs) (_ ID, err error) {
 		return ID{}, err
 	}
 	defer t.endWrite(&err)
-	return t.add(key, args)
-}
-
-func (t *tx) add(key string, args AddArgs) (ID, error) {
-	id, err := t.addEntry(key, &args)
+	// The error is wrapped here, not in addOnce: one call less on the
+	// engine's hottest path.
+	r, err := t.addOnce(key, &args)
 	if err != nil {
 		return ID{}, fmt.Errorf("add to %q: %w", key, err)
 	}
-	return id, nil
+	return r.ID, nil
 }
 
-func (t *tx) addEntry(key string, args *AddArgs) (ID, error) {
+// add is Add within a tx, with its error unwrapped.
+func (t *tx) add(key string, args AddArgs) (ID, error) {
+	r, err := t.addOnce(key, &args)
+	return r.ID, err
+}
+
+func (t *tx) addEntry(key string, args *AddArgs) (AddResult, error) {
+	r, err := t.addOnce(key, args)
+	if err != nil {
+		return AddResult{}, fmt.Errorf("add to %q: %w", key, err)
+	}
+	return r, nil
+}
+
+func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	e := t.e
 	if len(args.Fields) == 0 {
-		return ID{}, ErrNoFields
+		return AddResult{}, ErrNoFields
 	}
 	if args.AutoSeq && args.ID.Seq != 0 {
-		return ID{}, invalid("ID.Seq is set with AutoSeq")
+		return AddResult{}, invalid("ID.Seq is set with AutoSeq")
 	}
 	if err := checkTrim(args.Trim); err != nil {
-		return ID{}, err
+		return AddResult{}, err
+	}
+	iid, err := idempotencyID(args)
+	if err != nil {
+		return AddResult{}, err
 	}
 	s := e.lookup(key)
 	if s == nil && args.NoMkStream {
-		return ID{}, ErrNoStream
+		return AddResult{}, ErrNoStream
 	}
+	// A duplicate is answered before any check of the new entry, even
+	// on a stream that has used up its IDs.
+	var p *producer
+	var h uint64
+	if args.Producer != "" {
+		h = idmpHash(iid)
+	}
+	if s != nil && args.Producer != "" {
+		var id ID
+		var dup bool
+		if p, id, dup = s.idmp.lookup(args.Producer, iid, h, t.now()); dup {
+			s.idmp.duplicates++
+			return AddResult{ID: id, Duplicate: true}, nil
+		}
+	}
+	s, id, err := t.appendEntry(key, s, args)
+	if err != nil {
+		return AddResult{}, err
+	}
+	if args.Producer != "" {
+		s.idmp.record(p, args.Producer, iid, h, id)
+		s.idmp.added++
+		if t.logging {
+			t.fxIdempotency(key, args.Producer, iid, id)
+		}
+	}
+	return AddResult{ID: id}, nil
+}
+
+// appendEntry appends args' entry to s, the stream named key or nil,
+// and returns the stream, created if need be.
+func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (*stream, ID, error) {
+	e := t.e
 	last := ID{}
 	if s != nil {
 		last = s.lastID
 	}
 	id, err := nextID(last, *args, t.now())
 	if err != nil {
-		return ID{}, err
+		return nil, ID{}, err
 	}
 	size := 0
 	for _, f := range args.Fields {
 		size += len(f.Name) + len(f.Value)
 		if size > maxEntryBytes {
-			return ID{}, ErrTooLarge
+			return nil, ID{}, ErrTooLarge
 		}
 	}
 	if s == nil {
@@ -212,7 +296,7 @@ func (t *tx) addEntry(key string, args *AddArgs) (ID, error) {
 		t.fxAdd(key, id, args.Fields, args.Trim.Refs, b)
 	}
 	t.streamAppended(key)
-	return id, nil
+	return s, id, nil
 }
 
 // nextID returns the ID for a new entry after last, as XADD computes it.
@@ -319,11 +403,18 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 		return 0, nil
 	}
 	if !t.logging {
-		return t.trimStream(s, args, nil), nil
+		n := t.trimStream(s, args, nil)
+		if n > 0 {
+			t.touch(key)
+		}
+		return n, nil
 	}
 	var b trimBound
 	n := t.trimStream(s, args, &b)
 	t.fxTrim(key, args.Refs, &b)
+	if n > 0 {
+		t.touch(key)
+	}
 	return n, nil
 }
 
@@ -338,10 +429,7 @@ func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 		return nil, err
 	}
 	defer t.end()
-	if err := checkRange(start, end, count); err != nil {
-		return nil, fmt.Errorf("range of %q: %w", key, err)
-	}
-	return t.rangeOf(key, start, end, count, false), nil
+	return t.rangeEntries(key, start, end, count, false)
 }
 
 // RevRange returns the entries with IDs in [start, end] in descending
@@ -356,10 +444,7 @@ func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error)
 		return nil, err
 	}
 	defer t.end()
-	if err := checkRange(start, end, count); err != nil {
-		return nil, fmt.Errorf("reverse range of %q: %w", key, err)
-	}
-	return t.rangeOf(key, start, end, count, true), nil
+	return t.rangeEntries(key, start, end, count, true)
 }
 
 func checkRange(start, end ID, count int) error {
@@ -367,6 +452,17 @@ func checkRange(start, end ID, count int) error {
 		return err
 	}
 	return checkCount("count", count)
+}
+
+// rangeEntries is Range and RevRange: the checks, then rangeOf.
+func (t *tx) rangeEntries(key string, start, end ID, count int, reverse bool) ([]Entry, error) {
+	if err := checkRange(start, end, count); err != nil {
+		if reverse {
+			return nil, fmt.Errorf("reverse range of %q: %w", key, err)
+		}
+		return nil, fmt.Errorf("range of %q: %w", key, err)
+	}
+	return t.rangeOf(key, start, end, count, reverse), nil
 }
 
 func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry {
@@ -405,16 +501,16 @@ func (e *Engine) DeleteEntries(key string, ids ...ID) (_ int64, err error) {
 		return 0, err
 	}
 	defer t.endWrite(&err)
+	return t.deleteEntries(key, ids)
+}
+
+func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("delete entries of %q: %w", key, invalid("no IDs"))
 	}
-	return t.deleteEntries(key, ids), nil
-}
-
-func (t *tx) deleteEntries(key string, ids []ID) int64 {
 	s := t.e.lookup(key)
 	if s == nil {
-		return 0
+		return 0, nil
 	}
 	var n int64
 	var done []ID
@@ -429,7 +525,10 @@ func (t *tx) deleteEntries(key string, ids []ID) int64 {
 	if t.logging {
 		t.fxIDs(done, "XDEL", key)
 	}
-	return n
+	if n > 0 {
+		t.touch(key)
+	}
+	return n, nil
 }
 
 // deleteEntry removes one entry as XDEL does, keeping maxDeleted.
@@ -470,11 +569,8 @@ func (t *tx) setID(key string, args SetIDArgs) error {
 }
 
 func (e *Engine) setStreamID(key string, args SetIDArgs) error {
-	if args.EntriesAdded != nil && *args.EntriesAdded < 0 {
-		return fmt.Errorf("%w: EntriesAdded %d is negative", ErrInvalidArgument, *args.EntriesAdded)
-	}
-	if args.LastID.Less(args.MaxDeletedID) {
-		return fmt.Errorf("%w: MaxDeletedID %v is greater than LastID %v", ErrInvalidArgument, args.MaxDeletedID, args.LastID)
+	if err := checkSetIDArgs(args); err != nil {
+		return err
 	}
 	s := e.lookup(key)
 	if s == nil {
@@ -502,7 +598,9 @@ func (e *Engine) setStreamID(key string, args SetIDArgs) error {
 }
 
 // Info describes the stream named key. It is the stream part of the
-// engine's XINFO STREAM; a missing stream gives ErrNoStream. O(log n).
+// engine's XINFO STREAM; a missing stream gives ErrNoStream. It first
+// forgets the idempotency IDs whose time is up. O(log n + p) for p
+// idempotency producers.
 func (e *Engine) Info(key string) (StreamInfo, error) {
 	t, err := e.begin()
 	if err != nil {
@@ -517,6 +615,7 @@ func (t *tx) info(key string) (StreamInfo, error) {
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}
+	s.idmp.expireAll(t.now())
 	info := s.info()
 	if info.Length > 0 {
 		first := s.entries.collect(MinID, MaxID, 1, false)
@@ -536,6 +635,12 @@ func (s *stream) info() StreamInfo {
 		MaxDeletedEntryID:    s.maxDeleted,
 		EntriesAdded:         s.entriesAdded,
 		RecordedFirstEntryID: s.firstID(),
+		IdempotencyDuration:  time.Duration(s.idmp.duration) * time.Second,
+		IdempotencyMaxSize:   s.idmp.maxSize,
+		Producers:            int64(len(s.idmp.producers)),
+		IdempotencyIDs:       s.idmp.tracked,
+		IdempotentAdds:       s.idmp.added,
+		Duplicates:           s.idmp.duplicates,
 		Groups:               int64(s.groupCount()),
 	}
 }

@@ -13,16 +13,19 @@ import (
 // functions and methods assume the mutex is held and never take it. The
 // only code that enters the engine without a caller's call is the waiting
 // half of a blocking read and a CLAIM waiter's timer (waiters.go); each of
-// them enters through begin or acquire too. Caller code never runs under
-// the mutex.
+// them enters through begin or acquire too. Caller code runs under the
+// mutex only in Update (update.go), whose fn gets the live tx through a
+// Tx and must not call the Engine. Update holds the whole keyspace; with
+// per-key locks it would still take every key exclusively.
 
 // tx is one call's hold on the engine, from begin to end. It reads the
 // clock at most once, so that everything a call does happens at one time,
 // and collects the keys the call makes ready, whose waiters end serves
 // once the whole call has applied its changes (as Redis serves blocked
-// clients after a command or a MULTI/EXEC). It is also where the call's
-// record of changes, for persistence, and the locks of the keys it
-// touches, for per-key locking, will go.
+// clients after a command or a MULTI/EXEC), and, with a Log, the call's
+// effects (effects.go), which end hands to the log as one record. It is
+// also where the locks of the keys it touches, for per-key locking, will
+// go.
 //
 // Under the one mutex only one tx is live at a time, so it lives in the
 // Engine and is reused; with per-key locks, txs would come from a pool.
@@ -122,7 +125,11 @@ func (t *tx) endWrite(errp *error) {
 // the mutex. It returns the record's sequence number, 0 if none.
 func (t *tx) finish() (seq uint64, err error) {
 	e := t.e
-	defer e.mu.Unlock()
+	defer func() {
+		clear(t.ready) // drop the strings
+		t.ready = t.ready[:0]
+		e.mu.Unlock()
+	}()
 	defer t.appendEffects(&seq, &err) // after serving: served reads have effects too
 	if w := t.parking; w != nil {
 		t.parking = nil
@@ -133,8 +140,6 @@ func (t *tx) finish() (seq uint64, err error) {
 			e.serveKey(t, key, true)
 		}
 	}
-	clear(t.ready) // drop the strings
-	t.ready = t.ready[:0]
 	return 0, nil // set by appendEffects
 }
 
@@ -148,7 +153,7 @@ func (t *tx) now() int64 {
 }
 
 func (t *tx) readClock() {
-	t.nowMs = t.e.opts.Now().UnixMilli()
+	t.nowMs = t.e.opts.Clock.Now().UnixMilli()
 	t.haveNow = true
 }
 

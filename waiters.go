@@ -3,7 +3,6 @@ package instream
 import (
 	"context"
 	"fmt"
-	"time"
 )
 
 // A blocked call is a waiter: a channel closed once, under e.mu, when a
@@ -26,8 +25,9 @@ import (
 
 // A group read with CLAIM (8.4) also waits for a pending entry of its
 // group to become idle enough (spec §7.4). Such a waiter carries idleDue
-// and keeps one timer, armed for the earliest such moment by the engine's
-// clock; when it fires, it runs the read under the lock like a writer
+// and keeps one timer, armed for the earliest such moment on the engine's
+// clock (Options.Clock, so a ManualClock fires it as it moves); when it
+// fires, it runs the read under the lock like a writer
 // would. The timer is re-armed whenever the waiter's read finds nothing
 // or a group read or claim changes the pending list of a watched key,
 // and stopped when the call returns.
@@ -63,7 +63,7 @@ type waiter struct {
 	// idleDue, for a CLAIM read, returns the earliest time (Unix ms) at
 	// which a pending entry becomes claimable, and false if none will.
 	idleDue func() (int64, bool)
-	timer   *time.Timer // armed for idleDue; nil until first needed
+	timer   Timer // armed for idleDue on the engine's clock; nil until first needed
 }
 
 // waitReg is a waiter's place in the queue of one key.
@@ -90,7 +90,9 @@ type sharedRead struct {
 	valid bool
 	arg   ReadStream
 	count int
-	res   []StreamEntries
+	// maxCount and maxSize are the read's caps (readcap.go)
+	maxCount, maxSize int
+	res               []StreamEntries
 }
 
 // waitList is the FIFO queue of the waiters of one key.
@@ -285,7 +287,7 @@ func (t *tx) armIdle(w *waiter) {
 	d := msDuration(max(idleMs(due, t.now()), 1))
 	if w.timer == nil {
 		e := t.e
-		w.timer = time.AfterFunc(d, func() { e.idleFired(w) })
+		w.timer = e.opts.Clock.AfterFunc(d, func() { e.idleFired(w) })
 		return
 	}
 	w.timer.Reset(d)
@@ -331,6 +333,15 @@ func (t *tx) pendingChanged(key string) {
 	}
 }
 
+// entriesNacked is called after Nack handed entries of the stream named
+// key back to a group: they are claimable at once, so the CLAIM waiters
+// of key run their reads when the call ends, as after an add.
+func (t *tx) entriesNacked(key string) {
+	if l := t.e.waiters.lists[key]; l != nil && l.claims > 0 {
+		t.keyReady(key)
+	}
+}
+
 // closeWaiters wakes every waiter with ErrClosed; Close calls it.
 func (e *Engine) closeWaiters() {
 	for _, l := range e.waiters.lists {
@@ -345,6 +356,7 @@ func (e *Engine) closeWaiters() {
 // streamAppended is called after an entry was added to the stream named
 // key, whether or not the add created it.
 func (t *tx) streamAppended(key string) {
+	t.touch(key)
 	t.keyReady(key)
 }
 
@@ -352,6 +364,7 @@ func (t *tx) streamAppended(key string) {
 // group waiters fail (their read now finds no group); XREAD waiters keep
 // waiting for a stream of that name to be created again.
 func (t *tx) streamDeleted(key string) {
+	t.touch(key)
 	t.keyReady(key)
 }
 
@@ -382,8 +395,14 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 	}
 	budget := xreadChunk
 	// The last XREAD waiter served is told to carry on before its channel
-	// is closed, so its channel closes one step late.
+	// is closed, so its channel closes one step late (deferred, so that a
+	// panic in a later read does not leave it waiting).
 	var held *waiter
+	defer func() {
+		if held != nil {
+			close(held.ready)
+		}
+	}()
 	var next *waitReg
 	for r := l.head; r != nil; r = next {
 		// Serving never unlinks another waiter's registration, so next
@@ -420,9 +439,6 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 			close(held.ready)
 		}
 		held = w
-	}
-	if held != nil {
-		close(held.ready)
 	}
 }
 

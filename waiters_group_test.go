@@ -373,12 +373,12 @@ func TestEngine_ReadGroup_cancel(t *testing.T) {
 func TestEngine_ReadGroup_servedAsCtxEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var onNow atomic.Pointer[func()]
-		e := instream.New(instream.Options{Now: func() time.Time {
+		e := instream.New(instream.Options{Clock: funcClock(func() time.Time {
 			if f := onNow.Load(); f != nil {
 				(*f)()
 			}
 			return time.Now()
-		}})
+		})})
 		defer e.Close()
 		if err := e.CreateGroup("s", instream.GroupArgs{Group: "g", MkStream: true}); err != nil {
 			t.Fatal(err)

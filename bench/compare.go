@@ -39,12 +39,16 @@ type Config struct {
 	// PELN is the number of pending entries of the pel part (default
 	// 1e5), and Consumers the number of consumers it creates (default 1e4).
 	PELN, Consumers int
+	// DurableN is the number of adds per durable-publish run of the
+	// jetstream part (default 1e4), and QueueN the number of messages per
+	// queue run (default 1e5). Its latency part times WakeTrials messages.
+	DurableN, QueueN int
 	// Only, if not empty, lists the parts to run, among Parts.
 	Only []string
 }
 
 // Parts are the parts of the comparison, in the order they run.
-var Parts = []string{"memory", "pel", "add", "range", "groups", "wake", "client"}
+var Parts = []string{"memory", "pel", "add", "range", "groups", "wake", "client", "jetstream"}
 
 // Row is one line of the comparison. Figures not measured are NaN.
 type Row struct {
@@ -67,7 +71,10 @@ type Report struct {
 	Config  Config
 	Machine string
 	Rows    []Row
-	Notes   []string
+	// Side holds the jetstream part: instream beside embedded NATS
+	// JetStream.
+	Side  []SideRow
+	Notes []string
 }
 
 // Compare measures instream against miniredis and, if cfg.RedisServer is
@@ -88,8 +95,20 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Consumers <= 0 {
 		cfg.Consumers = defaultConsumers
 	}
+	if cfg.DurableN <= 0 {
+		cfg.DurableN = defaultDurableN
+	}
+	if cfg.QueueN <= 0 {
+		cfg.QueueN = defaultQueueN
+	}
 	rep := &Report{Config: cfg}
 	c := &comparer{cfg: cfg, rep: rep, ctx: ctx}
+	run := func(part string) bool { return len(cfg.Only) == 0 || slices.Contains(cfg.Only, part) }
+	if len(cfg.Only) == 1 && cfg.Only[0] == "jetstream" {
+		// Needs neither miniredis nor redis-server.
+		rep.Machine = machine("not run")
+		return rep, c.jetstream()
+	}
 
 	var err error
 	c.mini = miniredis.NewMiniRedis()
@@ -119,7 +138,6 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	rep.Machine = machine(redisVersion)
 
-	run := func(part string) bool { return len(cfg.Only) == 0 || slices.Contains(cfg.Only, part) }
 	steps := []struct {
 		run  bool
 		step func() error
@@ -132,6 +150,7 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 		{run("groups"), c.groups},
 		{run("wake"), c.wake},
 		{run("client"), c.clientPart},
+		{run("jetstream"), c.jetstream},
 	}
 	for _, s := range steps {
 		if !s.run {

@@ -61,7 +61,7 @@ func TestEntryID(t *testing.T) {
 // TestCompareSmoke runs the whole comparison with tiny sizes, with
 // redis-server if it is installed.
 func TestCompareSmoke(t *testing.T) {
-	cfg := Config{N: 400, PELN: 2500, Consumers: 50, TimingN: 400, Calls: 20, Reps: 1, Budget: 50 * time.Millisecond, WakeTrials: 5}
+	cfg := Config{N: 400, PELN: 2500, Consumers: 50, TimingN: 400, Calls: 20, Reps: 1, Budget: 50 * time.Millisecond, WakeTrials: 5, DurableN: 64, QueueN: 300}
 	if p, err := exec.LookPath("redis-server"); err == nil {
 		cfg.RedisServer = p
 	} else {
@@ -84,9 +84,17 @@ func TestCompareSmoke(t *testing.T) {
 			}
 		}
 	}
+	if len(rep.Side) != 6 {
+		t.Errorf("Compare gave %d JetStream rows, want 6 (durable ×2, queue ×2, latency ×2)", len(rep.Side))
+	}
+	for _, r := range rep.Side {
+		if !(r.Instream > 0) || !(r.JetStream > 0) {
+			t.Errorf("JetStream row %q: instream %v, JetStream %v, want both > 0", r.Op, r.Instream, r.JetStream)
+		}
+	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	for _, want := range []string{"| operation |", "instream/redis", "memory, shape c", "seek", "B/pending entry", "B/consumer", "Group memory (pel): 2500 pending entries"} {
+	for _, want := range []string{"| operation |", "instream/redis", "instream/JetStream", "in-memory Add (not durable)", "raw engine", "memory, shape c", "seek", "B/pending entry", "B/consumer", "Group memory (pel): 2500 pending entries"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("Print output lacks %q:\n%s", want, out.String())
 		}
@@ -124,5 +132,21 @@ func TestCompareOnly(t *testing.T) {
 	cfg.Only = []string{"bogus"}
 	if _, err := Compare(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "bogus") {
 		t.Errorf("Compare(only bogus) error = %v, want one naming the part", err)
+	}
+}
+
+func TestCompareOnlyJetStream(t *testing.T) {
+	cfg := Config{Reps: 1, DurableN: 64, QueueN: 200, WakeTrials: 10, Only: []string{"jetstream"}}
+	rep, err := Compare(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("Compare(only jetstream): %v", err)
+	}
+	if len(rep.Rows) != 0 || len(rep.Side) != 6 {
+		t.Fatalf("Compare(only jetstream) = %d rows and %d JetStream rows, want 0 and 6", len(rep.Rows), len(rep.Side))
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	if s := out.String(); strings.Contains(s, "instream/redis") || !strings.Contains(s, "| durable publish, 64 producers | adds/s |") {
+		t.Errorf("Print(only jetstream) shows the wrong tables:\n%s", s)
 	}
 }

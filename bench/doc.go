@@ -1,2 +1,3 @@
-// Package bench compares instream with miniredis and a real redis-server.
+// Package bench compares instream with miniredis, a real redis-server and
+// embedded NATS JetStream.
 package bench

@@ -22,22 +22,39 @@ func machine(redisVersion string) string {
 			}
 		}
 	}
-	mini := "miniredis"
+	return fmt.Sprintf("%s, %d CPUs (GOMAXPROCS %d), %s %s/%s, miniredis %s, %s",
+		cpu, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(),
+		runtime.GOOS, runtime.GOARCH, depVersion("github.com/alicebob/miniredis/v2"), redisVersion)
+}
+
+// depVersion returns the version of module path compiled in, or "?".
+func depVersion(path string) string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
-			if d.Path == "github.com/alicebob/miniredis/v2" {
-				mini += " " + d.Version
+			if d.Path == path {
+				return d.Version
 			}
 		}
 	}
-	return fmt.Sprintf("%s, %d CPUs (GOMAXPROCS %d), %s %s/%s, %s, %s",
-		cpu, runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(),
-		runtime.GOOS, runtime.GOARCH, mini, redisVersion)
+	return "?"
 }
 
-// Print writes the report as a Markdown table with ratios.
+// Print writes the report as Markdown tables with ratios.
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "Machine: %s\n", r.Machine)
+	if len(r.Rows) > 0 {
+		r.printMain(w)
+	}
+	if len(r.Side) > 0 {
+		r.printSide(w)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintln(w, "Note: "+n)
+	}
+}
+
+// printMain writes the table of instream, miniredis and redis-server.
+func (r *Report) printMain(w io.Writer) {
 	fmt.Fprintf(w, "Memory: %d entries per shape. Timings: streams of %d entries, %d calls, median of %d.\n",
 		r.Config.N, r.Config.TimingN, r.Config.Calls, r.Config.Reps)
 	if r.ran("pel") {
@@ -51,10 +68,7 @@ func (r *Report) Print(w io.Writer) {
 		if row.MiniHow == "tcp" && !math.IsNaN(row.Mini) {
 			mini += " (tcp)"
 		}
-		spread := row.Spread
-		if spread == "" {
-			spread = "–"
-		}
+		spread := dash(row.Spread)
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			row.Op, row.Unit, num(row.Instream), mini, num(row.Redis),
 			ratio(row.Instream, row.Redis), ratio(row.Instream, row.Mini), num(row.InstreamAllocs), spread)
@@ -65,9 +79,33 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintln(w, "redis-server: server CPU per call from INFO commandstats after CONFIG RESETSTAT (no parsing or network); memory is used_memory growth per entry.")
 	fmt.Fprintln(w, "Group memory: growth over the step only (the stream is loaded before); Redis's is read once the step's connection is closed and freed.")
 	fmt.Fprintln(w, "Ratios below 1 mean instream is cheaper.")
-	for _, n := range r.Notes {
-		fmt.Fprintln(w, "Note: "+n)
+}
+
+// printSide writes the table of instream beside embedded NATS JetStream.
+func (r *Report) printSide(w io.Writer) {
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Beside embedded NATS JetStream (%s; DontListen, in-process connections, store in a temp dir): %d adds per durable run, %d messages per queue run, %d one at a time for latency; median of %d runs, each on a fresh store.\n",
+		jetStreamVersions(), r.Config.DurableN, r.Config.QueueN, r.Config.WakeTrials, r.Config.Reps)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| operation | unit | instream | JetStream | instream/JetStream | instream side | JetStream side | instream min..max | JetStream min..max |")
+	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |")
+	for _, row := range r.Side {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			row.Op, row.Unit, num(row.Instream), num(row.JetStream), ratio(row.Instream, row.JetStream),
+			row.InstreamSide, row.JetStreamSide, dash(row.InstreamSpread), dash(row.JetStreamSpread))
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Rates (/s): a ratio above 1 means instream does more. Latencies (µs): below 1 means instream is faster.")
+	fmt.Fprintln(w, "Durable runs start every producer at once and time until the last add returns; the store must then hold them all.")
+	fmt.Fprintln(w, "Queue runs time from the first publish to the last ack; each message must be handled once, and the queue must then report none unacknowledged.")
+	fmt.Fprintln(w, "A side with no asynchronous publish (the raw engine: Add returns once the entry is stored) publishes synchronously in the async rows too.")
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
 }
 
 // ran reports whether the part was run.

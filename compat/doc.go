@@ -14,7 +14,9 @@
 // plays blocking scenarios (spec §7.2) on both sides. TestConformanceWire
 // replays the first 100 seeds a third way, go-redis → in-process
 // connection (package resp) → engine, against go-redis → redis-server,
-// under RESP2 and RESP3. TestWireShapes compares raw replies to a fixed
+// under RESP2 and RESP3, with transactions (WATCH, MULTI, queued
+// commands, EXEC or DISCARD) mixed in, each reply of an EXEC compared as
+// its command's. TestWireShapes compares raw replies to a fixed
 // script with their wire types (maps, sets, null bulk or null array,
 // simple or bulk strings), which go-redis does not tell apart.
 //

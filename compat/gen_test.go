@@ -143,6 +143,7 @@ type gen struct {
 	star   map[string]bool    // streams fed with "*": their IDs are near now
 	groups map[[2]string]bool // (key, group) pairs probably created
 	added  map[string]int     // entries added per stream, roughly
+	tx     bool               // generate transactions (the wire targets serve them)
 }
 
 // kg returns a stream and group, mostly a pair that probably exists.
@@ -697,7 +698,10 @@ func (g *gen) xautoclaim() step {
 func (g *gen) step() step {
 	for {
 		var s step
+		isTx := false
 		switch x := g.n(100); {
+		case g.tx && x < 6 && g.p(0.5):
+			s, isTx = g.transaction(), true
 		case x < 4:
 			s = step{append([]string(nil), templates[g.n(len(templates))]...)}
 		case x < 16:
@@ -708,7 +712,7 @@ func (g *gen) step() step {
 		if s == nil {
 			continue
 		}
-		if last := s[len(s)-1]; len(s) == 1 || needsCompanion(last) {
+		if last := s[len(s)-1]; !isTx && (len(s) == 1 || needsCompanion(last)) {
 			s = withCompanions(last)
 		}
 		if !g.allowed(s) {

@@ -35,6 +35,8 @@ import (
 //     (asked of Redis beforehand; skipXSetID).
 //   - rows 19-21 (8.2+ commands and options): never sent; the junk words of
 //     malformed commands exclude KEEPREF, DELREF, ACKED, IDS, CLAIM, IDMP.
+//     The six XINFO STREAM fields of 8.6's idempotent production are
+//     dropped from the engine's reply (dropIDMPFields).
 //   - node layout (not a §10 row): with -compat.layout, radix-tree-keys is
 //     compared and "~" trims are sent, except on a stream holding a "*"
 //     entry whose ID differs between the sides (entry sizes depend on ID
@@ -94,6 +96,9 @@ func normalize(args []string, r reply, sd side, st *runState) reply {
 	if sd == engineSide && len(st.starIDs) > 0 {
 		r.val = mapStarIDs(name, args, r.val, st.starIDs)
 	}
+	if name == "XINFO" && sub == "STREAM" && sd == engineSide {
+		r.val = dropIDMPFields(r.val) // row 19-21's 8.6 fields
+	}
 	switch {
 	case (name == "XGROUP" || name == "XINFO") && sub == "HELP" && sd == redisSide:
 		r.val = helpFooter(r.val) // row 16
@@ -117,6 +122,20 @@ func normalize(args []string, r reply, sd side, st *runState) reply {
 		})
 	}
 	return r
+}
+
+// idmpFields are the XINFO STREAM fields of Redis 8.6's idempotent
+// production, which 7.0 does not have; the runner never sends IDMP,
+// IDMPAUTO, XCFGSET or XIDMPRECORD, so they only ever hold the defaults.
+var idmpFields = []string{"idmp-duration", "idmp-maxsize", "pids-tracked", "iids-tracked", "iids-added", "iids-duplicates"}
+
+// dropIDMPFields drops idmpFields from the engine's XINFO STREAM reply,
+// both forms.
+func dropIDMPFields(v any) any {
+	for _, f := range idmpFields {
+		v = dropField(v, f)
+	}
+	return v
 }
 
 // hasSeqStar reports whether an XADD names an ID of the form ms-*.
@@ -143,11 +162,15 @@ func normStream(v any, layout bool) any {
 
 // normFull is normStream for XINFO STREAM FULL plus its times: pending
 // delivery times and consumer seen-times are times; 7.0 has no consumer
-// active-time (row 13); lag and entries-read may be masked (row 14).
+// active-time (row 13) and no group nacked-count (Redis 8.8); lag and
+// entries-read may be masked (row 14).
 func normFull(v any, sd side, tainted, layout bool) any {
 	v = normStream(v, layout)
 	return mapField(v, "groups", func(gs any) any {
 		forEach(gs, func(g any) any {
+			if sd == engineSide {
+				g = dropField(g, "nacked-count") // Redis 8.8
+			}
 			if tainted {
 				g = maskLag(g)
 			}

@@ -254,9 +254,13 @@ func mask3(n node, sd side) node {
 		for i := 0; i+1 < len(n.kids); i += 2 {
 			k, v := n.kids[i], mask3(n.kids[i+1], sd)
 			switch k.s {
-			case "active-time", "inactive":
+			case "active-time", "inactive", "nacked-count":
 				if sd == engineSide {
-					continue // Redis 7.2 fields
+					continue // Redis 7.2 and 8.8 fields
+				}
+			case "idmp-duration", "idmp-maxsize", "pids-tracked", "iids-tracked", "iids-added", "iids-duplicates":
+				if sd == engineSide {
+					continue // Redis 8.6 fields (idmpFields)
 				}
 			case "idle", "seen-time":
 				v.s = "masked"
@@ -273,7 +277,8 @@ func mask3(n node, sd side) node {
 }
 
 // isInfoPairs reports whether n is a RESP2 array of name/value pairs of
-// an XINFO reply (a map under RESP3) holding a time field.
+// an XINFO reply (a map under RESP3) holding a time field or a field
+// newer than 7.0.
 func isInfoPairs(n node) bool {
 	if n.typ != '*' || len(n.kids)%2 != 0 {
 		return false
@@ -284,7 +289,7 @@ func isInfoPairs(n node) bool {
 			return false
 		}
 		switch n.kids[i].s {
-		case "idle", "seen-time", "active-time", "inactive":
+		case "idle", "seen-time", "active-time", "inactive", "idmp-duration", "nacked-count":
 			timed = true
 		}
 	}

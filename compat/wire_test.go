@@ -56,7 +56,9 @@ func TestConformanceWire(t *testing.T) {
 				rn.canon = canonMaps
 			}
 			for _, seed := range seeds {
-				steps := newGen(seed, on, *flagLayout).sequence(*flagLen)
+				g := newGen(seed, on, *flagLayout)
+				g.tx = true
+				steps := g.sequence(*flagLen)
 				m, err := rn.run(steps)
 				if err != nil {
 					t.Fatalf("seed %d: %v", seed, err)

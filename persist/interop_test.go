@@ -57,6 +57,14 @@ func stripIdle(v any) any {
 	return out
 }
 
+// newerFields are XINFO STREAM FULL's fields that redis-server 7.0.15
+// does not have: consumers' seen and active times (7.2), the idempotency
+// fields (8.6) and nacked-count (8.8).
+var newerFields = map[string]bool{"seen-time": true, "active-time": true,
+	"idmp-duration": true, "idmp-maxsize": true, "pids-tracked": true, "iids-tracked": true,
+	"iids-added": true, "iids-duplicates": true, "nacked-count": true}
+
+// stripTimes drops newerFields and their values.
 func stripTimes(v any) any {
 	l, ok := v.([]any)
 	if !ok {
@@ -64,7 +72,7 @@ func stripTimes(v any) any {
 	}
 	var out []any
 	for i := 0; i < len(l); i++ {
-		if s, ok := l[i].(string); ok && (s == "seen-time" || s == "active-time") && i+1 < len(l) {
+		if s, ok := l[i].(string); ok && newerFields[s] && i+1 < len(l) {
 			i++
 			continue
 		}

@@ -8,15 +8,8 @@ import (
 )
 
 func cmdClient(_ context.Context, c *client, args []string) {
-	sub := strings.ToLower(args[1])
-	arity := map[string]int{"setname": 3, "getname": 2, "id": 2, "setinfo": 4,
-		"info": 2, "list": -2, "kill": -3, "unblock": -3, "help": 2}
-	a, ok := arity[sub]
-	if !ok {
-		c.w.Error(unknownSubcommand("CLIENT", args[1]))
-		return
-	}
-	if !arityOK(a, len(args)) || (sub == "unblock" && len(args) > 4) {
+	sub := strings.ToLower(args[1]) // c.run checked it and its arity
+	if sub == "unblock" && len(args) > 4 {
 		c.w.Error(wrongArity("client|" + sub))
 		return
 	}

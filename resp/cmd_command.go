@@ -66,17 +66,7 @@ func cmdCommand(_ context.Context, c *client, args []string) {
 		}
 		return
 	}
-	sub := strings.ToLower(args[1])
-	arity := map[string]int{"count": 2, "info": -2, "docs": -2, "list": -2, "help": 2}
-	a, ok := arity[sub]
-	if !ok {
-		c.w.Error(unknownSubcommand("COMMAND", args[1]))
-		return
-	}
-	if !arityOK(a, len(args)) {
-		c.w.Error(wrongArity("command|" + sub))
-		return
-	}
+	sub := strings.ToLower(args[1]) // c.run checked it and its arity
 	switch sub {
 	case "count":
 		c.w.Int(int64(len(cmdTable)))

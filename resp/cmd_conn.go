@@ -172,6 +172,7 @@ func cmdReset(_ context.Context, c *client, _ []string) {
 	c.mu.Unlock()
 	c.rd.SetUnauthenticated(c.s.opts.RequirePass != "")
 	c.w.SetProtocol(2)
+	c.endMulti()
 	c.w.Status("RESET")
 }
 

@@ -96,7 +96,7 @@ func cmdInfo(_ context.Context, c *client, args []string) {
 	}
 	if show("keyspace") {
 		s := "# Keyspace\r\n"
-		if ks, err := c.s.e.Keys(); err == nil && len(ks) > 0 {
+		if ks, err := c.eng.Keys(); err == nil && len(ks) > 0 {
 			s += lines("db0:keys=" + strconv.Itoa(len(ks)) + ",expires=0,avg_ttl=0")
 		}
 		sections = append(sections, s)
@@ -135,17 +135,7 @@ var runID = func() string {
 func (s *Server) port() int { return int(s.tcpPort.Load()) }
 
 func cmdConfig(_ context.Context, c *client, args []string) {
-	sub := strings.ToLower(args[1])
-	arity := map[string]int{"get": -3, "set": -4, "resetstat": 2, "help": 2}
-	a, ok := arity[sub]
-	if !ok {
-		c.w.Error(unknownSubcommand("CONFIG", args[1]))
-		return
-	}
-	if !arityOK(a, len(args)) {
-		c.w.Error(wrongArity("config|" + sub))
-		return
-	}
+	sub := strings.ToLower(args[1]) // c.run checked it and its arity
 	switch sub {
 	case "get":
 		configGet(c, args[2:])
@@ -167,7 +157,7 @@ func cmdConfig(_ context.Context, c *client, args []string) {
 var configParams = []string{"stream-node-max-bytes", "stream-node-max-entries"}
 
 func configGet(c *client, patterns []string) {
-	entries, bytes := c.s.e.NodeLimits()
+	entries, bytes := c.eng.NodeLimits()
 	vals := map[string]string{
 		"stream-node-max-bytes":   strconv.Itoa(bytes),
 		"stream-node-max-entries": strconv.Itoa(entries),
@@ -193,7 +183,7 @@ func configSet(c *client, kv []string) {
 		c.w.Error("ERR syntax error")
 		return
 	}
-	entries, bytes := c.s.e.NodeLimits()
+	entries, bytes := c.eng.NodeLimits()
 	seen := map[string]bool{}
 	for i := 0; i < len(kv); i += 2 {
 		name := strings.ToLower(kv[i])
@@ -229,7 +219,7 @@ func configSet(c *client, kv []string) {
 			return
 		}
 	}
-	if err := c.s.e.SetNodeLimits(entries, bytes); err != nil {
+	if err := c.eng.SetNodeLimits(entries, bytes); err != nil {
 		c.writeErr(err)
 		return
 	}

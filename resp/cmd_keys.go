@@ -11,7 +11,7 @@ import (
 
 // keys returns the engine's stream names, answering ERR on failure.
 func (c *client) keys() ([]string, bool) {
-	ks, err := c.s.e.Keys()
+	ks, err := c.eng.Keys()
 	if err != nil {
 		c.writeErr(err)
 		return nil, false
@@ -112,7 +112,7 @@ func cmdFlush(_ context.Context, c *client, args []string) {
 		c.w.Error("ERR syntax error")
 		return
 	}
-	if _, err := c.s.e.FlushAll(); err != nil {
+	if _, err := c.eng.FlushAll(); err != nil {
 		c.writeErr(err)
 		return
 	}
@@ -120,7 +120,7 @@ func cmdFlush(_ context.Context, c *client, args []string) {
 }
 
 func cmdUnlink(_ context.Context, c *client, args []string) {
-	n, err := c.s.e.DeleteStreams(args[1:]...)
+	n, err := c.eng.DeleteStreams(args[1:]...)
 	if err != nil {
 		c.writeErr(err)
 		return
@@ -130,7 +130,7 @@ func cmdUnlink(_ context.Context, c *client, args []string) {
 
 func cmdRename(_ context.Context, c *client, args []string) {
 	nx := strings.EqualFold(args[0], "renamenx")
-	ok, err := c.s.e.Rename(args[1], args[2], nx)
+	ok, err := c.eng.Rename(args[1], args[2], nx)
 	switch {
 	case errors.Is(err, instream.ErrNoStream):
 		c.w.Error("ERR no such key")

@@ -1,6 +1,9 @@
 package resp
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // connCommand is a command the server answers itself, not the engine.
 type connCommand struct {
@@ -34,7 +37,43 @@ func init() {
 		"rename":       {3, false, false, cmdRename},
 		"renamenx":     {3, false, false, cmdRename},
 		"bgrewriteaof": {1, false, false, cmdBGRewriteAOF},
+		"multi":        {1, false, false, cmdMulti},
+		"exec":         {1, false, false, cmdExec},
+		"discard":      {1, false, false, cmdDiscard},
+		"watch":        {-2, false, false, cmdWatch},
+		"unwatch":      {1, false, false, cmdUnwatch},
 	}
+}
+
+// subcommands lists the subcommands of the container commands, with
+// Redis's arities. Redis refuses an unknown subcommand or a wrong arity
+// before running the command, so inside MULTI they abort the EXEC.
+var subcommands = map[string]map[string]int{
+	"client": {"setname": 3, "getname": 2, "id": 2, "setinfo": 4,
+		"info": 2, "list": -2, "kill": -3, "unblock": -3, "help": 2},
+	"command": {"count": 2, "info": -2, "docs": -2, "list": -2, "help": 2},
+	"config":  {"get": -3, "set": -4, "resetstat": 2, "help": 2},
+	"xgroup": {"create": -5, "setid": -5, "destroy": 4, "createconsumer": 5,
+		"delconsumer": 5, "help": 2},
+	"xinfo": {"stream": -3, "groups": 3, "consumers": 4, "help": 2},
+}
+
+// subcommandRefusal returns the error for an unknown subcommand of a
+// container command, or one with the wrong arity, or "".
+func subcommandRefusal(name string, args []string) string {
+	subs, ok := subcommands[name]
+	if !ok || len(args) < 2 {
+		return ""
+	}
+	sub := strings.ToLower(args[1])
+	a, ok := subs[sub]
+	if !ok {
+		return unknownSubcommand(strings.ToUpper(name), args[1])
+	}
+	if !arityOK(a, len(args)) {
+		return wrongArity(name + "|" + sub)
+	}
+	return ""
 }
 
 // doArity lists the commands Engine.Do runs, with Redis's arities.
@@ -64,6 +103,10 @@ func wrongArity(name string) string {
 }
 
 func unknownSubcommand(name, sub string) string {
+	// Redis prints the name with C's %.128s: up to a NUL, at most 128 bytes.
+	if i := strings.IndexByte(sub, 0); i >= 0 {
+		sub = sub[:i]
+	}
 	if len(sub) > 128 {
 		sub = sub[:128]
 	}

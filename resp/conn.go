@@ -34,7 +34,9 @@ type client struct {
 	unblock  context.CancelCauseFunc // ends the blocked command
 	killed   bool
 
-	quit bool // QUIT: close after the reply
+	quit bool    // QUIT: close after the reply
+	eng  engine  // s.e, or the batch's Tx while EXEC runs (multi.go)
+	tx   txState // MULTI/EXEC and WATCH
 }
 
 // Causes that end a blocked command.
@@ -48,6 +50,7 @@ func newClient(s *Server, id int64, conn net.Conn) *client {
 	c := &client{s: s, id: id, conn: conn, created: time.Now(), proto: 2,
 		authed: s.opts.RequirePass == ""}
 	c.lastUsed = c.created
+	c.eng = s.e
 	c.w = NewWriter(conn)
 	// The replies to pipelined commands go out when the reader needs
 	// more input, so a pipeline costs one write.
@@ -127,25 +130,21 @@ func (c *client) run(ctx context.Context, args []string) {
 	c.lastCmd = statName
 	c.mu.Unlock()
 	mark := c.w.Buffered()
+	refusal := c.refusal(ctx, name, args, h, local, authed)
 	switch {
-	case local && !arityOK(h.arity, len(args)):
-		c.w.Error(wrongArity(name))
+	case refusal != "" && name == "exec" && c.tx.multi:
+		c.execArityAbort(refusal)
 		c.recordReply(mark, statName, start, true)
 		return
-	case !local && !knownDo(name, len(args)):
-		// The engine answers unknown commands and wrong arities, with no
-		// side effect.
-		_, err := c.s.e.Do(ctx, args...)
-		c.writeErr(err)
-		if _, ok := doArity[name]; ok {
-			c.recordReply(mark, statName, start, true)
-		} else {
-			c.recordReply(mark, "", start, false)
+	case c.tx.multi && (refusal != "" || !runsInMulti[name]):
+		c.queue(args, refusal)
+		if refusal != "" {
+			c.recordRefusal(mark, name, statName, start)
 		}
 		return
-	case !authed && !(local && h.noAuth):
-		c.w.Error("NOAUTH Authentication required.")
-		c.recordReply(mark, statName, start, true)
+	case refusal != "":
+		c.w.Error(refusal)
+		c.recordRefusal(mark, name, statName, start)
 		return
 	}
 	if local {
@@ -154,6 +153,39 @@ func (c *client) run(ctx context.Context, args []string) {
 		c.runEngine(ctx, name, args)
 	}
 	c.recordReply(mark, statName, start, false)
+}
+
+// refusal returns the error with which Redis refuses a command before
+// running it (unknown command, wrong arity, unknown subcommand, not
+// authenticated), or "".
+func (c *client) refusal(ctx context.Context, name string, args []string, h connCommand, local, authed bool) string {
+	switch {
+	case local && !arityOK(h.arity, len(args)):
+		return wrongArity(name)
+	case !local && !knownDo(name, len(args)):
+		// The engine answers unknown commands and wrong arities, with no
+		// side effect.
+		_, err := c.eng.Do(ctx, args...)
+		return errText(err)
+	}
+	if msg := subcommandRefusal(name, args); msg != "" {
+		return msg
+	}
+	if !authed && !(local && h.noAuth) {
+		return "NOAUTH Authentication required."
+	}
+	return ""
+}
+
+// recordRefusal counts a refused command: an unknown one as an error
+// only, a known one as rejected.
+func (c *client) recordRefusal(mark int, name, statName string, start time.Time) {
+	_, local := connCommands[name]
+	if _, ok := doArity[name]; ok || local {
+		c.recordReply(mark, statName, start, true)
+		return
+	}
+	c.recordReply(mark, "", start, false)
 }
 
 // recordReply counts the command, looking at the reply it wrote.
@@ -169,8 +201,8 @@ func (c *client) recordReply(mark int, name string, start time.Time, rejected bo
 // runEngine runs a command of the engine, watching the connection while
 // it blocks.
 func (c *client) runEngine(ctx context.Context, name string, args []string) {
-	if !mayBlock(name, args) {
-		v, err := c.s.e.Do(ctx, args...)
+	if c.tx.inExec || !mayBlock(name, args) {
+		v, err := c.eng.Do(ctx, args...)
 		c.writeReply(name, args, v, err)
 		return
 	}
@@ -247,17 +279,18 @@ func mayBlock(name string, args []string) bool {
 }
 
 // writeErr writes an error from the engine.
-func (c *client) writeErr(err error) {
+func (c *client) writeErr(err error) { c.w.Error(errText(err)) }
+
+// errText is the reply text of an error from the engine.
+func errText(err error) string {
 	var re *instream.RedisError
 	if errors.As(err, &re) {
-		c.w.Error(re.Msg)
-		return
+		return re.Msg
 	}
 	if errors.Is(err, instream.ErrLogFailed) {
-		c.w.Error("MISCONF Errors writing to the AOF file: " + err.Error())
-		return
+		return "MISCONF Errors writing to the AOF file: " + err.Error()
 	}
-	c.w.Error("ERR " + err.Error())
+	return "ERR " + err.Error()
 }
 
 var _ io.Reader = flushingReader{}

@@ -12,7 +12,12 @@
 // answers the connection commands clients send (HELLO, AUTH, PING, ECHO,
 // QUIT, RESET, SELECT, CLIENT, COMMAND, INFO, CONFIG) and the keyspace
 // commands that make sense for streams (DBSIZE, KEYS, SCAN, FLUSHDB,
-// FLUSHALL, UNLINK, RENAME, RENAMENX). Replies take Redis 7.2's RESP2
+// FLUSHALL, UNLINK, RENAME, RENAMENX) and transactions (MULTI, EXEC,
+// DISCARD, WATCH, UNWATCH), which run on [instream.Engine.Update] and
+// [instream.Engine.Watch] with Redis's semantics: a queued command Redis
+// would refuse (unknown, wrong arity) aborts the EXEC, errors at run time
+// do not, no other command runs in between, and a BLOCK inside MULTI
+// answers at once as after its timeout. Replies take Redis 7.2's RESP2
 // or RESP3 shapes, as HELLO selects. Malformed input gets Redis's
 // "ERR Protocol error" replies and closes the connection.
 //

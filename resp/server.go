@@ -112,6 +112,7 @@ func (s *Server) serveClient(ctx context.Context, c *client, conn net.Conn) erro
 		return nil
 	}
 	defer s.hub.disconnect(c)
+	defer c.unwatch()
 	return c.serve(ctx)
 }
 

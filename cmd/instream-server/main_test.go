@@ -36,7 +36,8 @@ func TestRedisCLI(t *testing.T) {
 		{"XGROUP", "CREATE", "s", "g", "0"},
 		{"XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "s", ">"},
 		{"XPENDING", "s", "g"},
-		{"XINFO", "STREAM", "s"},
+		// XINFO STREAM is left out: the engine adds Redis 8.6's six
+		// idempotency fields, which 7.0.15 lacks (compat compares it).
 		{"XINFO", "GROUPS", "s"},
 		{"XADD", "s"},
 		{"XADD", "s", "1-1", "a", "1"},

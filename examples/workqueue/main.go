@@ -1,9 +1,9 @@
-// Command workqueue runs an in-process work queue on instream: producers
-// add jobs to a stream, a consumer group of workers takes them with
-// blocking group reads and acknowledges each one, one worker dies holding
-// jobs it was handed, and a janitor claims those once they have been idle
-// long enough. It ends on its own when every job has been acknowledged
-// exactly once, and prints a summary.
+// Command workqueue runs an in-process work queue on instream's queue
+// package: jobs are published (one of them twice, idempotently), two
+// worker pools take them, one pool dies holding jobs, which the other
+// gets once their lease expires, and a poison job that always fails goes
+// to the dead-letter stream after its last delivery. It ends on its own
+// when every job is settled, and prints a summary.
 //
 //	go run ./examples/workqueue
 package main
@@ -14,179 +14,173 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/instream/instream"
+	"github.com/instream/instream/queue"
 )
 
-const (
-	stream    = "jobs"
-	group     = "workers"
-	producers = 3
-	perProd   = 20
-	total     = producers * perProd
-	deadAfter = 2                      // batches the flaky worker takes before dying
-	minIdle   = 400 * time.Millisecond // when the janitor may take over a job
-)
+const jobs = 30
 
-// tally records who did what, for the summary.
-type tally struct {
-	mu      sync.Mutex
-	acks    map[instream.ID]int // acknowledgements per job
-	byName  map[string]int      // jobs done per worker
-	claimed int                 // jobs the janitor took over
-	held    int                 // jobs the flaky worker died holding
-	done    chan struct{}       // closed once every job is acknowledged
+// dying is a backend that stops reaching the engine once killed, as the
+// connection of a process that died would.
+type dying struct {
+	queue.Backend
+	dead atomic.Bool
 }
 
-func (t *tally) ack(e *instream.Engine, who string, en instream.Entry) {
-	n, err := e.Ack(stream, group, en.ID)
-	if err != nil {
-		log.Fatal(err)
+var errDead = errors.New("process died")
+
+func (d *dying) ReadGroup(ctx context.Context, args instream.ReadGroupArgs) ([]instream.GroupEntries, error) {
+	if d.dead.Load() {
+		return nil, errDead
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.acks[en.ID] += int(n)
-	t.byName[who]++
-	fmt.Printf("%-8s done %s (%s)\n", who, en.ID, job(en))
-	if len(t.acks) == total {
-		close(t.done)
-	}
+	return d.Backend.ReadGroup(ctx, args)
 }
 
-func job(en instream.Entry) string {
-	if v, ok := en.Get("job"); ok {
-		return v
+func (d *dying) Ack(key, group string, ids ...instream.ID) (int64, error) {
+	if d.dead.Load() {
+		return 0, errDead
 	}
-	return "?"
+	return d.Backend.Ack(key, group, ids...)
+}
+
+func (d *dying) Claim(key string, args instream.ClaimArgs) ([]instream.GroupEntry, error) {
+	if d.dead.Load() {
+		return nil, errDead
+	}
+	return d.Backend.Claim(key, args)
 }
 
 func main() {
 	log.SetFlags(0)
 	e := instream.New(instream.Options{})
 	defer e.Close()
-	if err := e.CreateGroup(stream, instream.GroupArgs{Group: group, MkStream: true}); err != nil {
+	opts := queue.Options{
+		Stream: "jobs", Group: "workers", Concurrency: 2,
+		MaxInFlight: 4,                      // fetched and not yet acknowledged, per pool
+		AckWait:     300 * time.Millisecond, // a dead pool's jobs come back after this
+		MaxDeliver:  3,                      // then the dead-letter stream, "jobs:dead"
+		BackOff:     []time.Duration{50 * time.Millisecond, 100 * time.Millisecond},
+	}
+	q, err := queue.New(e, opts)
+	if err != nil {
 		log.Fatal(err)
 	}
-	t := &tally{acks: map[instream.ID]int{}, byName: map[string]int{}, done: make(chan struct{})}
-	ctx, stop := context.WithTimeout(context.Background(), 20*time.Second)
-	defer stop()
-	start := time.Now()
-	var wg sync.WaitGroup
-
-	for p := range producers {
-		wg.Go(func() {
-			for i := range perProd {
-				name := fmt.Sprintf("p%d-job%02d", p, i)
-				id, err := e.Add(stream, instream.AddArgs{Fields: []instream.Field{{Name: "job", Value: name}}})
-				if err != nil {
-					log.Fatal(err)
-				}
-				if i%5 == 0 {
-					fmt.Printf("producer %d added %s as %s\n", p, name, id)
-				}
-				if i%4 == 3 { // jobs come in bursts of four
-					time.Sleep(time.Duration(40+10*p) * time.Millisecond)
-				}
-			}
-		})
-	}
-
-	worker := func(name string, flaky bool) {
-		for batch := 1; ; batch++ {
-			// Wait for new jobs; the group hands each one to one worker.
-			res, err := e.ReadGroup(ctx, instream.ReadGroupArgs{
-				Group: group, Consumer: name, Count: 3,
-				Streams: []instream.GroupStream{{Key: stream}},
-			})
-			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-				return
-			}
-			if err != nil {
+	for i := range jobs {
+		name := fmt.Sprintf("job%02d", i)
+		if i == 7 {
+			name = "poison"
+		}
+		args := queue.PublishArgs{
+			Fields:   []instream.Field{{Name: "job", Value: name}},
+			Producer: "demo", IdempotencyID: name, // a retried publish adds nothing
+		}
+		for range 1 + i%10/9 { // job09, job19 and job29 are published twice
+			if _, err := q.Publish(args); err != nil {
 				log.Fatal(err)
-			}
-			for _, en := range res[0].Entries {
-				if flaky && batch > deadAfter {
-					t.mu.Lock()
-					t.held = len(res[0].Entries)
-					t.mu.Unlock()
-					fmt.Printf("%-8s DIES holding %d jobs from %s on\n", name, len(res[0].Entries), en.ID)
-					return
-				}
-				time.Sleep(10 * time.Millisecond) // the work
-				t.ack(e, name, en.Entry)
 			}
 		}
 	}
-	for _, w := range []struct {
-		name  string
-		flaky bool
-	}{{"alice", false}, {"bob", false}, {"flaky", true}} {
-		wg.Go(func() { worker(w.name, w.flaky) })
+
+	var mu sync.Mutex
+	done := map[string]int{}
+	work := func(who string) queue.Handler {
+		return func(ctx context.Context, m queue.Message) error {
+			job, _ := m.Get("job")
+			time.Sleep(20 * time.Millisecond) // the work
+			if job == "poison" {
+				fmt.Printf("%-7s fails  %s (delivery %d)\n", who, job, m.Delivery)
+				return errors.New("cannot parse job")
+			}
+			mu.Lock()
+			done[job]++
+			mu.Unlock()
+			fmt.Printf("%-7s done   %s (delivery %d)\n", who, job, m.Delivery)
+			return nil
+		}
 	}
 
-	// The janitor takes over jobs idle for minIdle: delivered, never
-	// acknowledged, their worker gone.
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	// The flaky pool dies while its handlers are at work: its jobs stay
+	// with it, unacknowledged, until their lease expires.
+	d := &dying{Backend: e}
+	flaky, err := queue.New(d, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var started, flakyDone atomic.Int64
 	wg.Go(func() {
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
+		err := flaky.Run(ctx, func(ctx context.Context, m queue.Message) error {
+			if started.Add(1) == 5 {
+				d.dead.Store(true)
+				job, _ := m.Get("job")
+				fmt.Printf("flaky   DIES   holding %s and whatever else it fetched\n", job)
 			}
-			res, err := e.AutoClaim(stream, instream.AutoClaimArgs{Group: group, Consumer: "janitor", MinIdle: minIdle, Count: 10})
-			if err != nil {
-				log.Fatal(err)
+			if d.dead.Load() {
+				return nil // what it does now never reaches the queue
 			}
-			for _, en := range res.Claimed {
-				fmt.Printf("%-8s claimed %s (%s), idle over %v\n", "janitor", en.ID, job(en.Entry), minIdle)
-				t.mu.Lock()
-				t.claimed++
-				t.mu.Unlock()
-				t.ack(e, "janitor", en.Entry)
+			err := work("flaky")(ctx, m)
+			if err == nil && !d.dead.Load() {
+				flakyDone.Add(1)
 			}
+			return err
+		})
+		if err != nil {
+			fmt.Printf("flaky   stopped: %v\n", err)
+		}
+	})
+	wg.Go(func() {
+		if err := q.Run(ctx, work("steady")); err != nil {
+			log.Fatal(err)
 		}
 	})
 
-	select {
-	case <-t.done:
-	case <-ctx.Done():
+	start := time.Now()
+	for {
+		time.Sleep(50 * time.Millisecond)
+		gi, err := e.Group("jobs", "workers")
+		if err != nil {
+			log.Fatal(err)
+		}
+		if gi.Pending == 0 && gi.Lag == 0 || time.Since(start) > 20*time.Second {
+			break
+		}
 	}
 	stop()
 	wg.Wait()
 
-	sum, err := e.PendingSummary(stream, group)
+	s, err := q.Stats()
 	if err != nil {
 		log.Fatal(err)
 	}
-	n, err := e.Len(stream)
+	dead, err := e.Range("jobs:dead", instream.MinID, instream.MaxID, 0)
 	if err != nil {
 		log.Fatal(err)
 	}
-	once := true
-	for _, c := range t.acks {
-		once = once && c == 1
+	n, err := e.Len("jobs")
+	if err != nil {
+		log.Fatal(err)
 	}
-	names := make([]string, 0, len(t.byName))
-	for name := range t.byName {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	fmt.Printf("\nsummary after %v:\n", time.Since(start).Round(10*time.Millisecond))
-	fmt.Printf("  jobs added:        %d\n", n)
-	fmt.Printf("  jobs acknowledged: %d (each exactly once: %v)\n", len(t.acks), once)
-	for _, name := range names {
-		fmt.Printf("  %-8s           %d\n", name+":", t.byName[name])
+	fmt.Printf("  jobs published:  %d (3 of them twice; IDMP kept one copy)\n", n)
+	fmt.Printf("  jobs done:       %d\n", len(done))
+	fmt.Printf("  steady pool:     %d delivered (%d of them redelivered), %d acked, %d retried\n",
+		s.Delivered, s.Redelivered, s.Acked, s.Nacked)
+	fmt.Printf("  flaky pool:      %d jobs done before it died (what it finished after is done again)\n", flakyDone.Load())
+	for _, en := range dead {
+		if dl, ok := queue.ParseDeadLetter(en); ok {
+			job, _ := instream.Entry{Fields: dl.Fields}.Get("job")
+			fmt.Printf("  dead letter:     %s (%s) after %d deliveries: %s\n", job, dl.ID, dl.Deliveries, dl.Error)
+		}
 	}
-	fmt.Printf("  flaky died holding %d, janitor claimed %d\n", t.held, t.claimed)
-	fmt.Printf("  still pending:     %d\n", sum.Count)
-	if len(t.acks) != total || !once || sum.Count != 0 || int(n) != total {
+	fmt.Printf("  still pending:   %d, not yet delivered: %d\n", s.Pending, s.Lag)
+	if n != jobs || len(done) != jobs-1 || len(dead) != 1 || s.Pending != 0 || s.Lag != 0 {
 		fmt.Println("FAILED")
 		os.Exit(1)
 	}
-	fmt.Println("OK: every job processed and acknowledged exactly once")
+	fmt.Println("OK: every job done, the poison job dead-lettered, nothing pending")
 }

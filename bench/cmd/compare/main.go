@@ -1,8 +1,10 @@
-// Command compare measures instream against miniredis and a real
-// redis-server in one run, and prints a Markdown table with ratios.
+// Command compare measures instream against miniredis, a real
+// redis-server and embedded NATS JetStream in one run, and prints
+// Markdown tables with ratios.
 //
 //	go run ./cmd/compare            # full run, a few minutes
 //	go run ./cmd/compare -quick     # smoke run, seconds
+//	go run ./cmd/compare -only jetstream
 //
 // redis-server is started on a free loopback port with persistence off
 // and stopped by its PID; without one on PATH its column stays empty.
@@ -44,8 +46,11 @@ func main() {
 	flag.Var(&pn, "pn", "pending entries of the pel (group memory) test")
 	flag.Var(&consumers, "consumers", "consumers created by the pel test")
 	flag.Var(&tn, "tn", "entries in the timed streams")
+	dn, qn := count(10_000), count(100_000)
+	flag.Var(&dn, "dn", "adds per durable-publish run of the jetstream part")
+	flag.Var(&qn, "qn", "messages per queue run of the jetstream part")
 	flag.Var(&calls, "calls", "range and seek calls per measurement")
-	flag.Var(&trials, "trials", "blocking-read wake-up trials")
+	flag.Var(&trials, "trials", "blocking-read wake-up trials, and queue messages timed one at a time")
 	reps := flag.Int("reps", 5, "repetitions of each in-process timing (median reported)")
 	budget := flag.Duration("budget", 3*time.Second, "time bound of each miniredis timing")
 	quick := flag.Bool("quick", false, "smoke run in seconds: small sizes and one repetition, unless set by other flags")
@@ -56,7 +61,7 @@ func main() {
 	if *quick {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range map[string]string{"n": "2e4", "pn": "2e4", "consumers": "2e3", "tn": "1e4", "calls": "200", "trials": "200", "reps": "1", "budget": "300ms"} {
+		for name, v := range map[string]string{"n": "2e4", "pn": "2e4", "consumers": "2e3", "tn": "1e4", "calls": "200", "dn": "1e3", "qn": "1e4", "trials": "200", "reps": "1", "budget": "300ms"} {
 			if !set[name] {
 				_ = flag.Set(name, v)
 			}
@@ -64,7 +69,7 @@ func main() {
 	}
 	cfg := bench.Config{
 		N: int(n), PELN: int(pn), Consumers: int(consumers), TimingN: int(tn), Calls: int(calls), Reps: *reps,
-		Budget: *budget, WakeTrials: int(trials), Log: os.Stderr,
+		Budget: *budget, WakeTrials: int(trials), DurableN: int(dn), QueueN: int(qn), Log: os.Stderr,
 	}
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
