@@ -79,6 +79,9 @@ func TestCompareSmoke(t *testing.T) {
 			switch {
 			case math.IsNaN(v) && (name == "miniredis" && !strings.Contains(r.Op, "through Do") || name == "redis" && cfg.RedisServer != ""):
 				t.Errorf("row %q: %s not measured", r.Op, name)
+			case name == "redis" && strings.HasPrefix(r.Unit, "B/"):
+				// used_memory of a server holding 400 entries moves with its
+				// allocator's own bookkeeping: it can even shrink.
 			case !math.IsNaN(v) && v <= 0:
 				t.Errorf("row %q: %s = %v, want > 0", r.Op, name, v)
 			}
