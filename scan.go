@@ -6,12 +6,14 @@ import (
 )
 
 // copier decodes entries into values the caller owns, appending them to
-// out, or, for a group read, to group, so that an entry is copied once.
-// All the strings of one batch are substrings of one buffer, the fields
-// share one backing array, and the names of a node's name set are
-// decoded once per batch.
+// out, or, for a group read, to group, so that an entry is decoded once.
+// Names and string values share the nodes' bytes, which never change
+// once written (see scanBuf), so they are not copied; integers are
+// formatted into one buffer per batch. The fields share one backing
+// array, and the names of a node's name set are decoded once per batch.
 type copier struct {
-	text  []byte // the strings' bytes: only ever appended to
+	text  []byte // formatted integers: only ever appended to
+	want  int    // the entries init sized the buffers for
 	out   []Entry
 	group []GroupEntry
 	asGrp bool // append to group instead of out
@@ -39,6 +41,7 @@ type copier struct {
 
 // init sizes the buffers for about want entries like those of n.
 func (c *copier) init(want int, n *node) {
+	c.want = want
 	if c.asGrp {
 		c.group = make([]GroupEntry, 0, want)
 	} else {
@@ -48,10 +51,6 @@ func (c *copier) init(want int, n *node) {
 		return
 	}
 	c.fields = make([]Field, 0, want*n.fieldCount(0))
-	// The encoded entry is about the size of its value strings: integers
-	// grow when formatted, but repeated ones are shared, and so are names,
-	// which need room once, as does one integer of a short read.
-	c.text = make([]byte, 0, want*(len(n.buf)/n.count+2)+len(n.names)+20)
 }
 
 // entry appends a copy of the entry of n whose head is h, and returns
@@ -87,7 +86,7 @@ func (c *copier) node(n *node) {
 	for range nf {
 		var l uint64
 		l, noff = uvarint(n.names, noff)
-		c.names = append(c.names, c.str(n.names[noff:noff+int(l)]))
+		c.names = append(c.names, view(n.names[noff:noff+int(l)]))
 		noff += int(l)
 	}
 }
@@ -106,7 +105,7 @@ func (c *copier) entrySet(n *node, h head) int {
 		} else {
 			var l uint64
 			l, noff = uvarint(n.names, noff)
-			f.Name = c.str(n.names[noff : noff+int(l)])
+			f.Name = view(n.names[noff : noff+int(l)])
 			noff += int(l)
 		}
 		f.Value, off = c.value(n, off)
@@ -139,26 +138,24 @@ func (c *copier) value(n *node, off int) (string, int) {
 		return c.int(v >> 1), off
 	}
 	l := int(v >> 1)
-	return c.str(n.buf[off : off+l]), off + l
+	return view(n.buf[off : off+l]), off + l
 }
 
 // int returns the decimal string of v.
 func (c *copier) int(v uint64) string {
-	if v != c.num || c.numStr == "" {
-		var num [20]byte
-		c.num, c.numStr = v, c.str(appendNext(num[:0], v, c.num, c.numStr))
+	if v == c.num && c.numStr != "" {
+		return c.numStr
 	}
-	return c.numStr
-}
-
-// str returns a string copy of b, carved from the batch buffer.
-func (c *copier) str(b []byte) string {
-	if len(b) == 0 {
-		return ""
+	if cap(c.text)-len(c.text) < 20 {
+		// Earlier strings keep the old buffer: start a new one with room
+		// for an integer in each entry still wanted, as timestamped
+		// events need.
+		c.text = make([]byte, 0, max(20*(c.want-c.count), 64))
 	}
 	i := len(c.text)
-	c.text = append(c.text, b...)
-	return view(c.text[i:])
+	c.text = appendNext(c.text, v, c.num, c.numStr)
+	c.num, c.numStr = v, view(c.text[i:])
+	return c.numStr
 }
 
 // scanBuf holds one batch of Scan: entry i has ID ids[i] and the fields

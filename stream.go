@@ -12,7 +12,10 @@ type Field struct {
 }
 
 // Entry is one stream entry: its ID and its fields in the order they were
-// added. Names may repeat and may be empty.
+// added. Names may repeat and may be empty. The strings of an entry
+// returned by a read share the engine's stored bytes, which never change,
+// so keeping one keeps its block of about 4 KB of the stream in memory
+// (strings.Clone what you keep long after the stream drops it).
 type Entry struct {
 	ID     ID
 	Fields []Field
