@@ -141,8 +141,8 @@ func TestCompareOnlyJetStream(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compare(only jetstream): %v", err)
 	}
-	if len(rep.Rows) != 0 || len(rep.Side) != 6 {
-		t.Fatalf("Compare(only jetstream) = %d rows and %d JetStream rows, want 0 and 6", len(rep.Rows), len(rep.Side))
+	if len(rep.Rows) != 0 || len(rep.Side) != 10 {
+		t.Fatalf("Compare(only jetstream) = %d rows and %d JetStream rows, want 0 and 10", len(rep.Rows), len(rep.Side))
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
