@@ -73,6 +73,7 @@ func features(t testing.TB, rdb redis.UniversalClient) streamstest.Features {
 		Redis72:     at(7, 2),
 		Idempotency: at(8, 6),
 		Nack:        at(8, 8),
+		ReadCaps:    at(8, 10),
 		Unsupported: redisstreams.ErrUnsupported,
 	}
 }

@@ -14,6 +14,7 @@ var _ = register(
 	test{"AckAdd", testAckAdd},
 	test{"Nack", testNack},
 	test{"IdempotentAdd", testIdempotentAdd},
+	test{"ReadCaps", testReadCaps},
 )
 
 func testAckAdd(t *testing.T, e *env) {
@@ -136,4 +137,28 @@ func testIdempotentAdd(t *testing.T, e *env) {
 	check(t, "Add with IDMP again", again, err, first)
 	n, err := s.Len(k)
 	check(t, "Len after a duplicate", n, err, 1)
+}
+
+// Read caps: MaxCount bounds a read over all its streams (Redis 8.10).
+func testReadCaps(t *testing.T, e *env) {
+	s, a, b := e.s, e.key("a"), e.key("b")
+	mustAdd(t, s, a, "1-0", "f", "1")
+	mustAdd(t, s, a, "2-0", "f", "2")
+	mustAdd(t, s, b, "1-0", "f", "3")
+	res, err := s.TryRead(instream.ReadArgs{MaxCount: 2, Streams: []instream.ReadStream{{Key: a}, {Key: b}}})
+	if !e.f.ReadCaps {
+		checkUnsupported(t, e, "TryRead with MaxCount", err)
+		mustGroup(t, s, a, "g", instream.ID{})
+		_, err = s.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", MaxSize: 100, Streams: readNew(a)})
+		checkUnsupported(t, e, "TryReadGroup with MaxSize", err)
+		return
+	}
+	check(t, "TryRead(MaxCount 2, a, b)", res, err, []instream.StreamEntries{
+		{Key: a, Entries: []instream.Entry{entry("1-0", "f", "1"), entry("2-0", "f", "2")}},
+	})
+	mustGroup(t, s, a, "g", instream.ID{})
+	gres, err := s.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", MaxCount: 1, Streams: readNew(a)})
+	if err != nil || len(gres) != 1 || len(gres[0].Entries) != 1 {
+		t.Errorf("TryReadGroup(MaxCount 1) = %+v, %v; want one entry", gres, err)
+	}
 }
