@@ -40,7 +40,7 @@ func Run(t *testing.T, open Open) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			stream := fmt.Sprintf("{queuetest-%s-%d}", runID, seq.Add(1))
-			tc.run(t, open(t), queue.Options{Stream: stream, Group: "workers", AckWait: 400 * time.Millisecond,
+			tc.run(t, open(t), queue.Options{Stream: stream, Group: "workers", AckWait: time.Second,
 				BackOff: []time.Duration{0}, ShutdownTimeout: 2 * time.Second})
 		})
 	}
@@ -211,7 +211,7 @@ func testSkipRetry(t *testing.T, b queue.Backend, o queue.Options) {
 func testRetryDelay(t *testing.T, b queue.Backend, o queue.Options) {
 	q := newQueue(t, b, o)
 	publish(t, q, 1)
-	const delay = 300 * time.Millisecond
+	const delay = 300 * time.Millisecond // below AckWait: the delivery time is moved
 	var first time.Time
 	var gap atomic.Int64
 	stop := run(t, q, func(ctx context.Context, m queue.Message) error {
@@ -229,7 +229,7 @@ func testRetryDelay(t *testing.T, b queue.Backend, o queue.Options) {
 	}
 }
 
-// A handler running for three AckWaits keeps its message: a second pool
+// A handler running for two and a half AckWaits keeps its message: a second pool
 // polling the same group never gets it.
 func testLeaseRenewed(t *testing.T, b queue.Backend, o queue.Options) {
 	q := newQueue(t, b, o)
@@ -237,7 +237,7 @@ func testLeaseRenewed(t *testing.T, b queue.Backend, o queue.Options) {
 	var calls atomic.Int64
 	h := func(ctx context.Context, m queue.Message) error {
 		calls.Add(1)
-		time.Sleep(3 * o.AckWait)
+		time.Sleep(5 * o.AckWait / 2)
 		return nil
 	}
 	stop1 := run(t, q, h)
