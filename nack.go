@@ -110,6 +110,9 @@ func (t *tx) nack(key string, args NackArgs) (int64, error) {
 	return n, nil
 }
 
+// Validate checks a NackArgs as [Engine.Nack] does.
+func (a NackArgs) Validate() error { return checkNackArgs(a) }
+
 func checkNackArgs(args NackArgs) error {
 	switch {
 	case len(args.IDs) == 0:

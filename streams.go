@@ -53,6 +53,10 @@ type Streams interface {
 	Pending(key string, args PendingArgs) ([]PendingEntry, error)
 	Claim(key string, args ClaimArgs) ([]GroupEntry, error)
 	AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error)
+	Nack(key string, args NackArgs) (int64, error)
+
+	// Both at once.
+	AckAdd(key string, args AckAddArgs) (ID, bool, error)
 
 	// Close releases the implementation; blocked reads and later calls
 	// return ErrClosed.

@@ -87,8 +87,8 @@ func TestCompareSmoke(t *testing.T) {
 			}
 		}
 	}
-	if len(rep.Side) != 6 {
-		t.Errorf("Compare gave %d JetStream rows, want 6 (durable ×2, queue ×2, latency ×2)", len(rep.Side))
+	if len(rep.Side) != 10 {
+		t.Errorf("Compare gave %d JetStream rows, want 10 (durable ×2, and for each of the 2 queue sides queue ×2 and latency ×2)", len(rep.Side))
 	}
 	for _, r := range rep.Side {
 		if !(r.Instream > 0) || !(r.JetStream > 0) {
@@ -144,8 +144,8 @@ func TestCompareOnlyJetStream(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compare(only jetstream): %v", err)
 	}
-	if len(rep.Rows) != 0 || len(rep.Side) != 6 {
-		t.Fatalf("Compare(only jetstream) = %d rows and %d JetStream rows, want 0 and 6", len(rep.Rows), len(rep.Side))
+	if len(rep.Rows) != 0 || len(rep.Side) != 10 {
+		t.Fatalf("Compare(only jetstream) = %d rows and %d JetStream rows, want 0 and 10", len(rep.Rows), len(rep.Side))
 	}
 	var out bytes.Buffer
 	rep.Print(&out)

@@ -55,10 +55,10 @@ type QueueSide struct {
 	Open       QueueOpener
 }
 
-// queueSides are the instream sides of the queue comparison. The queue
-// package belongs here once it exists; until then the raw engine is the
-// baseline.
+// queueSides are the instream sides of the queue comparison: the queue
+// package, and the raw engine as the baseline without a queue layer.
 var queueSides = []QueueSide{
+	{Name: "queue package: Publish → Run (claim reads, leases) → Ack", Impl: "instream-queue", Open: openQueuePackage},
 	{Name: "raw engine: Add → blocking ReadGroup → Ack", Impl: "instream-engine", Open: openEngineQueue},
 }
 

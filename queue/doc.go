@@ -37,32 +37,47 @@
 // (reported as [ErrHandlerPanic]), makes it come back after the delay
 // BackOff gives for its delivery, or after the delay of [RetryAfter];
 // the delay is set on the pending entry itself (its delivery time is
-// moved back so that it becomes claimable then), not kept in a timer. An
-// error wrapping [ErrSkipRetry], or a failure of the MaxDeliver-th
-// delivery, moves the message to the dead-letter stream, with its
-// original ID, its delivery count and the last error ([ParseDeadLetter]).
+// moved back so that it becomes claimable then), not kept in a timer; a
+// delay of 0 is a negative acknowledgement (XNACK FAIL), which claim
+// reads serve before anything else. An error wrapping [ErrSkipRetry], or
+// a failure of the MaxDeliver-th delivery, moves the message to the
+// dead-letter stream, with its original ID, its delivery count and the
+// last error ([ParseDeadLetter]); if that move fails, the message is
+// nacked FATAL, so that the next read moves it.
 //
 // # What is atomic
 //
-// Each backend call is atomic on its own; the queue makes no call that
-// must be atomic with another except the dead-letter move, an add to the
-// dead-letter stream followed by an acknowledgement. Until the backend
-// offers an atomic batch, the add is idempotent (Redis 8.6's IDMP, keyed
-// by the message's stream, group and ID), so a crash between the two
-// leaves the message pending: it is delivered again, and if it goes to
-// the dead-letter stream again, that add adds nothing (as long as the
-// dead-letter stream's idempotency window, 100 s and 100 IDs per queue by
-// default, still holds the first). A retry or give-back first checks
-// that the pool still holds the delivery, then moves its delivery time:
-// two calls, so a read taking the message over in between, which only a
-// lease expiring at that instant allows, sees its lease cut short.
+// Each backend call is atomic on its own. The dead-letter move is one
+// call, AckAdd: the dead letter is added and the message acknowledged in
+// one step, and only if the pool still holds that delivery (pending for
+// its consumer with its delivery count), so a crash never leaves a
+// message acknowledged without its dead letter, and two pools never both
+// move it. A retry or give-back first checks that the pool still holds
+// the delivery, then nacks it or moves its delivery time: two calls, so a
+// read taking the message over in between, which only a lease expiring
+// at that instant allows, sees its lease cut short.
+//
+// # Redis servers
+//
+// On a Redis server (the redisstreams module) the queue uses XNACK
+// (Redis 8.8) to retry at once and to give messages back, and claim
+// reads (8.4) to fetch. On an older server, whose client answers
+// errors.ErrUnsupported, it does without, from the first such answer on:
+// it moves delivery times with XCLAIM instead of nacking, and fetches
+// with XAUTOCLAIM then a group read that waits at most AckWait/4 (on
+// real time), so a message whose lease expired comes back up to that
+// late. Idempotent publishing needs Redis 8.6. On a Redis Cluster, the
+// stream and the dead-letter stream must share a slot: name the stream
+// with a hash tag, such as "{jobs}", whose default dead-letter stream
+// is "{jobs}:dead".
 //
 // # Shutdown
 //
 // When Run's context ends, the pool stops reading, gives back at once the
 // messages it fetched but had not started, and lets running handlers
 // finish for up to ShutdownTimeout; then it gives back their messages and
-// cancels the handlers' context. A message given back keeps its delivery
-// count, as Redis 8.8's XNACK SILENT does. Run returns once every
+// cancels the handlers' context. A message given back is nacked SILENT
+// (Redis 8.8's XNACK): it comes first to the next read, with the
+// delivery count it had before this delivery. Run returns once every
 // goroutine it started has ended.
 package queue

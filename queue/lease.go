@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -96,10 +97,11 @@ func (p *pool) renew() {
 	}
 }
 
-// retry gives m back to come again after delay: at once, by moving its
-// delivery time back so that it is idle for AckWait-delay, or, for a
-// delay beyond AckWait, by keeping it among the delayed retries, whose
-// leases renew until AckWait is left.
+// retry gives m back to come again after delay: at once with a
+// negative acknowledgement (Redis 8.8's XNACK FAIL, which claim reads
+// serve first), or else by moving its delivery time back so that it is
+// idle for AckWait-delay, or, for a delay beyond AckWait, by keeping it
+// among the delayed retries, whose leases renew until AckWait is left.
 func (p *pool) retry(m *msg, delay time.Duration) {
 	o := &p.q.opts
 	p.q.c.nacked.Add(1)
@@ -112,7 +114,38 @@ func (p *pool) retry(m *msg, delay time.Duration) {
 	}
 	p.lease.RLock()
 	defer p.lease.RUnlock()
+	if delay == 0 && p.nack([]*msg{m}, instream.NackFail) {
+		return
+	}
 	p.setDelivered(m, o.AckWait-delay)
+}
+
+// nack hands back the messages of ms the pool still owns with XNACK in
+// mode, and reports whether the backend has XNACK: if not, the caller
+// does without. The caller holds p.lease.
+func (p *pool) nack(ms []*msg, mode instream.NackMode) bool {
+	if p.q.noNack.Load() {
+		return false
+	}
+	var ids []instream.ID
+	for _, m := range ms {
+		if p.owns(m) {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return true
+	}
+	o := &p.q.opts
+	_, err := p.q.b.Nack(o.Stream, instream.NackArgs{Group: o.Group, Mode: mode, IDs: ids})
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		p.q.noNack.Store(true)
+		return false
+	case err != nil:
+		p.fail(fmt.Errorf("nack %s %d messages: %w", mode, len(ids), err))
+	}
+	return true
 }
 
 // setDelivered makes m idle for idle, keeping its delivery count: with
@@ -137,10 +170,9 @@ func (p *pool) setDelivered(m *msg, idle time.Duration) {
 // another read took over (after this pool's lease expired) would cut the
 // new holder's lease short.
 //
-// The check and the claim that follows are two calls: a read that takes
+// The check and the call that follows are two calls: a read that takes
 // the message over between them, which its lease expiring at that very
-// moment allows, has its lease cut short. Redis 8.8's XNACK, or an atomic
-// batch, will make the pair one step.
+// moment allows, has its lease cut short.
 func (p *pool) owns(m *msg) bool {
 	o := &p.q.opts
 	ps, err := p.q.b.Pending(o.Stream, instream.PendingArgs{Group: o.Group, Start: m.ID, End: m.ID, Count: 1})
@@ -153,7 +185,8 @@ func (p *pool) owns(m *msg) bool {
 
 // release gives back held messages that are still running or not
 // started, claimable at once with the delivery count they had before this
-// delivery (Redis 8.8's XNACK SILENT), and forgets them.
+// delivery: Redis 8.8's XNACK SILENT, or a claim that sets the count and
+// the idle time where the backend lacks it. It forgets them.
 func (p *pool) release(ms []*msg) {
 	o := &p.q.opts
 	p.mu.Lock()
@@ -169,8 +202,12 @@ func (p *pool) release(ms []*msg) {
 		return
 	}
 	p.lease.RLock()
+	rest := gone
+	if p.nack(gone, instream.NackSilent) {
+		rest = nil
+	}
 	byCount := make(map[int64][]instream.ID)
-	for _, m := range gone {
+	for _, m := range rest {
 		if p.owns(m) {
 			byCount[m.Delivery-1] = append(byCount[m.Delivery-1], m.ID)
 		}
@@ -208,28 +245,26 @@ func (p *pool) releaseDelayed() {
 }
 
 // deadLetter moves m to the dead-letter stream with its delivery count
-// and last error.
-//
-// The add and the acknowledgement are two calls, not one atomic step.
-// The add is idempotent (Redis 8.6's IDMP, keyed by the message's stream,
-// group and ID), so a crash between the two leaves the message pending;
-// it comes back with its deliveries spent, and this move runs again
-// without a second dead letter. Once the backend has an atomic batch,
-// both calls go into it here.
+// and last error, in one atomic step (AckAdd): only if the pool still
+// holds this delivery, and never acknowledged without its dead letter.
+// If the move fails, the message is nacked FATAL where the backend has
+// XNACK, so that the next read dead-letters it at once.
 func (p *pool) deadLetter(m *msg, deliveries int64, cause error) {
 	o := &p.q.opts
-	_, err := p.q.b.Add(o.DeadLetter, instream.AddArgs{
-		Fields:        deadEntry(o.Stream, o.Group, m.Message, deliveries, cause),
-		Producer:      "queue " + o.Stream + " " + o.Group,
-		IdempotencyID: m.ID.String(),
+	_, ok, err := p.q.b.AckAdd(o.Stream, instream.AckAddArgs{
+		Group: o.Group, ID: m.ID, Consumer: p.consumer, Deliveries: m.Delivery,
+		To:  o.DeadLetter,
+		Add: instream.AddArgs{Fields: deadEntry(o.Stream, o.Group, m.Message, deliveries, cause)},
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		p.fail(fmt.Errorf("dead-letter %s: %w", m.ID, err))
-		return
+		p.lease.RLock()
+		p.nack([]*msg{m}, instream.NackFatal)
+		p.lease.RUnlock()
+	case ok:
+		p.q.c.deadLettered.Add(1)
+	default:
+		p.q.c.leaseLost.Add(1)
 	}
-	n, err := p.q.b.Ack(o.Stream, o.Group, m.ID)
-	if err != nil {
-		p.fail(fmt.Errorf("dead-letter %s: ack: %w", m.ID, err))
-	}
-	p.q.c.deadLettered.Add(n)
 }

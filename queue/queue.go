@@ -12,9 +12,12 @@ import (
 	"github.com/instream/instream"
 )
 
-// Backend is the part of the typed stream API a queue uses. An
-// *instream.Engine implements it, and so does any implementation of the
-// same semantics over a Redis server.
+// Backend is the part of the typed stream API ([instream.Streams]) a
+// queue uses. An *instream.Engine implements it, and so does
+// *redisstreams.Client over a Redis server. Nack and, for fetching,
+// ReadGroup with Claim may fail with an error wrapping
+// errors.ErrUnsupported: the queue then does without (see the package
+// documentation).
 type Backend interface {
 	Add(key string, args instream.AddArgs) (instream.ID, error)
 	CreateGroup(key string, args instream.GroupArgs) error
@@ -22,7 +25,10 @@ type Backend interface {
 	ReadGroup(ctx context.Context, args instream.ReadGroupArgs) ([]instream.GroupEntries, error)
 	Ack(key, group string, ids ...instream.ID) (int64, error)
 	Claim(key string, args instream.ClaimArgs) ([]instream.GroupEntry, error)
+	AutoClaim(key string, args instream.AutoClaimArgs) (instream.AutoClaimResult, error)
 	Pending(key string, args instream.PendingArgs) ([]instream.PendingEntry, error)
+	Nack(key string, args instream.NackArgs) (int64, error)
+	AckAdd(key string, args instream.AckAddArgs) (instream.ID, bool, error)
 }
 
 var _ Backend = (*instream.Engine)(nil)
@@ -116,6 +122,10 @@ type Queue struct {
 	b    Backend
 	opts Options
 	c    counters
+
+	// Set once a backend call answered errors.ErrUnsupported (a Redis
+	// server older than 8.8 or 8.4): the queue then does without.
+	noNack, noClaimRead atomic.Bool
 }
 
 // counters are the Queue's statistics, shared by its Runs.

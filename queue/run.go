@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +17,8 @@ type pool struct {
 	q        *Queue
 	consumer string
 	h        Handler
-	work     chan *msg // fetched messages; its room is MaxInFlight, so sends never block
+	work     chan *msg   // fetched messages; its room is MaxInFlight, so sends never block
+	cursor   instream.ID // where the next AutoClaim starts, without claim reads
 
 	// lease orders lease renewals against the calls that move a
 	// message's delivery time (retries and give-backs): a renewal holds
@@ -119,7 +121,13 @@ func (p *pool) fetch(ctx context.Context) error {
 			return nil
 		}
 		args.Count = min(n, 64)
-		res, err := p.q.b.ReadGroup(ctx, args)
+		var res []instream.GroupEntries
+		var err error
+		if p.q.noClaimRead.Load() {
+			res, err = p.readNoClaim(ctx, args)
+		} else {
+			res, err = p.q.b.ReadGroup(ctx, args)
+		}
 		for _, st := range res { // entries served as ctx ended are held too
 			p.admit(st.Entries)
 		}
@@ -127,10 +135,38 @@ func (p *pool) fetch(ctx context.Context) error {
 		case err == nil:
 		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 			return nil
+		case errors.Is(err, errors.ErrUnsupported) && !p.q.noClaimRead.Load():
+			p.q.noClaimRead.Store(true)
 		default:
 			return fmt.Errorf("queue run: %w", err)
 		}
 	}
+}
+
+// readNoClaim is a claim read for a backend without one (a Redis server
+// before 8.4): an AutoClaim of the messages idle for AckWait, and if it
+// finds none a group read of new ones that waits at most AckWait/4, so
+// that a message becomes claimable at most that late.
+func (p *pool) readNoClaim(ctx context.Context, args instream.ReadGroupArgs) ([]instream.GroupEntries, error) {
+	o := &p.q.opts
+	ac, err := p.q.b.AutoClaim(o.Stream, instream.AutoClaimArgs{
+		Group: o.Group, Consumer: p.consumer, MinIdle: o.AckWait, Start: p.cursor, Count: args.Count,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.cursor = ac.Next
+	if len(ac.Claimed) > 0 {
+		return []instream.GroupEntries{{Key: o.Stream, Entries: ac.Claimed}}, nil
+	}
+	args.Claim, args.MinIdle = false, 0
+	wctx, cancel := context.WithTimeout(ctx, o.AckWait/4)
+	defer cancel()
+	res, err := p.q.b.ReadGroup(wctx, args)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		err = nil
+	}
+	return res, err
 }
 
 // waitRoom waits until fewer than MaxInFlight messages are held and
@@ -158,7 +194,8 @@ func (p *pool) admit(ens []instream.GroupEntry) {
 	var dead, ready []*msg
 	p.mu.Lock()
 	for _, en := range ens {
-		m := &msg{Message: Message{ID: en.ID, Fields: en.Fields, Delivery: en.Deliveries + 1}}
+		// A count of math.MaxInt64 (XNACK FATAL) stays so.
+		m := &msg{Message: Message{ID: en.ID, Fields: en.Fields, Delivery: min(en.Deliveries, math.MaxInt64-1) + 1}}
 		if old := p.held[m.ID]; old != nil {
 			// Taken back from this very pool: its lease had expired.
 			old.state = lost
@@ -168,7 +205,7 @@ func (p *pool) admit(ens []instream.GroupEntry) {
 		}
 		delete(p.delayed, m.ID)
 		p.held[m.ID] = m
-		if o.MaxDeliver > 0 && en.Deliveries >= int64(o.MaxDeliver) {
+		if en.Deliveries == math.MaxInt64 || o.MaxDeliver > 0 && en.Deliveries >= int64(o.MaxDeliver) {
 			m.state = settling
 			dead = append(dead, m)
 			continue
@@ -184,10 +221,18 @@ func (p *pool) admit(ens []instream.GroupEntry) {
 		p.work <- m
 	}
 	for _, m := range dead {
-		p.deadLetter(m, m.Delivery-1, ErrLeaseExpired)
+		if m.Delivery == math.MaxInt64 {
+			p.deadLetter(m, m.Delivery, errFatal)
+		} else {
+			p.deadLetter(m, m.Delivery-1, ErrLeaseExpired)
+		}
 		p.done(m)
 	}
 }
+
+// errFatal is the cause recorded for a message nacked FATAL: one whose
+// handler asked for no retry, and whose dead-letter move failed then.
+var errFatal = fmt.Errorf("%w: nacked FATAL", ErrSkipRetry)
 
 // handle runs messages until the work channel closes.
 func (p *pool) handle() {
@@ -238,9 +283,7 @@ func (p *pool) settle(m *msg, err error) {
 		c.acked.Add(n)
 	case !held:
 	case errors.Is(err, ErrSkipRetry), o.MaxDeliver > 0 && m.Delivery >= int64(o.MaxDeliver):
-		if p.owns(m) {
-			p.deadLetter(m, m.Delivery, err)
-		}
+		p.deadLetter(m, m.Delivery, err)
 	default:
 		d, ok := retryDelay(err)
 		if !ok {

@@ -23,7 +23,7 @@ func (c *Client) AddBatch(key string, batch []instream.AddArgs) ([]instream.ID, 
 	for i, args := range batch {
 		errs[i] = args.Validate()
 		if errs[i] == nil {
-			errs[i] = c.needRefs(args.Trim.Refs)
+			errs[i] = c.needAdd(args)
 		}
 		if errs[i] == nil {
 			cmds[i] = pipe.Do(bg, xaddArgs(key, args)...)

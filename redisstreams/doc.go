@@ -34,12 +34,22 @@
 // feature and both versions, on an older one (and a server that answers
 // "unknown command" gives ErrUnsupported too): reference policies other
 // than KeepRef, DeleteEntriesEx and AckDelete (8.2), ReadGroup with Claim (8.4),
-// Read with Last (7.4). Some results depend on the server's version as
+// Read with Last (7.4), adds with a Producer (IDMP, 8.6), Nack (XNACK,
+// 8.8), reads with MaxCount or MaxSize (8.10). Some results depend on the server's version as
 // they do in Redis: before 7.2, consumers have no active time (Active is
 // zero, Inactive -1), a read or claim creates its consumer only when it
 // serves something, SetID below the max deleted ID is refused only by the
 // top entry's check (ErrSetIDTooSmall, not ErrSetIDBelowMaxDeleted), and
 // lag follows the older rules.
+//
+// # AckAdd
+//
+// Redis has no command for [instream.Engine.AckAdd]; the Client runs it
+// as one Lua script (EVALSHA), which checks the pending entry, adds, and
+// acknowledges only once the add succeeded. A MULTI/EXEC would not do:
+// EXEC runs every queued command even when one fails, so an XADD refused
+// at run time would leave the XACK applied. On a cluster both streams
+// must share a slot.
 //
 // # Calls without a context
 //

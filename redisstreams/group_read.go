@@ -14,6 +14,7 @@ func xreadgroupArgs(a instream.ReadGroupArgs, blockMs int64) []any {
 	if a.Count > 0 {
 		args = append(args, "COUNT", a.Count)
 	}
+	args = appendCaps(args, a.MaxCount, a.MaxSize)
 	if blockMs != noBlock {
 		args = append(args, "BLOCK", blockMs)
 	}
@@ -150,6 +151,9 @@ func (c *Client) checkReadGroup(args instream.ReadGroupArgs) error {
 		return instream.ErrClosed
 	}
 	if err := args.Validate(); err != nil {
+		return err
+	}
+	if err := c.needCaps(args.MaxCount, args.MaxSize); err != nil {
 		return err
 	}
 	if args.Claim {

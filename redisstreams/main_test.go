@@ -71,6 +71,9 @@ func features(t testing.TB, rdb redis.UniversalClient) streamstest.Features {
 		ClaimRead:   at(8, 4),
 		LastRead:    at(7, 4),
 		Redis72:     at(7, 2),
+		Idempotency: at(8, 6),
+		Nack:        at(8, 8),
+		ReadCaps:    at(8, 10),
 		Unsupported: redisstreams.ErrUnsupported,
 	}
 }

@@ -11,6 +11,9 @@ const noBlock = -1
 
 // needRead checks the server knows what a read asks: "+" needs 7.4.
 func (c *Client) needRead(a instream.ReadArgs) error {
+	if err := c.needCaps(a.MaxCount, a.MaxSize); err != nil {
+		return err
+	}
 	for _, rs := range a.Streams {
 		if rs.Last {
 			return c.need("XREAD with the last entry (+)", 7, 4)
@@ -25,6 +28,7 @@ func xreadArgs(a instream.ReadArgs, blockMs int64) []any {
 	if a.Count > 0 {
 		args = append(args, "COUNT", a.Count)
 	}
+	args = appendCaps(args, a.MaxCount, a.MaxSize)
 	if blockMs != noBlock {
 		args = append(args, "BLOCK", blockMs)
 	}
@@ -188,4 +192,24 @@ func (c *Client) resolveNew(args instream.ReadArgs) (instream.ReadArgs, error) {
 func isNoStream(err error) bool {
 	re, ok := err.(*instream.RedisError)
 	return ok && re.Err == instream.ErrNoStream
+}
+
+// needCaps checks that the server knows MAXCOUNT and MAXSIZE (Redis
+// 8.10) if a read sets them.
+func (c *Client) needCaps(maxCount, maxSize int) error {
+	if maxCount == 0 && maxSize == 0 {
+		return nil
+	}
+	return c.need("MAXCOUNT and MAXSIZE", 8, 10)
+}
+
+// appendCaps appends the MAXCOUNT and MAXSIZE options of a read.
+func appendCaps(args []any, maxCount, maxSize int) []any {
+	if maxCount > 0 {
+		args = append(args, "MAXCOUNT", maxCount)
+	}
+	if maxSize > 0 {
+		args = append(args, "MAXSIZE", maxSize)
+	}
+	return args
 }

@@ -22,6 +22,17 @@ func (c *Client) needRefs(refs instream.RefPolicy) error {
 	return c.need(refsWord(refs), 8, 2)
 }
 
+// needAdd checks that the server knows what an add asks: reference
+// policies (Redis 8.2) and idempotency (8.6).
+func (c *Client) needAdd(a instream.AddArgs) error {
+	if a.Producer != "" {
+		if err := c.need("XADD IDMP", 8, 6); err != nil {
+			return err
+		}
+	}
+	return c.needRefs(a.Trim.Refs)
+}
+
 func refsWord(r instream.RefPolicy) string {
 	switch r {
 	case instream.DelRef:
@@ -64,10 +75,16 @@ func trimArgsLen(t instream.TrimArgs) int {
 }
 
 func xaddArgs(key string, a instream.AddArgs) []any {
-	args := make([]any, 0, 4+trimArgsLen(a.Trim)+2*len(a.Fields))
+	args := make([]any, 0, 7+trimArgsLen(a.Trim)+2*len(a.Fields))
 	args = append(args, "XADD", key)
 	if a.NoMkStream {
 		args = append(args, "NOMKSTREAM")
+	}
+	switch {
+	case a.Producer != "" && a.AutoIdempotency:
+		args = append(args, "IDMPAUTO", a.Producer)
+	case a.Producer != "":
+		args = append(args, "IDMP", a.Producer, a.IdempotencyID)
 	}
 	args = appendTrim(args, a.Trim)
 	switch {
@@ -100,7 +117,7 @@ func (c *Client) add(key string, args instream.AddArgs) (instream.ID, error) {
 	if err := args.Validate(); err != nil {
 		return instream.ID{}, err
 	}
-	if err := c.needRefs(args.Trim.Refs); err != nil {
+	if err := c.needAdd(args); err != nil {
 		return instream.ID{}, err
 	}
 	v, err := c.do(bg, xaddArgs(key, args)...)

@@ -33,6 +33,12 @@ type Features struct {
 	// active times, every group read creates its consumer, and SetID
 	// refuses an ID below the max deleted entry ID.
 	Redis72 bool
+	// Idempotency: Add with Producer (Redis 8.6's XADD IDMP).
+	Idempotency bool
+	// Nack: Nack (Redis 8.8's XNACK).
+	Nack bool
+	// ReadCaps: reads with MaxCount or MaxSize (Redis 8.10).
+	ReadCaps bool
 
 	// Unsupported, if not nil, is the error a call that needs a missing
 	// feature must give (tested with errors.Is).
@@ -40,7 +46,7 @@ type Features struct {
 }
 
 // All is the feature set of the engine.
-var All = Features{RefPolicies: true, ClaimRead: true, LastRead: true, Redis72: true}
+var All = Features{RefPolicies: true, ClaimRead: true, LastRead: true, Redis72: true, Idempotency: true, Nack: true, ReadCaps: true}
 
 // Open returns a fresh implementation for one test; the suite closes it.
 // Every test uses keys of its own, all sharing one hash tag, so one
