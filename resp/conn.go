@@ -34,9 +34,13 @@ type client struct {
 	unblock  context.CancelCauseFunc // ends the blocked command
 	killed   bool
 
-	quit bool    // QUIT: close after the reply
-	eng  engine  // s.e, or the batch's Tx while EXEC runs (multi.go)
-	tx   txState // MULTI/EXEC and WATCH
+	quit bool // QUIT: close after the reply
+	// cmdName and cmdArgs are the command running, for WriteValue
+	// (reply.go).
+	cmdName string
+	cmdArgs []string
+	eng     engine  // s.e, or the batch's Tx while EXEC runs (multi.go)
+	tx      txState // MULTI/EXEC and WATCH
 }
 
 // Causes that end a blocked command.
@@ -201,9 +205,11 @@ func (c *client) recordReply(mark int, name string, start time.Time, rejected bo
 // runEngine runs a command of the engine, watching the connection while
 // it blocks.
 func (c *client) runEngine(ctx context.Context, name string, args []string) {
+	c.cmdName, c.cmdArgs = name, args
 	if c.tx.inExec || !mayBlock(name, args) {
-		v, err := c.eng.Do(ctx, args...)
-		c.writeReply(name, args, v, err)
+		if err := c.eng.DoTo(ctx, c, args...); err != nil {
+			c.writeErr(err)
+		}
 		return
 	}
 	// Send what earlier pipelined commands answered before waiting.
@@ -221,7 +227,7 @@ func (c *client) runEngine(ctx context.Context, name string, args []string) {
 	c.mu.Unlock()
 	done := make(chan struct{})
 	go c.watch(cancel, done)
-	v, err := c.s.e.Do(cmdCtx, args...)
+	err := c.s.e.DoTo(cmdCtx, c, args...)
 	// Stop the watcher: its read returns at once, and what it read stays
 	// in the reader's buffer for the next commands.
 	_ = c.conn.SetReadDeadline(time.Now())
@@ -242,7 +248,9 @@ func (c *client) runEngine(ctx context.Context, name string, args []string) {
 		c.quit = true // the client is gone, killed, or the server stops
 		return
 	}
-	c.writeReply(name, args, v, err)
+	if err != nil {
+		c.writeErr(err)
+	}
 }
 
 // watch reads ahead from the connection while a command blocks, so that a
