@@ -6,13 +6,10 @@ import (
 	"github.com/instream/instream"
 )
 
-// writeReply writes what Engine.Do answered, in the shape Redis gives
-// the command under the connection's protocol.
-func (c *client) writeReply(name string, args []string, v any, err error) {
-	if err != nil {
-		c.writeErr(err)
-		return
-	}
+// WriteValue writes a reply the engine gives as Do's value, in the
+// shape Redis gives the running command under the connection's protocol.
+func (c *client) WriteValue(v any) {
+	name, args := c.cmdName, c.cmdArgs
 	w := c.w
 	switch name {
 	case "xadd":
@@ -200,8 +197,6 @@ func (c *client) WriteGroupEntries(res []instream.GroupEntries) {
 		}
 	}
 }
-
-func (c *client) WriteValue(v any) { c.writeReply(c.cmdName, c.cmdArgs, v, nil) }
 
 // streamsHeader starts a read reply of n streams: a map under RESP3.
 func (c *client) streamsHeader(n int) {
