@@ -35,6 +35,9 @@ type client struct {
 	killed   bool
 
 	quit bool // QUIT: close after the reply
+	// watching is set while a blocked command's watcher reads (set
+	// before it starts, cleared after it ends).
+	watching bool
 	// cmdName and cmdArgs are the command running, for WriteValue
 	// (reply.go).
 	cmdName string
@@ -66,8 +69,12 @@ func newClient(s *Server, id int64, conn net.Conn) *client {
 type flushingReader struct{ c *client }
 
 func (f flushingReader) Read(p []byte) (int, error) {
-	if err := f.c.w.Flush(); err != nil {
-		return 0, err
+	// While a command blocks, the watcher reads and the command may be
+	// writing its reply: the replies before it went out already.
+	if !f.c.watching {
+		if err := f.c.w.Flush(); err != nil {
+			return 0, err
+		}
 	}
 	return f.c.conn.Read(p)
 }
@@ -226,12 +233,14 @@ func (c *client) runEngine(ctx context.Context, name string, args []string) {
 	c.blocked, c.unblock = true, cancel
 	c.mu.Unlock()
 	done := make(chan struct{})
+	c.watching = true
 	go c.watch(cancel, done)
 	err := c.s.e.DoTo(cmdCtx, c, args...)
 	// Stop the watcher: its read returns at once, and what it read stays
 	// in the reader's buffer for the next commands.
 	_ = c.conn.SetReadDeadline(time.Now())
 	<-done
+	c.watching = false
 	_ = c.conn.SetReadDeadline(time.Time{})
 	c.mu.Lock()
 	c.blocked, c.unblock = false, nil
