@@ -50,7 +50,8 @@ type command struct {
 	// arity is Redis's: n means exactly n arguments (the name included),
 	// -n means at least n.
 	arity int
-	run   func(e target, ctx context.Context, args []string) (any, error)
+	// run is nil for the commands of emitters (reply.go).
+	run func(e target, ctx context.Context, args []string) (any, error)
 }
 
 // commands maps lower-case command names to their implementation.
@@ -58,9 +59,9 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"xadd":        {-5, doXAdd},
-		"xrange":      {-4, doXRange},
-		"xrevrange":   {-4, doXRevRange},
+		"xadd":        {-5, nil},
+		"xrange":      {-4, nil},
+		"xrevrange":   {-4, nil},
 		"xlen":        {2, doXLen},
 		"xdel":        {-3, doXDel},
 		"xtrim":       {-4, doXTrim},
@@ -69,8 +70,8 @@ func init() {
 		"del":         {-2, doDel},
 		"exists":      {-2, doExists},
 		"type":        {2, doType},
-		"xread":       {-4, doXRead},
-		"xreadgroup":  {-7, doXReadGroup},
+		"xread":       {-4, nil},
+		"xreadgroup":  {-7, nil},
 		"xgroup":      {-2, doXGroup},
 		"xack":        {-4, doXAck},
 		"xpending":    {-3, doXPending},
@@ -137,25 +138,50 @@ type target interface {
 }
 
 func do(e target, ctx context.Context, args []string) (any, error) {
+	cmd, emit, err := lookup(args)
+	if err != nil {
+		return nil, err
+	}
+	if emit != nil {
+		var r anyReply
+		err := emit(e, ctx, args, &r)
+		return r.v, replyError(err)
+	}
+	reply, err := cmd.run(e, ctx, args)
+	return reply, replyError(err)
+}
+
+// lookup finds the command args names, and its emitter if it has one,
+// and checks its arity.
+func lookup(args []string) (command, emitter, error) {
 	if len(args) == 0 {
-		return nil, errEmptyCommand
+		return command{}, nil, errEmptyCommand
 	}
 	name := strings.ToLower(args[0])
 	cmd, ok := commands[name]
 	if !ok {
-		return nil, unknownCommand(args)
+		return command{}, nil, unknownCommand(args)
 	}
 	if (cmd.arity > 0 && len(args) != cmd.arity) || len(args) < -cmd.arity {
-		return nil, wrongArity(name)
+		return command{}, nil, wrongArity(name)
 	}
-	reply, err := cmd.run(e, ctx, args)
-	if err != nil {
-		var re *RedisError
-		if !errors.As(err, &re) {
-			err = genericReply(err)
-		}
+	if cmd.run == nil {
+		return cmd, emitters[name], nil
 	}
-	return reply, err
+	return cmd, nil, nil
+}
+
+// replyError makes err a reply: a *RedisError stays, others go through
+// genericReply.
+func replyError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *RedisError
+	if !errors.As(err, &re) {
+		err = genericReply(err)
+	}
+	return err
 }
 
 // genericReply turns a typed-API error that no command mapped into a

@@ -169,21 +169,21 @@ func cstr(s string) string {
 	return s
 }
 
-func doXReadGroup(e target, ctx context.Context, args []string) (any, error) {
+func doXReadGroup(e target, ctx context.Context, args []string, w ReplyWriter) error {
 	cmd, err := parseReadGroup(args, time.Now().UnixMilli())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if cmd.badID >= 0 {
 		// The first stream (up to the bad one) without its group wins.
 		for _, st := range cmd.args.Streams[:cmd.badID+1] {
 			if _, groupOK, err := groupState(e, st.Key, cmd.args.Group); err != nil {
-				return nil, err
+				return err
 			} else if !groupOK {
-				return nil, noGroupRG(st.Key, cmd.args.Group, ErrNoGroup)
+				return noGroupRG(st.Key, cmd.args.Group, ErrNoGroup)
 			}
 		}
-		return nil, cmd.idErr
+		return cmd.idErr
 	}
 	// BLOCK waits only if a first pass, which no deadline can cut short,
 	// finds nothing.
@@ -193,17 +193,26 @@ func doXReadGroup(e target, ctx context.Context, args []string) (any, error) {
 		res, err = e.ReadGroup(bctx, cmd.args)
 		cancel()
 		if err != nil && blockTimedOut(ctx, err) {
-			return nil, nil
+			w.WriteValue(nil)
+			return nil
 		}
 	}
 	if err != nil {
 		var ge *GroupError
 		if errors.As(err, &ge) {
-			return nil, noGroupRG(ge.Key, ge.Group, err)
+			return noGroupRG(ge.Key, ge.Group, err)
 		}
-		return nil, err
+		return err
 	}
-	return replyGroupEntries(res), nil
+	switch {
+	case res == nil:
+		w.WriteValue(nil)
+	case res[0].Claim:
+		w.WriteValue(replyGroupEntries(res))
+	default:
+		w.WriteGroupEntries(res)
+	}
+	return nil
 }
 
 // replyGroupEntries formats a group read: nil, or [[key, [entry...]]...]

@@ -212,19 +212,19 @@ func (o *trimOptions) parseAddID(s string) error {
 // doXAdd: XADD key [NOMKSTREAM] [KEEPREF|DELREF|ACKED]
 // [IDMPAUTO producer | IDMP producer iid]
 // [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [...]
-func doXAdd(e target, _ context.Context, args []string) (any, error) {
+func doXAdd(e target, _ context.Context, args []string, w ReplyWriter) error {
 	o, err := parseTrimOptions(args, 2, true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	pairs := args[min(o.idPos+1, len(args)):]
 	if len(pairs) == 0 || len(pairs)%2 != 0 {
-		return nil, wrongArity("xadd")
+		return wrongArity("xadd")
 	}
 	// Redis rejects an explicit 0-0 before it looks the key up, so no
 	// empty stream is created, even with NOMKSTREAM.
 	if o.idGiven && !o.autoSeq && o.id.IsZero() {
-		return nil, errAddZeroID
+		return errAddZeroID
 	}
 	if o.trim.Strategy == NoTrim {
 		o.trim.Refs = KeepRef // without a trim, the policy changes nothing
@@ -245,24 +245,26 @@ func doXAdd(e target, _ context.Context, args []string) (any, error) {
 	})
 	if err != nil {
 		if o.noMkStream && errors.Is(err, ErrNoStream) {
-			return nil, nil
+			w.WriteValue(nil)
+			return nil
 		}
-		return nil, mapIDMPErr(err)
+		return mapIDMPErr(err)
 	}
-	return replyID(id), nil
+	w.WriteID(id)
+	return nil
 }
 
 // doXRange: XRANGE key start end [COUNT count]
-func doXRange(e target, _ context.Context, args []string) (any, error) {
-	return xrange(e, args, false)
+func doXRange(e target, _ context.Context, args []string, w ReplyWriter) error {
+	return xrange(e, args, false, w)
 }
 
 // doXRevRange: XREVRANGE key end start [COUNT count]
-func doXRevRange(e target, _ context.Context, args []string) (any, error) {
-	return xrange(e, args, true)
+func doXRevRange(e target, _ context.Context, args []string, w ReplyWriter) error {
+	return xrange(e, args, true, w)
 }
 
-func xrange(e target, args []string, rev bool) (any, error) {
+func xrange(e target, args []string, rev bool, w ReplyWriter) error {
 	key, startArg, endArg := args[1], args[2], args[3]
 	if rev {
 		startArg, endArg = endArg, startArg
@@ -271,20 +273,20 @@ func xrange(e target, args []string, rev bool) (any, error) {
 	// second argument.
 	start, err := parseRangeStart(startArg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	end, err := parseRangeEnd(endArg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	count := int64(-1) // no COUNT (-1 stays apart from COUNT 0 below)
 	for i := 4; i < len(args); i++ {
 		if !strings.EqualFold(args[i], "count") || i+1 == len(args) {
-			return nil, errSyntax
+			return errSyntax
 		}
 		n, ok := parseInt(args[i+1])
 		if !ok {
-			return nil, errNotInt
+			return errNotInt
 		}
 		count = max(n, 0)
 		i++
@@ -294,19 +296,22 @@ func xrange(e target, args []string, rev bool) (any, error) {
 		// on a missing one.
 		n, err := e.Exists(key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if n > 0 {
-			return nil, nil
+			w.WriteValue(nil)
+			return nil
 		}
-		return []any{}, nil
+		w.WriteValue([]any{})
+		return nil
 	}
 	if end.Less(start) {
 		// An empty range; the typed API calls it an error.
 		if _, err := e.Len(key); err != nil {
-			return nil, err
+			return err
 		}
-		return []any{}, nil
+		w.WriteValue([]any{})
+		return nil
 	}
 	var ens []Entry
 	c := int(min(max(count, 0), math.MaxInt)) // 0: no COUNT
@@ -316,9 +321,10 @@ func xrange(e target, args []string, rev bool) (any, error) {
 		ens, err = e.Range(key, start, end, c)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return replyEntries(ens), nil
+	w.WriteEntries(ens)
+	return nil
 }
 
 // doXLen: XLEN key

@@ -59,7 +59,7 @@ func resolveNew(e target, streams []ReadStream) error {
 }
 
 // doXRead runs XREAD [COUNT count] [BLOCK ms] STREAMS key ... id ....
-func doXRead(e target, ctx context.Context, args []string) (any, error) {
+func doXRead(e target, ctx context.Context, args []string, w ReplyWriter) error {
 	var count int64
 	var maxCount, maxSize int
 	block := int64(-1)
@@ -72,50 +72,50 @@ opts:
 			i++
 			ms, err := parseTimeoutMs(args[i], time.Now().UnixMilli())
 			if err != nil {
-				return nil, err
+				return err
 			}
 			block = ms
 		case strings.EqualFold(o, "count") && more > 0:
 			i++
 			n, ok := parseInt(args[i])
 			if !ok {
-				return nil, errNotInt
+				return errNotInt
 			}
 			count = max(n, 0)
 		case strings.EqualFold(o, "streams") && more > 0:
 			streams = i + 1
 			if (len(args)-streams)%2 != 0 {
-				return nil, errXReadUnbalanced
+				return errXReadUnbalanced
 			}
 			break opts
 		case strings.EqualFold(o, "group") && more >= 2:
-			return nil, errXReadGroupOpt
+			return errXReadGroupOpt
 		case strings.EqualFold(o, "noack"):
-			return nil, errXReadNoAck
+			return errXReadNoAck
 		case strings.EqualFold(o, "claim") && more > 0:
-			return nil, errXReadClaim
+			return errXReadClaim
 		case strings.EqualFold(o, "maxcount") && more > 0:
 			i++
 			var err error
 			if maxCount, err = parseCap(args[i], errMaxCount); err != nil {
-				return nil, err
+				return err
 			}
 		case strings.EqualFold(o, "maxsize") && more > 0:
 			i++
 			var err error
 			if maxSize, err = parseCap(args[i], errMaxSize); err != nil {
-				return nil, err
+				return err
 			}
 		default:
-			return nil, errSyntax
+			return errSyntax
 		}
 	}
 	if streams == 0 {
-		return nil, errSyntax
+		return errSyntax
 	}
 	ra := ReadArgs{Count: int(min(count, math.MaxInt)), MaxCount: maxCount, MaxSize: maxSize}
 	if err := checkCapsDo(ra.Count, maxCount); err != nil {
-		return nil, err
+		return err
 	}
 	n := (len(args) - streams) / 2
 	ra.Streams = make([]ReadStream, n)
@@ -127,11 +127,11 @@ opts:
 		case "+":
 			rs.Last = true
 		case ">":
-			return nil, errXReadGT
+			return errXReadGT
 		default:
 			id, ok := parseIDArg(s, true, 0)
 			if !ok {
-				return nil, errInvalidID
+				return errInvalidID
 			}
 			rs.After = id
 		}
@@ -141,7 +141,7 @@ opts:
 		// The first pass and the wait after it must read from the same
 		// "$": the stream's last ID when the command runs.
 		if err := resolveNew(e, ra.Streams); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// BLOCK waits only if a first pass, which no deadline can cut short,
@@ -152,15 +152,17 @@ opts:
 		res, err = e.Read(bctx, ra)
 		cancel()
 		if err != nil && blockTimedOut(ctx, err) {
-			return nil, nil
+			w.WriteValue(nil)
+			return nil
 		}
 	}
-	if err != nil || res == nil {
-		return nil, err
+	if err != nil {
+		return err
 	}
-	out := make([]any, len(res))
-	for i, se := range res {
-		out[i] = []any{se.Key, replyEntries(se.Entries)}
+	if res == nil {
+		w.WriteValue(nil)
+		return nil
 	}
-	return out, nil
+	w.WriteStreams(res)
+	return nil
 }

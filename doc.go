@@ -59,7 +59,9 @@
 // API, errors.Is still finds its sentinel. Do parses and formats only:
 // every command runs through the typed API, so both faces always agree.
 // This makes an Engine a fast fake of Redis Streams for tests that speak
-// commands.
+// commands. [Engine.DoTo] runs the same commands for a server: it hands
+// the reply to a [ReplyWriter], the entries of XADD, XRANGE, XREVRANGE,
+// XREAD and XREADGROUP typed, so that no string is boxed into any.
 //
 // # Arguments and zero values
 //

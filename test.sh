@@ -2,6 +2,10 @@
 # Runs every test of every module in this repository, with the race
 # detector. The conformance suite in compat/ needs redis-server on PATH
 # (apt-get install -y redis-server); without it, it says so and skips.
+# go test runs every Fuzz target on its seed corpus (among them the RESP
+# reader's and server's, FuzzReader and FuzzServe in resp/). With
+# FUZZTIME set (e.g. FUZZTIME=10s), those two are then also fuzzed that
+# long each.
 set -euo pipefail
 cd "$(dirname "$0")"
 for mod in $(git ls-files 'go.mod' '*/go.mod' 2>/dev/null || find . -name go.mod); do
@@ -9,3 +13,9 @@ for mod in $(git ls-files 'go.mod' '*/go.mod' 2>/dev/null || find . -name go.mod
 	echo "== $dir"
 	(cd "$dir" && go vet ./... && go test -race -count=1 ./...)
 done
+if [ -n "${FUZZTIME:-}" ]; then
+	for fz in FuzzReader FuzzServe; do
+		echo "== fuzz resp $fz for $FUZZTIME"
+		go test -run '^$' -fuzz "^$fz\$" -fuzztime "$FUZZTIME" ./resp
+	done
+fi

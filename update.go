@@ -469,3 +469,11 @@ func (x *Tx) Do(ctx context.Context, args ...string) (any, error) {
 	}
 	return do(x, ctx, args)
 }
+
+// DoTo is [Engine.DoTo] inside the batch, as Do is [Engine.Do].
+func (x *Tx) DoTo(ctx context.Context, w ReplyWriter, args ...string) error {
+	if _, err := x.open(); err != nil {
+		return genericReply(err)
+	}
+	return doTo(x, ctx, w, args)
+}

@@ -129,8 +129,9 @@ func TestCompareOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Compare(only range): %v", err)
 	}
-	if len(rep.Rows) != 4 || !strings.HasPrefix(rep.Rows[0].Op, "range") || !strings.HasPrefix(rep.Rows[2].Op, "seek") {
-		t.Errorf("Compare(only range) rows = %+v, want the range and seek rows, typed and through Do", rep.Rows)
+	if len(rep.Rows) != 6 || !strings.HasPrefix(rep.Rows[0].Op, "range") || !strings.HasPrefix(rep.Rows[3].Op, "seek") ||
+		!strings.Contains(rep.Rows[2].Op, "DoTo") || !strings.Contains(rep.Rows[5].Op, "DoTo") {
+		t.Errorf("Compare(only range) rows = %+v, want the range and seek rows, typed, through Do and through DoTo", rep.Rows)
 	}
 	cfg.Only = []string{"bogus"}
 	if _, err := Compare(t.Context(), cfg); err == nil || !strings.Contains(err.Error(), "bogus") {

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/instream/instream"
 	"github.com/instream/instream/resp"
@@ -82,5 +84,65 @@ func BenchmarkServe_XRange(b *testing.B) {
 			client.Close()
 			<-done
 		})
+	}
+}
+
+// loopConn is a net.Conn whose reads return first once, then one
+// pre-encoded command n times, then io.EOF; writes are discarded. A
+// benchmark runs the server's loop alone, in its own goroutine.
+type loopConn struct {
+	net.Conn
+	first, req []byte
+	n          int
+}
+
+func (c *loopConn) Read(p []byte) (int, error) {
+	if c.first != nil {
+		n := copy(p, c.first)
+		c.first = nil
+		return n, nil
+	}
+	if c.n == 0 {
+		return 0, io.EOF
+	}
+	c.n--
+	return copy(p, c.req), nil
+}
+
+func (c *loopConn) Write(p []byte) (int, error)     { return len(p), nil }
+func (c *loopConn) Close() error                    { return nil }
+func (c *loopConn) SetReadDeadline(time.Time) error { return nil }
+func (c *loopConn) RemoteAddr() net.Addr            { return &net.TCPAddr{} }
+func (c *loopConn) LocalAddr() net.Addr             { return &net.TCPAddr{} }
+
+// BenchmarkServe_Loop measures the server's side of one command: the
+// command arrives pre-encoded and its reply is encoded and discarded, so
+// allocs/op are the server's own (reader, engine, reply). Names are in
+// lower case, as go-redis sends them.
+func BenchmarkServe_Loop(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"cmd=xadd", []string{"xadd", "s", "*", "f", "v"}},
+		{"cmd=xrange/count=100", []string{"xrange", "s", "-", "+", "count", "100"}},
+	} {
+		for _, proto := range []string{"2", "3"} {
+			b.Run(tc.name+"/resp="+proto, func(b *testing.B) {
+				e := instream.New(instream.Options{})
+				defer e.Close()
+				for i := range 1000 {
+					if _, err := e.Do(context.Background(), "XADD", "s", fmt.Sprintf("%d-1", i+1), "f", "v", "n", "12345"); err != nil {
+						b.Fatal(err)
+					}
+				}
+				conn := &loopConn{first: []byte(encode("HELLO", proto)), req: []byte(encode(tc.args...)), n: b.N}
+				b.ReportAllocs()
+				b.ResetTimer()
+				if err := resp.ServeConn(context.Background(), e, conn); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
 	}
 }

@@ -34,9 +34,16 @@ type client struct {
 	unblock  context.CancelCauseFunc // ends the blocked command
 	killed   bool
 
-	quit bool    // QUIT: close after the reply
-	eng  engine  // s.e, or the batch's Tx while EXEC runs (multi.go)
-	tx   txState // MULTI/EXEC and WATCH
+	quit bool // QUIT: close after the reply
+	// watching is set while a blocked command's watcher reads (set
+	// before it starts, cleared after it ends).
+	watching bool
+	// cmdName and cmdArgs are the command running, for WriteValue
+	// (reply.go).
+	cmdName string
+	cmdArgs []string
+	eng     engine  // s.e, or the batch's Tx while EXEC runs (multi.go)
+	tx      txState // MULTI/EXEC and WATCH
 }
 
 // Causes that end a blocked command.
@@ -62,8 +69,12 @@ func newClient(s *Server, id int64, conn net.Conn) *client {
 type flushingReader struct{ c *client }
 
 func (f flushingReader) Read(p []byte) (int, error) {
-	if err := f.c.w.Flush(); err != nil {
-		return 0, err
+	// While a command blocks, the watcher reads and the command may be
+	// writing its reply: the replies before it went out already.
+	if !f.c.watching {
+		if err := f.c.w.Flush(); err != nil {
+			return 0, err
+		}
 	}
 	return f.c.conn.Read(p)
 }
@@ -201,9 +212,11 @@ func (c *client) recordReply(mark int, name string, start time.Time, rejected bo
 // runEngine runs a command of the engine, watching the connection while
 // it blocks.
 func (c *client) runEngine(ctx context.Context, name string, args []string) {
+	c.cmdName, c.cmdArgs = name, args
 	if c.tx.inExec || !mayBlock(name, args) {
-		v, err := c.eng.Do(ctx, args...)
-		c.writeReply(name, args, v, err)
+		if err := c.eng.DoTo(ctx, c, args...); err != nil {
+			c.writeErr(err)
+		}
 		return
 	}
 	// Send what earlier pipelined commands answered before waiting.
@@ -220,12 +233,14 @@ func (c *client) runEngine(ctx context.Context, name string, args []string) {
 	c.blocked, c.unblock = true, cancel
 	c.mu.Unlock()
 	done := make(chan struct{})
+	c.watching = true
 	go c.watch(cancel, done)
-	v, err := c.s.e.Do(cmdCtx, args...)
+	err := c.s.e.DoTo(cmdCtx, c, args...)
 	// Stop the watcher: its read returns at once, and what it read stays
 	// in the reader's buffer for the next commands.
 	_ = c.conn.SetReadDeadline(time.Now())
 	<-done
+	c.watching = false
 	_ = c.conn.SetReadDeadline(time.Time{})
 	c.mu.Lock()
 	c.blocked, c.unblock = false, nil
@@ -242,7 +257,9 @@ func (c *client) runEngine(ctx context.Context, name string, args []string) {
 		c.quit = true // the client is gone, killed, or the server stops
 		return
 	}
-	c.writeReply(name, args, v, err)
+	if err != nil {
+		c.writeErr(err)
+	}
 }
 
 // watch reads ahead from the connection while a command blocks, so that a

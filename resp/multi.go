@@ -13,6 +13,7 @@ import (
 // batch with no other command in between.
 type engine interface {
 	Do(ctx context.Context, args ...string) (any, error)
+	DoTo(ctx context.Context, w instream.ReplyWriter, args ...string) error
 	Keys() ([]string, error)
 	FlushAll() (int64, error)
 	DeleteStreams(keys ...string) (int64, error)

@@ -2,15 +2,14 @@ package resp
 
 import (
 	"strings"
+
+	"github.com/instream/instream"
 )
 
-// writeReply writes what Engine.Do answered, in the shape Redis gives
-// the command under the connection's protocol.
-func (c *client) writeReply(name string, args []string, v any, err error) {
-	if err != nil {
-		c.writeErr(err)
-		return
-	}
+// WriteValue writes a reply the engine gives as Do's value, in the
+// shape Redis gives the running command under the connection's protocol.
+func (c *client) WriteValue(v any) {
+	name, args := c.cmdName, c.cmdArgs
 	w := c.w
 	switch name {
 	case "xadd":
@@ -164,3 +163,74 @@ func writeInfoMap(w *Writer, v any) {
 		writeValue(w, val, false)
 	}
 }
+
+// The client is the instream.ReplyWriter of the commands it runs: the
+// replies that carry entries are encoded straight from the engine's
+// results, with nothing boxed.
+
+func (c *client) WriteID(id instream.ID) { c.w.ID(id) }
+
+func (c *client) WriteEntries(ens []instream.Entry) { writeEntries(c.w, ens) }
+
+func (c *client) WriteStreams(res []instream.StreamEntries) {
+	c.streamsHeader(len(res))
+	for _, se := range res {
+		c.streamHeader(se.Key)
+		writeEntries(c.w, se.Entries)
+	}
+}
+
+func (c *client) WriteGroupEntries(res []instream.GroupEntries) {
+	w := c.w
+	c.streamsHeader(len(res))
+	for _, ge := range res {
+		c.streamHeader(ge.Key)
+		w.Array(len(ge.Entries))
+		for _, en := range ge.Entries {
+			if en.Deleted {
+				w.Array(2)
+				w.ID(en.ID)
+				w.NullArray()
+				continue
+			}
+			writeEntry(w, en.Entry)
+		}
+	}
+}
+
+// streamsHeader starts a read reply of n streams: a map under RESP3.
+func (c *client) streamsHeader(n int) {
+	if c.w.Protocol() == 3 {
+		c.w.Map(n)
+		return
+	}
+	c.w.Array(n)
+}
+
+// streamHeader starts one stream of a read reply.
+func (c *client) streamHeader(key string) {
+	if c.w.Protocol() != 3 {
+		c.w.Array(2)
+	}
+	c.w.BulkString(key)
+}
+
+// writeEntries writes entries as an array of [id, [name, value, ...]].
+func writeEntries(w *Writer, ens []instream.Entry) {
+	w.Array(len(ens))
+	for _, en := range ens {
+		writeEntry(w, en)
+	}
+}
+
+func writeEntry(w *Writer, en instream.Entry) {
+	w.Array(2)
+	w.ID(en.ID)
+	w.Array(2 * len(en.Fields))
+	for _, f := range en.Fields {
+		w.BulkString(f.Name)
+		w.BulkString(f.Value)
+	}
+}
+
+var _ instream.ReplyWriter = (*client)(nil)
