@@ -57,6 +57,14 @@ type command struct {
 // commands maps lower-case command names to their implementation.
 var commands map[string]command
 
+// CommandArity reports whether Do runs the command name (in lower case)
+// and its arity as Redis's COMMAND INFO gives it: n means exactly n
+// arguments, the name included; -n means at least n.
+func CommandArity(name string) (arity int, ok bool) {
+	c, ok := commands[name]
+	return c.arity, ok
+}
+
 func init() {
 	commands = map[string]command{
 		"xadd":        {-5, nil},

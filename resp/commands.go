@@ -3,6 +3,8 @@ package resp
 import (
 	"context"
 	"strings"
+
+	"github.com/instream/instream"
 )
 
 // connCommand is a command the server answers itself, not the engine.
@@ -76,18 +78,9 @@ func subcommandRefusal(name string, args []string) string {
 	return ""
 }
 
-// doArity lists the commands Engine.Do runs, with Redis's arities.
-var doArity = map[string]int{
-	"xadd": -5, "xrange": -4, "xrevrange": -4, "xlen": 2, "xdel": -3,
-	"xtrim": -4, "xsetid": -3, "xinfo": -2, "del": -2, "exists": -2,
-	"type": 2, "xread": -4, "xreadgroup": -7, "xgroup": -2, "xack": -4,
-	"xpending": -3, "xclaim": -6, "xautoclaim": -6, "xdelex": -5,
-	"xackdel": -6,
-}
-
 // knownDo reports whether the engine runs name with n arguments.
 func knownDo(name string, n int) bool {
-	a, ok := doArity[name]
+	a, ok := instream.CommandArity(name)
 	return ok && arityOK(a, n)
 }
 

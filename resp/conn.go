@@ -192,7 +192,7 @@ func (c *client) refusal(ctx context.Context, name string, args []string, h conn
 // only, a known one as rejected.
 func (c *client) recordRefusal(mark int, name, statName string, start time.Time) {
 	_, local := connCommands[name]
-	if _, ok := doArity[name]; ok || local {
+	if _, ok := instream.CommandArity(name); ok || local {
 		c.recordReply(mark, statName, start, true)
 		return
 	}
