@@ -1,7 +1,6 @@
 package persist_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -204,5 +203,4 @@ func BenchmarkPersist_RewritePause(b *testing.B) {
 		worst = max(worst, longest)
 	}
 	b.ReportMetric(float64(worst.Microseconds())/1000, "max-add-ms")
-	_ = context.Background
 }
