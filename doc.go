@@ -189,7 +189,8 @@
 // ID, trims as the exact bound they reached, group reads and claims as
 // XCLAIM … FORCE JUSTID LASTID and XGROUP SETID … ENTRIESREAD), and
 // returns once the log has made it as durable as its policy promises.
-// While the log cannot write, such calls fail with ErrLogFailed.
+// An Update batch is one record, however many changes it makes. While
+// the log cannot write, such calls fail with ErrLogFailed.
 //
 // # Differences from Redis
 //

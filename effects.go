@@ -26,6 +26,14 @@ import "strconv"
 //	XACK key group id ...
 //	DEL key ...; RENAME key newkey; FLUSHALL
 //
+// and for the later additions, which 7.0.15 does not know:
+//
+//	XNACK key group FAIL IDS n id ... RETRYCOUNT c FORCE   (Redis 8.8)
+//	XIDMPRECORD key producer iid id; XCFGSET key IDMP-DURATION d IDMP-MAXSIZE m   (8.6)
+//
+// All the effects of one call, or of one Update batch, are one record,
+// which the log writes as MULTI/EXEC when it holds more than one command.
+//
 // A trim is logged as the bound below which it removed every entry it
 // could (the greatest removed ID plus one): on the same state, an exact
 // trim to that bound with the same reference policy removes the same

@@ -248,23 +248,21 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 			return AddResult{ID: id, Duplicate: true}, nil
 		}
 	}
-	s, id, err := t.appendEntry(key, s, args)
+	s, id, err := t.appendEntry(key, s, args, iid)
 	if err != nil {
 		return AddResult{}, err
 	}
 	if args.Producer != "" {
 		s.idmp.record(p, args.Producer, iid, h, id)
 		s.idmp.added++
-		if t.logging {
-			t.fxIdempotency(key, args.Producer, iid, id)
-		}
 	}
 	return AddResult{ID: id}, nil
 }
 
 // appendEntry appends args' entry to s, the stream named key or nil,
-// and returns the stream, created if need be.
-func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (*stream, ID, error) {
+// and returns the stream, created if need be. iid is the idempotency ID
+// of an idempotent add, else "".
+func (t *tx) appendEntry(key string, s *stream, args *AddArgs, iid string) (*stream, ID, error) {
 	e := t.e
 	last := ID{}
 	if s != nil {
@@ -296,7 +294,17 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (*stream, ID, err
 		t.trimStream(s, args.Trim, b)
 	}
 	if t.logging {
-		t.fxAdd(key, id, args.Fields, args.Trim.Refs, b)
+		if iid == "" {
+			t.fxAdd(key, id, args.Fields, args.Trim.Refs, b)
+		} else {
+			// XIDMPRECORD needs the entry: it goes before the trim,
+			// which may have removed it.
+			t.fxAdd(key, id, args.Fields, args.Trim.Refs, nil)
+			t.fxIdempotency(key, args.Producer, iid, id)
+			if b != nil {
+				t.fxTrim(key, args.Trim.Refs, b)
+			}
+		}
 	}
 	t.streamAppended(key)
 	return s, id, nil

@@ -46,6 +46,7 @@ func BenchmarkLog_AppendWait(b *testing.B) {
 			var left atomic.Int64
 			left.Store(int64(b.N))
 			start := time.Now()
+			syncs0 := aof.FileSyncs.Load()
 			b.ResetTimer()
 			done := make(chan struct{})
 			for range writers {
@@ -68,6 +69,7 @@ func BenchmarkLog_AppendWait(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "appends/s")
+			b.ReportMetric(float64(b.N)/float64(aof.FileSyncs.Load()-syncs0), "records/sync")
 		})
 	}
 }

@@ -5,6 +5,7 @@ var (
 	FileHeader = fileHeader
 	SplitArgs  = splitArgs
 	Repr       = repr
+	FileSyncs  = &fileSyncs
 )
 
 // ParseManifest parses a manifest and returns its lines in Redis's

@@ -36,6 +36,7 @@ type Log struct {
 	closed   bool
 	idle     bool          // the writer waits for a kick
 	round    chan struct{} // closed and replaced after each writer round
+	leading  bool          // a waiter is running a round for the others (Always)
 	cut      *cutPoint     // a switch to a new incremental file, not yet taken
 	cutBusy  bool          // a cut is pending, taken or not
 	size     int64         // bytes of the files in the manifest, buffered records included
@@ -141,31 +142,39 @@ func (l *Log) Wait(seq uint64) error {
 		if l.err != nil {
 			return l.err
 		}
-		ch := l.round
-		l.mu.Unlock()
-		// Group commit: the first waiter to find no round running writes
-		// and syncs for everyone appended so far; the others wait for it.
-		if l.io.TryLock() {
-			open := l.f != nil
-			if open {
-				// Let callers that are about to append do so first:
-				// right after a round, the first caller back would
-				// otherwise sync alone while the rest wait a round.
-				runtime.Gosched()
-				l.flushLocked(false)
-			}
-			l.io.Unlock()
-			if !open {
-				l.mu.Lock()
-				if l.durable < seq && l.err == nil {
-					return ErrClosed
-				}
-				continue
-			}
-		} else {
+		if l.leading {
+			ch := l.round
+			l.mu.Unlock()
 			<-ch
+			l.mu.Lock()
+			continue
 		}
+		// Group commit: the first waiter to find no leader writes and
+		// syncs for everyone appended so far; the others wait for its
+		// round. The flag, not the io lock, elects the leader: the round
+		// ends (publish) before the leader lets go of io, and a waiter
+		// that found io still held then would wait a round for nothing.
+		l.leading = true
+		l.mu.Unlock()
+		l.io.Lock()
+		open := l.f != nil
+		if open {
+			// Let callers that are about to append do so first: right
+			// after a round, the first caller back would otherwise sync
+			// alone while the rest wait a round.
+			runtime.Gosched()
+			l.flushLocked(false) // publish clears leading
+		}
+		l.io.Unlock()
 		l.mu.Lock()
+		if !open {
+			l.leading = false
+			close(l.round) // wake the waiters: the log is closed
+			l.round = make(chan struct{})
+			if l.durable < seq && l.err == nil {
+				return ErrClosed
+			}
+		}
 	}
 	return nil
 }
@@ -426,6 +435,7 @@ func (l *Log) publish(err error) {
 	}
 	l.written = max(l.written, l.wrote, l.synced)
 	l.durable = max(l.durable, l.synced)
+	l.leading = false
 	close(l.round)
 	l.round = make(chan struct{})
 }

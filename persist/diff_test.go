@@ -110,8 +110,10 @@ func randomCommandOf(r *rand.Rand, redis8, approx bool) []string {
 func newerCommand(r *rand.Rand, k, g, c string, id func() string) []string {
 	n := strconv.Itoa
 	switch r.IntN(12) {
-	case 0, 1:
+	case 0:
 		return []string{"XADD", k, "IDMP", "p" + n(r.IntN(2)), "i" + n(r.IntN(6)), "*", "f", "v"}
+	case 1: // the trim may remove the new entry itself
+		return []string{"XADD", k, "MAXLEN", "=", n(r.IntN(2)), "IDMP", "p" + n(r.IntN(2)), "i" + n(r.IntN(6)), "*", "f", "v"}
 	case 2:
 		return []string{"XADD", k, "IDMPAUTO", "p" + n(r.IntN(2)), "*", "f", n(r.IntN(4))}
 	case 3:

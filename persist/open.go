@@ -64,9 +64,15 @@ func Open(dir string, opts Options) (*DB, error) {
 	eopts := opts.Engine
 	eopts.Log = sink
 	e := instream.New(eopts)
+	r := &replayer{e: e}
 	l, rec, err := aof.Open(aof.Options{
 		FS: opts.FS, Dir: dir, DirName: opts.DirName, FileName: opts.FileName, Fsync: opts.Fsync,
-	}, func(cmds [][]string) error { return replay(e, cmds) })
+	}, r.record)
+	if err == nil {
+		if err = r.flush(); err != nil {
+			l.Close()
+		}
+	}
 	if err != nil {
 		e.Close()
 		return nil, fmt.Errorf("persist: open %s: %w", dir, err)
@@ -139,15 +145,69 @@ func (s *logSink) Wait(seq uint64) error {
 	return s.l.Wait(seq)
 }
 
-// replay applies one record to e. It is the one place where logged
-// commands meet the command layer.
-func replay(e *instream.Engine, cmds [][]string) error {
+// replayer applies the log's records to an engine. It is the one place
+// where logged commands meet the command layer. Runs of plain XADDs to
+// one key with concrete IDs, which make up a rewritten log's base, go in
+// by AddBatch: one parse and one lock per thousand entries.
+type replayer struct {
+	e     *instream.Engine
+	key   string
+	batch []instream.AddArgs
+}
+
+const replayBatch = 1024
+
+func (r *replayer) record(cmds [][]string) error {
+	if len(cmds) == 1 {
+		if id, ok := plainXAdd(cmds[0]); ok {
+			cmd := cmds[0]
+			if cmd[1] != r.key || len(r.batch) == replayBatch {
+				if err := r.flush(); err != nil {
+					return err
+				}
+				r.key = cmd[1]
+			}
+			fields := make([]instream.Field, 0, (len(cmd)-3)/2)
+			for i := 3; i < len(cmd); i += 2 {
+				fields = append(fields, instream.Field{Name: cmd[i], Value: cmd[i+1]})
+			}
+			r.batch = append(r.batch, instream.AddArgs{ID: id, Fields: fields})
+			return nil
+		}
+	}
+	if err := r.flush(); err != nil {
+		return err
+	}
 	for _, cmd := range cmds {
-		if err := apply(e, cmd); err != nil {
+		if err := apply(r.e, cmd); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// flush adds the batched entries.
+func (r *replayer) flush() error {
+	if len(r.batch) == 0 {
+		return nil
+	}
+	_, err := r.e.AddBatch(r.key, r.batch)
+	clear(r.batch)
+	r.batch = r.batch[:0]
+	if err != nil {
+		return fmt.Errorf("replay XADD to %q: %w", r.key, err)
+	}
+	return nil
+}
+
+// plainXAdd reports whether cmd is XADD key ms-seq field value ..., with
+// no option, and returns its ID.
+func plainXAdd(cmd []string) (instream.ID, bool) {
+	if len(cmd) < 5 || len(cmd)%2 == 0 || !strings.EqualFold(cmd[0], "xadd") || !strings.Contains(cmd[2], "-") {
+		return instream.ID{}, false
+	}
+	id, err := instream.ParseID(cmd[2])
+	return id, err == nil && !id.IsZero()
 }
 
 func apply(e *instream.Engine, cmd []string) error {
