@@ -120,8 +120,19 @@ func openJetStreamQueue(ctx context.Context, handlers int, h QueueHandler) (run 
 			return err
 		},
 		PublishAsync: func(msg []byte) error {
-			_, err := pubJS.PublishAsync("q", msg)
-			return err
+			for {
+				_, err := pubJS.PublishAsync("q", msg)
+				if !errors.Is(err, jetstream.ErrTooManyStalledMsgs) {
+					return err
+				}
+				// The client's window of unacknowledged publishes is full
+				// (a loaded machine): let it drain, then publish again.
+				select {
+				case <-pubJS.PublishAsyncComplete():
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
 		},
 		Wait: func() error {
 			select {
