@@ -13,7 +13,7 @@ import (
 // when it ends. Over a Redis server, the batch is one pipelined round
 // trip.
 func (e *Engine) AddBatch(key string, batch []AddArgs) ([]ID, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return nil, err
 	}

@@ -133,7 +133,7 @@ func (s *stream) clampEntriesRead(n int64) int64 {
 // exist and args.MkStream is false, and with ErrGroupExists if the name is
 // taken.
 func (e *Engine) CreateGroup(key string, args GroupArgs) error {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (e *Engine) addGroup(key string, args GroupArgs) error {
 	}
 	if s == nil {
 		s = e.newStream()
-		e.streams[key] = s
+		e.setStream(key, s)
 	}
 	last := args.ID
 	if args.FromEnd {
@@ -180,7 +180,7 @@ func (e *Engine) addGroup(key string, args GroupArgs) error {
 // group. It is the engine's XGROUP SETID. The pending list is untouched;
 // moving the ID back makes entries deliverable again.
 func (e *Engine) SetGroupID(key string, args GroupArgs) error {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (e *Engine) lookupGroup(key, name string) (*stream, *group, error) {
 // reports whether it existed. It is the engine's XGROUP DESTROY. A missing
 // stream gives ErrNoStream.
 func (e *Engine) DestroyGroup(key, group string) (bool, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return false, err
 	}
@@ -254,7 +254,7 @@ func (t *tx) destroyGroup(key, group string) (bool, error) {
 // created (false if it existed). It is the engine's XGROUP CREATECONSUMER.
 // An empty Consumer is ErrInvalidArgument.
 func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return false, err
 	}
@@ -280,7 +280,7 @@ func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
 // an empty Consumer is ErrInvalidArgument.
 // O(p log P) for a consumer with p pending entries.
 func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return 0, err
 	}

@@ -27,7 +27,7 @@ type AddResult struct {
 // be set, with IdempotencyID or AutoIdempotency. It also reports whether
 // the add was a duplicate, which Add (and XADD) cannot tell.
 func (e *Engine) AddIdempotent(key string, args AddArgs) (AddResult, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return AddResult{}, err
 	}
@@ -84,7 +84,7 @@ type ConfigArgs struct {
 // zero args, or a value out of its bounds, is ErrInvalidArgument, and
 // changes nothing.
 func (e *Engine) SetConfig(key string, args ConfigArgs) error {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ type IdempotencyRecord struct {
 // entry of the stream ErrNoEntry; a pair remembered with another ID
 // ErrIdempotencyConflict.
 func (e *Engine) RecordIdempotency(key string, rec IdempotencyRecord) error {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 // up. A missing stream gives ErrNoStream. O(r + p log p) for r records of
 // p producers.
 func (e *Engine) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import "fmt"
 // as Redis's do: group reads on key fail as on a deleted stream, and
 // reads on newKey are run again against the renamed stream.
 func (e *Engine) Rename(key, newKey string, nx bool) (bool, error) {
-	t, err := e.begin()
+	t, err := e.enter(bit(key)|bit(newKey), true)
 	if err != nil {
 		return false, err
 	}
@@ -19,18 +19,18 @@ func (e *Engine) Rename(key, newKey string, nx bool) (bool, error) {
 
 func (t *tx) rename(key, newKey string, nx bool) (bool, error) {
 	e := t.e
-	s := e.streams[key]
+	s := e.lookup(key)
 	if s == nil {
 		return false, fmt.Errorf("rename %q: %w", key, ErrNoStream)
 	}
 	if key == newKey {
 		return !nx, nil
 	}
-	if nx && e.streams[newKey] != nil {
+	if nx && e.lookup(newKey) != nil {
 		return false, nil
 	}
-	delete(e.streams, key)
-	e.streams[newKey] = s
+	e.dropStream(key)
+	e.setStream(newKey, s)
 	t.streamDeleted(key)
 	t.touch(newKey)
 	t.keyReady(newKey)
@@ -49,10 +49,14 @@ func (e *Engine) FlushAll() (int64, error) {
 }
 
 func (t *tx) flushAll() int64 {
-	n := int64(len(t.e.streams))
-	for k := range t.e.streams {
-		delete(t.e.streams, k)
-		t.streamDeleted(k)
+	e := t.e
+	n := int64(e.streamCount())
+	for i := range e.stripes {
+		st := &e.stripes[i]
+		for k := range st.streams {
+			delete(st.streams, k)
+			t.streamDeleted(k)
+		}
 	}
 	return n
 }
@@ -84,9 +88,11 @@ func (t *tx) setNodeLimits(maxEntries, maxBytes int) error {
 		return fmt.Errorf("node limits %d, %d: %w", maxEntries, maxBytes, ErrInvalidArgument)
 	}
 	e.opts.NodeMaxEntries, e.opts.NodeMaxBytes = maxEntries, maxBytes
-	for _, s := range e.streams {
-		fresh := newEntries(maxEntries, maxBytes)
-		s.entries.maxEntries, s.entries.maxBytes = fresh.maxEntries, fresh.maxBytes
+	for i := range e.stripes {
+		for _, s := range e.stripes[i].streams {
+			fresh := newEntries(maxEntries, maxBytes)
+			s.entries.maxEntries, s.entries.maxBytes = fresh.maxEntries, fresh.maxBytes
+		}
 	}
 	return nil
 }

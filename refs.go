@@ -41,7 +41,7 @@ func (r DeleteResult) String() string {
 // gives EntryNotFound for every ID. No IDs is ErrInvalidArgument.
 // O(groups × log P + log n) per ID.
 func (e *Engine) DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 // (where XACKDEL answers -1 for every ID), and no IDs is
 // ErrInvalidArgument. O(groups × log P + log n) per ID.
 func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return nil, err
 	}

@@ -183,7 +183,7 @@ func (s *stream) firstID() ID {
 // Add returns the new entry's ID even when the trim removed that entry.
 // O(log n) plus the cost of trimming.
 func (e *Engine) Add(key string, args AddArgs) (ID, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return ID{}, err
 	}
@@ -277,7 +277,7 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (*stream, ID, err
 	}
 	if s == nil {
 		s = e.newStream()
-		e.streams[key] = s
+		e.setStream(key, s)
 	}
 	s.entries.add(id, args.Fields)
 	s.lastID = id
@@ -369,7 +369,7 @@ func (e *Engine) trimStream(s *stream, t TrimArgs) int64 {
 // says, and returns how many it removed. It is the engine's XTRIM. A
 // missing stream trims nothing. O(removed + log n).
 func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return 0, err
 	}
@@ -401,7 +401,7 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 // negative count, is ErrInvalidArgument. The caller owns the returned
 // entries. O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return nil, err
 	}
@@ -416,7 +416,7 @@ func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 // round (start above end), or a negative count, are ErrInvalidArgument.
 // The caller owns the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +453,7 @@ func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry
 // Len returns the number of entries in the stream named key, 0 if it does
 // not exist. It is the engine's XLEN.
 func (e *Engine) Len(key string) (int64, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return 0, err
 	}
@@ -473,7 +473,7 @@ func (t *tx) len(key string) int64 {
 // deleted entries stay, as in Redis. No IDs is ErrInvalidArgument.
 // O(log n) per ID.
 func (e *Engine) DeleteEntries(key string, ids ...ID) (int64, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return 0, err
 	}
@@ -520,7 +520,7 @@ var ErrSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDToo
 // SetID sets the stream's last generated ID and counters. It is the
 // engine's XSETID.
 func (e *Engine) SetID(key string, args SetIDArgs) error {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return err
 	}
@@ -569,7 +569,7 @@ func (e *Engine) setStreamID(key string, args SetIDArgs) error {
 // forgets the idempotency IDs whose time is up. O(log n + p) for p
 // idempotency producers.
 func (e *Engine) Info(key string) (StreamInfo, error) {
-	t, err := e.begin()
+	t, err := e.beginInfo(key)
 	if err != nil {
 		return StreamInfo{}, err
 	}

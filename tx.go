@@ -2,68 +2,53 @@ package instream
 
 import "slices"
 
-// The lock rule. One mutex, e.mu, guards all of the engine's state. A call
-// enters the engine only through begin (or acquire) and leaves only
-// through the tx's end, which every entry defers, so that no exit, a panic
-// included, leaves the mutex held. Exported methods are thin: begin, call
-// the tx method of the same name, end. Methods of tx and unexported
-// functions and methods assume the mutex is held and never take it. The
-// only code that enters the engine without a caller's call is the waiting
-// half of a blocking read and a CLAIM waiter's timer (waiters.go); each of
-// them enters through begin or acquire too. Caller code runs under the
-// mutex only in Update (update.go), whose fn gets the live tx through a
-// Tx and must not call the Engine. Update holds the whole keyspace; with
-// per-key locks it would still take every key exclusively.
+// How calls lock is described once, in locks.go. Exported methods are
+// thin: enter (begin, beginKey, beginRead, ...), call the tx method of
+// the same name, end. The only code that enters the engine without a
+// caller's call is the waiting half of a blocking read and a CLAIM
+// waiter's timer (waiters.go); each of them enters through the same
+// functions.
 
-// tx is one call's hold on the engine, from begin to end. It reads the
-// clock at most once, so that everything a call does happens at one time,
-// and collects the keys the call makes ready, whose waiters end serves
-// once the whole call has applied its changes (as Redis serves blocked
-// clients after a command or a MULTI/EXEC). It is also where the call's
-// record of changes, for persistence, and the locks of the keys it
-// touches, for per-key locking, will go.
+// tx is one call's hold on the engine, from its enter to end. It reads
+// the clock at most once, so that everything a call does happens at one
+// time, and collects the keys the call makes ready, whose waiters end
+// serves once the whole call has applied its changes (as Redis serves
+// blocked clients after a command or a MULTI/EXEC).
 //
-// Under the one mutex only one tx is live at a time, so it lives in the
-// Engine and is reused; with per-key locks, txs would come from a pool.
+// A call that writes uses the tx of the lowest stripe it holds; a call
+// that only looks gets one from readTxs (locks.go).
 type tx struct {
 	e       *Engine
 	nowMs   int64 // Unix ms, valid if haveNow
 	haveNow bool
+	read    bool     // the stripes are held for reading
+	held    uint64   // the stripes held (locks.go)
 	ready   []string // keys made ready, in order; may repeat
 
 	// parking is a waiter being registered: if the call panics before it
 	// starts waiting, end unregisters it.
 	parking *waiter
-}
 
-// begin enters the engine for one call: it takes the mutex and fails with
-// ErrClosed, the first error of every call on a closed engine. On success
-// the caller must defer end.
-func (e *Engine) begin() (*tx, error) {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, ErrClosed
-	}
-	e.tx.haveNow = false // the other fields were reset by the last end
-	return &e.tx, nil
-}
-
-// acquire is begin without the closed check, for Close and for the paths
-// that must finish what a call started on an engine that has since closed.
-func (e *Engine) acquire() *tx {
-	e.mu.Lock()
-	t := &e.tx // its other fields were reset by the last end
-	t.haveNow = false
-	return t
+	// shared is the result of the last one-stream XREAD served in the
+	// current pass: in a fan-out, the waiters of a stream usually ask
+	// for the same entries, and the result is read-only to its callers,
+	// so they share one copy. It is valid only within one serveKey call.
+	shared sharedRead
 }
 
 // end leaves the engine: it drops a waiter left half-registered by a
 // panic, serves the waiters of the keys made ready, in the order they
-// were made ready, and releases the mutex, even if serving panics.
+// were made ready, and releases the locks, even if serving panics.
 func (t *tx) end() {
+	if t.read {
+		e, held := t.e, t.held
+		t.e = nil
+		readTxs.Put(t)
+		e.unlockStripes(held, false)
+		return
+	}
 	if t.parking == nil && len(t.ready) == 0 {
-		t.e.mu.Unlock()
+		t.e.unlockStripes(t.held, true)
 		return
 	}
 	t.finish()
@@ -74,7 +59,7 @@ func (t *tx) finish() {
 	defer func() {
 		clear(t.ready) // drop the strings
 		t.ready = t.ready[:0]
-		e.mu.Unlock()
+		e.unlockStripes(t.held, true)
 	}()
 	if w := t.parking; w != nil {
 		t.parking = nil
@@ -104,7 +89,7 @@ func (t *tx) readClock() {
 // keyReady records that the call made key ready: the waiters of key are
 // served when the call ends.
 func (t *tx) keyReady(key string) {
-	if t.e.waiters.lists[key] != nil {
+	if t.e.stripe(key).waits[key] != nil {
 		t.ready = append(t.ready, key)
 	}
 }
