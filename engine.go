@@ -122,6 +122,7 @@ func New(opts Options) *Engine {
 	e := &Engine{opts: opts}
 	for i := range e.stripes {
 		e.stripes[i].tx.e = e
+		e.stripes[i].mu.wake = make(chan struct{}, 1)
 	}
 	return e
 }
