@@ -122,7 +122,6 @@ func New(opts Options) *Engine {
 	e := &Engine{opts: opts}
 	for i := range e.stripes {
 		e.stripes[i].tx.e = e
-		e.stripes[i].mu.wake = make(chan struct{}, 1)
 	}
 	return e
 }
@@ -183,7 +182,7 @@ func (t *tx) exists(keys []string) (int64, error) {
 	}
 	var n int64
 	for _, k := range keys {
-		if t.e.lookup(k) != nil {
+		if t.lookup(k) != nil {
 			n++
 		}
 	}
@@ -202,7 +201,7 @@ func (e *Engine) Type(key string) (string, error) {
 }
 
 func (t *tx) typeOf(key string) string {
-	if t.e.lookup(key) != nil {
+	if t.lookup(key) != nil {
 		return "stream"
 	}
 	return "none"

@@ -142,7 +142,7 @@ func (e *Engine) CreateGroup(key string, args GroupArgs) error {
 }
 
 func (t *tx) createGroup(key string, args GroupArgs) error {
-	existed := t.e.lookup(key) != nil
+	existed := t.lookup(key) != nil
 	if err := t.e.addGroup(key, args); err != nil {
 		return fmt.Errorf("create group %q on %q: %w", args.Group, key, err)
 	}
@@ -239,7 +239,7 @@ func (e *Engine) DestroyGroup(key, group string) (bool, error) {
 }
 
 func (t *tx) destroyGroup(key, group string) (bool, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return false, fmt.Errorf("destroy group %q on %q: %w", group, key, ErrNoStream)
 	}

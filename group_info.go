@@ -113,7 +113,7 @@ func (e *Engine) Groups(key string) ([]GroupInfo, error) {
 }
 
 func (t *tx) groups(key string) ([]GroupInfo, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return nil, fmt.Errorf("groups of %q: %w", key, ErrNoStream)
 	}
@@ -189,7 +189,7 @@ func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
 	if err := checkCount("count", count); err != nil {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, err)
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)
 	}

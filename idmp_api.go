@@ -96,7 +96,7 @@ func (t *tx) setConfig(key string, args ConfigArgs) error {
 	if err := checkConfig(args); err != nil {
 		return fmt.Errorf("set config of %q: %w", key, err)
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return fmt.Errorf("set config of %q: %w", key, ErrNoStream)
 	}
@@ -177,7 +177,7 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 	case rec.ID.IsZero():
 		return invalid("ID is zero")
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return ErrNoStream
 	}
@@ -216,7 +216,7 @@ func (e *Engine) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
 }
 
 func (t *tx) idempotencyRecords(key string) ([]IdempotencyRecord, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return nil, fmt.Errorf("idempotency records of %q: %w", key, ErrNoStream)
 	}

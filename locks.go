@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync"
-	"sync/atomic"
 )
 
 // The lock order. The keyspace is split into nStripes stripes by a hash
@@ -55,57 +54,9 @@ const nStripes = 32
 // allStripes is the mask of every stripe.
 const allStripes = uint64(1)<<nStripes - 1
 
-// rwLock is a readers-writer lock whose write side costs what a
-// sync.Mutex costs (sync.RWMutex's takes two more atomic adds, a tenth
-// of an Add). Writers hold w; readers take w only to enter, so they do
-// not exclude each other while they work, and a writer that holds w
-// waits for the readers inside to leave. A waiting writer keeps w, so
-// new readers wait behind it and writers do not starve.
-type rwLock struct {
-	w       sync.Mutex
-	readers atomic.Int32
-	waiting atomic.Bool   // a writer holding w waits for readers to leave
-	wake    chan struct{} // the last reader out tells the waiting writer
-}
-
-func (l *rwLock) Lock() {
-	l.w.Lock()
-	if l.readers.Load() != 0 {
-		l.drain()
-	}
-}
-
-// drain waits until the readers inside have left. A reader leaving sees
-// waiting or drain sees it gone (both are sequentially consistent); a
-// token left by a reader whose writer did not need it only costs a loop.
-func (l *rwLock) drain() {
-	l.waiting.Store(true)
-	for l.readers.Load() != 0 {
-		<-l.wake
-	}
-	l.waiting.Store(false)
-}
-
-func (l *rwLock) Unlock() { l.w.Unlock() }
-
-func (l *rwLock) RLock() {
-	l.w.Lock()
-	l.readers.Add(1)
-	l.w.Unlock()
-}
-
-func (l *rwLock) RUnlock() {
-	if l.readers.Add(-1) == 0 && l.waiting.Load() {
-		select {
-		case l.wake <- struct{}{}:
-		default: // a token is already there
-		}
-	}
-}
-
 // stripe is one lock of the keyspace and what it guards.
 type stripe struct {
-	mu      rwLock
+	mu      sync.RWMutex
 	streams map[string]*stream   // the streams of its keys
 	waits   map[string]*waitList // blocked calls by key (waiters.go)
 	wide    int                  // registrations here of waiters with keys in other stripes
@@ -148,8 +99,9 @@ func (e *Engine) stripe(key string) *stripe { return &e.stripes[stripeOf(key)] }
 func (e *Engine) lookup(key string) *stream { return e.stripe(key).streams[key] }
 
 // setStream makes s the stream named key.
-func (e *Engine) setStream(key string, s *stream) {
-	st := e.stripe(key)
+func (e *Engine) setStream(key string, s *stream) { e.stripe(key).setStream(key, s) }
+
+func (st *stripe) setStream(key string, s *stream) {
 	if st.streams == nil {
 		st.streams = make(map[string]*stream)
 	}
@@ -222,16 +174,9 @@ func (e *Engine) wideIn(mask uint64) bool {
 // a closed engine. On success the caller must defer end.
 func (e *Engine) enter(mask uint64, checkClosed bool) (*tx, error) {
 	if mask&(mask-1) == 0 {
-		// One stripe, the hot path: no loops.
-		st := &e.stripes[bits.TrailingZeros64(mask)]
-		st.mu.Lock()
-		if st.wide == 0 && !(checkClosed && e.closed) {
-			t := &st.tx
-			t.held = mask
-			t.haveNow = false
+		if t := e.enterOne(bits.TrailingZeros64(mask), checkClosed); t != nil {
 			return t, nil
 		}
-		st.mu.Unlock()
 		// Wide waiters or closed: the general path below decides.
 	}
 	e.lockStripes(mask, true)
@@ -248,9 +193,24 @@ func (e *Engine) enter(mask uint64, checkClosed bool) (*tx, error) {
 		return nil, ErrClosed
 	}
 	t := &e.stripes[bits.TrailingZeros64(mask)].tx
-	t.held = mask
+	t.held, t.one = mask, nil
 	t.haveNow = false // the other fields were reset by the last end
 	return t, nil
+}
+
+// enterOne is enter's hot path, for stripe i alone: nil if that stripe
+// holds a wide waiter or the engine is closed and checkClosed.
+func (e *Engine) enterOne(i int, checkClosed bool) *tx {
+	st := &e.stripes[i]
+	st.mu.Lock()
+	if st.wide != 0 || checkClosed && e.closed {
+		st.mu.Unlock()
+		return nil
+	}
+	t := &st.tx
+	t.held, t.one = 1<<i, st
+	t.haveNow = false
+	return t
 }
 
 // begin enters the engine for a call that may touch any key.
@@ -265,7 +225,30 @@ func (e *Engine) acquire() *tx {
 
 // beginKey enters the engine for a call that changes the stream named key
 // (or its waiters) and nothing else.
-func (e *Engine) beginKey(key string) (*tx, error) { return e.enter(bit(key), true) }
+func (e *Engine) beginKey(key string) (*tx, error) {
+	i := stripeOf(key)
+	t := e.enterOne(i, true)
+	if t == nil {
+		var err error
+		if t, err = e.enter(1<<i, true); err != nil {
+			return nil, err
+		}
+	}
+	t.memoKey, t.memo = key, &e.stripes[i]
+	return t, nil
+}
+
+// stripe returns key's stripe. A call mostly asks for one key's, so the
+// tx remembers the last answer (a key's stripe never changes).
+func (t *tx) stripe(key string) *stripe {
+	if key != t.memoKey || t.memo == nil {
+		t.memoKey, t.memo = key, t.e.stripe(key)
+	}
+	return t.memo
+}
+
+// lookup returns the stream named key, or nil.
+func (t *tx) lookup(key string) *stream { return t.stripe(key).streams[key] }
 
 // readTxs are the txs of calls that only look: several may hold one
 // stripe at a time, so they cannot share the stripe's tx.
@@ -283,7 +266,8 @@ func (e *Engine) enterRead(mask uint64) (*tx, error) {
 		return nil, ErrClosed
 	}
 	t := readTxs.Get().(*tx)
-	t.e, t.held, t.read, t.haveNow = e, mask, true, false
+	// A pooled tx may have served another engine: forget its memo.
+	t.e, t.held, t.read, t.haveNow, t.memo = e, mask, true, false, nil
 	return t, nil
 }
 

@@ -95,7 +95,7 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 // deleteRefs is XDELEX, or XACKDEL when ack is set.
 func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
 	out := make([]DeleteResult, len(ids))
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	var g *group
 	if s != nil && ack {
 		g = s.group(groupName)

@@ -75,7 +75,7 @@ func (e *Engine) scanBatch(key string, start, end ID, size int, b *scanBuf) (boo
 }
 
 func (t *tx) scanBatch(key string, start, end ID, size int, b *scanBuf) bool {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return false
 	}

@@ -212,7 +212,6 @@ func (t *tx) addEntry(key string, args *AddArgs) (AddResult, error) {
 }
 
 func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
-	e := t.e
 	if len(args.Fields) == 0 {
 		return AddResult{}, ErrNoFields
 	}
@@ -226,7 +225,7 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
-	s := e.lookup(key)
+	s := t.lookup(key)
 	if s == nil && args.NoMkStream {
 		return AddResult{}, ErrNoStream
 	}
@@ -277,7 +276,7 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (*stream, ID, err
 	}
 	if s == nil {
 		s = e.newStream()
-		e.setStream(key, s)
+		t.stripe(key).setStream(key, s)
 	}
 	s.entries.add(id, args.Fields)
 	s.lastID = id
@@ -384,7 +383,7 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 	if args.Strategy == NoTrim {
 		return 0, fmt.Errorf("trim %q: %w", key, invalid("Strategy is NoTrim"))
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return 0, nil
 	}
@@ -443,7 +442,7 @@ func (t *tx) rangeEntries(key string, start, end ID, count int, reverse bool) ([
 }
 
 func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return []Entry{}
 	}
@@ -462,7 +461,7 @@ func (e *Engine) Len(key string) (int64, error) {
 }
 
 func (t *tx) len(key string) int64 {
-	if s := t.e.lookup(key); s != nil {
+	if s := t.lookup(key); s != nil {
 		return int64(s.entries.len())
 	}
 	return 0
@@ -485,7 +484,7 @@ func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("delete entries of %q: %w", key, invalid("no IDs"))
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return 0, nil
 	}
@@ -578,7 +577,7 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 }
 
 func (t *tx) info(key string) (StreamInfo, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}

@@ -23,7 +23,12 @@ type tx struct {
 	haveNow bool
 	read    bool     // the stripes are held for reading
 	held    uint64   // the stripes held (locks.go)
+	one     *stripe  // the stripe held, if one is held for writing
 	ready   []string // keys made ready, in order; may repeat
+
+	// memoKey's stripe is memo (see stripe), if memo is set.
+	memoKey string
+	memo    *stripe
 
 	// parking is a waiter being registered: if the call panics before it
 	// starts waiting, end unregisters it.
@@ -48,7 +53,11 @@ func (t *tx) end() {
 		return
 	}
 	if t.parking == nil && len(t.ready) == 0 {
-		t.e.unlockStripes(t.held, true)
+		if t.one != nil {
+			t.one.mu.Unlock()
+		} else {
+			t.e.unlockStripes(t.held, true)
+		}
 		return
 	}
 	t.finish()
@@ -89,7 +98,7 @@ func (t *tx) readClock() {
 // keyReady records that the call made key ready: the waiters of key are
 // served when the call ends.
 func (t *tx) keyReady(key string) {
-	if t.e.stripe(key).waits[key] != nil {
+	if t.stripe(key).waits[key] != nil {
 		t.ready = append(t.ready, key)
 	}
 }
