@@ -7,7 +7,7 @@ import (
 )
 
 // The lock order. The keyspace is split into nStripes stripes by a hash
-// of the key; each stripe has its own RWMutex, which guards the streams
+// of the key; each stripe has its own readers-writer lock (rwlock.go), which guards the streams
 // of its keys, their waiter queues and its tx. A call enters the engine
 // only through one of the enter functions below and leaves only through
 // the tx's end, which every entry defers, so that no exit, a panic
@@ -56,7 +56,7 @@ const allStripes = uint64(1)<<nStripes - 1
 
 // stripe is one lock of the keyspace and what it guards.
 type stripe struct {
-	mu      sync.RWMutex
+	mu      rwLock
 	streams map[string]*stream   // the streams of its keys
 	waits   map[string]*waitList // blocked calls by key (waiters.go)
 	wide    int                  // registrations here of waiters with keys in other stripes
