@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +46,8 @@ type Options struct {
 // semantics. An Engine is safe for concurrent use by multiple goroutines.
 type Engine struct {
 	stripes [nStripes]stripe    // the keyspace and its locks (locks.go)
+	excl    atomic.Bool         // a call holds every stripe (locks.go)
+	gate    sync.RWMutex        // held by that call; waited on by the others
 	opts    Options             // written with every stripe held
 	closed  bool                // written with every stripe held
 	watches map[string][]*Watch // open watches by key (watch.go); written with every stripe held

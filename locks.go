@@ -22,12 +22,16 @@ import (
 //     DEL, EXISTS, RENAME) locks their stripes (beginKeys);
 //   - a call whose keys are not known in advance or that spans the
 //     keyspace (Update, FlushAll, Keys, Watch, Close, SetNodeLimits, the
-//     Do layer's helpers) locks every stripe (begin, acquire).
+//     Do layer's helpers) holds every stripe (begin, acquire).
 //
-// Stripes are always locked in ascending index order, whatever the mode,
-// and all of a call's stripes are taken before its work starts, so calls
-// cannot deadlock and each is atomic as a Redis command is: a multi-key
-// call excludes every call on any of its keys for its whole duration.
+// Holding every stripe does not lock each: such a call takes e.gate,
+// raises e.excl and waits until no call is inside a stripe (enterAll);
+// a call that locks a stripe and then sees excl lets go and waits on the
+// gate (lockSome). So the order is: e.gate, then stripes in ascending
+// index order, whatever the mode, and all of a call's stripes are taken
+// before its work starts. Calls cannot deadlock, and each is atomic as a
+// Redis command is: a multi-key call excludes every call on any of its
+// keys for its whole duration.
 //
 // A blocked read registers on the queue of each key it reads. Serving it
 // runs its read, so its server must hold every stripe the read touches.
@@ -138,6 +142,8 @@ func (e *Engine) lockStripes(mask uint64, write bool) {
 	}
 }
 
+// unlockStripes releases what lockStripes or enterAll (mask allStripes,
+// write) took.
 func (e *Engine) unlockStripes(mask uint64, write bool) {
 	if mask&(mask-1) == 0 {
 		st := &e.stripes[bits.TrailingZeros64(mask)]
@@ -148,6 +154,10 @@ func (e *Engine) unlockStripes(mask uint64, write bool) {
 		}
 		return
 	}
+	if mask == allStripes && write {
+		e.leaveAll()
+		return
+	}
 	for m := mask; m != 0; m &= m - 1 {
 		st := &e.stripes[bits.TrailingZeros64(m)]
 		if write {
@@ -156,6 +166,41 @@ func (e *Engine) unlockStripes(mask uint64, write bool) {
 			st.mu.RUnlock()
 		}
 	}
+}
+
+// lockSome locks the stripes of mask, none of which is held, and yields
+// to a call that holds every stripe: if one has started (e.excl), it
+// lets go and locks them again under e.gate, which no such call then
+// holds. The store of excl and the loads of the stripes' states in
+// enterAll, and the locks and the load of excl here, are sequentially
+// consistent atomics: either enterAll sees the stripe held and waits, or
+// this call sees excl and yields.
+func (e *Engine) lockSome(mask uint64, write bool) {
+	e.lockStripes(mask, write)
+	if !e.excl.Load() {
+		return
+	}
+	e.unlockStripes(mask, write)
+	e.gate.RLock()
+	e.lockStripes(mask, write)
+	e.gate.RUnlock()
+}
+
+// enterAll gives the call every stripe, cheaply: rather than lock each
+// one, it raises e.excl, under e.gate, and waits until no call is inside
+// any stripe; calls that come later see excl and wait on the gate
+// (lockSome).
+func (e *Engine) enterAll() {
+	e.gate.Lock()
+	e.excl.Store(true)
+	for i := range e.stripes {
+		e.stripes[i].mu.waitIdle()
+	}
+}
+
+func (e *Engine) leaveAll() {
+	e.excl.Store(false)
+	e.gate.Unlock()
 }
 
 // wideIn reports whether a stripe of mask holds a wide waiter.
@@ -179,14 +224,18 @@ func (e *Engine) enter(mask uint64, checkClosed bool) (*tx, error) {
 		}
 		// Wide waiters or closed: the general path below decides.
 	}
-	e.lockStripes(mask, true)
-	if mask != allStripes && e.wideIn(mask) {
-		// Wide waiters only change with every stripe held, so after this
-		// unlock the answer can only be that they are gone; locking all
-		// is right either way.
-		e.unlockStripes(mask, true)
-		mask = allStripes
-		e.lockStripes(mask, true)
+	if mask != allStripes {
+		e.lockSome(mask, true)
+		if e.wideIn(mask) {
+			// Wide waiters only change with every stripe held, so once
+			// unlocked the answer can only be that they are gone; holding
+			// all is right either way.
+			e.unlockStripes(mask, true)
+			mask = allStripes
+		}
+	}
+	if mask == allStripes {
+		e.enterAll()
 	}
 	if checkClosed && e.closed {
 		e.unlockStripes(mask, true)
@@ -202,7 +251,13 @@ func (e *Engine) enter(mask uint64, checkClosed bool) (*tx, error) {
 // holds a wide waiter or the engine is closed and checkClosed.
 func (e *Engine) enterOne(i int, checkClosed bool) *tx {
 	st := &e.stripes[i]
-	st.mu.Lock()
+	st.mu.Lock() // lockSome, inlined for the hot path
+	if e.excl.Load() {
+		st.mu.Unlock()
+		e.gate.RLock()
+		st.mu.Lock()
+		e.gate.RUnlock()
+	}
 	if st.wide != 0 || checkClosed && e.closed {
 		st.mu.Unlock()
 		return nil
@@ -260,7 +315,7 @@ var readTxs = sync.Pool{New: func() any { return new(tx) }}
 func (e *Engine) beginRead(key string) (*tx, error) { return e.enterRead(bit(key)) }
 
 func (e *Engine) enterRead(mask uint64) (*tx, error) {
-	e.lockStripes(mask, false)
+	e.lockSome(mask, false)
 	if e.closed {
 		e.unlockStripes(mask, false)
 		return nil, ErrClosed

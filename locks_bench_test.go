@@ -54,3 +54,35 @@ func BenchmarkEngine_RangeWhileAdding(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEngine_Update measures an Update batch that does nothing
+// (batch=empty: the cost of locking every stripe and releasing them) and
+// one that adds to two streams (batch=add2).
+func BenchmarkEngine_Update(b *testing.B) {
+	for _, batch := range []string{"empty", "add2"} {
+		b.Run("batch="+batch, func(b *testing.B) {
+			e := newEngBench(b)
+			pool := engFieldPool()
+			trim := instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 1_000, Approx: true}
+			i := 0
+			fn := func(tx *instream.Tx) error {
+				if batch == "empty" {
+					return nil
+				}
+				for _, k := range [...]string{"a", "b"} {
+					if _, err := tx.Add(k, instream.AddArgs{Fields: pool[i%len(pool)], Trim: trim}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.Update(fn); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package instream
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -132,4 +133,44 @@ func (l *rwLock) rlockSlow() {
 		}
 		l.cond.Wait()
 	}
+}
+
+// waitIdle waits until no one holds l, and takes nothing. Calls hold a
+// stripe for microseconds, so it yields a few times first; then it
+// waits as a writer would, without taking the lock, so that the
+// holder's unlock wakes it (no timer: a testing/synctest bubble whose
+// other goroutines wait on locks would never move its clock).
+func (l *rwLock) waitIdle() {
+	for range 64 {
+		if l.state.Load()&(lockW|lockReaders) == 0 {
+			return
+		}
+		runtime.Gosched()
+	}
+	l.mu.Lock()
+	if l.cond.L == nil {
+		l.cond.L = &l.mu
+	}
+	l.waitW++
+	for {
+		s := l.state.Load()
+		if s&(lockW|lockReaders) == 0 {
+			break
+		}
+		if s&lockSlow == 0 && !l.state.CompareAndSwap(s, s|lockSlow) {
+			continue
+		}
+		l.cond.Wait()
+	}
+	l.waitW--
+	if l.waitW+l.waitR == 0 {
+		for {
+			s := l.state.Load()
+			if s&lockSlow == 0 || l.state.CompareAndSwap(s, s&^lockSlow) {
+				break
+			}
+		}
+	}
+	l.cond.Broadcast() // readers held back by this wait may go
+	l.mu.Unlock()
 }

@@ -147,3 +147,42 @@ func within(t *testing.T, done <-chan struct{}, msg string) {
 		t.Fatal(msg)
 	}
 }
+
+// waitIdle returns once the holders leave, takes nothing, and leaves
+// the lock usable by both sides.
+func TestRWLock_waitIdle(t *testing.T) {
+	for _, holder := range []string{"writer", "reader"} {
+		t.Run("holder="+holder, func(t *testing.T) {
+			var l rwLock
+			if holder == "writer" {
+				l.Lock()
+			} else {
+				l.RLock()
+			}
+			var released atomic.Bool
+			done := make(chan struct{})
+			go func() {
+				l.waitIdle()
+				if !released.Load() {
+					t.Error("waitIdle returned while the lock was held")
+				}
+				close(done)
+			}()
+			time.Sleep(10 * time.Millisecond) // past the yields: waitIdle waits in the slow path
+			released.Store(true)
+			if holder == "writer" {
+				l.Unlock()
+			} else {
+				l.RUnlock()
+			}
+			within(t, done, "waitIdle not woken by the unlock")
+			l.Lock()
+			l.Unlock()
+			l.RLock()
+			l.RUnlock()
+			if s := l.state.Load(); s != 0 {
+				t.Errorf("state %#x after everyone left", s)
+			}
+		})
+	}
+}
