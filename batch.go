@@ -12,12 +12,12 @@ import (
 // once for the whole batch, and readers blocked on the stream are served
 // when it ends. Over a Redis server, the batch is one pipelined round
 // trip.
-func (e *Engine) AddBatch(key string, batch []AddArgs) ([]ID, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) AddBatch(key string, batch []AddArgs) (_ []ID, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.addBatch(key, batch)
 }
 

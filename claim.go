@@ -48,12 +48,12 @@ type ClaimArgs struct {
 // claim (both 0 for an entry that Force made pending). It is the engine's
 // XCLAIM. IDs whose entries were deleted leave the pending list and are
 // not returned. O(log P + log n) per ID.
-func (e *Engine) Claim(key string, args ClaimArgs) ([]GroupEntry, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) Claim(key string, args ClaimArgs) (_ []GroupEntry, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.claim(key, args)
 }
 
@@ -66,6 +66,10 @@ func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 		return nil, fmt.Errorf("claim in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
 	now := t.now()
+	var mark groupMark
+	if t.logging {
+		mark = markGroup(g)
+	}
 	if g.lastID.Less(args.LastID) {
 		g.lastID = args.LastID
 	}
@@ -76,14 +80,19 @@ func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 	if when < 0 || when > now {
 		when = now
 	}
-	c, _ := g.consumer(args.Consumer, now)
+	c, created := g.consumer(args.Consumer, now)
 	c.seen = now
+	if created && t.logging {
+		t.fxConsumer("CREATECONSUMER", key, args.Group, args.Consumer)
+	}
 	minIdle := args.MinIdle.Milliseconds()
 	out := []GroupEntry{}
 	for _, id := range args.IDs {
 		en, exists := s.entries.get(id)
 		if !exists {
-			g.unpend(id)
+			if g.unpend(id) && t.logging {
+				t.record("XACK", key, args.Group, id.String())
+			}
 			continue
 		}
 		p, ok := g.pel.get(id)
@@ -106,6 +115,12 @@ func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 		g.redeliver(p, c, when, n)
 		c.active = now
 		out = append(out, ge)
+		if t.logging {
+			t.fxPending(key, g, id)
+		}
+	}
+	if t.logging {
+		t.fxGroupMoved(key, g, mark)
 	}
 	if len(out) > 0 {
 		// IDLE and TIME can make an entry claimable sooner.
@@ -177,12 +192,12 @@ const autoClaimBatch = 1024
 // AutoClaim scans a group's pending list from args.Start and transfers to
 // args.Consumer the entries idle for at least args.MinIdle. It is the
 // engine's XAUTOCLAIM. O(log P + 10×Count).
-func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (_ AutoClaimResult, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return AutoClaimResult{}, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.autoClaim(key, args)
 }
 
@@ -201,8 +216,11 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 		attempts = 10 * count
 	}
 	now := t.now()
-	c, _ := g.consumer(args.Consumer, now)
+	c, created := g.consumer(args.Consumer, now)
 	c.seen = now
+	if created && t.logging {
+		t.fxConsumer("CREATECONSUMER", key, args.Group, args.Consumer)
+	}
 	minIdle := args.MinIdle.Milliseconds()
 	res := AutoClaimResult{Claimed: []GroupEntry{}, Deleted: []ID{}}
 	// Walk in batches just big enough for the budgets left, plus one
@@ -226,6 +244,9 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 			if !exists {
 				g.unpend(p.id)
 				res.Deleted = append(res.Deleted, p.id)
+				if t.logging {
+					t.record("XACK", key, args.Group, p.id.String())
+				}
 				count--
 				continue
 			}
@@ -240,6 +261,9 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 			g.redeliver(p, c, now, n)
 			c.active = now
 			res.Claimed = append(res.Claimed, ge)
+			if t.logging {
+				t.fxPending(key, g, p.id)
+			}
 			count--
 		}
 		if i < len(batch) {

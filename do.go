@@ -164,6 +164,13 @@ func genericReply(err error) error {
 	switch {
 	case errors.Is(err, ErrClosed):
 		return &RedisError{Msg: "ERR engine closed", Err: err}
+	case errors.Is(err, ErrLogFailed):
+		// Redis's text, with the cause where it puts strerror.
+		cause := err
+		if u, ok := err.(interface{ Unwrap() []error }); ok && len(u.Unwrap()) == 2 {
+			cause = u.Unwrap()[1]
+		}
+		return replyErr("MISCONF Errors writing to the AOF file: " + cause.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	}

@@ -185,6 +185,17 @@
 // [Engine.Close] wakes every waiter, and every later call fails with
 // [ErrClosed].
 //
+// # Persistence
+//
+// An Engine from New keeps everything in memory. With Options.Log set
+// (package persist sets it, with a log in Redis's append-only file
+// format), every call that changes state hands the log one record: the
+// commands Redis would propagate for the change (XADD with the concrete
+// ID, trims as the exact bound they reached, group reads and claims as
+// XCLAIM … FORCE JUSTID LASTID and XGROUP SETID … ENTRIESREAD), and
+// returns once the log has made it as durable as its policy promises.
+// While the log cannot write, such calls fail with ErrLogFailed.
+//
 // # Differences from Redis
 //
 // The engine follows Redis 7.2 and later, plus the stream additions of
@@ -195,8 +206,8 @@
 //
 //   - Only streams exist, so WRONGTYPE is never answered, and DEL, EXISTS
 //     and TYPE see streams only. There are no other key types, expiry,
-//     persistence, replication, keyspace events or scripts. Do runs one
-//     command; MULTI/EXEC is served by package resp on [Engine.Update].
+//     replication, keyspace events or scripts. Do runs one command;
+//     MULTI/EXEC is served by package resp on [Engine.Update].
 //     Other commands get Redis's unknown-command reply. Do with no
 //     arguments answers "ERR empty command" (Redis ignores an empty
 //     command and sends nothing).

@@ -28,6 +28,12 @@ type Options struct {
 	// stream-node-max-bytes does. If zero (or negative), 4096 bytes.
 	NodeMaxBytes int
 
+	// Log, if not nil, receives every change as Redis commands (see
+	// [Log]); calls that change state wait until it has made the change
+	// durable. Package persist sets it up. If nil, the engine is purely
+	// in memory.
+	Log Log
+
 	// IdempotencyDuration is how long a new stream remembers the
 	// idempotency IDs of its idempotent adds, in whole seconds from 1 s
 	// to 24 h, as Redis's stream-idmp-duration config. Other values are
@@ -51,6 +57,7 @@ type Engine struct {
 	opts    Options             // written with every stripe held
 	closed  bool                // written with every stripe held
 	watches map[string][]*Watch // open watches by key (watch.go); written with every stripe held
+	rec     recording           // opts.Log, if it can stop recording
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -127,6 +134,10 @@ func New(opts Options) *Engine {
 	for i := range e.stripes {
 		e.stripes[i].tx.e = e
 	}
+	for i := range e.stripes {
+		e.stripes[i].tx.logging = opts.Log != nil
+	}
+	e.rec, _ = opts.Log.(recording)
 	return e
 }
 
@@ -145,12 +156,12 @@ func (e *Engine) Close() error {
 // DeleteStreams deletes the named streams with their groups and pending
 // lists, and reports how many existed. It is the engine's DEL. No keys is
 // ErrInvalidArgument.
-func (e *Engine) DeleteStreams(keys ...string) (int64, error) {
-	t, err := e.enter(maskOf(len(keys), func(i int) string { return keys[i] }), true)
+func (e *Engine) DeleteStreams(keys ...string) (_ int64, err error) {
+	t, err := e.writable(e.enter(maskOf(len(keys), func(i int) string { return keys[i] }), true))
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.deleteStreams(keys)
 }
 
@@ -164,6 +175,9 @@ func (t *tx) deleteStreams(keys []string) (int64, error) {
 		if t.e.dropStream(k) {
 			t.streamDeleted(k)
 			n++
+			if t.logging {
+				t.record("DEL", k)
+			}
 		}
 	}
 	return n, nil

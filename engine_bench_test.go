@@ -312,44 +312,23 @@ func BenchmarkEngine_ReadGroupNew(b *testing.B) {
 // oldest first. All n entries are made pending with the timer stopped;
 // once all are acknowledged, they are read again, also untimed.
 func BenchmarkEngine_Ack(b *testing.B) {
-	for _, batch := range engBatches {
-		for _, size := range engSizes {
-			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
-				e := newEngGroup(b, size.n)
-				ids := make([]instream.ID, size.n)
-				for i := range ids {
-					ids[i] = engID(i)
-				}
-				fill := func() {
-					engRewindGroup(b, e)
-					for read := 0; read < size.n; read += 10_000 {
-						engReadGroup(b, e, min(10_000, size.n-read))
-					}
-				}
-				fill()
-				acked := 0
-				b.ReportAllocs()
-				for b.Loop() {
-					if acked+batch.n > size.n {
-						b.StopTimer()
-						fill()
-						acked = 0
-						b.StartTimer()
-					}
-					n, err := e.Ack("s", "g", ids[acked:acked+batch.n]...)
-					if err != nil || n != int64(batch.n) {
-						b.Fatalf("Ack(%d ids from %v) = %d, %v; want %d", batch.n, ids[acked], n, err, batch.n)
-					}
-					acked += batch.n
-				}
-			})
-		}
-	}
+	benchHandBack(b, "Ack", func(e *instream.Engine, ids []instream.ID) (int64, error) {
+		return e.Ack("s", "g", ids...)
+	})
 }
 
 // BenchmarkEngine_Nack is BenchmarkEngine_Ack with Nack (FAIL): the same
 // pending list, the same IDs in batches, each handed back to the group.
 func BenchmarkEngine_Nack(b *testing.B) {
+	benchHandBack(b, "Nack", func(e *instream.Engine, ids []instream.ID) (int64, error) {
+		return e.Nack("s", instream.NackArgs{Group: "g", IDs: ids})
+	})
+}
+
+// benchHandBack times op on batches of pending IDs, oldest first; when
+// every entry has been handled, the group is rewound and read again with
+// the timer stopped.
+func benchHandBack(b *testing.B, name string, op func(e *instream.Engine, ids []instream.ID) (int64, error)) {
 	for _, batch := range engBatches {
 		for _, size := range engSizes {
 			b.Run(batch.name+"/"+size.name, func(b *testing.B) {
@@ -365,20 +344,20 @@ func BenchmarkEngine_Nack(b *testing.B) {
 					}
 				}
 				fill()
-				nacked := 0
+				done := 0
 				b.ReportAllocs()
 				for b.Loop() {
-					if nacked+batch.n > size.n {
+					if done+batch.n > size.n {
 						b.StopTimer()
 						fill()
-						nacked = 0
+						done = 0
 						b.StartTimer()
 					}
-					n, err := e.Nack("s", instream.NackArgs{Group: "g", IDs: ids[nacked : nacked+batch.n]})
+					n, err := op(e, ids[done:done+batch.n])
 					if err != nil || n != int64(batch.n) {
-						b.Fatalf("Nack(%d ids from %v) = %d, %v; want %d", batch.n, ids[nacked], n, err, batch.n)
+						b.Fatalf("%s(%d ids from %v) = %d, %v; want %d", name, batch.n, ids[done], n, err, batch.n)
 					}
-					nacked += batch.n
+					done += batch.n
 				}
 			})
 		}

@@ -132,39 +132,44 @@ func (s *stream) clampEntriesRead(n int64) int64 {
 // engine's XGROUP CREATE. It fails with ErrNoStream if the stream does not
 // exist and args.MkStream is false, and with ErrGroupExists if the name is
 // taken.
-func (e *Engine) CreateGroup(key string, args GroupArgs) error {
-	t, err := e.beginKey(key)
+func (e *Engine) CreateGroup(key string, args GroupArgs) (err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.createGroup(key, args)
 }
 
 func (t *tx) createGroup(key string, args GroupArgs) error {
-	existed := t.lookup(key) != nil
-	if err := t.e.addGroup(key, args); err != nil {
+	created, err := t.e.addGroup(key, args)
+	if err != nil {
 		return fmt.Errorf("create group %q on %q: %w", args.Group, key, err)
 	}
-	if !existed {
+	if created {
 		t.touch(key) // MKSTREAM created it
+	}
+	if t.logging {
+		t.fxCreateGroup(key, t.e.lookup(key).group(args.Group), created)
 	}
 	return nil
 }
 
-func (e *Engine) addGroup(key string, args GroupArgs) error {
+// addGroup creates the group and reports whether it created the stream.
+func (e *Engine) addGroup(key string, args GroupArgs) (bool, error) {
 	er, err := checkGroupArgs(args, false)
 	if err != nil {
-		return err
+		return false, err
 	}
 	s := e.lookup(key)
 	if s == nil && !args.MkStream {
-		return ErrNoStream
+		return false, ErrNoStream
 	}
 	if s != nil && s.group(args.Group) != nil {
-		return ErrGroupExists
+		return false, ErrGroupExists
 	}
-	if s == nil {
+	created := s == nil
+	if created {
 		s = e.newStream()
 		e.setStream(key, s)
 	}
@@ -173,24 +178,27 @@ func (e *Engine) addGroup(key string, args GroupArgs) error {
 		last = s.lastID
 	}
 	s.groups.m.Set(args.Group, newGroup(args.Group, last, s.clampEntriesRead(er)))
-	return nil
+	return created, nil
 }
 
 // SetGroupID sets the last-delivered ID and the entries-read counter of a
 // group. It is the engine's XGROUP SETID. The pending list is untouched;
 // moving the ID back makes entries deliverable again.
-func (e *Engine) SetGroupID(key string, args GroupArgs) error {
-	t, err := e.beginKey(key)
+func (e *Engine) SetGroupID(key string, args GroupArgs) (err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.setGroupID(key, args)
 }
 
 func (t *tx) setGroupID(key string, args GroupArgs) error {
 	if err := t.e.moveGroup(key, args); err != nil {
 		return fmt.Errorf("set id of group %q on %q: %w", args.Group, key, err)
+	}
+	if t.logging {
+		t.fxGroupID(key, t.e.lookup(key).group(args.Group))
 	}
 	return nil
 }
@@ -229,12 +237,12 @@ func (e *Engine) lookupGroup(key, name string) (*stream, *group, error) {
 // DestroyGroup removes a group with its consumers and pending list, and
 // reports whether it existed. It is the engine's XGROUP DESTROY. A missing
 // stream gives ErrNoStream.
-func (e *Engine) DestroyGroup(key, group string) (bool, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) DestroyGroup(key, group string) (_ bool, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return false, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.destroyGroup(key, group)
 }
 
@@ -246,6 +254,9 @@ func (t *tx) destroyGroup(key, group string) (bool, error) {
 	if _, ok := s.groups.m.Delete(group); !ok {
 		return false, nil
 	}
+	if t.logging {
+		t.record("XGROUP", "DESTROY", key, group)
+	}
 	t.groupDestroyed(key)
 	return true, nil
 }
@@ -253,12 +264,12 @@ func (t *tx) destroyGroup(key, group string) (bool, error) {
 // CreateConsumer creates a consumer in a group and reports whether it was
 // created (false if it existed). It is the engine's XGROUP CREATECONSUMER.
 // An empty Consumer is ErrInvalidArgument.
-func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (bool, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (_ bool, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return false, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.createConsumer(key, args)
 }
 
@@ -271,6 +282,9 @@ func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
 		return false, fmt.Errorf("create consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
 	}
 	_, created := g.consumer(args.Consumer, t.now())
+	if created && t.logging {
+		t.fxConsumer("CREATECONSUMER", key, args.Group, args.Consumer)
+	}
 	return created, nil
 }
 
@@ -279,12 +293,12 @@ func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
 // too. It is the engine's XGROUP DELCONSUMER. A missing consumer gives 0;
 // an empty Consumer is ErrInvalidArgument.
 // O(p log P) for a consumer with p pending entries.
-func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (int64, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (_ int64, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.deleteConsumer(key, args)
 }
 
@@ -295,6 +309,9 @@ func (t *tx) deleteConsumer(key string, args ConsumerArgs) (int64, error) {
 	_, g, err := t.e.lookupGroup(key, args.Group)
 	if err != nil {
 		return 0, fmt.Errorf("delete consumer %q in group %q on %q: %w", args.Consumer, args.Group, key, err)
+	}
+	if _, ok := g.consumers.find(args.Consumer); ok && t.logging {
+		t.fxConsumer("DELCONSUMER", key, args.Group, args.Consumer)
 	}
 	return g.dropConsumer(args.Consumer), nil
 }

@@ -115,12 +115,12 @@ func (e *GroupError) Unwrap() error { return e.Err }
 // returns nil, nil when nothing could be served. A missing stream or group
 // gives ErrNoGroup and changes nothing.
 // O(log n + count) per stream, plus O(log P) per entry.
-func (e *Engine) TryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
-	t, err := e.enter(groupMask(args), true)
+func (e *Engine) TryReadGroup(args ReadGroupArgs) (_ []GroupEntries, err error) {
+	t, err := e.writable(e.enter(groupMask(args), true))
 	if err != nil {
 		return nil, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.tryReadGroup(args)
 }
 
@@ -159,12 +159,12 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 // firstReadGroup is readGroup's first pass: it returns the result, or,
 // when nothing can be served, parks a waiter that sets *res and *rerr
 // when served and returns it.
-func (e *Engine) firstReadGroup(args ReadGroupArgs, res *[]GroupEntries, rerr *error) (*waiter, error) {
-	t, err := e.enter(groupMask(args), true)
+func (e *Engine) firstReadGroup(args ReadGroupArgs, res *[]GroupEntries, rerr *error) (_ *waiter, err error) {
+	t, err := e.writable(e.enter(groupMask(args), true))
 	if err != nil {
 		return nil, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	if *res, err = t.tryReadGroup(args); err != nil || *res != nil {
 		return nil, err
 	}
@@ -207,21 +207,33 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 	b := newBudget(args.MaxCount, args.MaxSize)
 	for i, st := range args.Streams {
 		s, g := targets[i].s, targets[i].g
-		c, _ := g.consumer(args.Consumer, now)
+		c, created := g.consumer(args.Consumer, now)
 		c.seen = now
+		var mark groupMark
+		if t.logging {
+			mark = markGroup(g)
+			if created {
+				t.fxConsumer("CREATECONSUMER", st.Key, args.Group, args.Consumer)
+			}
+		}
 		count, more := b.next(args.Count)
 		if !more {
 			continue // the caps are met: the stream is left out
 		}
 		if st.History {
-			out = append(out, GroupEntries{Key: st.Key, Entries: readHistory(s, g, c, st.After, count, now, b, st.Key)})
+			ens := readHistory(s, g, c, st.After, count, now, b, st.Key)
+			out = append(out, GroupEntries{Key: st.Key, Entries: ens})
 			served = true
+			if t.logging {
+				t.fxRead(st.Key, g, ens, nil, mark)
+			}
 			continue
 		}
 		var ens []GroupEntry
+		var gone []ID
 		limited := count > 0
 		if args.Claim {
-			ens = s.claimIdle(g, c, count, args.MinIdle.Milliseconds(), now, b, st.Key)
+			ens, gone = s.claimIdle(g, c, count, args.MinIdle.Milliseconds(), now, b, st.Key)
 			if limited {
 				count -= len(ens)
 			}
@@ -232,6 +244,9 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 			} else {
 				ens = append(ens, news...)
 			}
+		}
+		if t.logging {
+			t.fxRead(st.Key, g, ens, gone, mark)
 		}
 		if len(ens) > 0 {
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens, Claim: args.Claim})
@@ -300,14 +315,15 @@ func checkReadGroupArgs(args ReadGroupArgs) error {
 
 // claimIdle gives c the pending entries of g idle for at least minIdle ms
 // at time now, oldest delivery first, up to count if count > 0, and
-// returns them with their idle time and delivery count before the claim.
+// returns them with their idle time and delivery count before the claim,
+// and the IDs of records it dropped because their entries were gone.
 // Records whose entries are gone leave the pending list (the choice of
 // XAUTOCLAIM; Redis 8.4 leaves it open). O(log P + k) for k examined.
 //
 // Within budget b, for the reply of stream key.
-func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64, b *readBudget, key string) []GroupEntry {
+func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64, b *readBudget, key string) ([]GroupEntry, []ID) {
 	if g.pel.len() == 0 {
-		return nil
+		return nil, nil
 	}
 	// Collect first: claiming moves records within the index.
 	var live []Entry
@@ -337,7 +353,7 @@ func (s *stream) claimIdle(g *group, c *consumer, count int, minIdle, now int64,
 		g.redeliver(p, c, now, incCount(p.count))
 		c.active = now
 	}
-	return out
+	return out, gone
 }
 
 // readHistory returns c's pending entries with IDs > after, up to count

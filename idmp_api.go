@@ -26,12 +26,12 @@ type AddResult struct {
 // AddIdempotent is [Engine.Add] for an idempotent add: args.Producer must
 // be set, with IdempotencyID or AutoIdempotency. It also reports whether
 // the add was a duplicate, which Add (and XADD) cannot tell.
-func (e *Engine) AddIdempotent(key string, args AddArgs) (AddResult, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) AddIdempotent(key string, args AddArgs) (_ AddResult, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return AddResult{}, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.addIdempotent(key, args)
 }
 
@@ -83,12 +83,12 @@ type ConfigArgs struct {
 // idempotent adds and duplicates stay. A missing stream is ErrNoStream; a
 // zero args, or a value out of its bounds, is ErrInvalidArgument, and
 // changes nothing.
-func (e *Engine) SetConfig(key string, args ConfigArgs) error {
-	t, err := e.beginKey(key)
+func (e *Engine) SetConfig(key string, args ConfigArgs) (err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.setConfig(key, args)
 }
 
@@ -111,6 +111,9 @@ func (t *tx) setConfig(key string, args ConfigArgs) error {
 	if duration != d.duration || maxSize != d.maxSize {
 		d.duration, d.maxSize = duration, maxSize
 		d.reset()
+		if t.logging {
+			t.record("XCFGSET", key, "IDMP-DURATION", itoa(duration), "IDMP-MAXSIZE", itoa(maxSize))
+		}
 	}
 	return nil
 }
@@ -150,12 +153,12 @@ type IdempotencyRecord struct {
 // ErrInvalidArgument; a missing stream ErrNoStream; an ID that is not an
 // entry of the stream ErrNoEntry; a pair remembered with another ID
 // ErrIdempotencyConflict.
-func (e *Engine) RecordIdempotency(key string, rec IdempotencyRecord) error {
-	t, err := e.beginKey(key)
+func (e *Engine) RecordIdempotency(key string, rec IdempotencyRecord) (err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.recordIdempotencyAPI(key, rec)
 }
 
@@ -193,6 +196,9 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 		return nil
 	}
 	s.idmp.record(p, rec.Producer, rec.IdempotencyID, h, rec.ID)
+	if t.logging {
+		t.fxIdempotency(key, rec.Producer, rec.IdempotencyID, rec.ID)
+	}
 	return nil
 }
 

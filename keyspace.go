@@ -8,12 +8,12 @@ import "fmt"
 // RENAMENX; a missing key gives ErrNoStream. Blocked reads see the change
 // as Redis's do: group reads on key fail as on a deleted stream, and
 // reads on newKey are run again against the renamed stream.
-func (e *Engine) Rename(key, newKey string, nx bool) (bool, error) {
-	t, err := e.enter(bit(key)|bit(newKey), true)
+func (e *Engine) Rename(key, newKey string, nx bool) (_ bool, err error) {
+	t, err := e.writable(e.enter(bit(key)|bit(newKey), true))
 	if err != nil {
 		return false, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.rename(key, newKey, nx)
 }
 
@@ -31,6 +31,9 @@ func (t *tx) rename(key, newKey string, nx bool) (bool, error) {
 	}
 	e.dropStream(key)
 	e.setStream(newKey, s)
+	if t.logging {
+		t.record("RENAME", key, newKey)
+	}
 	t.streamDeleted(key)
 	t.touch(newKey)
 	t.keyReady(newKey)
@@ -39,18 +42,21 @@ func (t *tx) rename(key, newKey string, nx bool) (bool, error) {
 
 // FlushAll deletes every stream and reports how many there were. It is
 // the engine's FLUSHALL (and FLUSHDB: the engine has one database).
-func (e *Engine) FlushAll() (int64, error) {
-	t, err := e.begin()
+func (e *Engine) FlushAll() (_ int64, err error) {
+	t, err := e.beginWrite()
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.flushAll(), nil
 }
 
 func (t *tx) flushAll() int64 {
 	e := t.e
 	n := int64(e.streamCount())
+	if t.logging && n > 0 {
+		t.record("FLUSHALL")
+	}
 	for i := range e.stripes {
 		st := &e.stripes[i]
 		for k := range st.streams {

@@ -1,6 +1,7 @@
 package instream
 
 import (
+	"fmt"
 	"hash/maphash"
 	"math/bits"
 	"sync"
@@ -243,8 +244,17 @@ func (e *Engine) enter(mask uint64, checkClosed bool) (*tx, error) {
 	}
 	t := &e.stripes[bits.TrailingZeros64(mask)].tx
 	t.held, t.one = mask, nil
-	t.haveNow = false // the other fields were reset by the last end
+	e.fresh(t)
 	return t, nil
+}
+
+// fresh readies the tx of a call that holds stripes for writing; its
+// other fields were reset by the last end.
+func (e *Engine) fresh(t *tx) {
+	t.haveNow = false
+	if e.rec != nil {
+		t.logging = e.rec.Recording()
+	}
 }
 
 // enterOne is enter's hot path, for stripe i alone: nil if that stripe
@@ -264,9 +274,26 @@ func (e *Engine) enterOne(i int, checkClosed bool) *tx {
 	}
 	t := &st.tx
 	t.held, t.one = 1<<i, st
-	t.haveNow = false
+	e.fresh(t)
 	return t
 }
+
+// writable finishes entering for a call that may change state: with a
+// log that failed to write or sync, it lets go and refuses the call, as
+// Redis answers MISCONF before running a write command. On success the caller must defer endWrite.
+func (e *Engine) writable(t *tx, err error) (*tx, error) {
+	if err != nil || !t.logging {
+		return t, err
+	}
+	if lerr := e.opts.Log.Err(); lerr != nil {
+		t.end()
+		return nil, fmt.Errorf("%w: %w", ErrLogFailed, lerr)
+	}
+	return t, nil
+}
+
+// beginWrite is begin for a call that may change state (see writable).
+func (e *Engine) beginWrite() (*tx, error) { return e.writable(e.begin()) }
 
 // begin enters the engine for a call that may touch any key.
 func (e *Engine) begin() (*tx, error) { return e.enter(allStripes, true) }

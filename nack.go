@@ -65,12 +65,12 @@ type NackArgs struct {
 // sees them as delivered at Unix time 0 (so [Engine.Claim],
 // [Engine.AutoClaim] and [PendingArgs].MinIdle let them pass). A blocked
 // claim read of the group wakes at once. O(log P) per ID.
-func (e *Engine) Nack(key string, args NackArgs) (int64, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) Nack(key string, args NackArgs) (_ int64, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.nack(key, args)
 }
 
@@ -83,16 +83,26 @@ func (t *tx) nack(key string, args NackArgs) (int64, error) {
 		return 0, fmt.Errorf("nack in group %q on %q: %w", args.Group, key, noGroup(err))
 	}
 	var n int64
+	var fx nackEffects
 	for _, id := range args.IDs {
+		var count int64
 		if r := g.pel.ref(id); r != nil {
 			r.count = args.count(r.count)
 			g.nackRec(id, r)
+			count = r.count
 		} else if args.Force && s.entries.has(id) {
-			g.nackNew(id, args.count(0))
+			count = args.count(0)
+			g.nackNew(id, count)
 		} else {
 			continue
 		}
 		n++
+		if t.logging {
+			fx.add(id, count)
+		}
+	}
+	if t.logging {
+		fx.record(t, key, args.Group)
 	}
 	if n > 0 {
 		t.entriesNacked(key)

@@ -3,6 +3,7 @@ package instream
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // A node packs a run of consecutive entries into one byte slice, as a
@@ -40,6 +41,10 @@ type node struct {
 	live       int
 	lpBytes    int // size of Redis's listpack for the same entries
 	prev, next *node
+	// shared is set while a snapshot may read buf (Engine.Snapshot):
+	// a deletion then flags a copy. Appends go past the snapshot's
+	// length and need no copy.
+	shared bool
 }
 
 const (
@@ -353,6 +358,9 @@ func (n *node) appendEntry(id ID, fields []Field, s int) {
 
 // markDeleted flags the live entry at off as deleted.
 func (n *node) markDeleted(off int) {
+	if n.shared {
+		n.buf, n.shared = slices.Clone(n.buf), false
+	}
 	n.buf[off] |= flagDeleted
 	del := int64(n.count - n.live)
 	n.lpBytes += lpIntSize(int64(n.live-1)) - lpIntSize(int64(n.live)) +

@@ -285,12 +285,12 @@ func (g *group) redeliver(p pending, c *consumer, when, count int64) {
 // whose entries were deleted. It is the engine's XACK. A missing stream or
 // group is ErrNoGroup (where XACK answers 0), and no IDs is
 // ErrInvalidArgument. O(log P) per ID.
-func (e *Engine) Ack(key, group string, ids ...ID) (int64, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) Ack(key, group string, ids ...ID) (_ int64, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.ack(key, group, ids)
 }
 
@@ -303,10 +303,17 @@ func (t *tx) ack(key, group string, ids []ID) (int64, error) {
 		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, noGroup(err))
 	}
 	var n int64
+	var done []ID
 	for _, id := range ids {
 		if g.unpend(id) {
 			n++
+			if t.logging {
+				done = append(done, id)
+			}
 		}
+	}
+	if t.logging {
+		t.fxIDs(done, "XACK", key, group)
 	}
 	return n, nil
 }

@@ -1,6 +1,9 @@
 package instream
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // DeleteResult is what [Engine.DeleteEntriesEx] and [Engine.AckDelete] did with
 // one ID. Its values are the integers Redis 8.2's XDELEX and XACKDEL
@@ -40,12 +43,12 @@ func (r DeleteResult) String() string {
 // not pending in any group, and handed to every group). A missing stream
 // gives EntryNotFound for every ID. No IDs is ErrInvalidArgument.
 // O(groups × log P + log n) per ID.
-func (e *Engine) DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) (_ []DeleteResult, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.deleteEntriesEx(key, refs, ids)
 }
 
@@ -53,7 +56,11 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("delete entries ex on %q: %w", key, err)
 	}
-	return t.deleteRefs(key, "", false, refs, ids), nil
+	out := t.deleteRefs(key, "", false, refs, ids)
+	if t.logging && slices.ContainsFunc(out, func(r DeleteResult) bool { return r != EntryNotFound }) {
+		t.fxDeleteEx(key, "", false, refs, ids)
+	}
+	return out, nil
 }
 
 // AckDelete acknowledges the IDs in a group and then deletes their
@@ -63,12 +70,12 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 // the entry (EntryReferenced). A missing stream or group is ErrNoGroup
 // (where XACKDEL answers -1 for every ID), and no IDs is
 // ErrInvalidArgument. O(groups × log P + log n) per ID.
-func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) ([]DeleteResult, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) (_ []DeleteResult, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.ackDelete(key, group, refs, ids)
 }
 
@@ -79,7 +86,11 @@ func (t *tx) ackDelete(key, group string, refs RefPolicy, ids []ID) ([]DeleteRes
 	if _, _, err := t.e.lookupGroup(key, group); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, noGroup(err))
 	}
-	return t.deleteRefs(key, group, true, refs, ids), nil
+	out := t.deleteRefs(key, group, true, refs, ids)
+	if t.logging {
+		t.fxDeleteEx(key, group, true, refs, ids)
+	}
+	return out, nil
 }
 
 func checkDeleteEx(refs RefPolicy, ids []ID) error {

@@ -182,12 +182,12 @@ func (s *stream) firstID() ID {
 // needed, then trims it as args.Trim says. It is the engine's XADD.
 // Add returns the new entry's ID even when the trim removed that entry.
 // O(log n) plus the cost of trimming.
-func (e *Engine) Add(key string, args AddArgs) (ID, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) Add(key string, args AddArgs) (_ ID, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return ID{}, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	// The error is wrapped here, not in addOnce: one call less on the
 	// engine's hottest path.
 	r, err := t.addOnce(key, &args)
@@ -251,6 +251,9 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	if args.Producer != "" {
 		s.idmp.record(p, args.Producer, iid, h, id)
 		s.idmp.added++
+		if t.logging {
+			t.fxIdempotency(key, args.Producer, iid, id)
+		}
 	}
 	return AddResult{ID: id}, nil
 }
@@ -281,8 +284,15 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs) (*stream, ID, err
 	s.entries.add(id, args.Fields)
 	s.lastID = id
 	s.entriesAdded++
+	var b *trimBound
 	if args.Trim.Strategy != NoTrim {
-		e.trimStream(s, args.Trim)
+		if t.logging {
+			b = &trimBound{}
+		}
+		t.trimStream(s, args.Trim, b)
+	}
+	if t.logging {
+		t.fxAdd(key, id, args.Fields, args.Trim.Refs, b)
 	}
 	t.streamAppended(key)
 	return s, id, nil
@@ -341,25 +351,29 @@ func checkTrim(t TrimArgs) error {
 	return nil
 }
 
-// trimStream applies t to s and returns how many entries it removed.
-func (e *Engine) trimStream(s *stream, t TrimArgs) int64 {
+// trimStream applies args to s and returns how many entries it removed.
+// With b, it tracks the greatest removed ID there (for the effect).
+func (t *tx) trimStream(s *stream, args TrimArgs, b *trimBound) int64 {
 	limit := int64(-1)
-	if t.Approx {
-		limit = t.Limit
+	if args.Approx {
+		limit = args.Limit
 		if limit == 0 {
-			limit = min(100*int64(e.opts.NodeMaxEntries), 1_000_000)
+			limit = min(100*int64(t.e.opts.NodeMaxEntries), 1_000_000)
 			if limit <= 0 { // stream-node-max-entries 0 (SetNodeLimits)
 				limit = 10000
 			}
 		}
 	}
-	keep, removed := s.refHooks(t.Refs)
+	keep, removed := s.refHooks(args.Refs)
+	if b != nil {
+		removed = b.hook(removed)
+	}
 	maxLen := int64(-1)
-	if t.Strategy == TrimMaxLen {
-		maxLen = t.MaxLen
+	if args.Strategy == TrimMaxLen {
+		maxLen = args.MaxLen
 	}
 	return s.entries.trim(trimSpec{
-		maxLen: maxLen, minID: t.MinID, approx: t.Approx, limit: limit,
+		maxLen: maxLen, minID: args.MinID, approx: args.Approx, limit: limit,
 		keep: keep, removed: removed,
 	})
 }
@@ -367,12 +381,12 @@ func (e *Engine) trimStream(s *stream, t TrimArgs) int64 {
 // Trim removes entries from the head of the stream named key as args
 // says, and returns how many it removed. It is the engine's XTRIM. A
 // missing stream trims nothing. O(removed + log n).
-func (e *Engine) Trim(key string, args TrimArgs) (int64, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) Trim(key string, args TrimArgs) (_ int64, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.trim(key, args)
 }
 
@@ -387,7 +401,16 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 	if s == nil {
 		return 0, nil
 	}
-	n := t.e.trimStream(s, args)
+	if !t.logging {
+		n := t.trimStream(s, args, nil)
+		if n > 0 {
+			t.touch(key)
+		}
+		return n, nil
+	}
+	var b trimBound
+	n := t.trimStream(s, args, &b)
+	t.fxTrim(key, args.Refs, &b)
 	if n > 0 {
 		t.touch(key)
 	}
@@ -471,12 +494,12 @@ func (t *tx) len(key string) int64 {
 // many existed. It is the engine's XDEL. Pending-list references to
 // deleted entries stay, as in Redis. No IDs is ErrInvalidArgument.
 // O(log n) per ID.
-func (e *Engine) DeleteEntries(key string, ids ...ID) (int64, error) {
-	t, err := e.beginKey(key)
+func (e *Engine) DeleteEntries(key string, ids ...ID) (_ int64, err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.deleteEntries(key, ids)
 }
 
@@ -489,10 +512,17 @@ func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 		return 0, nil
 	}
 	var n int64
+	var done []ID
 	for _, id := range ids {
 		if s.deleteEntry(id) {
 			n++
+			if t.logging {
+				done = append(done, id)
+			}
 		}
+	}
+	if t.logging {
+		t.fxIDs(done, "XDEL", key)
 	}
 	if n > 0 {
 		t.touch(key)
@@ -518,18 +548,21 @@ var ErrSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDToo
 
 // SetID sets the stream's last generated ID and counters. It is the
 // engine's XSETID.
-func (e *Engine) SetID(key string, args SetIDArgs) error {
-	t, err := e.beginKey(key)
+func (e *Engine) SetID(key string, args SetIDArgs) (err error) {
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
-	defer t.end()
+	defer t.endWrite(&err)
 	return t.setID(key, args)
 }
 
 func (t *tx) setID(key string, args SetIDArgs) error {
 	if err := t.e.setStreamID(key, args); err != nil {
 		return fmt.Errorf("set id of %q: %w", key, err)
+	}
+	if t.logging {
+		t.fxSetID(key, t.e.lookup(key))
 	}
 	return nil
 }

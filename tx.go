@@ -1,6 +1,9 @@
 package instream
 
-import "slices"
+import (
+	"fmt"
+	"slices"
+)
 
 // How calls lock is described once, in locks.go. Exported methods are
 // thin: enter (begin, beginKey, beginRead, ...), call the tx method of
@@ -13,7 +16,10 @@ import "slices"
 // the clock at most once, so that everything a call does happens at one
 // time, and collects the keys the call makes ready, whose waiters end
 // serves once the whole call has applied its changes (as Redis serves
-// blocked clients after a command or a MULTI/EXEC).
+// blocked clients after a command or a MULTI/EXEC), and, with a Log, the
+// call's effects (effects.go), which end hands to the log as one record
+// while the call still holds its stripes: so the log has each key's
+// changes in their order, and a multi-key change as one record.
 //
 // A call that writes uses the tx of the lowest stripe it holds; a call
 // that only looks gets one from readTxs (locks.go).
@@ -39,6 +45,13 @@ type tx struct {
 	// for the same entries, and the result is read-only to its callers,
 	// so they share one copy. It is valid only within one serveKey call.
 	shared sharedRead
+
+	// logging is set when the engine has a Log: the call's changes
+	// record their effects in fx, which end hands to the log as one
+	// record. Engines without a log build no effects.
+	logging bool
+	fx      [][]string
+	fxArena []string // backs some of fx; reused (Log.Append keeps nothing)
 }
 
 // end leaves the engine: it drops a waiter left half-registered by a
@@ -52,7 +65,7 @@ func (t *tx) end() {
 		e.unlockStripes(held, false)
 		return
 	}
-	if t.parking == nil && len(t.ready) == 0 {
+	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
 		if t.one != nil {
 			t.one.mu.Unlock()
 		} else {
@@ -60,16 +73,38 @@ func (t *tx) end() {
 		}
 		return
 	}
-	t.finish()
+	if seq, _ := t.finish(); seq > 0 {
+		t.e.opts.Log.Wait(seq) // the caller reports no error (a waiter's timer)
+	}
 }
 
-func (t *tx) finish() {
+// endWrite is end for a call that may have changed state: once the mutex
+// is released, it waits until the log has made the call's record durable
+// under its policy, and sets *errp (if nil) when it could not.
+func (t *tx) endWrite(errp *error) {
+	if !t.logging {
+		t.end()
+		return
+	}
+	seq, err := t.finish()
+	if err == nil && seq > 0 {
+		err = t.e.opts.Log.Wait(seq)
+	}
+	if err != nil && *errp == nil {
+		*errp = fmt.Errorf("%w: %w", ErrLogFailed, err)
+	}
+}
+
+// finish serves the waiters, hands the effects to the log, and releases
+// the mutex. It returns the record's sequence number, 0 if none.
+func (t *tx) finish() (seq uint64, err error) {
 	e := t.e
 	defer func() {
 		clear(t.ready) // drop the strings
 		t.ready = t.ready[:0]
 		e.unlockStripes(t.held, true)
 	}()
+	defer t.appendEffects(&seq, &err) // after serving: served reads have effects too
 	if w := t.parking; w != nil {
 		t.parking = nil
 		e.leave(w)
@@ -79,6 +114,7 @@ func (t *tx) finish() {
 			e.serveKey(t, key, true)
 		}
 	}
+	return 0, nil // set by appendEffects
 }
 
 // now returns the call's time in Unix ms, reading the clock the first

@@ -28,15 +28,15 @@ var ErrTxDone = errors.New("transaction done")
 // block waiting for another goroutine that does: the engine is held
 // while fn runs, so that would deadlock. Update holds the whole engine,
 // every stream, for fn's duration, so fn should be short.
-func (e *Engine) Update(fn func(tx *Tx) error) error {
-	t, err := e.begin()
+func (e *Engine) Update(fn func(tx *Tx) error) (err error) {
+	t, err := e.beginWrite()
 	if err != nil {
 		return err
 	}
 	x := &Tx{t: t}
 	defer func() {
 		x.done.Store(true)
-		t.end()
+		t.endWrite(&err) // the batch's effects are one record
 	}()
 	return fn(x)
 }

@@ -3,6 +3,7 @@ package aof
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -147,6 +148,10 @@ func (l *Log) Wait(seq uint64) error {
 		if l.io.TryLock() {
 			open := l.f != nil
 			if open {
+				// Let callers that are about to append do so first:
+				// right after a round, the first caller back would
+				// otherwise sync alone while the rest wait a round.
+				runtime.Gosched()
 				l.flushLocked(false)
 			}
 			l.io.Unlock()

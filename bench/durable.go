@@ -38,10 +38,11 @@ type DurableSide struct {
 	Open       DurableOpener
 }
 
-// durableSides are the instream sides of the durable-publish comparison.
-// The persistent engine's Add under appendfsync always belongs here once
-// it exists; until then the in-memory Add is the baseline.
+// durableSides are the instream sides of the durable-publish comparison:
+// the persistent engine's Add under appendfsync always, and the
+// in-memory Add as the baseline.
 var durableSides = []DurableSide{
+	{Name: "persist Add, appendfsync always (group commit)", Impl: "instream-always", Open: openPersistAdds},
 	{Name: "in-memory Add (not durable)", Impl: "instream-memory", Open: openMemoryAdds},
 }
 

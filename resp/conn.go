@@ -287,6 +287,9 @@ func errText(err error) string {
 	if errors.As(err, &re) {
 		return re.Msg
 	}
+	if errors.Is(err, instream.ErrLogFailed) {
+		return "MISCONF Errors writing to the AOF file: " + err.Error()
+	}
 	return "ERR " + err.Error()
 }
 

@@ -24,6 +24,11 @@ type Options struct {
 	// maxclients does; one more gets "ERR max number of clients reached"
 	// and is closed. If zero, 10000.
 	MaxClients int
+
+	// Rewrite, if set, compacts the engine's log (see package persist);
+	// BGREWRITEAOF runs it in the background. If nil, BGREWRITEAOF
+	// answers that persistence is off.
+	Rewrite func() error
 }
 
 // Server answers RESP connections with one engine, as a Redis server
@@ -31,10 +36,11 @@ type Options struct {
 // CLIENT LIST, CLIENT KILL and INFO) and their statistics. A Server is
 // safe for concurrent use.
 type Server struct {
-	e       *instream.Engine
-	opts    Options
-	hub     *hub
-	tcpPort atomic.Int64 // the listener's port, for INFO
+	e         *instream.Engine
+	opts      Options
+	hub       *hub
+	tcpPort   atomic.Int64 // the listener's port, for INFO
+	rewriting atomic.Bool  // a BGREWRITEAOF is running
 }
 
 // NewServer returns a Server for e.

@@ -69,6 +69,12 @@ func TestRedisCLI(t *testing.T) {
 // start runs a server on a free loopback port and returns the port.
 func start(t *testing.T, bin string, extra ...string) int {
 	t.Helper()
+	return startCmd(t, bin, nil, extra...)
+}
+
+// startCmd is start, handing the started command to got if not nil.
+func startCmd(t *testing.T, bin string, got func(*exec.Cmd), extra ...string) int {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +89,9 @@ func start(t *testing.T, bin string, extra ...string) int {
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
+	}
+	if got != nil {
+		got(cmd)
 	}
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)

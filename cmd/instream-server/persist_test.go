@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAppendOnly: with --appendonly yes, changes survive a kill of the
+// server, BGREWRITEAOF compacts the log, and redis-server loads the
+// directory with the same entries.
+func TestAppendOnly(t *testing.T) {
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not found")
+	}
+	bin := filepath.Join(t.TempDir(), "instream-server")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	run := func(port int, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(cli, append([]string{"-p", strconv.Itoa(port)}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("redis-cli %q: %v %s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	flags := []string{"--appendonly", "yes", "--dir", dir, "--appendfsync", "always"}
+	port, kill := startKillable(t, bin, flags...)
+	run(port, "XADD", "s", "1-1", "f", "v")
+	run(port, "XGROUP", "CREATE", "s", "g", "0")
+	run(port, "XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">")
+	if got := run(port, "BGREWRITEAOF"); got != "Background append only file rewriting started" {
+		t.Fatalf("BGREWRITEAOF: %q", got)
+	}
+	time.Sleep(200 * time.Millisecond)
+	run(port, "XADD", "s", "2-1", "f", "w")
+	kill()
+
+	port, kill = startKillable(t, bin, flags...)
+	if got := run(port, "XLEN", "s"); got != "2" {
+		t.Fatalf("XLEN after restart: %s", got)
+	}
+	want := run(port, "XRANGE", "s", "-", "+")
+	if got := run(port, "XPENDING", "s", "g"); !strings.HasPrefix(got, "1\n1-1\n1-1") {
+		t.Fatalf("XPENDING after restart: %q", got)
+	}
+	kill()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return
+	}
+	rport := start(t, "redis-server", "--dir", dir, "--appendonly", "yes", "--aof-use-rdb-preamble", "no")
+	if got := run(rport, "XRANGE", "s", "-", "+"); got != want {
+		t.Fatalf("redis-server loaded:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// startKillable is start with a function that kills the server.
+func startKillable(t *testing.T, bin string, extra ...string) (int, func()) {
+	t.Helper()
+	var cmd *exec.Cmd
+	port := startCmd(t, bin, func(c *exec.Cmd) { cmd = c }, extra...)
+	return port, func() { cmd.Process.Kill(); cmd.Wait() }
+}

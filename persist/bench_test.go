@@ -1,0 +1,208 @@
+package persist_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/instream/instream"
+	"github.com/instream/instream/aof"
+	"github.com/instream/instream/persist"
+)
+
+var benchActions = [...]string{"click", "view", "purchase", "login"}
+
+// shapeB returns the fields of the i-th shape-b entry (perf-anchors.md):
+// user=u<6 digits> action=<one of four> ts=<13-digit ms>.
+func shapeB(i int) []instream.Field {
+	return []instream.Field{
+		{Name: "user", Value: fmt.Sprintf("u%06d", i%1_000_000)},
+		{Name: "action", Value: benchActions[i%len(benchActions)]},
+		{Name: "ts", Value: strconv.FormatUint(1_600_000_000_000+uint64(i), 10)},
+	}
+}
+
+func shapeBPool() [][]instream.Field {
+	pool := make([][]instream.Field, 1024)
+	for i := range pool {
+		pool[i] = shapeB(i)
+	}
+	return pool
+}
+
+func openBench(b *testing.B, dir string, p aof.Policy) *persist.DB {
+	b.Helper()
+	db, err := persist.Open(dir, persist.Options{Fsync: p, AutoRewritePercent: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
+// BenchmarkPersist_Add measures Add of shape-b entries with generated
+// IDs, in memory and with a log under each policy but always.
+func BenchmarkPersist_Add(b *testing.B) {
+	for _, mode := range []string{"memory", "no", "everysec"} {
+		b.Run("fsync="+mode, func(b *testing.B) {
+			var e *instream.Engine
+			if mode == "memory" {
+				e = instream.New(instream.Options{})
+				defer e.Close()
+			} else {
+				p, _ := aof.ParsePolicy(mode)
+				db := openBench(b, b.TempDir(), p)
+				defer db.Close()
+				e = db.Engine
+			}
+			pool := shapeBPool()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, err := e.Add("s", instream.AddArgs{Fields: pool[i%len(pool)]}); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkPersist_AddAlways measures durable adds under always with
+// concurrent producers sharing syncs (group commit).
+func BenchmarkPersist_AddAlways(b *testing.B) {
+	for _, producers := range []int{1, 64} {
+		b.Run(fmt.Sprint("producers=", producers), func(b *testing.B) {
+			db := openBench(b, b.TempDir(), aof.Always)
+			defer db.Close()
+			pool := shapeBPool()
+			var next atomic.Int64
+			b.SetParallelism(max(1, producers/max(1, testingProcs())))
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := int(next.Add(1))
+					if _, err := db.Add("s", instream.AddArgs{Fields: pool[i%len(pool)]}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(next.Load())/time.Since(start).Seconds(), "adds/s")
+		})
+	}
+}
+
+func testingProcs() int { return runtimeProcs }
+
+// loadQueue fills a log in dir with n shape-b entries, a group and
+// pending pending entries, then rewrites it if rewrite is set.
+func loadQueue(b *testing.B, dir string, n, pending int, rewrite bool) {
+	b.Helper()
+	db := openBench(b, dir, aof.No)
+	for i := range n {
+		if _, err := db.Add("s", instream.AddArgs{ID: instream.ID{Ms: 1_600_000_000_000 + uint64(i/4), Seq: uint64(i % 4)},
+			Fields: shapeB(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.CreateGroup("s", instream.GroupArgs{Group: "g"}); err != nil {
+		b.Fatal(err)
+	}
+	for read := 0; read < pending; read += 100 {
+		if _, err := db.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", Count: 100,
+			Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if rewrite {
+		if err := db.Rewrite(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func dirSize(b *testing.B, dir string) int64 {
+	var total int64
+	err := filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			total += fi.Size()
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total
+}
+
+// BenchmarkPersist_Reopen measures Open of a log holding 1e6 shape-b
+// entries, a group and 10,000 pending entries, as written (one record
+// per add) and after a rewrite, and reports the log's bytes per entry.
+func BenchmarkPersist_Reopen(b *testing.B) {
+	const n, pending = 1_000_000, 10_000
+	for _, rewrite := range []bool{false, true} {
+		b.Run(fmt.Sprint("entries=1e6/rewritten=", rewrite), func(b *testing.B) {
+			dir := b.TempDir()
+			loadQueue(b, dir, n, pending, rewrite)
+			for b.Loop() {
+				db := openBench(b, dir, aof.No)
+				if l, _ := db.Len("s"); l != n {
+					b.Fatalf("len %d", l)
+				}
+				db.Close()
+			}
+			b.ReportMetric(float64(dirSize(b, dir))/n, "log-bytes/entry")
+		})
+	}
+}
+
+// BenchmarkPersist_RewritePause measures the longest Add while a rewrite
+// of 1e6 shape-b entries runs.
+func BenchmarkPersist_RewritePause(b *testing.B) {
+	dir := b.TempDir()
+	loadQueue(b, dir, 1_000_000, 10_000, false)
+	db := openBench(b, dir, aof.Everysec)
+	defer db.Close()
+	pool := shapeBPool()
+	var worst time.Duration
+	for b.Loop() {
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var longest time.Duration
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				t0 := time.Now()
+				if _, err := db.Add("t", instream.AddArgs{Fields: pool[i%len(pool)]}); err != nil {
+					b.Error(err)
+					return
+				}
+				longest = max(longest, time.Since(t0))
+				time.Sleep(100 * time.Microsecond)
+			}
+		}()
+		if err := db.Rewrite(); err != nil {
+			b.Fatal(err)
+		}
+		close(stop)
+		wg.Wait()
+		worst = max(worst, longest)
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "max-add-ms")
+	_ = context.Background
+}

@@ -1,0 +1,17 @@
+// Package persist makes an instream engine durable: [Open] loads the
+// engine's streams from a directory in Redis 7.0's multi-part AOF layout
+// and format (package aof) and logs every later change there before the
+// call that made it returns, under a sync policy named as Redis names it:
+//
+//   - aof.Always: a call returns once its change is on stable storage;
+//     concurrent callers share syncs (group commit).
+//   - aof.Everysec (the default): changes reach the operating system
+//     within about a millisecond and stable storage at most a second
+//     later; a crash of the process loses at most the last millisecond,
+//     a crash of the machine about the last second, as in Redis.
+//   - aof.No: the operating system decides when to sync.
+//
+// A failed write or sync makes calls that change state fail with
+// instream.ErrLogFailed (Do answers Redis's MISCONF error) until the log
+// can write again; reads go on.
+package persist

@@ -1,0 +1,214 @@
+package persist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/instream/instream"
+	"github.com/instream/instream/aof"
+)
+
+// Options configure [Open].
+type Options struct {
+	// Engine configures the engine; its Log field must be nil.
+	Engine instream.Options
+	// Fsync is the sync policy. If zero, aof.Everysec.
+	Fsync aof.Policy
+	// DirName is the log's directory inside the directory given to Open
+	// (Redis's appenddirname). If empty, "appendonlydir".
+	DirName string
+	// FileName is the stem of the log's file names (Redis's
+	// appendfilename). If empty, "appendonly.aof".
+	FileName string
+	// FS is the filesystem. If nil, the operating system's.
+	FS aof.FS
+	// AutoRewritePercent and AutoRewriteMinSize trigger a rewrite when
+	// the log has grown by that percentage of its size after the last
+	// rewrite and is above that size, as Redis's
+	// auto-aof-rewrite-percentage and auto-aof-rewrite-min-size do. If
+	// zero, 100 and 64 MiB; a negative percentage disables it.
+	AutoRewritePercent int
+	AutoRewriteMinSize int64
+}
+
+// DB is an engine with its log. Use the embedded Engine as usual; Close
+// the DB, not the engine.
+type DB struct {
+	*instream.Engine
+	log        *aof.Log
+	recovery   aof.Recovery
+	closeMu    sync.Mutex
+	closed     bool
+	stop, done chan struct{} // of the automatic rewrites
+	rewriteErr atomic.Pointer[error]
+}
+
+// ErrNotStream is returned by Open for a log holding a command this
+// package cannot replay, such as one for a key of another type than
+// stream.
+var ErrNotStream = errors.New("only stream commands can be loaded")
+
+// Open opens or creates the log in dir and returns the engine with every
+// change the log holds applied. A torn tail of the last file, left by a
+// crash, is cut; [DB.Recovery] says what was cut. Damage anywhere else
+// fails with an error matching aof.ErrCorrupt.
+func Open(dir string, opts Options) (*DB, error) {
+	if opts.Engine.Log != nil {
+		return nil, errors.New("persist: Options.Engine.Log must be nil")
+	}
+	sink := &logSink{}
+	eopts := opts.Engine
+	eopts.Log = sink
+	e := instream.New(eopts)
+	l, rec, err := aof.Open(aof.Options{
+		FS: opts.FS, Dir: dir, DirName: opts.DirName, FileName: opts.FileName, Fsync: opts.Fsync,
+	}, func(cmds [][]string) error { return replay(e, cmds) })
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("persist: open %s: %w", dir, err)
+	}
+	sink.l = l
+	db := &DB{Engine: e, log: l, recovery: *rec, stop: make(chan struct{}), done: make(chan struct{})}
+	pct, minSize := opts.AutoRewritePercent, opts.AutoRewriteMinSize
+	if pct == 0 {
+		pct = 100
+	}
+	if minSize == 0 {
+		minSize = 64 << 20
+	}
+	if pct > 0 {
+		go db.autoRewrite(pct, minSize, db.stop, db.done)
+	} else {
+		close(db.done)
+	}
+	return db, nil
+}
+
+// Recovery reports what opening found: the records replayed and the torn
+// tail cut, if any.
+func (db *DB) Recovery() aof.Recovery { return db.recovery }
+
+// Sync writes and syncs every change made so far, whatever the policy.
+func (db *DB) Sync() error { return db.log.Sync() }
+
+// Close closes the engine, then writes and syncs what the log holds and
+// closes it, and reports the log's error, if any.
+func (db *DB) Close() error {
+	db.closeMu.Lock()
+	defer db.closeMu.Unlock()
+	if db.closed {
+		return nil
+	}
+	db.closed = true
+	close(db.stop)
+	<-db.done
+	db.Engine.Close()
+	return db.log.Close()
+}
+
+// logSink hands the engine's records to the log; while Open replays, it
+// has no log and drops them (they are the log's own records).
+type logSink struct{ l *aof.Log }
+
+// Recording reports whether the engine should build effects: not while
+// the log is being replayed into it.
+func (s *logSink) Recording() bool { return s.l != nil }
+
+func (s *logSink) Err() error {
+	if s.l == nil {
+		return nil
+	}
+	return s.l.Err()
+}
+
+func (s *logSink) Append(cmds ...[]string) (uint64, error) {
+	if s.l == nil {
+		return 0, nil
+	}
+	return s.l.Append(cmds...)
+}
+
+func (s *logSink) Wait(seq uint64) error {
+	if s.l == nil || seq == 0 {
+		return nil
+	}
+	return s.l.Wait(seq)
+}
+
+// replay applies one record to e. It is the one place where logged
+// commands meet the command layer.
+func replay(e *instream.Engine, cmds [][]string) error {
+	for _, cmd := range cmds {
+		if err := apply(e, cmd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func apply(e *instream.Engine, cmd []string) error {
+	if len(cmd) == 0 {
+		return nil
+	}
+	var err error
+	switch strings.ToLower(cmd[0]) {
+	case "select":
+		if len(cmd) != 2 || cmd[1] != "0" {
+			return fmt.Errorf("%w: SELECT of another database than 0", ErrNotStream)
+		}
+		return nil
+	case "rename":
+		if len(cmd) != 3 {
+			return fmt.Errorf("replay %q: wrong number of arguments", cmd)
+		}
+		_, err = e.Rename(cmd[1], cmd[2], false)
+	case "flushall", "flushdb":
+		_, err = e.FlushAll()
+	case "xadd", "xtrim":
+		_, err = e.Do(context.Background(), dropExactLimit(cmd)...)
+	default:
+		_, err = e.Do(context.Background(), cmd...)
+		var re *instream.RedisError
+		if errors.As(err, &re) && strings.HasPrefix(re.Msg, "ERR unknown command") {
+			key := ""
+			if len(cmd) > 1 {
+				key = cmd[1]
+			}
+			return fmt.Errorf("%w: %s on key %q", ErrNotStream, cmd[0], key)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("replay %q: %w", strings.Join(cmd, " "), err)
+	}
+	return nil
+}
+
+// dropExactLimit removes a LIMIT from an exact trim of XADD or XTRIM.
+// Redis writes trims that way (an approximate trim made exact keeps its
+// LIMIT) and its loader ignores it; a client sending it gets an error.
+func dropExactLimit(cmd []string) []string {
+	exact := false
+	for i := 2; i < len(cmd); i++ {
+		switch strings.ToUpper(cmd[i]) {
+		case "NOMKSTREAM", "KEEPREF", "DELREF", "ACKED":
+		case "MAXLEN", "MINID":
+			if i+1 < len(cmd) && (cmd[i+1] == "=" || cmd[i+1] == "~") {
+				exact = cmd[i+1] == "="
+				i++
+			}
+			i++ // the threshold
+		case "LIMIT":
+			if exact && i+1 < len(cmd) {
+				return append(cmd[:i:i], cmd[i+2:]...)
+			}
+			i++
+		default:
+			return cmd // the ID: options end here
+		}
+	}
+	return cmd
+}

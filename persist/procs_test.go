@@ -1,0 +1,5 @@
+package persist_test
+
+import "runtime"
+
+var runtimeProcs = runtime.GOMAXPROCS(0)

@@ -1,0 +1,317 @@
+package instream
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Snapshot is the engine's state at one moment, detached from the engine:
+// [Snapshot.Commands] writes it out while calls go on. Package persist
+// uses it to rewrite its log.
+type Snapshot struct {
+	streams []streamSnap
+}
+
+type streamSnap struct {
+	key          string
+	entries      *entries // detached copies of the nodes
+	lastID       ID
+	maxDeleted   ID
+	entriesAdded int64
+	groups       []groupSnap
+
+	// Idempotency settings, if not the engine's defaults, and records.
+	config   []string
+	idmp     []IdempotencyRecord
+	idmpGone []bool // idmp[i]'s entry was deleted or trimmed
+}
+
+type groupSnap struct {
+	name        string
+	lastID      ID
+	entriesRead int64
+	pending     []pendSnap // owned records
+	nacked      []pendSnap // in the NACK zone's order
+	idle        []string   // consumers with nothing pending
+}
+
+type pendSnap struct {
+	id        ID
+	consumer  string
+	delivered int64
+	count     int64
+	gone      bool // its entry was deleted or trimmed
+}
+
+// Snapshot calls atCut with every stripe of the engine held, so that no call
+// changes state between the two, then copies the state: node fields
+// and group records are copied, node bytes shared copy-on-write. An
+// error from atCut is returned and no snapshot taken.
+func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
+	t, err := e.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer t.end()
+	if atCut != nil {
+		if err := atCut(); err != nil {
+			return nil, err
+		}
+	}
+	keys := t.keys()
+	sn := &Snapshot{streams: make([]streamSnap, 0, len(keys))}
+	for _, k := range keys {
+		s := e.lookup(k)
+		ss := streamSnap{key: k, entries: s.entries.detach(), lastID: s.lastID,
+			maxDeleted: s.maxDeleted, entriesAdded: s.entriesAdded}
+		s.groups.m.Scan(func(name string, g *group) bool {
+			gs := groupSnap{name: name, lastID: g.lastID, entriesRead: g.entriesRead,
+				pending: make([]pendSnap, 0, g.pel.len())}
+			g.pel.scan(func(p pending) bool {
+				gone := !s.entries.has(p.id)
+				if p.nacked() {
+					gs.nacked = append(gs.nacked, pendSnap{p.id, "", p.delivered, p.count, gone})
+					return true
+				}
+				c := g.owner(p)
+				gs.pending = append(gs.pending, pendSnap{p.id, c.name, p.delivered, p.count, gone})
+				return true
+			})
+			// Nacked records are keyed by the order they were nacked.
+			slices.SortFunc(gs.nacked, func(a, b pendSnap) int { return cmp.Compare(a.delivered, b.delivered) })
+			g.consumers.Scan(func(name string, c *consumer) bool {
+				if c.pel.len() == 0 {
+					gs.idle = append(gs.idle, name)
+				}
+				return true
+			})
+			ss.groups = append(ss.groups, gs)
+			return true
+		})
+		if d, m := idmpSettings(e.opts); s.idmp.duration != d || s.idmp.maxSize != m {
+			ss.config = []string{"XCFGSET", k, "IDMP-DURATION", itoa(s.idmp.duration), "IDMP-MAXSIZE", itoa(s.idmp.maxSize)}
+		}
+		ss.idmp, _ = t.idempotencyRecords(k)
+		ss.idmpGone = make([]bool, len(ss.idmp))
+		for i, r := range ss.idmp {
+			ss.idmpGone[i] = !s.entries.has(r.ID)
+		}
+		sn.streams = append(sn.streams, ss)
+	}
+	return sn, nil
+}
+
+// detach returns a copy of the entries that later calls do not change:
+// the nodes' fields are copied; their bytes are shared, as appends go
+// past the copy's lengths and a deletion copies a shared node's bytes
+// before it flags an entry (markDeleted). O(nodes).
+func (t *entries) detach() *entries {
+	d := &entries{length: t.length}
+	var prev *node
+	for n := t.head; n != nil; n = n.next {
+		n.shared = true
+		c := *n
+		c.prev, c.next = prev, nil
+		if prev != nil {
+			prev.next = &c
+		} else {
+			d.head = &c
+		}
+		prev = &c
+	}
+	d.tail = prev
+	return d
+}
+
+// Commands writes the snapshot as the commands that rebuild it, in the
+// order Redis's AOF rewrite writes a stream: its entries, XSETID with its
+// counters, then per group XGROUP CREATE with ENTRIESREAD, an XCLAIM per
+// pending record, XGROUP CREATECONSUMER for consumers with nothing
+// pending and XNACK … RETRYCOUNT c FORCE for the nacked records in their
+// order (Redis 8.8), then XCFGSET if the stream's idempotency settings
+// are not the engine's defaults and an XIDMPRECORD per remembered
+// idempotent add (Redis 8.6). An error from emit stops the walk and is
+// returned.
+//
+// A pending record or idempotent add whose entry is gone cannot be
+// rebuilt by XCLAIM or XIDMPRECORD alone (Redis's rewrite drops them). Here the entry is added as a
+// placeholder ("x" "y") among the others, claimed, and removed again:
+// by XDEL if its ID is at most the stream's max deleted ID (so that
+// XDEL leaves that counter as it was), else by an exact XTRIM, as only a
+// trim can have removed it, and trims remove entries below every live
+// one.
+func (sn *Snapshot) Commands(emit func(cmd ...string) error) error {
+	for i := range sn.streams {
+		if err := sn.streams[i].commands(emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
+	key := ss.key
+	first, nonEmpty := ss.entries.first()
+	// A trim with the ACKED policy can leave live entries below one it
+	// removed: such an entry cannot go by a trim, only by XDEL, which
+	// moves the max deleted ID; XSETID restores that unless it is 0-0.
+	inHole := func(id ID) bool { return ss.maxDeleted.Less(id) && nonEmpty && first.Less(id) }
+	skipIdmp := make([]bool, len(ss.idmp))
+	var ghosts []ID
+	for _, g := range ss.groups {
+		for _, p := range slices.Concat(g.pending, g.nacked) {
+			if p.gone {
+				ghosts = append(ghosts, p.id)
+			}
+		}
+	}
+	for i, r := range ss.idmp {
+		switch {
+		case !ss.idmpGone[i]:
+		case inHole(r.ID) && ss.maxDeleted.IsZero():
+			skipIdmp[i] = true // lost, as in Redis's rewrite
+		default:
+			ghosts = append(ghosts, r.ID)
+		}
+	}
+	slices.SortFunc(ghosts, ID.Compare)
+	ghosts = slices.Compact(ghosts)
+	pend := ghosts
+	added := false
+	addGhosts := func(below ID) error {
+		for len(pend) > 0 && pend[0].Less(below) {
+			if err := emit("XADD", key, pend[0].String(), "x", "y"); err != nil {
+				return err
+			}
+			pend, added = pend[1:], true
+		}
+		return nil
+	}
+	// Entries are decoded in batches; placeholders go out in ID order
+	// among them.
+	const batch = 256
+	var c copier
+	flush := func() error {
+		for _, en := range c.out {
+			if err := addGhosts(en.ID); err != nil {
+				return err
+			}
+			cmd := make([]string, 0, 3+2*len(en.Fields))
+			cmd = append(cmd, "XADD", key, en.ID.String())
+			for _, f := range en.Fields {
+				cmd = append(cmd, f.Name, f.Value)
+			}
+			if err := emit(cmd...); err != nil {
+				return err
+			}
+			added = true
+		}
+		c = copier{}
+		return nil
+	}
+	var err error
+	ss.entries.walk(nil, ID{}, MaxID, false, func(n *node, h head) (int, bool) {
+		if c.out == nil {
+			c.init(batch, n)
+		}
+		end := c.entry(n, h)
+		if len(c.out) == batch {
+			err = flush()
+		}
+		return end, err == nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return err
+	}
+	if err := addGhosts(MaxID); err != nil {
+		return err
+	}
+	if len(pend) > 0 { // MaxID itself
+		if err := emit("XADD", key, pend[0].String(), "x", "y"); err != nil {
+			return err
+		}
+	}
+	if !added {
+		// An empty stream, as Redis's rewrite makes one.
+		if err := emit("XADD", key, "MAXLEN", "0", "0-1", "x", "y"); err != nil {
+			return err
+		}
+	}
+	if err := emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+		"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
+		return err
+	}
+	for _, g := range ss.groups {
+		cmd := []string{"XGROUP", "CREATE", key, g.name, g.lastID.String()}
+		if g.entriesRead != unknownEntriesRead {
+			cmd = append(cmd, "ENTRIESREAD", itoa(g.entriesRead))
+		}
+		if err := emit(cmd...); err != nil {
+			return err
+		}
+		for _, p := range g.pending {
+			if err := emit("XCLAIM", key, g.name, p.consumer, "0", p.id.String(),
+				"TIME", itoa(p.delivered), "RETRYCOUNT", itoa(p.count), "JUSTID", "FORCE"); err != nil {
+				return err
+			}
+		}
+		for _, name := range g.idle {
+			if err := emit("XGROUP", "CREATECONSUMER", key, g.name, name); err != nil {
+				return err
+			}
+		}
+		for i := 0; i < len(g.nacked); {
+			j := i + 1
+			for j < len(g.nacked) && g.nacked[j].count == g.nacked[i].count {
+				j++
+			}
+			ids := make([]ID, 0, j-i)
+			for _, p := range g.nacked[i:j] {
+				ids = append(ids, p.id)
+			}
+			if err := emit(xnack(key, g.name, ids, g.nacked[i].count)...); err != nil {
+				return err
+			}
+			i = j
+		}
+	}
+	if ss.config != nil {
+		if err := emit(ss.config...); err != nil {
+			return err
+		}
+	}
+	for i, r := range ss.idmp {
+		if skipIdmp[i] {
+			continue
+		}
+		if err := emit("XIDMPRECORD", key, r.Producer, r.IdempotencyID, r.ID.String()); err != nil {
+			return err
+		}
+	}
+	var trimmed []ID
+	reset := false
+	for _, id := range ghosts {
+		if ss.maxDeleted.Less(id) && !inHole(id) {
+			trimmed = append(trimmed, id)
+			continue
+		}
+		reset = reset || ss.maxDeleted.Less(id)
+		if err := emit("XDEL", key, id.String()); err != nil {
+			return err
+		}
+	}
+	if len(trimmed) > 0 {
+		b := trimBound{max: trimmed[len(trimmed)-1], any: true}
+		if err := emit(append([]string{"XTRIM", key}, b.trimArgs()...)...); err != nil {
+			return err
+		}
+	}
+	if reset && !ss.maxDeleted.IsZero() {
+		return emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+			"MAXDELETEDID", ss.maxDeleted.String())
+	}
+	return nil
+}
