@@ -54,10 +54,10 @@ import (
 
 // nStripes is the number of stripes; a power of two, at most 64 (a set of
 // stripes is a uint64 mask).
-const nStripes = 32
+const nStripes = 64
 
 // allStripes is the mask of every stripe.
-const allStripes = uint64(1)<<nStripes - 1
+const allStripes = ^uint64(0) >> (64 - nStripes)
 
 // stripe is one lock of the keyspace and what it guards.
 type stripe struct {
