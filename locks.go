@@ -195,7 +195,9 @@ func (e *Engine) enterAll() {
 	e.gate.Lock()
 	e.excl.Store(true)
 	for i := range e.stripes {
-		e.stripes[i].mu.waitIdle()
+		if l := &e.stripes[i].mu; l.state.Load()&(lockW|lockReaders) != 0 {
+			l.waitIdle()
+		}
 	}
 }
 

@@ -78,8 +78,8 @@ func (t *tx) end() {
 	}
 }
 
-// endWrite is end for a call that may have changed state: once the mutex
-// is released, it waits until the log has made the call's record durable
+// endWrite is end for a call that may have changed state: once its locks
+// are released, it waits until the log has made the call's record durable
 // under its policy, and sets *errp (if nil) when it could not.
 func (t *tx) endWrite(errp *error) {
 	if !t.logging {
@@ -96,7 +96,7 @@ func (t *tx) endWrite(errp *error) {
 }
 
 // finish serves the waiters, hands the effects to the log, and releases
-// the mutex. It returns the record's sequence number, 0 if none.
+// the locks. It returns the record's sequence number, 0 if none.
 func (t *tx) finish() (seq uint64, err error) {
 	e := t.e
 	defer func() {
