@@ -70,8 +70,10 @@ func (t *tx) flushAll() int64 {
 // NodeLimits returns the storage node limits in force (Redis's
 // stream-node-max-entries and stream-node-max-bytes).
 func (e *Engine) NodeLimits() (maxEntries, maxBytes int) {
-	t := e.acquire() // answers on a closed engine too
-	defer t.end()
+	// Written only with every stripe held, opts may be read under any
+	// one stripe; on a closed engine too.
+	e.lockSome(1, false)
+	defer e.unlockStripes(1, false)
 	return e.opts.NodeMaxEntries, e.opts.NodeMaxBytes
 }
 

@@ -8,8 +8,8 @@ import (
 )
 
 // The lock order. The keyspace is split into nStripes stripes by a hash
-// of the key; each stripe has its own readers-writer lock (rwlock.go), which guards the streams
-// of its keys, their waiter queues and its tx. A call enters the engine
+// of the key; each stripe has its own readers-writer lock (rwlock.go),
+// which guards the streams of its keys, their waiter queues and its tx. A call enters the engine
 // only through one of the enter functions below and leaves only through
 // the tx's end, which every entry defers, so that no exit, a panic
 // included, leaves a lock held. What a call locks:
@@ -20,7 +20,7 @@ import (
 //     batches, ...) locks it for reading (beginRead), so such calls never
 //     exclude each other;
 //   - a call on several known keys (multi-stream XREAD and XREADGROUP,
-//     DEL, EXISTS, RENAME) locks their stripes (beginKeys);
+//     DEL, EXISTS, RENAME) locks their stripes (enter, enterRead);
 //   - a call whose keys are not known in advance or that spans the
 //     keyspace (Update, FlushAll, Keys, Watch, Close, SetNodeLimits, the
 //     Do layer's helpers) holds every stripe (begin, acquire).
@@ -42,8 +42,10 @@ import (
 // waiter is only ever served, re-armed or unregistered by a call holding
 // all stripes. Other waiters only need their one stripe.
 //
-// The maps shared by all stripes are written only with every stripe
-// locked, and read with any: Engine.watches, Engine.closed, Engine.opts.
+// The fields shared by all stripes are written only with every stripe
+// held, and read with any: Engine.watches, Engine.closed, Engine.opts.
+// A Log's Err and Append are called with the call's stripes held (so a
+// key's records keep its order), concurrently from different stripes.
 // The clock's own mutex (ManualClock) is taken under stripes, and timer
 // callbacks (idleFired) run without it, so the clock never waits for a
 // stripe while holding it. Tx methods and unexported functions and
@@ -71,7 +73,7 @@ type stripe struct {
 	_  [64]byte // keeps the next stripe's mu off this one's cache lines
 }
 
-// longKeySeed hashes keys too long for hashKey's inline loop.
+// longKeySeed hashes keys too long for stripeOf's inline loop.
 var longKeySeed = maphash.MakeSeed()
 
 // stripeOf returns the index of key's stripe. Short keys hash by FNV-1a,
