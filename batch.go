@@ -13,7 +13,7 @@ import (
 // when it ends. Over a Redis server, the batch is one pipelined round
 // trip.
 func (e *Engine) AddBatch(key string, batch []AddArgs) (_ []ID, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,14 @@ import "fmt"
 func (e *Engine) check() error {
 	t := e.acquire()
 	defer t.end()
-	for key, s := range e.streams {
-		if err := s.check(); err != nil {
-			return fmt.Errorf("stream %q: %w", key, err)
+	for i := range e.stripes {
+		for key, s := range e.stripes[i].streams {
+			if stripeOf(key) != i {
+				return fmt.Errorf("stream %q in stripe %d, not %d", key, i, stripeOf(key))
+			}
+			if err := s.check(); err != nil {
+				return fmt.Errorf("stream %q: %w", key, err)
+			}
 		}
 	}
 	return e.checkWaiters()

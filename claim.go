@@ -49,7 +49,7 @@ type ClaimArgs struct {
 // XCLAIM. IDs whose entries were deleted leave the pending list and are
 // not returned. O(log P + log n) per ID.
 func (e *Engine) Claim(key string, args ClaimArgs) (_ []GroupEntry, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ const autoClaimBatch = 1024
 // args.Consumer the entries idle for at least args.MinIdle. It is the
 // engine's XAUTOCLAIM. O(log P + 10×Count).
 func (e *Engine) AutoClaim(key string, args AutoClaimArgs) (_ AutoClaimResult, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return AutoClaimResult{}, err
 	}

@@ -174,11 +174,18 @@
 //
 // # Concurrency
 //
-// An Engine is safe for concurrent use by multiple goroutines. One mutex
-// guards all state and each call holds it for its whole duration; a Do
-// command that changes state does so in one such call, so commands are
-// atomic. The engine never calls caller code while holding the mutex. [Engine.Close] wakes every waiter, and every
-// later call fails with [ErrClosed].
+// An Engine is safe for concurrent use by multiple goroutines. Streams
+// are locked in groups by a hash of their names: a call on one stream
+// locks only that stream's group, and a call that only looks (Range,
+// Len, Info, Pending, Scan, ...) locks it shared, so calls on different
+// streams run in parallel and readers of one stream do not wait for each
+// other. A call on several streams (a multi-stream Read, DeleteStreams,
+// Rename) locks all of theirs, and Update, FlushAll and Watch lock every
+// stream, for the whole call; a Do command that changes state does so in
+// one such call, so commands are atomic, as in Redis. The engine never
+// calls caller code while holding a lock, except Update's function.
+// [Engine.Close] wakes every waiter, and every later call fails with
+// [ErrClosed].
 //
 // # Persistence
 //

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,13 +51,12 @@ type Options struct {
 // Engine is an in-process store of named streams with Redis Streams
 // semantics. An Engine is safe for concurrent use by multiple goroutines.
 type Engine struct {
-	mu      sync.Mutex // guards the rest; see the lock rule in tx.go
-	opts    Options
-	streams map[string]*stream
-	closed  bool
-	waiters waitQueues          // blocked calls (waiters.go)
-	tx      tx                  // the live call's (tx.go)
-	watches map[string][]*Watch // open watches by key (watch.go)
+	stripes [nStripes]stripe    // the keyspace and its locks (locks.go)
+	excl    atomic.Bool         // a call holds every stripe (locks.go)
+	gate    sync.RWMutex        // held by that call; waited on by the others
+	opts    Options             // written with every stripe held
+	closed  bool                // written with every stripe held
+	watches map[string][]*Watch // open watches by key (watch.go); written with every stripe held
 	rec     recording           // opts.Log, if it can stop recording
 }
 
@@ -130,12 +130,13 @@ func New(opts Options) *Engine {
 	if opts.NodeMaxBytes <= 0 {
 		opts.NodeMaxBytes = 4096
 	}
-	e := &Engine{
-		opts:    opts,
-		streams: make(map[string]*stream),
+	e := &Engine{opts: opts}
+	for i := range e.stripes {
+		e.stripes[i].tx.e = e
 	}
-	e.tx.e = e
-	e.tx.logging = opts.Log != nil
+	for i := range e.stripes {
+		e.stripes[i].tx.logging = opts.Log != nil
+	}
 	e.rec, _ = opts.Log.(recording)
 	return e
 }
@@ -152,16 +153,11 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// lookup returns the stream named key, or nil.
-func (e *Engine) lookup(key string) *stream {
-	return e.streams[key]
-}
-
 // DeleteStreams deletes the named streams with their groups and pending
 // lists, and reports how many existed. It is the engine's DEL. No keys is
 // ErrInvalidArgument.
 func (e *Engine) DeleteStreams(keys ...string) (_ int64, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.enter(maskOf(len(keys), func(i int) string { return keys[i] }), true))
 	if err != nil {
 		return 0, err
 	}
@@ -176,8 +172,7 @@ func (t *tx) deleteStreams(keys []string) (int64, error) {
 	}
 	var n int64
 	for _, k := range keys {
-		if t.e.streams[k] != nil {
-			delete(t.e.streams, k)
+		if t.e.dropStream(k) {
 			t.streamDeleted(k)
 			n++
 			if t.logging {
@@ -191,7 +186,7 @@ func (t *tx) deleteStreams(keys []string) (int64, error) {
 // Exists reports how many of the named streams exist; a name given twice
 // counts twice. It is the engine's EXISTS. No keys is ErrInvalidArgument.
 func (e *Engine) Exists(keys ...string) (int64, error) {
-	t, err := e.begin()
+	t, err := e.enterRead(maskOf(len(keys), func(i int) string { return keys[i] }))
 	if err != nil {
 		return 0, err
 	}
@@ -205,7 +200,7 @@ func (t *tx) exists(keys []string) (int64, error) {
 	}
 	var n int64
 	for _, k := range keys {
-		if t.e.streams[k] != nil {
+		if t.lookup(k) != nil {
 			n++
 		}
 	}
@@ -215,7 +210,7 @@ func (t *tx) exists(keys []string) (int64, error) {
 // Type returns "stream" if the named stream exists and "none" otherwise.
 // It is the engine's TYPE.
 func (e *Engine) Type(key string) (string, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return "", err
 	}
@@ -224,7 +219,7 @@ func (e *Engine) Type(key string) (string, error) {
 }
 
 func (t *tx) typeOf(key string) string {
-	if t.e.streams[key] != nil {
+	if t.lookup(key) != nil {
 		return "stream"
 	}
 	return "none"
@@ -233,7 +228,7 @@ func (t *tx) typeOf(key string) string {
 // Keys returns the names of all streams, in byte order. It is the
 // engine's KEYS *. O(k log k) for k streams.
 func (e *Engine) Keys() ([]string, error) {
-	t, err := e.begin()
+	t, err := e.enterRead(allStripes)
 	if err != nil {
 		return nil, err
 	}
@@ -242,5 +237,10 @@ func (e *Engine) Keys() ([]string, error) {
 }
 
 func (t *tx) keys() []string {
-	return slices.Sorted(maps.Keys(t.e.streams))
+	var keys []string
+	for i := range t.e.stripes {
+		keys = slices.AppendSeq(keys, maps.Keys(t.e.stripes[i].streams))
+	}
+	slices.Sort(keys)
+	return keys
 }

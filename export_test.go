@@ -23,7 +23,7 @@ func AddAll(e *Engine, keys []string, args AddArgs) error {
 func Waiters(e *Engine, key string) int {
 	t := e.acquire()
 	defer t.end()
-	if l := e.waiters.lists[key]; l != nil {
+	if l := e.stripe(key).waits[key]; l != nil {
 		return l.n
 	}
 	return 0
@@ -34,7 +34,7 @@ func Waiters(e *Engine, key string) int {
 func IdempotencyFootprint(e *Engine, key string) (producers, slots int) {
 	t := e.acquire()
 	defer t.end()
-	s := e.streams[key]
+	s := e.lookup(key)
 	if s == nil {
 		return 0, 0
 	}

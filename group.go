@@ -133,7 +133,7 @@ func (s *stream) clampEntriesRead(n int64) int64 {
 // exist and args.MkStream is false, and with ErrGroupExists if the name is
 // taken.
 func (e *Engine) CreateGroup(key string, args GroupArgs) (err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func (e *Engine) addGroup(key string, args GroupArgs) (bool, error) {
 	created := s == nil
 	if created {
 		s = e.newStream()
-		e.streams[key] = s
+		e.setStream(key, s)
 	}
 	last := args.ID
 	if args.FromEnd {
@@ -185,7 +185,7 @@ func (e *Engine) addGroup(key string, args GroupArgs) (bool, error) {
 // group. It is the engine's XGROUP SETID. The pending list is untouched;
 // moving the ID back makes entries deliverable again.
 func (e *Engine) SetGroupID(key string, args GroupArgs) (err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
@@ -238,7 +238,7 @@ func (e *Engine) lookupGroup(key, name string) (*stream, *group, error) {
 // reports whether it existed. It is the engine's XGROUP DESTROY. A missing
 // stream gives ErrNoStream.
 func (e *Engine) DestroyGroup(key, group string) (_ bool, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return false, err
 	}
@@ -247,7 +247,7 @@ func (e *Engine) DestroyGroup(key, group string) (_ bool, err error) {
 }
 
 func (t *tx) destroyGroup(key, group string) (bool, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return false, fmt.Errorf("destroy group %q on %q: %w", group, key, ErrNoStream)
 	}
@@ -265,7 +265,7 @@ func (t *tx) destroyGroup(key, group string) (bool, error) {
 // created (false if it existed). It is the engine's XGROUP CREATECONSUMER.
 // An empty Consumer is ErrInvalidArgument.
 func (e *Engine) CreateConsumer(key string, args ConsumerArgs) (_ bool, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return false, err
 	}
@@ -294,7 +294,7 @@ func (t *tx) createConsumer(key string, args ConsumerArgs) (bool, error) {
 // an empty Consumer is ErrInvalidArgument.
 // O(p log P) for a consumer with p pending entries.
 func (e *Engine) DeleteConsumer(key string, args ConsumerArgs) (_ int64, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}

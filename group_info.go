@@ -104,7 +104,7 @@ func (c *consumer) info(now int64) ConsumerInfo {
 // their names. It is the engine's XINFO GROUPS. A missing stream gives
 // ErrNoStream.
 func (e *Engine) Groups(key string) ([]GroupInfo, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (e *Engine) Groups(key string) ([]GroupInfo, error) {
 }
 
 func (t *tx) groups(key string) ([]GroupInfo, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return nil, fmt.Errorf("groups of %q: %w", key, ErrNoStream)
 	}
@@ -129,7 +129,7 @@ func (t *tx) groups(key string) ([]GroupInfo, error) {
 // [Engine.Groups] does. A missing stream gives ErrNoStream and a missing
 // group ErrNoGroup. O(log groups).
 func (e *Engine) Group(key, group string) (GroupInfo, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return GroupInfo{}, err
 	}
@@ -149,7 +149,7 @@ func (t *tx) group(key, group string) (GroupInfo, error) {
 // names. It is the engine's XINFO CONSUMERS. It neither creates consumers
 // nor refreshes their times.
 func (e *Engine) Consumers(key, group string) ([]ConsumerInfo, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (t *tx) consumers(key, group string) ([]ConsumerInfo, error) {
 // negative count is ErrInvalidArgument. It is the engine's XINFO STREAM
 // FULL. A missing stream gives ErrNoStream.
 func (e *Engine) InfoFull(key string, count int) (StreamFullInfo, error) {
-	t, err := e.begin()
+	t, err := e.beginInfo(key)
 	if err != nil {
 		return StreamFullInfo{}, err
 	}
@@ -189,7 +189,7 @@ func (t *tx) infoFull(key string, count int) (StreamFullInfo, error) {
 	if err := checkCount("count", count); err != nil {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, err)
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return StreamFullInfo{}, fmt.Errorf("full info of %q: %w", key, ErrNoStream)
 	}

@@ -116,7 +116,7 @@ func (e *GroupError) Unwrap() error { return e.Err }
 // gives ErrNoGroup and changes nothing.
 // O(log n + count) per stream, plus O(log P) per entry.
 func (e *Engine) TryReadGroup(args ReadGroupArgs) (_ []GroupEntries, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.enter(groupMask(args), true))
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 // when nothing can be served, parks a waiter that sets *res and *rerr
 // when served and returns it.
 func (e *Engine) firstReadGroup(args ReadGroupArgs, res *[]GroupEntries, rerr *error) (_ *waiter, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.enter(groupMask(args), true))
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ type AddResult struct {
 // be set, with IdempotencyID or AutoIdempotency. It also reports whether
 // the add was a duplicate, which Add (and XADD) cannot tell.
 func (e *Engine) AddIdempotent(key string, args AddArgs) (_ AddResult, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return AddResult{}, err
 	}
@@ -84,7 +84,7 @@ type ConfigArgs struct {
 // zero args, or a value out of its bounds, is ErrInvalidArgument, and
 // changes nothing.
 func (e *Engine) SetConfig(key string, args ConfigArgs) (err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (t *tx) setConfig(key string, args ConfigArgs) error {
 	if err := checkConfig(args); err != nil {
 		return fmt.Errorf("set config of %q: %w", key, err)
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return fmt.Errorf("set config of %q: %w", key, ErrNoStream)
 	}
@@ -154,7 +154,7 @@ type IdempotencyRecord struct {
 // entry of the stream ErrNoEntry; a pair remembered with another ID
 // ErrIdempotencyConflict.
 func (e *Engine) RecordIdempotency(key string, rec IdempotencyRecord) (err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 	case rec.ID.IsZero():
 		return invalid("ID is zero")
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return ErrNoStream
 	}
@@ -213,7 +213,7 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 // up. A missing stream gives ErrNoStream. O(r + p log p) for r records of
 // p producers.
 func (e *Engine) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
-	t, err := e.begin()
+	t, err := e.beginKey(key)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (e *Engine) IdempotencyRecords(key string) ([]IdempotencyRecord, error) {
 }
 
 func (t *tx) idempotencyRecords(key string) ([]IdempotencyRecord, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return nil, fmt.Errorf("idempotency records of %q: %w", key, ErrNoStream)
 	}

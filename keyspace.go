@@ -9,7 +9,7 @@ import "fmt"
 // as Redis's do: group reads on key fail as on a deleted stream, and
 // reads on newKey are run again against the renamed stream.
 func (e *Engine) Rename(key, newKey string, nx bool) (_ bool, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.enter(bit(key)|bit(newKey), true))
 	if err != nil {
 		return false, err
 	}
@@ -19,18 +19,18 @@ func (e *Engine) Rename(key, newKey string, nx bool) (_ bool, err error) {
 
 func (t *tx) rename(key, newKey string, nx bool) (bool, error) {
 	e := t.e
-	s := e.streams[key]
+	s := e.lookup(key)
 	if s == nil {
 		return false, fmt.Errorf("rename %q: %w", key, ErrNoStream)
 	}
 	if key == newKey {
 		return !nx, nil
 	}
-	if nx && e.streams[newKey] != nil {
+	if nx && e.lookup(newKey) != nil {
 		return false, nil
 	}
-	delete(e.streams, key)
-	e.streams[newKey] = s
+	e.dropStream(key)
+	e.setStream(newKey, s)
 	if t.logging {
 		t.record("RENAME", key, newKey)
 	}
@@ -52,13 +52,17 @@ func (e *Engine) FlushAll() (_ int64, err error) {
 }
 
 func (t *tx) flushAll() int64 {
-	n := int64(len(t.e.streams))
+	e := t.e
+	n := int64(e.streamCount())
 	if t.logging && n > 0 {
 		t.record("FLUSHALL")
 	}
-	for k := range t.e.streams {
-		delete(t.e.streams, k)
-		t.streamDeleted(k)
+	for i := range e.stripes {
+		st := &e.stripes[i]
+		for k := range st.streams {
+			delete(st.streams, k)
+			t.streamDeleted(k)
+		}
 	}
 	return n
 }
@@ -66,8 +70,10 @@ func (t *tx) flushAll() int64 {
 // NodeLimits returns the storage node limits in force (Redis's
 // stream-node-max-entries and stream-node-max-bytes).
 func (e *Engine) NodeLimits() (maxEntries, maxBytes int) {
-	t := e.acquire() // answers on a closed engine too
-	defer t.end()
+	// Written only with every stripe held, opts may be read under any
+	// one stripe; on a closed engine too.
+	e.lockSome(1, false)
+	defer e.unlockStripes(1, false)
 	return e.opts.NodeMaxEntries, e.opts.NodeMaxBytes
 }
 
@@ -90,9 +96,11 @@ func (t *tx) setNodeLimits(maxEntries, maxBytes int) error {
 		return fmt.Errorf("node limits %d, %d: %w", maxEntries, maxBytes, ErrInvalidArgument)
 	}
 	e.opts.NodeMaxEntries, e.opts.NodeMaxBytes = maxEntries, maxBytes
-	for _, s := range e.streams {
-		fresh := newEntries(maxEntries, maxBytes)
-		s.entries.maxEntries, s.entries.maxBytes = fresh.maxEntries, fresh.maxBytes
+	for i := range e.stripes {
+		for _, s := range e.stripes[i].streams {
+			fresh := newEntries(maxEntries, maxBytes)
+			s.entries.maxEntries, s.entries.maxBytes = fresh.maxEntries, fresh.maxBytes
+		}
 	}
 	return nil
 }

@@ -8,8 +8,12 @@ import "errors"
 // documentation), in order. Package persist provides one, writing
 // Redis's append-only file format.
 //
-// The engine calls Err and Append with its mutex held, so they must be
-// quick and must not call the engine; it calls Wait after releasing it.
+// The engine calls Err and Append while the call holds the locks of the
+// streams it changed, so that each stream's records come in the order of
+// its changes, and a change of several streams is one record; they must
+// be quick and must not call the engine. Calls on different streams run
+// in parallel, so a Log must be safe for concurrent use. The engine calls
+// Wait after releasing the locks.
 type Log interface {
 	// Err returns a non-nil error while the log cannot write: the engine
 	// then refuses calls that change state, with ErrLogFailed.

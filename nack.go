@@ -66,7 +66,7 @@ type NackArgs struct {
 // [Engine.AutoClaim] and [PendingArgs].MinIdle let them pass). A blocked
 // claim read of the group wakes at once. O(log P) per ID.
 func (e *Engine) Nack(key string, args NackArgs) (_ int64, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}

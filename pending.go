@@ -286,7 +286,7 @@ func (g *group) redeliver(p pending, c *consumer, when, count int64) {
 // group is ErrNoGroup (where XACK answers 0), and no IDs is
 // ErrInvalidArgument. O(log P) per ID.
 func (e *Engine) Ack(key, group string, ids ...ID) (_ int64, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
@@ -337,7 +337,7 @@ type ConsumerPending struct {
 // PendingSummary summarises the pending list of a group. It is the
 // engine's XPENDING key group. O(log P + consumers).
 func (e *Engine) PendingSummary(key, group string) (PendingSummary, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return PendingSummary{}, err
 	}
@@ -408,7 +408,7 @@ type PendingEntry struct {
 // args.End], in ascending order. It is the engine's extended XPENDING.
 // O(log P + scanned).
 func (e *Engine) Pending(key string, args PendingArgs) ([]PendingEntry, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return nil, err
 	}

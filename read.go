@@ -58,7 +58,7 @@ type StreamEntries struct {
 // engine. The caller owns the returned entries. O(log n + count) per
 // stream.
 func (e *Engine) TryRead(args ReadArgs) ([]StreamEntries, error) {
-	t, err := e.begin()
+	t, err := e.enterRead(readMask(args))
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 // firstRead is read's first pass: it sets *res, or, when nothing is
 // there, parks a waiter that sets *res when served and returns it.
 func (e *Engine) firstRead(args ReadArgs, res *[]StreamEntries) (*waiter, error) {
-	t, err := e.begin()
+	t, err := e.enter(readMask(args), true)
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +120,8 @@ func (e *Engine) firstRead(args ReadArgs, res *[]StreamEntries) (*waiter, error)
 	}
 	// Writers re-run the read while the caller waits: keep our own copy.
 	args.Streams = slices.Clone(args.Streams)
-	w := newWaiter(len(args.Streams), false, func(*tx) bool {
-		*res = e.readServed(args)
+	w := newWaiter(len(args.Streams), false, func(t *tx) bool {
+		*res = t.readServed(args)
 		return *res != nil
 	})
 	for _, rs := range args.Streams {
@@ -134,12 +134,13 @@ func (e *Engine) firstRead(args ReadArgs, res *[]StreamEntries) (*waiter, error)
 
 // readServed is readLocked for a waiter being served: a one-stream read
 // shares its result with the other waiters of the same pass that ask for
-// the same entries (see waitQueues.shared).
-func (e *Engine) readServed(args ReadArgs) []StreamEntries {
+// the same entries (see tx.shared).
+func (t *tx) readServed(args ReadArgs) []StreamEntries {
+	e := t.e
 	if len(args.Streams) != 1 {
 		return e.readLocked(args)
 	}
-	sh := &e.waiters.shared
+	sh := &t.shared
 	if sh.valid && sh.arg == args.Streams[0] && sh.count == args.Count &&
 		sh.maxCount == args.MaxCount && sh.maxSize == args.MaxSize {
 		return sh.res

@@ -44,7 +44,7 @@ func (r DeleteResult) String() string {
 // gives EntryNotFound for every ID. No IDs is ErrInvalidArgument.
 // O(groups × log P + log n) per ID.
 func (e *Engine) DeleteEntriesEx(key string, refs RefPolicy, ids ...ID) (_ []DeleteResult, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 // (where XACKDEL answers -1 for every ID), and no IDs is
 // ErrInvalidArgument. O(groups × log P + log n) per ID.
 func (e *Engine) AckDelete(key, group string, refs RefPolicy, ids ...ID) (_ []DeleteResult, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 // deleteRefs is XDELEX, or XACKDEL when ack is set.
 func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
 	out := make([]DeleteResult, len(ids))
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	var g *group
 	if s != nil && ack {
 		g = s.group(groupName)

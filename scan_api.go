@@ -62,7 +62,7 @@ func (e *Engine) Scan(key string, start, end ID, fn func(id ID, fields []Field) 
 // entries in range are left after it.
 func (e *Engine) scanBatch(key string, start, end ID, size int, b *scanBuf) (bool, error) {
 	b.reset()
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return false, err
 	}
@@ -75,7 +75,7 @@ func (e *Engine) scanBatch(key string, start, end ID, size int, b *scanBuf) (boo
 }
 
 func (t *tx) scanBatch(key string, start, end ID, size int, b *scanBuf) bool {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return false
 	}

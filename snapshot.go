@@ -43,7 +43,7 @@ type pendSnap struct {
 	gone      bool // its entry was deleted or trimmed
 }
 
-// Snapshot calls atCut with the engine's mutex held, so that no call
+// Snapshot calls atCut with every stripe of the engine held, so that no call
 // changes state between the two, then copies the state: node fields
 // and group records are copied, node bytes shared copy-on-write. An
 // error from atCut is returned and no snapshot taken.
@@ -58,14 +58,10 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 			return nil, err
 		}
 	}
-	keys := make([]string, 0, len(e.streams))
-	for k := range e.streams {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := t.keys()
 	sn := &Snapshot{streams: make([]streamSnap, 0, len(keys))}
 	for _, k := range keys {
-		s := e.streams[k]
+		s := e.lookup(k)
 		ss := streamSnap{key: k, entries: s.entries.detach(), lastID: s.lastID,
 			maxDeleted: s.maxDeleted, entriesAdded: s.entriesAdded}
 		s.groups.m.Scan(func(name string, g *group) bool {

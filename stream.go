@@ -186,7 +186,7 @@ func (s *stream) firstID() ID {
 // Add returns the new entry's ID even when the trim removed that entry.
 // O(log n) plus the cost of trimming.
 func (e *Engine) Add(key string, args AddArgs) (_ ID, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return ID{}, err
 	}
@@ -215,7 +215,6 @@ func (t *tx) addEntry(key string, args *AddArgs) (AddResult, error) {
 }
 
 func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
-	e := t.e
 	if len(args.Fields) == 0 {
 		return AddResult{}, ErrNoFields
 	}
@@ -229,7 +228,7 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
-	s := e.lookup(key)
+	s := t.lookup(key)
 	if s == nil && args.NoMkStream {
 		return AddResult{}, ErrNoStream
 	}
@@ -281,7 +280,7 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs, iid string) (*str
 	}
 	if s == nil {
 		s = e.newStream()
-		e.streams[key] = s
+		t.stripe(key).setStream(key, s)
 	}
 	s.entries.add(id, args.Fields)
 	s.lastID = id
@@ -394,7 +393,7 @@ func (t *tx) trimStream(s *stream, args TrimArgs, b *trimBound) int64 {
 // says, and returns how many it removed. It is the engine's XTRIM. A
 // missing stream trims nothing. O(removed + log n).
 func (e *Engine) Trim(key string, args TrimArgs) (_ int64, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
@@ -409,7 +408,7 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 	if args.Strategy == NoTrim {
 		return 0, fmt.Errorf("trim %q: %w", key, invalid("Strategy is NoTrim"))
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return 0, nil
 	}
@@ -435,7 +434,7 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 // negative count, is ErrInvalidArgument. The caller owns the returned
 // entries. O(log n + count).
 func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +449,7 @@ func (e *Engine) Range(key string, start, end ID, count int) ([]Entry, error) {
 // round (start above end), or a negative count, are ErrInvalidArgument.
 // The caller owns the returned entries. O(log n + count).
 func (e *Engine) RevRange(key string, end, start ID, count int) ([]Entry, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +476,7 @@ func (t *tx) rangeEntries(key string, start, end ID, count int, reverse bool) ([
 }
 
 func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return []Entry{}
 	}
@@ -487,7 +486,7 @@ func (t *tx) rangeOf(key string, start, end ID, count int, reverse bool) []Entry
 // Len returns the number of entries in the stream named key, 0 if it does
 // not exist. It is the engine's XLEN.
 func (e *Engine) Len(key string) (int64, error) {
-	t, err := e.begin()
+	t, err := e.beginRead(key)
 	if err != nil {
 		return 0, err
 	}
@@ -496,7 +495,7 @@ func (e *Engine) Len(key string) (int64, error) {
 }
 
 func (t *tx) len(key string) int64 {
-	if s := t.e.lookup(key); s != nil {
+	if s := t.lookup(key); s != nil {
 		return int64(s.entries.len())
 	}
 	return 0
@@ -507,7 +506,7 @@ func (t *tx) len(key string) int64 {
 // deleted entries stay, as in Redis. No IDs is ErrInvalidArgument.
 // O(log n) per ID.
 func (e *Engine) DeleteEntries(key string, ids ...ID) (_ int64, err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return 0, err
 	}
@@ -519,7 +518,7 @@ func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 	if len(ids) == 0 {
 		return 0, fmt.Errorf("delete entries of %q: %w", key, invalid("no IDs"))
 	}
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return 0, nil
 	}
@@ -561,7 +560,7 @@ var ErrSetIDBelowMaxDeleted = fmt.Errorf("%w: below max deleted id", ErrSetIDToo
 // SetID sets the stream's last generated ID and counters. It is the
 // engine's XSETID.
 func (e *Engine) SetID(key string, args SetIDArgs) (err error) {
-	t, err := e.beginWrite()
+	t, err := e.writable(e.beginKey(key))
 	if err != nil {
 		return err
 	}
@@ -613,7 +612,7 @@ func (e *Engine) setStreamID(key string, args SetIDArgs) error {
 // forgets the idempotency IDs whose time is up. O(log n + p) for p
 // idempotency producers.
 func (e *Engine) Info(key string) (StreamInfo, error) {
-	t, err := e.begin()
+	t, err := e.beginInfo(key)
 	if err != nil {
 		return StreamInfo{}, err
 	}
@@ -622,7 +621,7 @@ func (e *Engine) Info(key string) (StreamInfo, error) {
 }
 
 func (t *tx) info(key string) (StreamInfo, error) {
-	s := t.e.lookup(key)
+	s := t.lookup(key)
 	if s == nil {
 		return StreamInfo{}, fmt.Errorf("info of %q: %w", key, ErrNoStream)
 	}

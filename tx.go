@@ -5,39 +5,46 @@ import (
 	"slices"
 )
 
-// The lock rule. One mutex, e.mu, guards all of the engine's state. A call
-// enters the engine only through begin (or acquire) and leaves only
-// through the tx's end, which every entry defers, so that no exit, a panic
-// included, leaves the mutex held. Exported methods are thin: begin, call
-// the tx method of the same name, end. Methods of tx and unexported
-// functions and methods assume the mutex is held and never take it. The
-// only code that enters the engine without a caller's call is the waiting
-// half of a blocking read and a CLAIM waiter's timer (waiters.go); each of
-// them enters through begin or acquire too. Caller code runs under the
-// mutex only in Update (update.go), whose fn gets the live tx through a
-// Tx and must not call the Engine. Update holds the whole keyspace; with
-// per-key locks it would still take every key exclusively.
+// How calls lock is described once, in locks.go. Exported methods are
+// thin: enter (begin, beginKey, beginRead, ...), call the tx method of
+// the same name, end. The only code that enters the engine without a
+// caller's call is the waiting half of a blocking read and a CLAIM
+// waiter's timer (waiters.go); each of them enters through the same
+// functions.
 
-// tx is one call's hold on the engine, from begin to end. It reads the
-// clock at most once, so that everything a call does happens at one time,
-// and collects the keys the call makes ready, whose waiters end serves
-// once the whole call has applied its changes (as Redis serves blocked
-// clients after a command or a MULTI/EXEC), and, with a Log, the call's
-// effects (effects.go), which end hands to the log as one record. It is
-// also where the locks of the keys it touches, for per-key locking, will
-// go.
+// tx is one call's hold on the engine, from its enter to end. It reads
+// the clock at most once, so that everything a call does happens at one
+// time, and collects the keys the call makes ready, whose waiters end
+// serves once the whole call has applied its changes (as Redis serves
+// blocked clients after a command or a MULTI/EXEC), and, with a Log, the
+// call's effects (effects.go), which end hands to the log as one record
+// while the call still holds its stripes: so the log has each key's
+// changes in their order, and a multi-key change as one record.
 //
-// Under the one mutex only one tx is live at a time, so it lives in the
-// Engine and is reused; with per-key locks, txs would come from a pool.
+// A call that writes uses the tx of the lowest stripe it holds; a call
+// that only looks gets one from readTxs (locks.go).
 type tx struct {
 	e       *Engine
 	nowMs   int64 // Unix ms, valid if haveNow
 	haveNow bool
+	read    bool     // the stripes are held for reading
+	held    uint64   // the stripes held (locks.go)
+	one     *stripe  // the stripe held, if one is held for writing
 	ready   []string // keys made ready, in order; may repeat
+
+	// memoKey's stripe is memo (see stripe), if memo is set.
+	memoKey string
+	memo    *stripe
 
 	// parking is a waiter being registered: if the call panics before it
 	// starts waiting, end unregisters it.
 	parking *waiter
+
+	// shared is the result of the last one-stream XREAD served in the
+	// current pass: in a fan-out, the waiters of a stream usually ask
+	// for the same entries, and the result is read-only to its callers,
+	// so they share one copy. It is valid only within one serveKey call.
+	shared sharedRead
 
 	// logging is set when the engine has a Log: the call's changes
 	// record their effects in fx, which end hands to the log as one
@@ -47,56 +54,23 @@ type tx struct {
 	fxArena []string // backs some of fx; reused (Log.Append keeps nothing)
 }
 
-// begin enters the engine for one call: it takes the mutex and fails with
-// ErrClosed, the first error of every call on a closed engine. On success
-// the caller must defer end.
-func (e *Engine) begin() (*tx, error) {
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		return nil, ErrClosed
-	}
-	e.tx.haveNow = false // the other fields were reset by the last end
-	if e.rec != nil {
-		e.tx.logging = e.rec.Recording()
-	}
-	return &e.tx, nil
-}
-
-// beginWrite is begin for a call that may change state: with a log that
-// failed to write or sync, it refuses the call, as Redis answers MISCONF
-// before running a write command. On success the caller must defer
-// endWrite.
-func (e *Engine) beginWrite() (*tx, error) {
-	t, err := e.begin()
-	if err != nil || !t.logging {
-		return t, err
-	}
-	if lerr := e.opts.Log.Err(); lerr != nil {
-		e.mu.Unlock()
-		return nil, fmt.Errorf("%w: %w", ErrLogFailed, lerr)
-	}
-	return t, nil
-}
-
-// acquire is begin without the closed check, for Close and for the paths
-// that must finish what a call started on an engine that has since closed.
-func (e *Engine) acquire() *tx {
-	e.mu.Lock()
-	t := &e.tx // its other fields were reset by the last end
-	t.haveNow = false
-	if e.rec != nil {
-		t.logging = e.rec.Recording()
-	}
-	return t
-}
-
 // end leaves the engine: it drops a waiter left half-registered by a
 // panic, serves the waiters of the keys made ready, in the order they
-// were made ready, and releases the mutex, even if serving panics.
+// were made ready, and releases the locks, even if serving panics.
 func (t *tx) end() {
+	if t.read {
+		e, held := t.e, t.held
+		t.e = nil
+		readTxs.Put(t)
+		e.unlockStripes(held, false)
+		return
+	}
 	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
-		t.e.mu.Unlock()
+		if t.one != nil {
+			t.one.mu.Unlock()
+		} else {
+			t.e.unlockStripes(t.held, true)
+		}
 		return
 	}
 	if seq, _ := t.finish(); seq > 0 {
@@ -104,8 +78,8 @@ func (t *tx) end() {
 	}
 }
 
-// endWrite is end for a call that may have changed state: once the mutex
-// is released, it waits until the log has made the call's record durable
+// endWrite is end for a call that may have changed state: once its locks
+// are released, it waits until the log has made the call's record durable
 // under its policy, and sets *errp (if nil) when it could not.
 func (t *tx) endWrite(errp *error) {
 	if !t.logging {
@@ -122,13 +96,13 @@ func (t *tx) endWrite(errp *error) {
 }
 
 // finish serves the waiters, hands the effects to the log, and releases
-// the mutex. It returns the record's sequence number, 0 if none.
+// the locks. It returns the record's sequence number, 0 if none.
 func (t *tx) finish() (seq uint64, err error) {
 	e := t.e
 	defer func() {
 		clear(t.ready) // drop the strings
 		t.ready = t.ready[:0]
-		e.mu.Unlock()
+		e.unlockStripes(t.held, true)
 	}()
 	defer t.appendEffects(&seq, &err) // after serving: served reads have effects too
 	if w := t.parking; w != nil {
@@ -160,7 +134,7 @@ func (t *tx) readClock() {
 // keyReady records that the call made key ready: the waiters of key are
 // served when the call ends.
 func (t *tx) keyReady(key string) {
-	if t.e.waiters.lists[key] != nil {
+	if t.stripe(key).waits[key] != nil {
 		t.ready = append(t.ready, key)
 	}
 }

@@ -5,14 +5,15 @@ import (
 	"fmt"
 )
 
-// A blocked call is a waiter: a channel closed once, under e.mu, when a
-// writer has served the call. The waiter is registered on each distinct
-// key it watches, in FIFO order of blocking. This file is the only one
-// that makes or closes such channels.
+// A blocked call is a waiter: a channel closed once, under the locks of
+// its keys, when a writer has served the call. The waiter is registered
+// on each distinct key it watches, in FIFO order of blocking. This file
+// is the only one that makes or closes such channels.
 //
-// A writer that makes a key ready (an add, deleting the key, destroying a
-// group) runs, under the lock as its call ends (tx.end) and in FIFO order, the read of each waiter
-// of the key that may now succeed, and hands the result over. XREAD
+// A writer that makes a key ready (an add, deleting the key, destroying
+// a group) runs, under its locks as its call ends (tx.end) and in FIFO
+// order, the read of each waiter of the key that may now succeed, and
+// hands the result over. XREAD
 // waiters whose threshold is below the new entries all get them
 // (fan-out); the first waiter of a group takes the new entries and the
 // next ones find nothing and keep waiting, in their places. A served
@@ -20,14 +21,14 @@ import (
 //
 // So that one add does not hold the lock for a long fan-out, a writer
 // serves at most xreadChunk XREAD waiters itself and hands the rest of the
-// pass to the last one it served, which carries on, under the lock, before
-// its call returns. Group waiters are always served by the writer.
+// pass to the last one it served, which carries on, under the key's
+// lock, before its call returns. Group waiters are always served by the writer.
 
 // A group read with CLAIM (8.4) also waits for a pending entry of its
 // group to become idle enough (spec §7.4). Such a waiter carries idleDue
 // and keeps one timer, armed for the earliest such moment on the engine's
 // clock (Options.Clock, so a ManualClock fires it as it moves); when it
-// fires, it runs the read under the lock like a writer
+// fires, it runs the read under its keys' locks like a writer
 // would. The timer is re-armed whenever the waiter's read finds nothing
 // or a group read or claim changes the pending list of a watched key,
 // and stopped when the call returns.
@@ -59,6 +60,7 @@ type waiter struct {
 	closed bool       // woken by Close, not served
 	carry  string     // a key whose XREAD waiters this call must serve on
 	one    [1]waitReg // the registration of a one-stream call
+	mask   uint64     // the stripes of its keys (locks.go)
 
 	// idleDue, for a CLAIM read, returns the earliest time (Unix ms) at
 	// which a pending entry becomes claimable, and false if none will.
@@ -72,17 +74,6 @@ type waitReg struct {
 	key        string
 	after      ID // XREAD: wake when the stream has a live entry above after
 	prev, next *waitReg
-}
-
-// waitQueues holds the blocked calls of an engine.
-type waitQueues struct {
-	lists map[string]*waitList // by key
-
-	// shared is the result of the last one-stream XREAD served in the
-	// current pass: in a fan-out, the waiters of a stream usually ask
-	// for the same entries, and the result is read-only to its callers,
-	// so they share one copy. It is valid only within one serveKey call.
-	shared sharedRead
 }
 
 // sharedRead is one XREAD result, with what it was read for.
@@ -126,19 +117,28 @@ func (w *waiter) watch(key string, after ID) {
 		}
 	}
 	w.regs = append(w.regs, waitReg{w: w, key: key, after: after})
+	w.mask |= bit(key)
 }
+
+// wide reports whether w's keys span several stripes.
+func (w *waiter) wide() bool { return w.mask&(w.mask-1) != 0 }
 
 // block puts w at the tail of the queue of each key it watches.
 func (e *Engine) block(w *waiter) {
-	if e.waiters.lists == nil {
-		e.waiters.lists = make(map[string]*waitList)
-	}
+	wide := w.wide()
 	for i := range w.regs {
 		r := &w.regs[i]
-		l := e.waiters.lists[r.key]
+		st := e.stripe(r.key)
+		if st.waits == nil {
+			st.waits = make(map[string]*waitList)
+		}
+		l := st.waits[r.key]
 		if l == nil {
 			l = &waitList{}
-			e.waiters.lists[r.key] = l
+			st.waits[r.key] = l
+		}
+		if wide {
+			st.wide++
 		}
 		r.prev, r.next = l.tail, nil
 		if l.tail != nil {
@@ -159,9 +159,14 @@ func (e *Engine) block(w *waiter) {
 
 // unblock removes w from every queue, dropping queues left empty.
 func (e *Engine) unblock(w *waiter) {
+	wide := w.wide()
 	for i := range w.regs {
 		r := &w.regs[i]
-		l := e.waiters.lists[r.key]
+		st := e.stripe(r.key)
+		if wide {
+			st.wide--
+		}
+		l := st.waits[r.key]
 		if r.prev != nil {
 			r.prev.next = r.next
 		} else {
@@ -181,7 +186,7 @@ func (e *Engine) unblock(w *waiter) {
 			l.claims--
 		}
 		if l.head == nil {
-			delete(e.waiters.lists, r.key)
+			delete(st.waits, r.key)
 		}
 	}
 }
@@ -216,7 +221,7 @@ func (t *tx) park(w *waiter) {
 	t.parking = nil
 }
 
-// wait waits, without the mutex, until a writer serves w, ctx is done or
+// wait waits, without locks, until a writer serves w, ctx is done or
 // Close wakes w; w was parked by a call that has ended since. It reports
 // whether w was served; if not, w is unregistered and err says why the
 // call ends. A call served just as ctx ended counts as served: a group
@@ -244,7 +249,7 @@ func (e *Engine) wait(ctx context.Context, w *waiter) (served bool, err error) {
 // giveUp ends the wait of w, whose ctx is done, unless a writer served
 // it meanwhile.
 func (e *Engine) giveUp(ctx context.Context, w *waiter) (served bool, err error) {
-	t := e.acquire()
+	t, _ := e.enter(w.mask, false)
 	defer t.end()
 	if e.leave(w) {
 		if w.closed {
@@ -258,7 +263,7 @@ func (e *Engine) giveUp(ctx context.Context, w *waiter) (served bool, err error)
 
 // carryOn serves the XREAD waiters of the pass handed over to w, if any.
 func (e *Engine) carryOn(w *waiter) {
-	t := e.acquire()
+	t, _ := e.enter(bit(w.carry), false)
 	defer t.end()
 	t.carryOn(w)
 }
@@ -297,7 +302,7 @@ func (t *tx) armIdle(w *waiter) {
 // hands over the result or re-arms the timer. A timer that fires after
 // the call returned does nothing.
 func (e *Engine) idleFired(w *waiter) {
-	t, err := e.begin()
+	t, err := e.enter(w.mask, true)
 	if err != nil {
 		return
 	}
@@ -322,7 +327,7 @@ func (w *waiter) stopTimer() {
 // lists of the stream named key: CLAIM waiters on key re-arm their
 // timers, since an entry may now become claimable sooner.
 func (t *tx) pendingChanged(key string) {
-	l := t.e.waiters.lists[key]
+	l := t.e.stripe(key).waits[key]
 	if l == nil || l.claims == 0 {
 		return
 	}
@@ -337,18 +342,20 @@ func (t *tx) pendingChanged(key string) {
 // key back to a group: they are claimable at once, so the CLAIM waiters
 // of key run their reads when the call ends, as after an add.
 func (t *tx) entriesNacked(key string) {
-	if l := t.e.waiters.lists[key]; l != nil && l.claims > 0 {
+	if l := t.e.stripe(key).waits[key]; l != nil && l.claims > 0 {
 		t.keyReady(key)
 	}
 }
 
 // closeWaiters wakes every waiter with ErrClosed; Close calls it.
 func (e *Engine) closeWaiters() {
-	for _, l := range e.waiters.lists {
-		for l.head != nil {
-			w := l.head.w
-			w.closed = true
-			e.wake(w)
+	for i := range e.stripes {
+		for _, l := range e.stripes[i].waits {
+			for l.head != nil {
+				w := l.head.w
+				w.closed = true
+				e.wake(w)
+			}
 		}
 	}
 }
@@ -382,12 +389,17 @@ func (t *tx) groupDestroyed(key string) {
 // last one served carries on), and, if groups, every group waiter
 // (deleting the stream or the group fails them).
 func (e *Engine) serveKey(t *tx, key string, groups bool) {
-	l := e.waiters.lists[key]
+	st := e.stripe(key)
+	l := st.waits[key]
 	if l == nil {
 		return
 	}
-	e.waiters.shared = sharedRead{}
-	defer func() { e.waiters.shared = sharedRead{} }()
+	if st.wide > 0 && t.held != allStripes {
+		// enter prevents this; serving would read unlocked streams.
+		panic("instream: serving a waiter of several stripes without holding them all")
+	}
+	t.shared = sharedRead{}
+	defer func() { t.shared = sharedRead{} }()
 	var last ID
 	ok := false
 	if s := e.lookup(key); s != nil {
@@ -445,32 +457,51 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 // checkWaiters verifies that no stream keeps a waiter whose call returned,
 // and that the queues are well linked.
 func (e *Engine) checkWaiters() error {
-	for key, l := range e.waiters.lists {
-		if l.head == nil {
-			return fmt.Errorf("waiters of %q: empty queue kept", key)
-		}
-		var prev *waitReg
-		n := 0
-		for r := l.head; r != nil; r = r.next {
-			n++
-			switch {
-			case r.key != key:
-				return fmt.Errorf("waiters of %q: registration for %q", key, r.key)
-			case r.prev != prev:
-				return fmt.Errorf("waiters of %q: broken links", key)
-			case r.w.state != waiting:
-				return fmt.Errorf("waiters of %q: keeps a waiter whose call returned", key)
-			case r.w.idleDue == nil && r.w.timer != nil:
-				return fmt.Errorf("waiters of %q: a timer on a waiter that does not claim", key)
+	for i := range e.stripes {
+		st := &e.stripes[i]
+		wide := 0
+		for key, l := range st.waits {
+			if err := checkWaitList(key, l); err != nil {
+				return err
 			}
-			prev = r
+			for r := l.head; r != nil; r = r.next {
+				if r.w.wide() {
+					wide++
+				}
+			}
 		}
-		if l.tail != prev {
-			return fmt.Errorf("waiters of %q: wrong tail", key)
+		if wide != st.wide {
+			return fmt.Errorf("stripe %d: %d wide waiters counted, %d queued", i, st.wide, wide)
 		}
-		if l.n != n {
-			return fmt.Errorf("waiters of %q: count %d, but %d queued", key, l.n, n)
+	}
+	return nil
+}
+
+func checkWaitList(key string, l *waitList) error {
+	if l.head == nil {
+		return fmt.Errorf("waiters of %q: empty queue kept", key)
+	}
+	var prev *waitReg
+	n := 0
+	for r := l.head; r != nil; r = r.next {
+		n++
+		switch {
+		case r.key != key:
+			return fmt.Errorf("waiters of %q: registration for %q", key, r.key)
+		case r.prev != prev:
+			return fmt.Errorf("waiters of %q: broken links", key)
+		case r.w.state != waiting:
+			return fmt.Errorf("waiters of %q: keeps a waiter whose call returned", key)
+		case r.w.idleDue == nil && r.w.timer != nil:
+			return fmt.Errorf("waiters of %q: a timer on a waiter that does not claim", key)
 		}
+		prev = r
+	}
+	if l.tail != prev {
+		return fmt.Errorf("waiters of %q: wrong tail", key)
+	}
+	if l.n != n {
+		return fmt.Errorf("waiters of %q: count %d, but %d queued", key, l.n, n)
 	}
 	return nil
 }

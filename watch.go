@@ -20,8 +20,8 @@ import (
 type Watch struct {
 	e        *Engine
 	keys     []string
-	modified atomic.Bool // set under the engine's mutex, read anywhere
-	closed   bool        // guarded by the engine's mutex
+	modified atomic.Bool // set under the lock of a watched stream, read anywhere
+	closed   bool        // written with every stripe locked (locks.go)
 }
 
 // Watch starts watching the named streams. Close the Watch when done;
