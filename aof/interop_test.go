@@ -1,10 +1,7 @@
 package aof_test
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,172 +12,17 @@ import (
 	"time"
 
 	"github.com/instream/instream/aof"
+	"github.com/instream/instream/internal/redisaof"
 )
-
-// redisServer is a redis-server 7.0 run by a test, with AOF on in the
-// multi-part layout and AOF-format bases.
-type redisServer struct {
-	cmd  *exec.Cmd
-	conn net.Conn
-	r    *bufio.Reader
-	log  string
-}
-
-func startRedis(t *testing.T, dir, dirName string, appendonly bool) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("redis-server not on PATH: interop with Redis not tested")
-	}
-	sock := filepath.Join(dir, "redis.sock")
-	logf := filepath.Join(dir, "redis.log")
-	yes := map[bool]string{true: "yes", false: "no"}
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "",
-		"--appendonly", yes[appendonly], "--dir", dir, "--appenddirname", dirName,
-		"--aof-use-rdb-preamble", "no", "--appendfsync", "always", "--logfile", logf)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &redisServer{cmd: cmd, log: logf}
-	t.Cleanup(func() { s.stop() })
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.Dial("unix", sock)
-		if err == nil {
-			s.conn, s.r = c, bufio.NewReader(c)
-			break
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logf)
-			t.Fatalf("redis-server did not start: %v\n%s", err, b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	// Wait for loading to end: commands answer LOADING until then.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		_, err := s.do("PING")
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) || !strings.HasPrefix(err.Error(), "LOADING") {
-			b, _ := os.ReadFile(logf)
-			t.Fatalf("redis-server: %v\n%s", err, b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return s
-}
-
-func (s *redisServer) stop() {
-	if s.conn != nil {
-		s.conn.Close()
-	}
-	if s.cmd.ProcessState == nil {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-	}
-}
-
-// shutdown stops the server the way that flushes its AOF.
-func (s *redisServer) shutdown(t *testing.T) {
-	t.Helper()
-	s.do("SHUTDOWN")
-	if err := s.cmd.Wait(); err != nil {
-		t.Fatalf("redis-server exit: %v", err)
-	}
-}
-
-func (s *redisServer) logText() string {
-	b, _ := os.ReadFile(s.log)
-	return string(b)
-}
-
-type redisError string
-
-func (e redisError) Error() string { return string(e) }
-
-func (s *redisServer) do(args ...string) (any, error) {
-	var b []byte
-	b = fmt.Appendf(b, "*%d\r\n", len(args))
-	for _, a := range args {
-		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := s.conn.Write(b); err != nil {
-		return nil, err
-	}
-	return s.reply()
-}
-
-func (s *redisServer) must(t *testing.T, args ...string) any {
-	t.Helper()
-	v, err := s.do(args...)
-	if err != nil {
-		t.Fatalf("%q: %v", args, err)
-	}
-	return v
-}
-
-func (s *redisServer) reply() (any, error) {
-	line, err := s.r.ReadString('\n')
-	if err != nil {
-		return nil, err
-	}
-	line = strings.TrimSuffix(line, "\r\n")
-	switch line[0] {
-	case '+':
-		return line[1:], nil
-	case '-':
-		return nil, redisError(line[1:])
-	case ':':
-		return strconv.ParseInt(line[1:], 10, 64)
-	case '$':
-		n, _ := strconv.Atoi(line[1:])
-		if n < 0 {
-			return nil, nil
-		}
-		buf := make([]byte, n+2)
-		if _, err := ioReadFull(s.r, buf); err != nil {
-			return nil, err
-		}
-		return string(buf[:n]), nil
-	case '*':
-		n, _ := strconv.Atoi(line[1:])
-		if n < 0 {
-			return nil, nil
-		}
-		out := make([]any, n)
-		for i := range out {
-			v, err := s.reply()
-			var re redisError
-			if err != nil && !errors.As(err, &re) {
-				return nil, err
-			}
-			out[i] = v
-		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("bad reply line %q", line)
-}
-
-func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
 
 // state returns what must survive a reload of key: XRANGE, XINFO STREAM
 // FULL without the consumers' seen and active times (set by the clock at
 // the moment a command runs), and XPENDING's summary.
-func (s *redisServer) state(t *testing.T, key string, groups ...string) []any {
+func serverState(t *testing.T, s *redisaof.Server, key string, groups ...string) []any {
 	t.Helper()
-	out := []any{s.must(t, "XRANGE", key, "-", "+"), stripTimes(s.must(t, "XINFO", "STREAM", key, "FULL"))}
+	out := []any{s.Must(t, "XRANGE", key, "-", "+"), stripTimes(s.Must(t, "XINFO", "STREAM", key, "FULL"))}
 	for _, g := range groups {
-		out = append(out, s.must(t, "XPENDING", key, g))
+		out = append(out, s.Must(t, "XPENDING", key, g))
 	}
 	return out
 }
@@ -229,19 +71,19 @@ var interopRecords = [][][]string{
 // redis-server 7.0 and gives the state the same commands give when run
 // directly.
 func TestInterop_redisLoadsOurs(t *testing.T) {
-	ref := startRedis(t, t.TempDir(), "appendonlydir", false)
+	ref := redisaof.Start(t, t.TempDir(), "appendonlydir", false)
 	for _, r := range interopRecords {
 		if len(r) > 1 {
-			ref.must(t, "MULTI")
+			ref.Must(t, "MULTI")
 		}
 		for _, c := range r {
-			ref.must(t, c...)
+			ref.Must(t, c...)
 		}
 		if len(r) > 1 {
-			ref.must(t, "EXEC")
+			ref.Must(t, "EXEC")
 		}
 	}
-	want := append(ref.state(t, "s", "g", "h"), ref.state(t, "t")...)
+	want := append(serverState(t, ref, "s", "g", "h"), serverState(t, ref, "t")...)
 
 	dir := t.TempDir()
 	opts := aof.Options{Dir: dir, DirName: "ours", Fsync: aof.Always}
@@ -288,12 +130,12 @@ func TestInterop_redisLoadsOurs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := startRedis(t, dir, "ours", true)
-	got := append(srv.state(t, "s", "g", "h"), srv.state(t, "t")...)
+	srv := redisaof.Start(t, dir, "ours", true)
+	got := append(serverState(t, srv, "s", "g", "h"), serverState(t, srv, "t")...)
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("redis-server loaded our directory as\n%v\nwant\n%v", got, want)
 	}
-	logText := srv.logText()
+	logText := srv.LogText()
 	if !strings.Contains(logText, "DB loaded from base file appendonly.aof.2.base.aof") ||
 		!strings.Contains(logText, "DB loaded from incr file appendonly.aof.2.incr.aof") || strings.Contains(logText, "Truncating") {
 		t.Fatalf("redis-server log:\n%s", logText)
@@ -312,15 +154,15 @@ func TestInterop_redisLoadsOurs(t *testing.T) {
 // still loads it.
 func TestInterop_weLoadRedis(t *testing.T) {
 	dir := t.TempDir()
-	src := startRedis(t, dir, "theirs", true)
-	src.must(t, "XADD", "s", "*", "k", "v")
-	src.must(t, "XADD", "s", "*", "k", "w")
-	src.must(t, "XGROUP", "CREATE", "s", "g", "0")
-	src.must(t, "XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">")
-	src.must(t, "BGREWRITEAOF")
+	src := redisaof.Start(t, dir, "theirs", true)
+	src.Must(t, "XADD", "s", "*", "k", "v")
+	src.Must(t, "XADD", "s", "*", "k", "w")
+	src.Must(t, "XGROUP", "CREATE", "s", "g", "0")
+	src.Must(t, "XREADGROUP", "GROUP", "g", "alice", "COUNT", "1", "STREAMS", "s", ">")
+	src.Must(t, "BGREWRITEAOF")
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		info := src.must(t, "INFO", "persistence").(string)
-		if strings.Contains(info, "aof_rewrite_in_progress:0") && strings.Contains(info, "aof_rewrite_scheduled:0") && strings.Contains(src.logText(), "Background AOF rewrite finished successfully") {
+		info := src.Must(t, "INFO", "persistence").(string)
+		if strings.Contains(info, "aof_rewrite_in_progress:0") && strings.Contains(info, "aof_rewrite_scheduled:0") && strings.Contains(src.LogText(), "Background AOF rewrite finished successfully") {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -328,15 +170,15 @@ func TestInterop_weLoadRedis(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	src.must(t, "XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">")
-	src.must(t, "XADD", "s", "MAXLEN", "~", "1", "*", "k", "x")
-	src.must(t, "MULTI")
-	src.must(t, "XADD", "s", "*", "k", "y")
-	src.must(t, "XAUTOCLAIM", "s", "g", "carol", "0", "0")
-	src.must(t, "EXEC")
-	src.must(t, "XGROUP", "CREATECONSUMER", "s", "g", "dave")
-	want := src.state(t, "s", "g")
-	src.shutdown(t)
+	src.Must(t, "XREADGROUP", "GROUP", "g", "bob", "NOACK", "STREAMS", "s", ">")
+	src.Must(t, "XADD", "s", "MAXLEN", "~", "1", "*", "k", "x")
+	src.Must(t, "MULTI")
+	src.Must(t, "XADD", "s", "*", "k", "y")
+	src.Must(t, "XAUTOCLAIM", "s", "g", "carol", "0", "0")
+	src.Must(t, "EXEC")
+	src.Must(t, "XGROUP", "CREATECONSUMER", "s", "g", "dave")
+	want := serverState(t, src, "s", "g")
+	src.Shutdown(t)
 
 	opts := aof.Options{Dir: dir, DirName: "theirs"}
 	got, rec, err := collect(t, opts)
@@ -350,19 +192,19 @@ func TestInterop_weLoadRedis(t *testing.T) {
 	if !multi {
 		t.Fatalf("no MULTI/EXEC record read from %q", got)
 	}
-	ref := startRedis(t, t.TempDir(), "appendonlydir", false)
+	ref := redisaof.Start(t, t.TempDir(), "appendonlydir", false)
 	for _, r := range got {
 		if len(r) > 1 {
-			ref.must(t, "MULTI")
+			ref.Must(t, "MULTI")
 		}
 		for _, c := range r {
-			ref.must(t, c...)
+			ref.Must(t, c...)
 		}
 		if len(r) > 1 {
-			ref.must(t, "EXEC")
+			ref.Must(t, "EXEC")
 		}
 	}
-	if replayed := ref.state(t, "s", "g"); !reflect.DeepEqual(replayed, want) {
+	if replayed := serverState(t, ref, "s", "g"); !reflect.DeepEqual(replayed, want) {
 		t.Fatalf("replaying what Read yields gives\n%v\nwant\n%v", replayed, want)
 	}
 
@@ -373,9 +215,9 @@ func TestInterop_weLoadRedis(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	again := startRedis(t, dir, "theirs", true)
-	if n := again.must(t, "XLEN", "s"); n != want[1].([]any)[1].(int64)+1 {
-		t.Fatalf("after our append, Redis loads XLEN %v\n%s", n, again.logText())
+	again := redisaof.Start(t, dir, "theirs", true)
+	if n := again.Must(t, "XLEN", "s"); n != want[1].([]any)[1].(int64)+1 {
+		t.Fatalf("after our append, Redis loads XLEN %v\n%s", n, again.LogText())
 	}
 }
 
@@ -432,12 +274,12 @@ func TestInterop_chunksAndTornTail(t *testing.T) {
 	if err != nil || rec.Cut == nil || len(got) != n+2 {
 		t.Fatalf("Read: %d records, cut %+v, %v", len(got), rec.Cut, err)
 	}
-	srv := startRedis(t, dir, "ours", true)
-	if v := srv.must(t, "XLEN", "big"); v != int64(n) { // +2 added, -2 deleted
-		t.Fatalf("XLEN = %v, want %d\n%s", v, n, srv.logText())
+	srv := redisaof.Start(t, dir, "ours", true)
+	if v := srv.Must(t, "XLEN", "big"); v != int64(n) { // +2 added, -2 deleted
+		t.Fatalf("XLEN = %v, want %d\n%s", v, n, srv.LogText())
 	}
-	first := srv.must(t, "XRANGE", "big", "-", "+", "COUNT", "1").([]any)[0].([]any)[0]
-	last := srv.must(t, "XREVRANGE", "big", "+", "-", "COUNT", "1").([]any)[0].([]any)[0]
+	first := srv.Must(t, "XRANGE", "big", "-", "+", "COUNT", "1").([]any)[0].([]any)[0]
+	last := srv.Must(t, "XREVRANGE", "big", "+", "-", "COUNT", "1").([]any)[0].([]any)[0]
 	if first != "3-1" || last != fmt.Sprintf("%d-1", n+2) {
 		t.Fatalf("Redis holds [%v, %v], want [3-1, %d-1]", first, last, n+2)
 	}
@@ -445,7 +287,7 @@ func TestInterop_chunksAndTornTail(t *testing.T) {
 	// without its EXEC (never applied); this package cuts before the
 	// record. The data is the same.
 	const cutLine = "Truncating the AOF appendonly.aof.2.incr.aof at offset "
-	logText := srv.logText()
+	logText := srv.LogText()
 	i := strings.Index(logText, cutLine)
 	if i < 0 {
 		t.Fatalf("redis-server did not report the torn tail:\n%s", logText)

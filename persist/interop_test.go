@@ -11,6 +11,7 @@ import (
 
 	"github.com/instream/instream"
 	"github.com/instream/instream/aof"
+	"github.com/instream/instream/internal/redisaof"
 	"github.com/instream/instream/persist"
 )
 
@@ -109,8 +110,8 @@ func TestInterop_redisLoadsOurs(t *testing.T) {
 			if err := db.Close(); err != nil {
 				t.Fatal(err)
 			}
-			srv := startRedis(t, dir, "ours", true)
-			if got := redisState(srv.do); !reflect.DeepEqual(got, want) {
+			srv := redisaof.Start(t, dir, "ours", true)
+			if got := redisState(srv.Do); !reflect.DeepEqual(got, want) {
 				diffStates(t, got, want)
 			}
 		})
@@ -124,15 +125,15 @@ func TestInterop_redisLoadsOurs(t *testing.T) {
 // what it had before; the engine logs both.)
 func TestInterop_weLoadRedis(t *testing.T) {
 	dir := t.TempDir()
-	srv := startRedis(t, dir, "theirs", true)
+	srv := redisaof.Start(t, dir, "theirs", true)
 	r := rand.New(rand.NewPCG(5, 11))
 	for range 800 {
-		srv.do(randomCommand(r, false)...)
+		srv.Do(randomCommand(r, false)...)
 	}
-	srv.shutdown(t)
-	srv = startRedis(t, dir, "theirs", true)
-	want := redisState(srv.do)
-	srv.shutdown(t)
+	srv.Shutdown(t)
+	srv = redisaof.Start(t, dir, "theirs", true)
+	want := redisState(srv.Do)
+	srv.Shutdown(t)
 	db, err := persist.Open(dir, persist.Options{DirName: "theirs"})
 	if err != nil {
 		t.Fatal(err)
@@ -147,10 +148,10 @@ func TestInterop_weLoadRedis(t *testing.T) {
 // Open with an error naming the key.
 func TestInterop_otherTypes(t *testing.T) {
 	dir := t.TempDir()
-	srv := startRedis(t, dir, "theirs", true)
-	srv.must(t, "XADD", "s", "1-1", "f", "v")
-	srv.must(t, "SET", "plain", "x")
-	srv.shutdown(t)
+	srv := redisaof.Start(t, dir, "theirs", true)
+	srv.Must(t, "XADD", "s", "1-1", "f", "v")
+	srv.Must(t, "SET", "plain", "x")
+	srv.Shutdown(t)
 	_, err := persist.Open(dir, persist.Options{DirName: "theirs"})
 	if !errors.Is(err, persist.ErrNotStream) || !strings.Contains(err.Error(), `"plain"`) {
 		t.Fatalf("open: %v, want ErrNotStream naming \"plain\"", err)

@@ -1,9 +1,13 @@
-package persist_test
+// Package redisaof runs a redis-server 7.0 for the persistence tests: AOF
+// in the multi-part layout with AOF-format bases, over a unix socket, with
+// a minimal RESP2 client.
+package redisaof
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -14,16 +18,17 @@ import (
 	"time"
 )
 
-// redisServer is a redis-server 7.0 run by a test, with AOF on in the
-// multi-part layout and AOF-format bases.
-type redisServer struct {
+// Server is a redis-server run by a test.
+type Server struct {
 	cmd  *exec.Cmd
 	conn net.Conn
 	r    *bufio.Reader
 	log  string
 }
 
-func startRedis(t *testing.T, dir, dirName string, appendonly bool) *redisServer {
+// Start starts redis-server in dir with its AOF directory dirName, or
+// skips t if redis-server is not on PATH. The server is killed when t ends.
+func Start(t testing.TB, dir, dirName string, appendonly bool) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -38,7 +43,7 @@ func startRedis(t *testing.T, dir, dirName string, appendonly bool) *redisServer
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &redisServer{cmd: cmd, log: logf}
+	s := &Server{cmd: cmd, log: logf}
 	t.Cleanup(func() { s.stop() })
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		c, err := net.Dial("unix", sock)
@@ -54,7 +59,7 @@ func startRedis(t *testing.T, dir, dirName string, appendonly bool) *redisServer
 	}
 	// Wait for loading to end: commands answer LOADING until then.
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		_, err := s.do("PING")
+		_, err := s.Do("PING")
 		if err == nil {
 			break
 		}
@@ -67,7 +72,7 @@ func startRedis(t *testing.T, dir, dirName string, appendonly bool) *redisServer
 	return s
 }
 
-func (s *redisServer) stop() {
+func (s *Server) stop() {
 	if s.conn != nil {
 		s.conn.Close()
 	}
@@ -77,16 +82,17 @@ func (s *redisServer) stop() {
 	}
 }
 
-// shutdown stops the server the way that flushes its AOF.
-func (s *redisServer) shutdown(t *testing.T) {
+// Shutdown stops the server the way that flushes its AOF.
+func (s *Server) Shutdown(t testing.TB) {
 	t.Helper()
-	s.do("SHUTDOWN")
+	s.Do("SHUTDOWN")
 	if err := s.cmd.Wait(); err != nil {
 		t.Fatalf("redis-server exit: %v", err)
 	}
 }
 
-func (s *redisServer) logText() string {
+// LogText is the server's log so far.
+func (s *Server) LogText() string {
 	b, _ := os.ReadFile(s.log)
 	return string(b)
 }
@@ -95,7 +101,9 @@ type redisError string
 
 func (e redisError) Error() string { return string(e) }
 
-func (s *redisServer) do(args ...string) (any, error) {
+// Do sends a command and returns its reply: a string, an int64, nil, or
+// a []any of those; an error reply is an error.
+func (s *Server) Do(args ...string) (any, error) {
 	var b []byte
 	b = fmt.Appendf(b, "*%d\r\n", len(args))
 	for _, a := range args {
@@ -107,16 +115,17 @@ func (s *redisServer) do(args ...string) (any, error) {
 	return s.reply()
 }
 
-func (s *redisServer) must(t *testing.T, args ...string) any {
+// Must is Do that fails t on an error.
+func (s *Server) Must(t testing.TB, args ...string) any {
 	t.Helper()
-	v, err := s.do(args...)
+	v, err := s.Do(args...)
 	if err != nil {
 		t.Fatalf("%q: %v", args, err)
 	}
 	return v
 }
 
-func (s *redisServer) reply() (any, error) {
+func (s *Server) reply() (any, error) {
 	line, err := s.r.ReadString('\n')
 	if err != nil {
 		return nil, err
@@ -135,7 +144,7 @@ func (s *redisServer) reply() (any, error) {
 			return nil, nil
 		}
 		buf := make([]byte, n+2)
-		if _, err := ioReadFull(s.r, buf); err != nil {
+		if _, err := io.ReadFull(s.r, buf); err != nil {
 			return nil, err
 		}
 		return string(buf[:n]), nil
@@ -156,16 +165,4 @@ func (s *redisServer) reply() (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("bad reply line %q", line)
-}
-
-func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
