@@ -51,4 +51,6 @@ func itoa(n int64) string {
 }
 
 // AppendRecord encodes a record as Append does.
-var AppendRecord = appendRecord
+func AppendRecord(b []byte, cmds [][]string) []byte {
+	return appendRecord(b, cmds, bodyLen(cmds))
+}

@@ -69,9 +69,8 @@ var (
 )
 
 // appendRecord appends one record: its checksum line, then its commands,
-// wrapped in MULTI/EXEC when there are several.
-func appendRecord(b []byte, cmds [][]string) []byte {
-	n := bodyLen(cmds)
+// wrapped in MULTI/EXEC when there are several. n is bodyLen(cmds).
+func appendRecord(b []byte, cmds [][]string, n int) []byte {
 	// The length is known up front; the checksum is filled in after the
 	// body is encoded, so the body is written once, in place.
 	b = append(b, recordPrefix...)
@@ -116,9 +115,9 @@ func bodyLen(cmds [][]string) int {
 	return n
 }
 
-// recordLen returns the length of a record, its checksum line included.
-func recordLen(cmds [][]string) int {
-	n := bodyLen(cmds)
+// recordLen returns the length of a record whose commands take n bytes,
+// its checksum line included.
+func recordLen(n int) int {
 	return len(recordPrefix) + decimalLen(n) + len(" 00000000\r\n") + n
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,14 +34,18 @@ type Log struct {
 	written  uint64 // records handed to the operating system
 	durable  uint64 // records on stable storage
 	err      error  // sticky: set by a failed write or sync
-	closed   bool
-	idle     bool          // the writer waits for a kick
-	round    chan struct{} // closed and replaced after each writer round
-	leading  bool          // a waiter is running a round for the others (Always)
-	cut      *cutPoint     // a switch to a new incremental file, not yet taken
-	cutBusy  bool          // a cut is pending, taken or not
-	size     int64         // bytes of the files in the manifest, buffered records included
-	baseSize int64         // size right after the last rewrite
+	// errNow and writtenNow mirror err and written, set under mu, for
+	// the lock-free checks Err and Wait make on every change.
+	errNow     atomic.Pointer[error]
+	writtenNow atomic.Uint64
+	closed     bool
+	idle       bool          // the writer waits for a kick
+	round      chan struct{} // closed and replaced after each writer round
+	leading    bool          // a waiter is running a round for the others (Always)
+	cut        *cutPoint     // a switch to a new incremental file, not yet taken
+	cutBusy    bool          // a cut is pending, taken or not
+	size       int64         // bytes of the files in the manifest, buffered records included
+	baseSize   int64         // size right after the last rewrite
 
 	kick   chan struct{}
 	done   chan struct{}
@@ -102,14 +107,15 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	if l.closed {
 		return 0, ErrClosed
 	}
-	n := recordLen(cmds)
+	body := bodyLen(cmds)
+	n := recordLen(body)
 	sealed := false
 	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
 		// A full buffer is handed on whole rather than grown and copied.
 		l.seal()
 		sealed = true
 	}
-	l.buf = appendRecord(l.buf, cmds)
+	l.buf = appendRecord(l.buf, cmds, body)
 	l.size += int64(n)
 	l.appended++
 	// Under Always, Wait does the writing; a kick would only add a
@@ -130,14 +136,16 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 // written or synced: its outcome is then unknown, as the log keeps it and
 // retries.
 func (l *Log) Wait(seq uint64) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.opts.Fsync != Always {
-		if seq > l.written {
-			return l.err
+		// publish stores written before err: an error read after a
+		// stale written is one the record may still be subject to.
+		if seq > l.writtenNow.Load() {
+			return l.Err()
 		}
 		return nil
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for l.durable < seq {
 		if l.err != nil {
 			return l.err
@@ -182,9 +190,10 @@ func (l *Log) Wait(seq uint64) error {
 // Err returns the sticky error of a failed write or sync, or nil once a
 // retry has succeeded. While it is set, callers should refuse changes.
 func (l *Log) Err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.err
+	if p := l.errNow.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Sync writes and syncs every record appended so far, whatever the
@@ -428,12 +437,15 @@ func (l *Log) writeOut(force bool) error {
 func (l *Log) publish(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.written = max(l.written, l.wrote, l.synced)
+	l.writtenNow.Store(l.written)
 	if err != nil {
 		l.err = err
+		l.errNow.Store(&err)
 	} else if !l.broken {
 		l.err = nil
+		l.errNow.Store(nil)
 	}
-	l.written = max(l.written, l.wrote, l.synced)
 	l.durable = max(l.durable, l.synced)
 	l.leading = false
 	close(l.round)
