@@ -3,6 +3,7 @@ package instream
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The lock rule. One mutex, e.mu, guards all of the engine's state. A call
@@ -44,7 +45,8 @@ type tx struct {
 	// record. Engines without a log build no effects.
 	logging bool
 	fx      [][]string
-	fxArena []string // backs some of fx; reused (Log.Append keeps nothing)
+	fxArena []string        // backs some of fx; reused (Log.Append keeps nothing)
+	idBlock strings.Builder // backs the text of the IDs in fx (idText)
 }
 
 // begin enters the engine for one call: it takes the mutex and fails with
