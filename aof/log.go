@@ -59,6 +59,7 @@ type Log struct {
 	pendOff  int64     // the offset in f where pend begins
 	pendDone int       // bytes of pend written
 	pendSeq  uint64    // the last record in pend
+	pendSums int       // buffers of pend whose checksums are filled in
 	wcut     *cutPoint // a cut taken: switch once pend is synced
 	lastSync time.Time
 	wrote    uint64 // the last record written
@@ -379,7 +380,7 @@ func (l *Log) release() {
 	}
 	l.mu.Unlock()
 	clear(l.pend)
-	l.pend, l.pendDone = l.pend[:0], 0
+	l.pend, l.pendDone, l.pendSums = l.pend[:0], 0, 0
 }
 
 // writeOut writes pend and syncs it when due. After a failure, it first
@@ -392,6 +393,11 @@ func (l *Log) writeOut(force bool) error {
 		}
 		l.pendDone, l.broken = 0, false
 	}
+	// Append leaves the checksums to the writer, off the caller's path.
+	for _, b := range l.pend[l.pendSums:] {
+		sumRecords(b)
+	}
+	l.pendSums = len(l.pend)
 	skip := l.pendDone
 	for _, b := range l.pend {
 		if skip >= len(b) {
