@@ -1,6 +1,8 @@
 package instream
 
-import "strconv"
+import (
+	"strconv"
+)
 
 // Effects. With a Log, every change records what it did as the commands
 // Redis propagates to its AOF and replicas, which replay to the same
@@ -89,13 +91,31 @@ func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBou
 		}
 		cmd = append(cmd, b.trimArgs()...)
 	}
-	cmd = append(cmd, id.String())
+	cmd = append(cmd, t.idText(id))
 	for _, f := range fields {
 		cmd = append(cmd, f.Name, f.Value)
 	}
 	t.fxArena = cmd
 	t.record(cmd[start:len(cmd):len(cmd)]...)
 }
+
+// idText returns id's text, cut from a shared block rather than
+// allocated on its own: a Builder never rewrites bytes it has handed out,
+// so the strings stay valid (and immutable) after the block is replaced.
+func (t *tx) idText(id ID) string {
+	var tmp [41]byte
+	b := id.AppendTo(tmp[:0])
+	if t.idBlock.Cap()-t.idBlock.Len() < len(b) {
+		t.idBlock.Reset()
+		t.idBlock.Grow(idBlockSize)
+	}
+	start := t.idBlock.Len()
+	t.idBlock.Write(b)
+	return t.idBlock.String()[start:]
+}
+
+// idBlockSize holds about a hundred IDs' text.
+const idBlockSize = 4 << 10
 
 func (t *tx) fxTrim(key string, refs RefPolicy, b *trimBound) {
 	if !b.any {

@@ -3,6 +3,7 @@ package instream
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // How calls lock is described once, in locks.go. Exported methods are
@@ -51,7 +52,8 @@ type tx struct {
 	// record. Engines without a log build no effects.
 	logging bool
 	fx      [][]string
-	fxArena []string // backs some of fx; reused (Log.Append keeps nothing)
+	fxArena []string        // backs some of fx; reused (Log.Append keeps nothing)
+	idBlock strings.Builder // backs the text of the IDs in fx (idText)
 }
 
 // end leaves the engine: it drops a waiter left half-registered by a

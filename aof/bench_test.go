@@ -129,8 +129,8 @@ func BenchmarkRead(b *testing.B) {
 	})
 }
 
-// BenchmarkAppendRecord measures encoding alone: the part of Append's
-// cost the caller pays whatever the writer does.
+// BenchmarkAppendRecord measures encoding a record and its checksum:
+// Append's part (the encoding) and the writer's (the checksum).
 func BenchmarkAppendRecord(b *testing.B) {
 	buf := make([]byte, 0, 1<<20)
 	rec := [][]string{benchRecord}

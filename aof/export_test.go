@@ -50,5 +50,11 @@ func itoa(n int64) string {
 	return string(b)
 }
 
-// AppendRecord encodes a record as Append does.
-var AppendRecord = appendRecord
+// AppendRecord encodes a record and fills in its checksum, as Append
+// and the writer do.
+func AppendRecord(b []byte, cmds [][]string) []byte {
+	start := len(b)
+	b = appendRecord(b, cmds, bodyLen(cmds))
+	sumRecords(b[start:])
+	return b
+}

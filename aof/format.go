@@ -69,16 +69,13 @@ var (
 )
 
 // appendRecord appends one record: its checksum line, then its commands,
-// wrapped in MULTI/EXEC when there are several.
-func appendRecord(b []byte, cmds [][]string) []byte {
-	n := bodyLen(cmds)
-	// The length is known up front; the checksum is filled in after the
-	// body is encoded, so the body is written once, in place.
+// wrapped in MULTI/EXEC when there are several. n is bodyLen(cmds). The
+// checksum is left as zeros: sumRecords fills it in before the record is
+// written, so that the writer, not the caller, computes it.
+func appendRecord(b []byte, cmds [][]string, n int) []byte {
 	b = append(b, recordPrefix...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, " 00000000\r\n"...)
-	sumAt := len(b) - 10
-	body := len(b)
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdMulti)
 	}
@@ -88,8 +85,25 @@ func appendRecord(b []byte, cmds [][]string) []byte {
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdExec)
 	}
-	putHex32(b[sumAt:], crc32.Checksum(b[body:], castagnoli))
 	return b
+}
+
+// sumRecords fills in the checksums of the records appendRecord put in b.
+// It stops at anything else (a file header has a buffer of its own).
+func sumRecords(b []byte) {
+	for len(b) > len(recordPrefix) && string(b[:len(recordPrefix)]) == recordPrefix {
+		i, n := len(recordPrefix), 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			n = n*10 + int(b[i]-'0')
+			i++
+		}
+		body := i + len(" 00000000\r\n")
+		if body+n > len(b) {
+			return
+		}
+		putHex32(b[i+1:], crc32.Checksum(b[body:body+n], castagnoli))
+		b = b[body+n:]
+	}
 }
 
 // appendLen appends n in decimal, the usual one or two digits without a
@@ -116,9 +130,9 @@ func bodyLen(cmds [][]string) int {
 	return n
 }
 
-// recordLen returns the length of a record, its checksum line included.
-func recordLen(cmds [][]string) int {
-	n := bodyLen(cmds)
+// recordLen returns the length of a record whose commands take n bytes,
+// its checksum line included.
+func recordLen(n int) int {
 	return len(recordPrefix) + decimalLen(n) + len(" 00000000\r\n") + n
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,14 +34,18 @@ type Log struct {
 	written  uint64 // records handed to the operating system
 	durable  uint64 // records on stable storage
 	err      error  // sticky: set by a failed write or sync
-	closed   bool
-	idle     bool          // the writer waits for a kick
-	round    chan struct{} // closed and replaced after each writer round
-	leading  bool          // a waiter is running a round for the others (Always)
-	cut      *cutPoint     // a switch to a new incremental file, not yet taken
-	cutBusy  bool          // a cut is pending, taken or not
-	size     int64         // bytes of the files in the manifest, buffered records included
-	baseSize int64         // size right after the last rewrite
+	// errNow and writtenNow mirror err and written, set under mu, for
+	// the lock-free checks Err and Wait make on every change.
+	errNow     atomic.Pointer[error]
+	writtenNow atomic.Uint64
+	closed     bool
+	idle       bool          // the writer waits for a kick
+	round      chan struct{} // closed and replaced after each writer round
+	leading    bool          // a waiter is running a round for the others (Always)
+	cut        *cutPoint     // a switch to a new incremental file, not yet taken
+	cutBusy    bool          // a cut is pending, taken or not
+	size       int64         // bytes of the files in the manifest, buffered records included
+	baseSize   int64         // size right after the last rewrite
 
 	kick   chan struct{}
 	done   chan struct{}
@@ -54,6 +59,7 @@ type Log struct {
 	pendOff  int64     // the offset in f where pend begins
 	pendDone int       // bytes of pend written
 	pendSeq  uint64    // the last record in pend
+	pendSums int       // buffers of pend whose checksums are filled in
 	wcut     *cutPoint // a cut taken: switch once pend is synced
 	lastSync time.Time
 	wrote    uint64 // the last record written
@@ -102,14 +108,15 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	if l.closed {
 		return 0, ErrClosed
 	}
-	n := recordLen(cmds)
+	body := bodyLen(cmds)
+	n := recordLen(body)
 	sealed := false
 	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
 		// A full buffer is handed on whole rather than grown and copied.
 		l.seal()
 		sealed = true
 	}
-	l.buf = appendRecord(l.buf, cmds)
+	l.buf = appendRecord(l.buf, cmds, body)
 	l.size += int64(n)
 	l.appended++
 	// Under Always, Wait does the writing; a kick would only add a
@@ -130,14 +137,16 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 // written or synced: its outcome is then unknown, as the log keeps it and
 // retries.
 func (l *Log) Wait(seq uint64) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.opts.Fsync != Always {
-		if seq > l.written {
-			return l.err
+		// publish stores written before err: an error read after a
+		// stale written is one the record may still be subject to.
+		if seq > l.writtenNow.Load() {
+			return l.Err()
 		}
 		return nil
 	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	for l.durable < seq {
 		if l.err != nil {
 			return l.err
@@ -182,9 +191,10 @@ func (l *Log) Wait(seq uint64) error {
 // Err returns the sticky error of a failed write or sync, or nil once a
 // retry has succeeded. While it is set, callers should refuse changes.
 func (l *Log) Err() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.err
+	if p := l.errNow.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Sync writes and syncs every record appended so far, whatever the
@@ -370,7 +380,7 @@ func (l *Log) release() {
 	}
 	l.mu.Unlock()
 	clear(l.pend)
-	l.pend, l.pendDone = l.pend[:0], 0
+	l.pend, l.pendDone, l.pendSums = l.pend[:0], 0, 0
 }
 
 // writeOut writes pend and syncs it when due. After a failure, it first
@@ -383,6 +393,11 @@ func (l *Log) writeOut(force bool) error {
 		}
 		l.pendDone, l.broken = 0, false
 	}
+	// Append leaves the checksums to the writer, off the caller's path.
+	for _, b := range l.pend[l.pendSums:] {
+		sumRecords(b)
+	}
+	l.pendSums = len(l.pend)
 	skip := l.pendDone
 	for _, b := range l.pend {
 		if skip >= len(b) {
@@ -428,12 +443,15 @@ func (l *Log) writeOut(force bool) error {
 func (l *Log) publish(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.written = max(l.written, l.wrote, l.synced)
+	l.writtenNow.Store(l.written)
 	if err != nil {
 		l.err = err
+		l.errNow.Store(&err)
 	} else if !l.broken {
 		l.err = nil
+		l.errNow.Store(nil)
 	}
-	l.written = max(l.written, l.wrote, l.synced)
 	l.durable = max(l.durable, l.synced)
 	l.leading = false
 	close(l.round)
