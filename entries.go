@@ -315,6 +315,9 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 		want = min(t.length, count)
 	}
 	from := t.from(start, end, reverse)
+	if !reverse {
+		want = t.atMost(from, start, want)
+	}
 	like := from
 	if like == nil {
 		like = t.head
@@ -327,6 +330,26 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 		}
 		return off, count <= 0 || c.count < count
 	})
+}
+
+// atMost returns limit, or fewer if fewer entries can have an ID >= start,
+// going by the entry counts of from, the node that could hold start, and
+// of the nodes after it. A reader of new entries waits at the stream's
+// tail and then often finds one or two: its buffers need not be sized
+// for the whole read count.
+func (t *entries) atMost(from *node, start ID, limit int) int {
+	if from == nil {
+		return limit
+	}
+	// The entries from start's segment on: the segments before the last
+	// one hold at most markEvery entries each.
+	k := from.segmentOf(start)
+	c := from.count - from.marked + (len(from.marks)-k)*markEvery
+	c = min(c, from.count)
+	for n := from.next; n != nil && c < limit; n = n.next {
+		c += n.count
+	}
+	return min(c, limit)
 }
 
 // from returns the node a walk over [start, end] begins with: the node

@@ -147,3 +147,38 @@ func BenchmarkEngine_Pending(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEngine_ReadGroupTail measures a consumer that keeps up with
+// the producer, as a blocked XREADGROUP served on each add does: add new
+// entries to a stream of 10,000, read them with COUNT 64, acknowledge.
+func BenchmarkEngine_ReadGroupTail(b *testing.B) {
+	for _, fresh := range []int{1, 64} {
+		b.Run(fmt.Sprintf("new=%d", fresh), func(b *testing.B) {
+			e := benchEngine(b, 10_000)
+			args := instream.ReadGroupArgs{Group: "g", Consumer: "c", Count: 64, Streams: []instream.GroupStream{{Key: "s"}}}
+			ids := make([]instream.ID, 0, fresh)
+			f := fields("f", "v")
+			ms := uint64(10_000)
+			b.ReportAllocs()
+			for b.Loop() {
+				for range fresh {
+					ms++
+					if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: ms}, Fields: f}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				res, err := e.TryReadGroup(args)
+				if err != nil || len(res) != 1 || len(res[0].Entries) != fresh {
+					b.Fatal(res, err)
+				}
+				ids = ids[:0]
+				for _, en := range res[0].Entries {
+					ids = append(ids, en.ID)
+				}
+				if n, err := e.Ack("s", "g", ids...); int(n) != fresh || err != nil {
+					b.Fatal(n, err)
+				}
+			}
+		})
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 )
 
@@ -144,41 +143,56 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var res []GroupEntries
-	var rerr error
-	w, err := e.firstReadGroup(args, &res, &rerr)
-	if w == nil {
+	res, gw, err := e.firstReadGroup(args)
+	if gw == nil {
 		return res, err
 	}
-	if served, err := e.wait(ctx, w); !served {
+	if served, err := e.wait(ctx, gw.w); !served {
 		return nil, err
 	}
-	return res, rerr
+	return gw.res, gw.err
+}
+
+// groupWait is a parked ReadGroup: its arguments and, once served, its
+// result. One allocation holds what the waiter's functions need.
+type groupWait struct {
+	e    *Engine
+	w    *waiter
+	args ReadGroupArgs
+	one  [1]GroupStream // args.Streams when there is one
+	res  []GroupEntries
+	err  error
+}
+
+func (gw *groupWait) serve(t *tx) bool {
+	gw.res, gw.err = t.tryReadGroup(gw.args)
+	return gw.err != nil || gw.res != nil
 }
 
 // firstReadGroup is readGroup's first pass: it returns the result, or,
-// when nothing can be served, parks a waiter that sets *res and *rerr
-// when served and returns it.
-func (e *Engine) firstReadGroup(args ReadGroupArgs, res *[]GroupEntries, rerr *error) (_ *waiter, err error) {
+// when nothing can be served, parks a waiter, which sets the result of
+// the groupWait returned when served.
+func (e *Engine) firstReadGroup(args ReadGroupArgs) (_ []GroupEntries, _ *groupWait, err error) {
 	t, err := e.writable(e.enter(groupMask(args), true))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer t.endWrite(&err)
-	if *res, err = t.tryReadGroup(args); err != nil || *res != nil {
-		return nil, err
+	if res, err := t.tryReadGroup(args); err != nil || res != nil {
+		return res, nil, err
 	}
-	args.Streams = slices.Clone(args.Streams)
-	w := newWaiter(len(args.Streams), true, func(t *tx) bool {
-		*res, *rerr = t.tryReadGroup(args)
-		return *rerr != nil || *res != nil
-	})
-	w.idleDue = e.claimDueFunc(args) // nil without Claim
+	gw := &groupWait{e: e, args: args}
+	// The caller may change its slice while the read waits.
+	gw.args.Streams = append(gw.one[:0:len(gw.one)], args.Streams...)
+	gw.w = newWaiter(len(args.Streams), true, gw.serve)
+	if args.Claim {
+		gw.w.idleDue = gw.claimDue
+	}
 	for _, st := range args.Streams {
-		w.watch(st.Key, ID{})
+		gw.w.watch(st.Key, ID{})
 	}
-	t.park(w)
-	return w, nil
+	t.park(gw.w)
+	return nil, gw, nil
 }
 
 // tryReadGroup makes one attempt at a group read: it validates, creates
@@ -260,33 +274,28 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 	return out, nil
 }
 
-// claimDueFunc returns, for a CLAIM read, the waiter's idleDue: the
-// earliest time (Unix ms) at which a pending entry of the group in one of
-// the streams is idle for args.MinIdle. O(streams × log P). Nil without
-// Claim.
-func (e *Engine) claimDueFunc(args ReadGroupArgs) func() (int64, bool) {
-	if !args.Claim {
-		return nil
-	}
+// claimDue is the waiter's idleDue for a CLAIM read: the earliest time
+// (Unix ms) at which a pending entry of the group in one of the streams
+// is idle for MinIdle. O(streams × log P).
+func (gw *groupWait) claimDue() (int64, bool) {
+	args := &gw.args
 	minIdle := args.MinIdle.Milliseconds()
-	return func() (int64, bool) {
-		var due int64
-		found := false
-		for _, st := range args.Streams {
-			_, g, err := e.lookupGroup(st.Key, args.Group)
-			if err != nil || st.History {
-				continue
-			}
-			if k, ok := g.idle().Min(); ok {
-				d := deliveredAt(k.delivered)
-				at := d + min(minIdle, math.MaxInt64-max(d, 0))
-				if !found || at < due {
-					due, found = at, true
-				}
+	var due int64
+	found := false
+	for _, st := range args.Streams {
+		_, g, err := gw.e.lookupGroup(st.Key, args.Group)
+		if err != nil || st.History {
+			continue
+		}
+		if k, ok := g.idle().Min(); ok {
+			d := deliveredAt(k.delivered)
+			at := d + min(minIdle, math.MaxInt64-max(d, 0))
+			if !found || at < due {
+				due, found = at, true
 			}
 		}
-		return due, found
 	}
+	return due, found
 }
 
 func checkReadGroupArgs(args ReadGroupArgs) error {

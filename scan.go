@@ -26,9 +26,13 @@ type copier struct {
 	headed bool // the stream's header is counted already
 	fields []Field
 	n      *node
-	// names are the names of n's first name set, the set of most entries.
-	names    []string
+	// The names of n's first name set, the set of most entries: nNames
+	// of them, in namesBuf if they fit, else in spill. namesBuf is never
+	// sliced into a field: a copier pointing into itself would be moved
+	// to the heap on every read.
+	nNames   int
 	namesBuf [4]string
+	spill    []string
 	// sets[s] is 1 + the index in fields of the first field of an entry
 	// of n with name set s > 0, or 0.
 	sets [8]int
@@ -65,7 +69,7 @@ func (c *copier) entry(n *node, h head) int {
 	start := len(c.fields)
 	fs := c.fields
 	off := h.vals
-	for _, name := range c.names {
+	for _, name := range c.names() {
 		f := Field{Name: name}
 		f.Value, off = c.value(n, off)
 		fs = append(fs, f)
@@ -78,17 +82,32 @@ func (c *copier) entry(n *node, h head) int {
 // node makes n the node whose names c holds.
 func (c *copier) node(n *node) {
 	c.n, c.sets = n, [8]int{}
-	if c.names == nil {
-		c.names = c.namesBuf[:0]
+	nf, off := uvarint(n.names, 0)
+	c.nNames = int(nf)
+	if c.nNames > len(c.namesBuf) {
+		c.spill = appendNames(c.spill[:0], n.names, off, c.nNames)
+	} else {
+		appendNames(c.namesBuf[:0], n.names, off, c.nNames)
 	}
-	c.names = c.names[:0]
-	nf, noff := uvarint(n.names, 0)
-	for range nf {
+}
+
+// names returns the names of the first name set of c.n.
+func (c *copier) names() []string {
+	if c.nNames > len(c.namesBuf) {
+		return c.spill
+	}
+	return c.namesBuf[:c.nNames]
+}
+
+// appendNames appends the k names encoded at b[off:] to dst.
+func appendNames(dst []string, b []byte, off, k int) []string {
+	for range k {
 		var l uint64
-		l, noff = uvarint(n.names, noff)
-		c.names = append(c.names, view(n.names[noff:noff+int(l)]))
-		noff += int(l)
+		l, off = uvarint(b, off)
+		dst = append(dst, view(b[off:off+int(l)]))
+		off += int(l)
 	}
+	return dst
 }
 
 // entrySet is entry for an entry whose name set is not n's first.

@@ -18,6 +18,7 @@ type pool struct {
 	consumer string
 	h        Handler
 	work     chan *msg   // fetched messages; its room is MaxInFlight, so sends never block
+	ready    []*msg      // admit's buffer, reused: only fetch calls admit
 	cursor   instream.ID // where the next AutoClaim starts, without claim reads
 
 	// lease orders lease renewals against the calls that move a
@@ -191,11 +192,15 @@ func (p *pool) waitRoom(ctx context.Context) (int, bool) {
 // those delivered MaxDeliver times already go to the dead-letter stream.
 func (p *pool) admit(ens []instream.GroupEntry) {
 	o, c := &p.q.opts, &p.q.c
-	var dead, ready []*msg
+	var dead []*msg
+	ready := p.ready[:0]
+	// One allocation for the batch, not one per message.
+	ms := make([]msg, len(ens))
 	p.mu.Lock()
-	for _, en := range ens {
+	for i, en := range ens {
 		// A count of math.MaxInt64 (XNACK FATAL) stays so.
-		m := &msg{Message: Message{ID: en.ID, Fields: en.Fields, Delivery: min(en.Deliveries, math.MaxInt64-1) + 1}}
+		m := &ms[i]
+		m.Message = Message{ID: en.ID, Fields: en.Fields, Delivery: min(en.Deliveries, math.MaxInt64-1) + 1}
 		if old := p.held[m.ID]; old != nil {
 			// Taken back from this very pool: its lease had expired.
 			old.state = lost
@@ -220,6 +225,8 @@ func (p *pool) admit(ens []instream.GroupEntry) {
 	for _, m := range ready {
 		p.work <- m
 	}
+	clear(ready) // hold no message past its run
+	p.ready = ready
 	for _, m := range dead {
 		if m.Delivery == math.MaxInt64 {
 			p.deadLetter(m, m.Delivery, errFatal)
@@ -236,6 +243,7 @@ var errFatal = fmt.Errorf("%w: nacked FATAL", ErrSkipRetry)
 
 // handle runs messages until the work channel closes.
 func (p *pool) handle() {
+	ids := make([]instream.ID, 1) // the ack's argument, reused
 	for m := range p.work {
 		p.mu.Lock()
 		gone := m.state != running // taken over while queued: its new delivery runs
@@ -247,7 +255,7 @@ func (p *pool) handle() {
 			p.release([]*msg{m})
 			continue
 		}
-		p.settle(m, p.call(m))
+		p.settle(m, p.call(m), ids)
 	}
 }
 
@@ -264,8 +272,8 @@ func (p *pool) call(m *msg) (err error) {
 // settle applies a handler's result. A nil result always acknowledges,
 // even for a message lost or given back meanwhile: the work is done. Any
 // other result of a message no longer held is dropped, since its current
-// holder decides.
-func (p *pool) settle(m *msg, err error) {
+// holder decides. ids is a buffer of one ID for the ack.
+func (p *pool) settle(m *msg, err error, ids []instream.ID) {
 	o, c := &p.q.opts, &p.q.c
 	p.mu.Lock()
 	held := m.state == running
@@ -276,7 +284,8 @@ func (p *pool) settle(m *msg, err error) {
 	var delay time.Duration
 	switch {
 	case err == nil:
-		n, aerr := p.q.b.Ack(o.Stream, o.Group, m.ID)
+		ids[0] = m.ID
+		n, aerr := p.q.b.Ack(o.Stream, o.Group, ids...)
 		if aerr != nil {
 			p.fail(fmt.Errorf("ack %s: %w", m.ID, aerr))
 		}
