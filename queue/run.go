@@ -38,8 +38,9 @@ type pool struct {
 // msg is a held message. Its state is guarded by pool.mu.
 type msg struct {
 	Message
-	state msgState
-	due   time.Time // for a delayed retry: when it comes back
+	state  msgState
+	due    time.Time // for a delayed retry: when it comes back
+	leased time.Time // when its lease was last read or renewed
 }
 
 type msgState uint8
@@ -192,10 +193,11 @@ func (p *pool) waitRoom(ctx context.Context) (int, bool) {
 func (p *pool) admit(ens []instream.GroupEntry) {
 	o, c := &p.q.opts, &p.q.c
 	var dead, ready []*msg
+	now := o.Clock.Now()
 	p.mu.Lock()
 	for _, en := range ens {
 		// A count of math.MaxInt64 (XNACK FATAL) stays so.
-		m := &msg{Message: Message{ID: en.ID, Fields: en.Fields, Delivery: min(en.Deliveries, math.MaxInt64-1) + 1}}
+		m := &msg{Message: Message{ID: en.ID, Fields: en.Fields, Delivery: min(en.Deliveries, math.MaxInt64-1) + 1}, leased: now}
 		if old := p.held[m.ID]; old != nil {
 			// Taken back from this very pool: its lease had expired.
 			old.state = lost
