@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -53,9 +54,14 @@ type invocation struct {
 	ok       bool // returned nil
 }
 
+// readKey is one delivery to one pool: the epoch of its read must be
+// that of the read which handed over this delivery, not the pool's
+// latest read of the message, which may come (after its lease expired)
+// while the handler of the earlier delivery starts.
 type readKey struct {
-	pool int
-	id   instream.ID
+	pool     int
+	id       instream.ID
+	delivery int64
 }
 
 type chaosState struct {
@@ -68,7 +74,7 @@ type chaosState struct {
 	last  map[instream.ID]*invocation
 	okIDs map[instream.ID]bool
 	seen  map[instream.ID]map[int64]bool // the Delivery numbers handed to handlers
-	read  map[readKey]int                // the epoch of each pool's last read of each message
+	read  map[readKey]int                // the epoch of the read of each delivery to each pool
 	errs  []string
 }
 
@@ -78,7 +84,7 @@ func (c *chaosState) begin(pool int, m queue.Message) *invocation {
 	// Two holders are fine if a jump came after either one's read: that
 	// one's lease may have expired (a pool can start a message it lost
 	// before its next renewal tells it so).
-	read := c.read[readKey{pool, m.ID}]
+	read := c.read[readKey{pool, m.ID, m.Delivery}]
 	// A killed pool's handlers run on in this simulation (a dead process
 	// runs none), so their deliveries may overlap any other.
 	if prev := c.last[m.ID]; prev != nil && (prev.running || prev.ok) && !c.dead[prev.pool] && !c.dead[pool] &&
@@ -175,7 +181,7 @@ func chaos(t *testing.T, seed uint64) {
 			defer c.mu.Unlock()
 			for _, st := range res {
 				for _, en := range st.Entries {
-					c.read[readKey{id, en.ID}] = c.epoch
+					c.read[readKey{id, en.ID, min(en.Deliveries, math.MaxInt64-1) + 1}] = c.epoch
 				}
 			}
 		}

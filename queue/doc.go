@@ -53,9 +53,12 @@
 // its consumer with its delivery count), so a crash never leaves a
 // message acknowledged without its dead letter, and two pools never both
 // move it. A retry or give-back first checks that the pool still holds
-// the delivery, then nacks it or moves its delivery time: two calls, so a
-// read taking the message over in between, which only a lease expiring
-// at that instant allows, sees its lease cut short.
+// the delivery, then nacks it or moves its delivery time: two calls, and
+// neither XNACK nor XCLAIM checks the owner. A pool therefore leaves
+// alone a message whose lease it has not renewed for 2/3 AckWait (its
+// renewals failed, or the clock jumped): it comes back when that lease
+// expires. A read can take a message over between the two calls only if
+// they last AckWait/3 or more.
 //
 // # Redis servers
 //

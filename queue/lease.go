@@ -84,6 +84,7 @@ func (p *pool) renew() {
 	defer p.mu.Unlock()
 	for _, m := range ms {
 		if n, ok := counts[m.ID]; ok && n == m.Delivery {
+			m.leased = now
 			continue
 		}
 		switch {
@@ -165,16 +166,26 @@ func (p *pool) setDelivered(m *msg, idle time.Duration) {
 	}
 }
 
-// owns reports whether m's delivery is still the pool's: pending for its
-// consumer with m's delivery count. Moving the delivery time of a message
-// another read took over (after this pool's lease expired) would cut the
-// new holder's lease short.
+// owns reports whether m's delivery is still the pool's: its lease was
+// read or renewed less than 2/3 AckWait ago, and it is pending for the
+// pool's consumer with m's delivery count. Moving the delivery time of a
+// message another read took over (after this pool's lease expired) would
+// cut the new holder's lease short.
 //
-// The check and the call that follows are two calls: a read that takes
-// the message over between them, which its lease expiring at that very
-// moment allows, has its lease cut short.
+// The check and the call that follows are two calls, and XNACK and
+// XCLAIM name no owner to check: a read that takes the message over
+// between them would have its lease cut short. A lease that old is left
+// alone, so that read needs the two calls to last AckWait/3 or more.
+// Older leases are those of a pool whose renewals failed or came late, or
+// that the clock jumped past: another read may be taking them over.
 func (p *pool) owns(m *msg) bool {
 	o := &p.q.opts
+	p.mu.Lock()
+	age := o.Clock.Now().Sub(m.leased)
+	p.mu.Unlock()
+	if age >= o.AckWait-o.AckWait/3 {
+		return false
+	}
 	ps, err := p.q.b.Pending(o.Stream, instream.PendingArgs{Group: o.Group, Start: m.ID, End: m.ID, Count: 1})
 	if err != nil {
 		p.fail(fmt.Errorf("check %s: %w", m.ID, err))

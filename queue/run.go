@@ -39,8 +39,9 @@ type pool struct {
 // msg is a held message. Its state is guarded by pool.mu.
 type msg struct {
 	Message
-	state msgState
-	due   time.Time // for a delayed retry: when it comes back
+	state  msgState
+	due    time.Time // for a delayed retry: when it comes back
+	leased time.Time // when its lease was last read or renewed
 }
 
 type msgState uint8
@@ -196,11 +197,13 @@ func (p *pool) admit(ens []instream.GroupEntry) {
 	ready := p.ready[:0]
 	// One allocation for the batch, not one per message.
 	ms := make([]msg, len(ens))
+	now := o.Clock.Now()
 	p.mu.Lock()
 	for i, en := range ens {
 		// A count of math.MaxInt64 (XNACK FATAL) stays so.
 		m := &ms[i]
 		m.Message = Message{ID: en.ID, Fields: en.Fields, Delivery: min(en.Deliveries, math.MaxInt64-1) + 1}
+		m.leased = now
 		if old := p.held[m.ID]; old != nil {
 			// Taken back from this very pool: its lease had expired.
 			old.state = lost
