@@ -192,13 +192,9 @@ func (c *FS) Create(name string) (aof.File, error) {
 func (c *FS) OpenAppend(name string) (aof.File, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	name = filepath.Clean(name)
-	if err := c.check(OpOpen, name); err != nil {
+	n, name, err := c.existing(OpOpen, "open", name)
+	if err != nil {
 		return nil, err
-	}
-	n, ok := c.names[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return &file{fs: c, n: n, name: name}, nil
 }
@@ -208,13 +204,9 @@ func (c *FS) OpenAppend(name string) (aof.File, error) {
 func (c *FS) Open(name string) (io.ReadCloser, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	name = filepath.Clean(name)
-	if err := c.check(OpOpen, name); err != nil {
+	n, _, err := c.existing(OpOpen, "open", name)
+	if err != nil {
 		return nil, err
-	}
-	n, ok := c.names[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	return io.NopCloser(bytes.NewReader(slices.Clone(n.data))), nil
 }
@@ -234,13 +226,9 @@ func (c *FS) Size(name string) (int64, error) {
 func (c *FS) Truncate(name string, size int64) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	name = filepath.Clean(name)
-	if err := c.check(OpTruncate, name); err != nil {
+	n, _, err := c.existing(OpTruncate, "truncate", name)
+	if err != nil {
 		return err
-	}
-	n, ok := c.names[name]
-	if !ok {
-		return &fs.PathError{Op: "truncate", Path: name, Err: fs.ErrNotExist}
 	}
 	n.truncate(int(size))
 	return nil
@@ -250,18 +238,12 @@ func (c *FS) Truncate(name string, size int64) error {
 func (c *FS) Rename(oldname, newname string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	oldname, newname = filepath.Clean(oldname), filepath.Clean(newname)
-	if err := c.check(OpRename, oldname); err != nil {
+	n, oldname, err := c.existing(OpRename, "rename", oldname)
+	if err != nil {
 		return err
 	}
-	n, ok := c.names[oldname]
-	if !ok {
-		return &fs.PathError{Op: "rename", Path: oldname, Err: fs.ErrNotExist}
-	}
-	delete(c.names, oldname)
-	dir, base := filepath.Split(oldname)
-	c.pending = append(c.pending, dirOp{dir: filepath.Clean(dir), name: base})
-	c.link(newname, n)
+	c.unlink(oldname)
+	c.link(filepath.Clean(newname), n)
 	return nil
 }
 
@@ -269,17 +251,34 @@ func (c *FS) Rename(oldname, newname string) error {
 func (c *FS) Remove(name string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	name = filepath.Clean(name)
-	if err := c.check(OpRemove, name); err != nil {
+	_, name, err := c.existing(OpRemove, "remove", name)
+	if err != nil {
 		return err
 	}
-	if _, ok := c.names[name]; !ok {
-		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
+	c.unlink(name)
+	return nil
+}
+
+// existing cleans name, applies the fault rules of op to it and returns
+// its file, or a PathError for pathOp if there is none. c.mu is held.
+func (c *FS) existing(op Op, pathOp, name string) (*node, string, error) {
+	name = filepath.Clean(name)
+	if err := c.check(op, name); err != nil {
+		return nil, name, err
 	}
+	n, ok := c.names[name]
+	if !ok {
+		return nil, name, &fs.PathError{Op: pathOp, Path: name, Err: fs.ErrNotExist}
+	}
+	return n, name, nil
+}
+
+// unlink removes the clean name; like a new link, the removal is lost
+// at a crash until its directory is synced.
+func (c *FS) unlink(name string) {
 	delete(c.names, name)
 	dir, base := filepath.Split(name)
 	c.pending = append(c.pending, dirOp{dir: filepath.Clean(dir), name: base})
-	return nil
 }
 
 // ReadDir implements aof.FS.
