@@ -34,7 +34,7 @@ var cmdTable = map[string]cmdMeta{
 	"xackdel":      {-6, []string{"write", "fast"}, 1, 1, 1, "stream", "8.2.0", "Acknowledges and deletes one or multiple messages for a stream consumer group."},
 	"xnack":        {-7, []string{"write", "fast"}, 1, 1, 1, "stream", "8.8.0", "Hands pending messages back to their consumer group, owned by no consumer."},
 	"xcfgset":      {-2, []string{"write", "fast"}, 1, 1, 1, "stream", "8.6.0", "Sets a stream's idempotent-production settings."},
-	"xidmprecord":  {5, []string{"write", "fast"}, 1, 1, 1, "stream", "8.6.0", "Records an idempotent producer's ID for a stream entry."},
+	"xidmprecord":  {5, []string{"write", "denyoom", "fast"}, 1, 1, 1, "stream", "8.6.2", "Records an idempotent producer's ID for a stream entry."},
 	"del":          {-2, []string{"write"}, 1, -1, 1, "generic", "1.0.0", "Deletes one or more keys."},
 	"unlink":       {-2, []string{"write", "fast"}, 1, -1, 1, "generic", "4.0.0", "Asynchronously deletes one or more keys."},
 	"exists":       {-2, []string{"readonly", "fast"}, 1, -1, 1, "generic", "1.0.0", "Determines whether one or more keys exist."},
