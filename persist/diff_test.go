@@ -252,63 +252,59 @@ func TestDifferential(t *testing.T) {
 }
 
 func differential(t *testing.T, seed uint64, rewrite bool) {
-	{
-		{
-			r := rand.New(rand.NewPCG(seed, 7))
-			clk := instream.NewManualClock(time.UnixMilli(1000)) // new IDs meet the generator's
-			mem := instream.New(instream.Options{Clock: clk, NodeMaxEntries: 4})
-			dir := t.TempDir()
-			open := func() *persist.DB {
-				db, err := persist.Open(dir, persist.Options{
-					Engine: instream.Options{Clock: clk, NodeMaxEntries: 4}, Fsync: aof.No})
-				if err != nil {
+	r := rand.New(rand.NewPCG(seed, 7))
+	clk := instream.NewManualClock(time.UnixMilli(1000)) // new IDs meet the generator's
+	mem := instream.New(instream.Options{Clock: clk, NodeMaxEntries: 4})
+	dir := t.TempDir()
+	open := func() *persist.DB {
+		db, err := persist.Open(dir, persist.Options{
+			Engine: instream.Options{Clock: clk, NodeMaxEntries: 4}, Fsync: aof.No})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	ctx := context.Background()
+	for step := range 1500 {
+		if r.IntN(4) == 0 { // about 400 ms over the run: IDs stay within id()'s
+			clk.Advance(time.Duration(r.IntN(3)) * time.Millisecond)
+		}
+		if r.IntN(10) == 0 {
+			// A batch: logged as one MULTI/EXEC.
+			batch := make([][]string, 2+r.IntN(3))
+			for i := range batch {
+				batch[i] = randomCommandOf(r, true, !rewrite)
+			}
+			want, got := runBatch(mem, batch), runBatch(db.Engine, batch)
+			if !reflect.DeepEqual(want, got) {
+				t.Fatalf("step %d batch %q: persistent %v, in memory %v", step, batch, got, want)
+			}
+		} else {
+			cmd := randomCommandOf(r, true, !rewrite)
+			if r.IntN(12) == 0 {
+				cmd = nackPending(t, r, mem)
+			}
+			want, werr := mem.Do(ctx, cmd...)
+			got, gerr := db.Do(ctx, cmd...)
+			if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
+				t.Fatalf("step %d %q: persistent %v %v, in memory %v %v", step, cmd, got, gerr, want, werr)
+			}
+		}
+		if step%100 == 99 {
+			if rewrite && r.IntN(3) > 0 {
+				if err := db.Rewrite(); err != nil {
 					t.Fatal(err)
 				}
-				return db
 			}
-			db := open()
-			ctx := context.Background()
-			for step := range 1500 {
-				if r.IntN(4) == 0 { // about 400 ms over the run: IDs stay within id()'s
-					clk.Advance(time.Duration(r.IntN(3)) * time.Millisecond)
-				}
-				if r.IntN(10) == 0 {
-					// A batch: logged as one MULTI/EXEC.
-					batch := make([][]string, 2+r.IntN(3))
-					for i := range batch {
-						batch[i] = randomCommandOf(r, true, !rewrite)
-					}
-					want, got := runBatch(mem, batch), runBatch(db.Engine, batch)
-					if !reflect.DeepEqual(want, got) {
-						t.Fatalf("step %d batch %q: persistent %v, in memory %v", step, batch, got, want)
-					}
-				} else {
-					cmd := randomCommandOf(r, true, !rewrite)
-					if r.IntN(12) == 0 {
-						cmd = nackPending(t, r, mem)
-					}
-					want, werr := mem.Do(ctx, cmd...)
-					got, gerr := db.Do(ctx, cmd...)
-					if fmt.Sprint(werr) != fmt.Sprint(gerr) || !reflect.DeepEqual(want, got) {
-						t.Fatalf("step %d %q: persistent %v %v, in memory %v %v", step, cmd, got, gerr, want, werr)
-					}
-				}
-				if step%100 == 99 {
-					if rewrite && r.IntN(3) > 0 {
-						if err := db.Rewrite(); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if err := db.Close(); err != nil {
-						t.Fatal(err)
-					}
-					db = open()
-					if w, g := state(t, mem), state(t, db.Engine); !reflect.DeepEqual(w, g) {
-						t.Fatalf("after step %d, reopened:\n got %v\nwant %v", step, g, w)
-					}
-				}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
 			}
-			db.Close()
+			db = open()
+			if w, g := state(t, mem), state(t, db.Engine); !reflect.DeepEqual(w, g) {
+				t.Fatalf("after step %d, reopened:\n got %v\nwant %v", step, g, w)
+			}
 		}
 	}
+	db.Close()
 }
