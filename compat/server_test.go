@@ -2,7 +2,6 @@ package compat
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -145,4 +144,3 @@ func seqCount() int {
 	return 0
 }
 
-var errNotRedis = errors.New("not a Redis reply")

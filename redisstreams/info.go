@@ -48,11 +48,6 @@ func (d *fieldDecoder) optInt(name string) (n int64, ok bool) {
 	return n, ok
 }
 
-func (d *fieldDecoder) has(name string) bool {
-	_, ok := d.m[name]
-	return ok
-}
-
 func (d *fieldDecoder) str(name string) string {
 	if d.err != nil {
 		return ""
