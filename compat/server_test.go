@@ -143,4 +143,3 @@ func seqCount() int {
 	}
 	return 0
 }
-
