@@ -43,12 +43,16 @@ type Config struct {
 	// jetstream part (default 1e4), and QueueN the number of messages per
 	// queue run (default 1e5). Its latency part times WakeTrials messages.
 	DurableN, QueueN int
+	// GCN is the number of shape-b entries held in the gc part (default
+	// 1e7), and GCMiniN miniredis's (default 1e6: it needs about seven
+	// times instream's memory per entry).
+	GCN, GCMiniN int
 	// Only, if not empty, lists the parts to run, among Parts.
 	Only []string
 }
 
 // Parts are the parts of the comparison, in the order they run.
-var Parts = []string{"memory", "pel", "add", "range", "groups", "wake", "client", "jetstream"}
+var Parts = []string{"memory", "pel", "add", "cpus", "gc", "range", "groups", "wake", "client", "jetstream"}
 
 // Row is one line of the comparison. Figures not measured are NaN.
 type Row struct {
@@ -64,6 +68,10 @@ type Row struct {
 	Spread string
 	// MiniHow says how miniredis was driven ("direct" or "tcp").
 	MiniHow string
+	// MiniNote and RedisNote, if set, follow the figure in its cell and
+	// leave its ratio out: the figure was not measured as instream's was
+	// (another size, another method), or there is none, and why.
+	MiniNote, RedisNote string
 }
 
 // Report is the outcome of Compare.
@@ -100,6 +108,12 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if cfg.QueueN <= 0 {
 		cfg.QueueN = defaultQueueN
+	}
+	if cfg.GCN <= 0 {
+		cfg.GCN = defaultGCN
+	}
+	if cfg.GCMiniN <= 0 {
+		cfg.GCMiniN = defaultGCMiniN
 	}
 	rep := &Report{Config: cfg}
 	c := &comparer{cfg: cfg, rep: rep, ctx: ctx}
@@ -145,6 +159,8 @@ func Compare(ctx context.Context, cfg Config) (*Report, error) {
 		{run("memory"), c.memory},
 		{run("pel"), c.pel},
 		{run("add"), c.add},
+		{run("cpus"), c.cpus},
+		{run("gc"), c.gc},
 		{run("range") || run("groups"), c.load},
 		{run("range"), c.ranges},
 		{run("groups"), c.groups},

@@ -61,7 +61,7 @@ func TestEntryID(t *testing.T) {
 // TestCompareSmoke runs the whole comparison with tiny sizes, with
 // redis-server if it is installed.
 func TestCompareSmoke(t *testing.T) {
-	cfg := Config{N: 400, PELN: 2500, Consumers: 50, TimingN: 400, Calls: 20, Reps: 1, Budget: 50 * time.Millisecond, WakeTrials: 5, DurableN: 64, QueueN: 300}
+	cfg := Config{N: 400, PELN: 2500, Consumers: 50, TimingN: 400, Calls: 20, Reps: 1, Budget: 50 * time.Millisecond, WakeTrials: 5, DurableN: 64, QueueN: 300, GCN: 3000, GCMiniN: 3000}
 	if p, err := exec.LookPath("redis-server"); err == nil {
 		cfg.RedisServer = p
 	} else {
@@ -77,7 +77,7 @@ func TestCompareSmoke(t *testing.T) {
 	for _, r := range rep.Rows {
 		for name, v := range map[string]float64{"instream": r.Instream, "miniredis": r.Mini, "redis": r.Redis} {
 			switch {
-			case math.IsNaN(v) && (name == "miniredis" && !strings.Contains(r.Op, "through Do") || name == "redis" && cfg.RedisServer != ""):
+			case math.IsNaN(v) && (name == "miniredis" && !strings.Contains(r.Op, "through Do") || name == "redis" && cfg.RedisServer != "" && r.RedisNote == ""):
 				t.Errorf("row %q: %s not measured", r.Op, name)
 			case name == "redis" && strings.HasPrefix(r.Unit, "B/"):
 				// used_memory of a server holding 400 entries moves with its
@@ -97,7 +97,7 @@ func TestCompareSmoke(t *testing.T) {
 	}
 	var out bytes.Buffer
 	rep.Print(&out)
-	for _, want := range []string{"| operation |", "instream/redis", "instream/JetStream", "in-memory Add (not durable)", "raw engine", "memory, shape c", "seek", "B/pending entry", "B/consumer", "Group memory (pel): 2500 pending entries"} {
+	for _, want := range []string{"| operation |", "instream/redis", "instream/JetStream", "in-memory Add (not durable)", "raw engine", "memory, shape c", "seek", "B/pending entry", "B/consumer", "Group memory (pel): 2500 pending entries", "GOMAXPROCS 2", "3e3 shape-b entries held"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("Print output lacks %q:\n%s", want, out.String())
 		}
@@ -160,3 +160,86 @@ func TestCompareOnlyJetStream(t *testing.T) {
 // of the two queue sides (raw engine, queue package) two for the queue
 // and two for its latency.
 func jetStreamRows() int { return len(durableProducers)*len(durableSides) + 8 }
+
+func TestCompareOnlyCPUsGC(t *testing.T) {
+	cfg := Config{TimingN: 2000, Reps: 1, WakeTrials: 20, GCN: 4000, GCMiniN: 1000, Only: []string{"cpus", "gc"}}
+	if p, err := exec.LookPath("redis-server"); err == nil {
+		cfg.RedisServer = p
+	}
+	rep, err := Compare(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("Compare(only cpus,gc): %v", err)
+	}
+	wantOps := []string{"adds, 1 goroutine", "adds, 2 goroutines", "adds on distinct streams: GOMAXPROCS 2 ÷", "GC: CPU of one forced cycle", "GC: add", "GC: add", "GC: add"}
+	if len(rep.Rows) != len(wantOps) {
+		t.Fatalf("Compare(only cpus,gc) gave %d rows, want %d: %+v", len(rep.Rows), len(wantOps), rep.Rows)
+	}
+	for i, want := range wantOps {
+		if !strings.HasPrefix(rep.Rows[i].Op, want) {
+			t.Errorf("row %d = %q, want it to begin %q", i, rep.Rows[i].Op, want)
+		}
+	}
+	one, two, gain := rep.Rows[0], rep.Rows[1], rep.Rows[2]
+	for name, v := range map[string][3]float64{
+		"instream":  {one.Instream, two.Instream, gain.Instream},
+		"miniredis": {one.Mini, two.Mini, gain.Mini},
+	} {
+		if !(v[0] > 0) || !(v[1] > 0) || math.Abs(v[2]-v[1]/v[0]) > 1e-9 {
+			t.Errorf("%s: %v adds/s with 1, %v with 2, gain %v; want rates > 0 and gain = their ratio", name, v[0], v[1], v[2])
+		}
+	}
+	if cfg.RedisServer != "" && (!(one.Redis > 0) || math.Abs(gain.Redis-two.Redis/one.Redis) > 1e-9) {
+		t.Errorf("redis-server: %v adds/s with 1 connection, %v with 2, gain %v", one.Redis, two.Redis, gain.Redis)
+	}
+	for _, r := range rep.Rows[3:] {
+		if !(r.Instream > 0) || !(r.Mini > 0) || r.MiniNote != "1e3 held" || r.RedisNote == "" {
+			t.Errorf("row %q: instream %v, miniredis %v (%q), redis note %q; want figures > 0, miniredis noted 1e3 held, redis noted", r.Op, r.Instream, r.Mini, r.MiniNote, r.RedisNote)
+		}
+	}
+	var out bytes.Buffer
+	rep.Print(&out)
+	for _, want := range []string{"4e3 shape-b entries held |", "(1e3 held) | – (no GC) | – | – |", "GOMAXPROCS 1 (redis-server: 1 connection) | adds/s |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("Print output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestCountText(t *testing.T) {
+	tests := []struct {
+		n    int
+		want string
+	}{
+		{0, "0"},
+		{7, "7"},
+		{100, "100"},
+		{1000, "1e3"},
+		{25_000, "25e3"},
+		{1_000_000, "1e6"},
+		{10_000_000, "1e7"},
+		{1_234_000, "1234e3"},
+		{1_234_500, "1234500"},
+	}
+	for _, tt := range tests {
+		if got := countText(tt.n); got != tt.want {
+			t.Errorf("countText(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestNoted(t *testing.T) {
+	tests := []struct {
+		cell, note, ratio   string
+		wantCell, wantRatio string
+	}{
+		{"12.5", "", "0.50×", "12.5", "0.50×"},
+		{"12.5", "1e6 held", "0.50×", "12.5 (1e6 held)", "–"},
+		{"–", "no GC", "–", "– (no GC)", "–"},
+	}
+	for _, tt := range tests {
+		cell, r := noted(tt.cell, tt.note, tt.ratio)
+		if cell != tt.wantCell || r != tt.wantRatio {
+			t.Errorf("noted(%q, %q, %q) = %q, %q; want %q, %q", tt.cell, tt.note, tt.ratio, cell, r, tt.wantCell, tt.wantRatio)
+		}
+	}
+}

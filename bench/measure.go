@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"syscall"
 	"time"
 )
 
@@ -74,4 +75,25 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	}
 	i := int(math.Ceil(p/100*float64(len(sorted)))) - 1
 	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// measureErr is measure for a run that can fail: after the first error,
+// the remaining repetitions do nothing and the error is returned.
+func measureErr(reps, ops int, setup func(), run func() error) (timing, error) {
+	var err error
+	t := measure(reps, ops, setup, func() {
+		if err == nil {
+			err = run()
+		}
+	})
+	return t, err
+}
+
+// cpuTime returns the CPU time the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -60,6 +60,13 @@ func (r *Report) printMain(w io.Writer) {
 	if r.ran("pel") {
 		fmt.Fprintf(w, "Group memory (pel): %d pending entries read by one consumer, then %d consumers created.\n", r.Config.PELN, r.Config.Consumers)
 	}
+	if r.ran("cpus") {
+		fmt.Fprintf(w, "CPUs: each goroutine (redis-server: each connection) adds %d shape-b entries (XADD *) to a stream of its own; wall-clock throughput of all, median of %d.\n", r.Config.TimingN, r.Config.Reps)
+	}
+	if r.ran("gc") {
+		fmt.Fprintf(w, "GC: instream holds %s shape-b entries in one stream, miniredis %s; forced cycles (runtime.GC): at least %d, each run alone for its CPU time, then beside a goroutine adding to that stream.\n",
+			countText(r.Config.GCN), countText(r.Config.GCMiniN), r.Config.Reps)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| operation | unit | instream | miniredis | redis-server | instream/redis | instream/miniredis | instream allocs/op | instream min..max |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -68,17 +75,34 @@ func (r *Report) printMain(w io.Writer) {
 		if row.MiniHow == "tcp" && !math.IsNaN(row.Mini) {
 			mini += " (tcp)"
 		}
+		mini, miniRatio := noted(mini, row.MiniNote, ratio(row.Instream, row.Mini))
+		redis, redisRatio := noted(num(row.Redis), row.RedisNote, ratio(row.Instream, row.Redis))
 		spread := dash(row.Spread)
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			row.Op, row.Unit, num(row.Instream), mini, num(row.Redis),
-			ratio(row.Instream, row.Redis), ratio(row.Instream, row.Mini), num(row.InstreamAllocs), spread)
+			row.Op, row.Unit, num(row.Instream), mini, redis,
+			redisRatio, miniRatio, num(row.InstreamAllocs), spread)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "instream: typed API in process, allocations per unit of the row; memory is HeapAlloc growth after GC per entry.")
 	fmt.Fprintln(w, "miniredis: direct m.XAdd where it exists, else its server through go-redis over loopback (tcp: client and network included).")
 	fmt.Fprintln(w, "redis-server: server CPU per call from INFO commandstats after CONFIG RESETSTAT (no parsing or network); memory is used_memory growth per entry.")
 	fmt.Fprintln(w, "Group memory: growth over the step only (the stream is loaded before); Redis's is read once the step's connection is closed and freed.")
-	fmt.Fprintln(w, "Ratios below 1 mean instream is cheaper.")
+	if r.ran("cpus") {
+		fmt.Fprintln(w, "CPUs rows: runtime.GOMAXPROCS set to the goroutine count; instream's typed Add and miniredis's direct m.XAdd in process. redis-server: wall throughput of 1 or 2 loopback connections, each writing pre-encoded XADD pipelined 100 deep and reading the replies, so the figure is the server's work (parsing, command, network) with little client cost; Redis runs commands on one thread.")
+	}
+	if r.ran("gc") {
+		fmt.Fprintln(w, "GC rows: CPU is the process's (every core) during a cycle with nothing else running; the adds are those that began and ended inside a cycle, against those between cycles. redis-server has no GC: its p50/p99 are a go-redis XADD round trip over loopback, one at a time, not comparable.")
+	}
+	fmt.Fprintln(w, "Ratios below 1 mean instream is cheaper; in rows of adds/s or ×, above 1 means instream does more. A cell with a note in parentheses has no ratio.")
+}
+
+// noted appends note to a cell and drops its ratio: the figure was not
+// measured as instream's was.
+func noted(cell, note, ratio string) (string, string) {
+	if note == "" {
+		return cell, ratio
+	}
+	return cell + " (" + note + ")", "–"
 }
 
 // printSide writes the table of instream beside embedded NATS JetStream.

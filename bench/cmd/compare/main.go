@@ -45,7 +45,10 @@ func main() {
 	pn, consumers := count(100_000), count(10_000)
 	flag.Var(&pn, "pn", "pending entries of the pel (group memory) test")
 	flag.Var(&consumers, "consumers", "consumers created by the pel test")
-	flag.Var(&tn, "tn", "entries in the timed streams")
+	flag.Var(&tn, "tn", "entries in the timed streams, and adds per goroutine of the cpus part")
+	gn, gmn := count(10_000_000), count(1_000_000)
+	flag.Var(&gn, "gn", "shape-b entries held by instream in the gc part")
+	flag.Var(&gmn, "gmn", "shape-b entries held by miniredis in the gc part")
 	dn, qn := count(10_000), count(100_000)
 	flag.Var(&dn, "dn", "adds per durable-publish run of the jetstream part")
 	flag.Var(&qn, "qn", "messages per queue run of the jetstream part")
@@ -61,7 +64,7 @@ func main() {
 	if *quick {
 		set := map[string]bool{}
 		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range map[string]string{"n": "2e4", "pn": "2e4", "consumers": "2e3", "tn": "1e4", "calls": "200", "dn": "1e3", "qn": "1e4", "trials": "200", "reps": "1", "budget": "300ms"} {
+		for name, v := range map[string]string{"n": "2e4", "pn": "2e4", "consumers": "2e3", "tn": "1e4", "calls": "200", "dn": "1e3", "qn": "1e4", "gn": "1e5", "gmn": "1e4", "trials": "200", "reps": "1", "budget": "300ms"} {
 			if !set[name] {
 				_ = flag.Set(name, v)
 			}
@@ -69,7 +72,7 @@ func main() {
 	}
 	cfg := bench.Config{
 		N: int(n), PELN: int(pn), Consumers: int(consumers), TimingN: int(tn), Calls: int(calls), Reps: *reps,
-		Budget: *budget, WakeTrials: int(trials), DurableN: int(dn), QueueN: int(qn), Log: os.Stderr,
+		Budget: *budget, WakeTrials: int(trials), DurableN: int(dn), QueueN: int(qn), GCN: int(gn), GCMiniN: int(gmn), Log: os.Stderr,
 	}
 	if *only != "" {
 		cfg.Only = strings.Split(*only, ",")
