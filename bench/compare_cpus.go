@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/instream/instream"
@@ -107,8 +108,9 @@ func cpusOp(p int) string {
 }
 
 // redisCPUs returns the adds per second of p connections, each sending n
-// pre-encoded XADD s<k> * commands to a stream of its own, pipelined
-// pipelineDepth deep; the median of Reps runs.
+// pre-encoded XADD s<k> * commands to a stream of its own, in chunks of
+// pipelineDepth, rawInFlight chunks ahead of the replies; the median of
+// Reps runs.
 func (c *comparer) redisCPUs(p, n int, kv [][]string) (float64, error) {
 	conns := make([]*rawConn, p)
 	for g := range p {
@@ -119,13 +121,51 @@ func (c *comparer) redisCPUs(p, n int, kv [][]string) (float64, error) {
 		defer rc.Close()
 		conns[g] = rc
 	}
+	// The server's main thread's CPU time over the runs' wall time: how
+	// much of a core it used (two INFO calls in each timed run, some
+	// 100 µs of hundreds of ms).
+	var cpu, wall float64
 	t, err := measureErr(c.cfg.Reps, p*n, func() { c.redisC.FlushAll(c.ctx) }, func() error {
-		return parallel(p, func(g int) error { return conns[g].run() })
+		cpu0, err := c.redisMainCPU()
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if err := parallel(p, func(g int) error { return conns[g].run() }); err != nil {
+			return err
+		}
+		wall += time.Since(t0).Seconds()
+		cpu1, err := c.redisMainCPU()
+		cpu += cpu1 - cpu0
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	what := "1 connection"
+	if p != 1 {
+		what = strconv.Itoa(p) + " connections"
+	}
+	c.rep.Notes = append(c.rep.Notes, fmt.Sprintf("cpus: with %s, redis-server's main thread was busy %.0f%% of the wall time (INFO cpu).", what, 100*cpu/wall))
 	return 1e9 / t.ns, c.redisC.FlushAll(c.ctx).Err()
+}
+
+// redisMainCPU returns the CPU seconds, user and system, of redis-server's
+// main thread.
+func (c *comparer) redisMainCPU() (float64, error) {
+	m, err := info(c.ctx, c.redisC, "cpu")
+	if err != nil {
+		return 0, err
+	}
+	var sum float64
+	for _, k := range []string{"used_cpu_user_main_thread", "used_cpu_sys_main_thread"} {
+		v, err := strconv.ParseFloat(m[k], 64)
+		if err != nil {
+			return 0, fmt.Errorf("redis-server INFO cpu %s = %q: %w", k, m[k], err)
+		}
+		sum += v
+	}
+	return sum, nil
 }
 
 // rawConn is a connection to Redis with its XADD commands encoded
@@ -160,21 +200,45 @@ func dialRaw(ctx context.Context, addr, key string, n int, kv [][]string) (*rawC
 	return rc, nil
 }
 
-// run sends every chunk and reads its replies before the next.
+// rawInFlight is the number of chunks a rawConn has sent and not yet
+// read the replies of: enough that the server never waits for the client.
+const rawInFlight = 10
+
+// run sends the chunks, up to rawInFlight ahead of the replies read.
 func (rc *rawConn) run() error {
-	left := rc.n
-	for _, chunk := range rc.chunks {
-		if _, err := rc.conn.Write(chunk); err != nil {
+	sent := make(chan int, rawInFlight) // the number of commands of each chunk sent
+	werr := make(chan error, 1)
+	go func() {
+		defer close(sent)
+		left := rc.n
+		for _, chunk := range rc.chunks {
+			if _, err := rc.conn.Write(chunk); err != nil {
+				werr <- err
+				return
+			}
+			sent <- min(left, pipelineDepth)
+			left -= pipelineDepth
+		}
+	}()
+	var err error
+	for k := range sent {
+		for ; k > 0 && err == nil; k-- {
+			err = rc.readIDReply()
+		}
+		if err != nil {
+			// Unblock the writer: it may be waiting on a full window or
+			// on a server that stopped reading.
+			rc.conn.Close()
+			for range sent {
+			}
 			return err
 		}
-		for range min(left, pipelineDepth) {
-			if err := rc.readIDReply(); err != nil {
-				return err
-			}
-		}
-		left -= pipelineDepth
 	}
-	return nil
+	select {
+	case err = <-werr:
+	default:
+	}
+	return err
 }
 
 // readIDReply reads one XADD reply: a bulk string holding the new ID.
