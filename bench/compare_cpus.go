@@ -25,14 +25,16 @@ var cpuCounts = []int{1, 2}
 // shape-b entries (XADD *) to a stream of its own: the wall-clock
 // throughput of all together, and the second's over the first's. Redis
 // runs its commands on one thread; its side is 1 and 2 loopback
-// connections sending pre-encoded XADD, pipelined.
+// connections sending pre-encoded XADD, pipelined, from a client with
+// every CPU.
 func (c *comparer) cpus() error {
 	n := c.cfg.TimingN
 	c.logf("cpus: %d adds per goroutine, GOMAXPROCS %v", n, cpuCounts)
 	if runtime.NumCPU() < cpuCounts[len(cpuCounts)-1] {
 		c.rep.Notes = append(c.rep.Notes, fmt.Sprintf("cpus: the machine has %d CPU(s), fewer than the %d goroutines of the last row.", runtime.NumCPU(), cpuCounts[len(cpuCounts)-1]))
 	}
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
 	kv, fields := fieldPool()
 	var rows []Row
 	for _, p := range cpuCounts {
@@ -82,6 +84,8 @@ func (c *comparer) cpus() error {
 		row.Mini = 1e9 / t.ns
 
 		if c.redisC != nil {
+			// The client keeps every CPU, so that the server is the bound.
+			runtime.GOMAXPROCS(procs)
 			if row.Redis, err = c.redisCPUs(p, n, kv); err != nil {
 				return err
 			}

@@ -88,7 +88,7 @@ func (r *Report) printMain(w io.Writer) {
 	fmt.Fprintln(w, "redis-server: server CPU per call from INFO commandstats after CONFIG RESETSTAT (no parsing or network); memory is used_memory growth per entry.")
 	fmt.Fprintln(w, "Group memory: growth over the step only (the stream is loaded before); Redis's is read once the step's connection is closed and freed.")
 	if r.ran("cpus") {
-		fmt.Fprintln(w, "CPUs rows: runtime.GOMAXPROCS set to the goroutine count; instream's typed Add and miniredis's direct m.XAdd in process. redis-server: wall throughput of 1 or 2 loopback connections, each writing pre-encoded XADD in batches of 100, up to 10 batches ahead of the replies it reads, so the figure is the server's work (parsing, command, network) with little client cost; Redis runs commands on one thread.")
+		fmt.Fprintln(w, "CPUs rows: runtime.GOMAXPROCS set to the goroutine count; instream's typed Add and miniredis's direct m.XAdd in process. redis-server: wall throughput of 1 or 2 loopback connections from a client with every CPU, each writing pre-encoded XADD in batches of 100, up to 10 batches ahead of the replies it reads, so the figure is the server's work (parsing, command, network) with little client cost; Redis runs commands on one thread.")
 	}
 	if r.ran("gc") {
 		fmt.Fprintln(w, "GC rows: CPU is the process's (every core) during a cycle with nothing else running; the adds are those that began and ended inside a cycle, against those between cycles. redis-server has no GC: its p50/p99 are a go-redis XADD round trip over loopback, one at a time, not comparable.")
