@@ -30,12 +30,13 @@ type tx struct {
 	haveNow bool
 	read    bool     // the stripes are held for reading
 	held    uint64   // the stripes held (locks.go)
-	one     *stripe  // the stripe held, if one is held for writing
+	home    *stripe  // the stripe whose tx this is; nil if read
 	ready   []string // keys made ready, in order; may repeat
 
-	// memoKey's stripe is memo (see stripe), if memo is set.
-	memoKey string
-	memo    *stripe
+	// memoKey's stripe is memo (see stripe), if haveMemo.
+	memoKey  string
+	memo     int
+	haveMemo bool
 
 	// parking is a waiter being registered: if the call panics before it
 	// starts waiting, end unregisters it.
@@ -68,8 +69,8 @@ func (t *tx) end() {
 		return
 	}
 	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
-		if t.one != nil {
-			t.one.mu.Unlock()
+		if t.held&(t.held-1) == 0 {
+			t.home.mu.Unlock() // a single stripe held for writing is home
 		} else {
 			t.e.unlockStripes(t.held, true)
 		}
