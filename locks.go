@@ -82,24 +82,25 @@ type stripe struct {
 func stripeOf(key string) int {
 	const m = 0x9e3779b97f4a7c15
 	n := len(key)
-	h := uint64(n) * m
-	i := 0
-	for ; i+8 < n; i += 8 {
-		h = (h ^ le64(key[i:])) * m
-		h ^= h >> 32
-	}
+	h := uint64(n)
 	switch {
-	case n >= 8: // the last 8 bytes, which may overlap those hashed
+	case n > 16:
+		for i := 0; i+8 < n; i += 8 {
+			h = (h ^ le64(key[i:])) * m
+			h ^= h >> 29
+		}
+		h ^= le64(key[n-8:]) // the last 8 bytes, which may overlap those hashed
+	case n > 8: // two words, which may overlap
+		h = (h ^ le64(key)) * m
 		h ^= le64(key[n-8:])
 	case n >= 4:
 		h ^= uint64(le32(key))<<32 | uint64(le32(key[n-4:]))
 	case n > 0:
 		h ^= uint64(key[0])<<16 | uint64(key[n>>1])<<8 | uint64(key[n-1])
 	}
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 31
-	h *= m
-	return int(h >> (64 - stripeBits))
+	h = (h ^ h>>32) * m
+	h = (h ^ h>>29) * m
+	return int(h >> (64 - stripeBits)) // the top bits depend on every bit
 }
 
 func le64(s string) uint64 {
@@ -344,7 +345,6 @@ func (e *Engine) beginKey(key string) (*tx, error) {
 		t := &st.tx
 		t.held = 1 << i
 		e.fresh(t)
-		t.remember(key, i)
 		return t, nil
 	}
 	st.mu.Unlock()
@@ -355,28 +355,25 @@ func (e *Engine) beginKey(key string) (*tx, error) {
 			return nil, err
 		}
 	}
-	t.remember(key, i)
 	return t, nil
 }
 
-// remember makes i the remembered stripe of key. The tx outlives the
-// call, so it stores no pointer it need not: with the garbage collector
-// marking, a pointer store costs a write barrier, and a call on the same
-// key as the last one stores none.
-func (t *tx) remember(key string, i int) {
-	if key != t.memoKey {
-		t.memoKey = key
+// stripe returns key's stripe. A call that holds one stripe touches only
+// the keys of that stripe, its home, so it need not hash them; race
+// builds check.
+func (t *tx) stripe(key string) *stripe {
+	if t.held&(t.held-1) == 0 && !checkStripes {
+		return t.home
 	}
-	t.memo, t.haveMemo = i, true
+	return t.hashStripe(key)
 }
 
-// stripe returns key's stripe. A call mostly asks for one key's, so the
-// tx remembers the last answer (a key's stripe never changes).
-func (t *tx) stripe(key string) *stripe {
-	if !t.haveMemo || key != t.memoKey {
-		t.remember(key, stripeOf(key))
+func (t *tx) hashStripe(key string) *stripe {
+	i := stripeOf(key)
+	if t.held&(t.held-1) == 0 && i != bits.TrailingZeros64(t.held) {
+		panic(fmt.Sprintf("instream: key %q is not in the one stripe held", key))
 	}
-	return &t.e.stripes[t.memo&(nStripes-1)]
+	return &t.e.stripes[i]
 }
 
 // lookup returns the stream named key, or nil.
@@ -399,7 +396,8 @@ func (e *Engine) enterRead(mask uint64) (*tx, error) {
 	}
 	t := readTxs.Get().(*tx)
 	// A pooled tx may have served another engine: forget its memo.
-	t.e, t.held, t.read, t.haveNow, t.haveMemo = e, mask, true, false, false
+	t.e, t.held, t.read, t.haveNow = e, mask, true, false
+	t.home = &e.stripes[bits.TrailingZeros64(mask)]
 	return t, nil
 }
 
