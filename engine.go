@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -52,8 +50,7 @@ type Options struct {
 // semantics. An Engine is safe for concurrent use by multiple goroutines.
 type Engine struct {
 	stripes [nStripes]stripe    // the keyspace and its locks (locks.go)
-	excl    atomic.Bool         // a call holds every stripe (locks.go)
-	gate    sync.RWMutex        // held by that call; waited on by the others
+	gate    rwLock              // locked for writing by a call that holds every stripe (locks.go)
 	opts    Options             // written with every stripe held
 	closed  bool                // written with every stripe held
 	watches map[string][]*Watch // open watches by key (watch.go); written with every stripe held
@@ -132,7 +129,7 @@ func New(opts Options) *Engine {
 	}
 	e := &Engine{opts: opts}
 	for i := range e.stripes {
-		e.stripes[i].tx.e = e
+		e.stripes[i].tx.e, e.stripes[i].tx.home = e, &e.stripes[i]
 	}
 	for i := range e.stripes {
 		e.stripes[i].tx.logging = opts.Log != nil

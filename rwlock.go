@@ -44,6 +44,9 @@ func (l *rwLock) Unlock() {
 	}
 }
 
+// writing reports whether a writer holds l.
+func (l *rwLock) writing() bool { return l.state.Load()&lockW != 0 }
+
 func (l *rwLock) RLock() {
 	s := l.state.Load()
 	if s&(lockW|lockSlow) != 0 || !l.state.CompareAndSwap(s, s+1) {

@@ -30,12 +30,8 @@ type tx struct {
 	haveNow bool
 	read    bool     // the stripes are held for reading
 	held    uint64   // the stripes held (locks.go)
-	one     *stripe  // the stripe held, if one is held for writing
+	home    *stripe  // the stripe whose tx this is; if read, the lowest held
 	ready   []string // keys made ready, in order; may repeat
-
-	// memoKey's stripe is memo (see stripe), if memo is set.
-	memoKey string
-	memo    *stripe
 
 	// parking is a waiter being registered: if the call panics before it
 	// starts waiting, end unregisters it.
@@ -62,14 +58,14 @@ type tx struct {
 func (t *tx) end() {
 	if t.read {
 		e, held := t.e, t.held
-		t.e = nil
+		t.e, t.home = nil, nil
 		readTxs.Put(t)
 		e.unlockStripes(held, false)
 		return
 	}
 	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
-		if t.one != nil {
-			t.one.mu.Unlock()
+		if t.held&(t.held-1) == 0 {
+			t.home.mu.Unlock() // a single stripe held for writing is home
 		} else {
 			t.e.unlockStripes(t.held, true)
 		}
@@ -85,6 +81,10 @@ func (t *tx) end() {
 // under its policy, and sets *errp (if nil) when it could not.
 func (t *tx) endWrite(errp *error) {
 	if !t.logging {
+		if t.held&(t.held-1) == 0 && t.parking == nil && len(t.ready) == 0 {
+			t.home.mu.Unlock() // end's fast path, a call less
+			return
+		}
 		t.end()
 		return
 	}
@@ -136,7 +136,7 @@ func (t *tx) readClock() {
 // keyReady records that the call made key ready: the waiters of key are
 // served when the call ends.
 func (t *tx) keyReady(key string) {
-	if t.stripe(key).waits[key] != nil {
+	if w := t.stripe(key).waits; len(w) != 0 && w[key] != nil {
 		t.ready = append(t.ready, key)
 	}
 }
