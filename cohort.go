@@ -1,5 +1,7 @@
 package instream
 
+import "context"
+
 // Many calls blocked on one stream usually make the same read: a
 // consumer per goroutine, each waiting for what comes after the same
 // last entry. Each such call parking its own waiter makes a writer's
@@ -78,7 +80,7 @@ func (w *waiter) fanOut() {
 
 // waitMember waits, without locks, until the cohort that the call joined
 // is done, and returns the call's result.
-func waitMember(done interface{ Err() error }, w *waiter) ([]StreamEntries, error) {
+func waitMember(ctx context.Context, w *waiter) ([]StreamEntries, error) {
 	<-w.co.fan
 	switch {
 	case w.co.served:
@@ -87,5 +89,5 @@ func waitMember(done interface{ Err() error }, w *waiter) ([]StreamEntries, erro
 		return nil, ErrClosed
 	}
 	// The leader gave up: its ctx, whose Done is this call's, ended.
-	return nil, done.Err()
+	return nil, ctx.Err()
 }

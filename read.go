@@ -92,8 +92,7 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	done := ctx.Done()
-	res, w, joined, err := e.firstRead(args, done)
+	res, w, joined, err := e.firstRead(args, ctx.Done())
 	switch {
 	case w == nil:
 		return res, err
