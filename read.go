@@ -92,44 +92,57 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var res []StreamEntries
-	w, err := e.firstRead(args, &res)
-	if w == nil {
+	res, w, joined, err := e.firstRead(args, ctx.Done())
+	switch {
+	case w == nil:
 		return res, err
+	case joined:
+		return waitMember(ctx, w)
 	}
 	if served, err := e.wait(ctx, w); !served {
 		return nil, err
 	}
-	return res, nil
+	return w.co.res, nil
 }
 
-// firstRead is read's first pass: it sets *res, or, when nothing is
-// there, parks a waiter that sets *res when served and returns it.
-func (e *Engine) firstRead(args ReadArgs, res *[]StreamEntries) (*waiter, error) {
+// firstRead is read's first pass: it returns the result, or, when
+// nothing is there, the waiter whose result will be the call's: one it
+// parked, or, if joined, one of the same read and done (cohort.go).
+func (e *Engine) firstRead(args ReadArgs, done <-chan struct{}) (_ []StreamEntries, _ *waiter, joined bool, _ error) {
 	t, err := e.enter(readMask(args), true)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 	defer t.end()
 	if err := checkReadArgs(args); err != nil {
-		return nil, fmt.Errorf("read: %w", err)
+		return nil, nil, false, fmt.Errorf("read: %w", err)
 	}
 	args = e.resolveRead(args)
-	if *res = e.readLocked(args); *res != nil {
-		return nil, nil
+	if res := e.readLocked(args); res != nil {
+		return res, nil, false, nil
+	}
+	var k readKey
+	one := len(args.Streams) == 1
+	if one {
+		k = readKey{args.Streams[0], args.Count, args.MaxCount, args.MaxSize}
+		if w := t.join(k, done); w != nil {
+			return nil, w, true, nil
+		}
 	}
 	// Writers re-run the read while the caller waits: keep our own copy.
 	args.Streams = slices.Clone(args.Streams)
-	w := newWaiter(len(args.Streams), false, func(t *tx) bool {
-		*res = t.readServed(args)
-		return *res != nil
-	})
+	w := newWaiter(len(args.Streams), false, nil)
+	w.serve = func(t *tx) bool {
+		w.co.res = t.readServed(args)
+		return w.co.res != nil
+	}
+	w.co.ok, w.co.read, w.co.done = one, k, done
 	for _, rs := range args.Streams {
 		// A Last read waits for any entry: its After is 0-0.
 		w.watch(rs.Key, rs.After)
 	}
 	t.park(w)
-	return w, nil
+	return nil, w, false, nil
 }
 
 // readServed is readLocked for a waiter being served: a one-stream read
@@ -141,13 +154,12 @@ func (t *tx) readServed(args ReadArgs) []StreamEntries {
 		return e.readLocked(args)
 	}
 	sh := &t.shared
-	if sh.valid && sh.arg == args.Streams[0] && sh.count == args.Count &&
-		sh.maxCount == args.MaxCount && sh.maxSize == args.MaxSize {
+	k := readKey{args.Streams[0], args.Count, args.MaxCount, args.MaxSize}
+	if sh.valid && sh.readKey == k {
 		return sh.res
 	}
 	res := e.readLocked(args)
-	*sh = sharedRead{valid: true, arg: args.Streams[0], count: args.Count,
-		maxCount: args.MaxCount, maxSize: args.MaxSize, res: res}
+	*sh = sharedRead{valid: true, readKey: k, res: res}
 	return res
 }
 

@@ -23,6 +23,8 @@ import (
 // serves at most xreadChunk XREAD waiters itself and hands the rest of the
 // pass to the last one it served, which carries on, under the key's
 // lock, before its call returns. Group waiters are always served by the writer.
+// XREAD calls that make the same one-stream read with the same ctx.Done
+// share one waiter (cohort.go), so a writer serves them as one.
 
 // A group read with CLAIM (8.4) also waits for a pending entry of its
 // group to become idle enough (spec §7.4). Such a waiter carries idleDue
@@ -66,6 +68,8 @@ type waiter struct {
 	// which a pending entry becomes claimable, and false if none will.
 	idleDue func() (int64, bool)
 	timer   Timer // armed for idleDue on the engine's clock; nil until first needed
+
+	co cohort // an XREAD's result, and the calls that joined it (cohort.go)
 }
 
 // waitReg is a waiter's place in the queue of one key.
@@ -76,14 +80,19 @@ type waitReg struct {
 	prev, next *waitReg
 }
 
-// sharedRead is one XREAD result, with what it was read for.
-type sharedRead struct {
-	valid bool
+// readKey is what a one-stream XREAD asks for, once resolved.
+type readKey struct {
 	arg   ReadStream
 	count int
 	// maxCount and maxSize are the read's caps (readcap.go)
 	maxCount, maxSize int
-	res               []StreamEntries
+}
+
+// sharedRead is one XREAD result, with what it was read for.
+type sharedRead struct {
+	valid bool
+	readKey
+	res []StreamEntries
 }
 
 // waitList is the FIFO queue of the waiters of one key.
@@ -178,7 +187,7 @@ func (e *Engine) unblock(w *waiter) {
 			l.tail = r.prev
 		}
 		r.prev, r.next = nil, nil
-		l.n--
+		l.n -= 1 + w.co.members
 		if w.group {
 			l.groups--
 		}
@@ -198,6 +207,9 @@ func (e *Engine) wake(w *waiter) {
 	w.stopTimer()
 	w.state = woken
 	close(w.ready)
+	if w.co.fan != nil {
+		close(w.co.fan)
+	}
 }
 
 // leave is called by a blocked call that stopped waiting. It unregisters
@@ -237,6 +249,7 @@ func (e *Engine) wait(ctx context.Context, w *waiter) (served bool, err error) {
 		if w.closed {
 			return false, ErrClosed
 		}
+		w.fanOut()
 		if w.carry != "" {
 			e.carryOn(w)
 		}
@@ -247,7 +260,8 @@ func (e *Engine) wait(ctx context.Context, w *waiter) (served bool, err error) {
 }
 
 // giveUp ends the wait of w, whose ctx is done, unless a writer served
-// it meanwhile.
+// it meanwhile. The calls that joined w share its ctx's Done, so they
+// give up with it.
 func (e *Engine) giveUp(ctx context.Context, w *waiter) (served bool, err error) {
 	t, _ := e.enter(w.mask, false)
 	defer t.end()
@@ -255,8 +269,12 @@ func (e *Engine) giveUp(ctx context.Context, w *waiter) (served bool, err error)
 		if w.closed {
 			return false, ErrClosed
 		}
+		w.fanOut()
 		t.carryOn(w)
 		return true, nil
+	}
+	if w.co.fan != nil {
+		close(w.co.fan)
 	}
 	return false, ctx.Err()
 }
@@ -429,7 +447,7 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 			if !ok || !r.after.Less(last) || held != nil && held.carry != "" {
 				continue
 			}
-			if budget == 0 {
+			if budget <= 0 {
 				held.carry = key
 				if !groups || l.groups == 0 {
 					break
@@ -447,6 +465,7 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 		budget--
 		e.unblock(w)
 		w.state = woken
+		budget -= w.served()
 		if held != nil {
 			close(held.ready)
 		}
@@ -484,7 +503,7 @@ func checkWaitList(key string, l *waitList) error {
 	var prev *waitReg
 	n := 0
 	for r := l.head; r != nil; r = r.next {
-		n++
+		n += 1 + r.w.co.members
 		switch {
 		case r.key != key:
 			return fmt.Errorf("waiters of %q: registration for %q", key, r.key)
