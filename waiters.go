@@ -27,7 +27,7 @@ import (
 // share one waiter (cohort.go), so a writer serves them as one.
 
 // A group read with CLAIM (8.4) also waits for a pending entry of its
-// group to become idle enough (spec §7.4). Such a waiter carries idleDue
+// group to become idle enough (Redis 8.4). Such a waiter carries idleDue
 // and keeps one timer, armed for the earliest such moment on the engine's
 // clock (Options.Clock, so a ManualClock fires it as it moves); when it
 // fires, it runs the read under its keys' locks like a writer

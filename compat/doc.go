@@ -9,9 +9,9 @@
 // 7.0.15 knows, plus malformed ones) and compares every reply, Go types
 // included (go-redis with Protocol 2 gives Do's RESP2 shapes). The only
 // differences forgiven are listed in normalize_test.go: nondeterminism
-// (generated IDs, times, memory layout) and the rows of spec §10 where
+// (generated IDs, times, memory layout) and the places where
 // 7.0.15 differs from the newer model the engine implements. TestBlocking
-// plays blocking scenarios (spec §7.2) on both sides. TestConformanceWire
+// plays blocking scenarios on both sides. TestConformanceWire
 // replays the first 100 seeds a third way, go-redis → in-process
 // connection (package resp) → engine, against go-redis → redis-server,
 // under RESP2 and RESP3, with transactions (WATCH, MULTI, queued
