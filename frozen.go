@@ -105,3 +105,82 @@ func (f *frozen) walk(fn visitor) {
 		return true
 	})
 }
+
+// frozenList is a chunk list as it was when a snapshot was taken: a
+// copy of its B-tree or, if it had none, its chunks (at most two), which
+// no call changes any more (chunkList.own).
+type frozenList[R any] struct {
+	tree   *btree.BTreeG[chunkRef[R]]
+	chunks []*chunk[R]
+}
+
+// freeze returns the list as it is now, in O(1).
+func (l *chunkList[R]) freeze() frozenList[R] {
+	l.gen++
+	if l.tree != nil {
+		return frozenList[R]{tree: l.tree.Copy()}
+	}
+	var f frozenList[R]
+	for c := l.head; c != nil; c = c.next {
+		f.chunks = append(f.chunks, c)
+	}
+	return f
+}
+
+// own returns c (which may be nil) ready for a change: c itself, or, if
+// a snapshot may read it, a copy that takes its place.
+func (l *chunkList[R]) own(c *chunk[R]) *chunk[R] {
+	if c == nil || c.gen == l.gen {
+		return c
+	}
+	return l.replace(c)
+}
+
+// replace puts a copy of c in its place in the list and the tree, and
+// returns it. Slots change in place, so they are copied. A snapshot
+// reads c's slots only, never its key or links.
+func (l *chunkList[R]) replace(c *chunk[R]) *chunk[R] {
+	d := &chunk[R]{prev: c.prev, next: c.next, key: c.key, live: c.live, n: c.n, gen: l.gen,
+		ids: make([]ID, len(c.ids), cap(c.ids)), recs: make([]R, len(c.recs), cap(c.recs))}
+	copy(d.ids, c.ids)
+	copy(d.recs, c.recs)
+	if d.prev != nil {
+		d.prev.next = d
+	} else {
+		l.head = d
+	}
+	if d.next != nil {
+		d.next.prev = d
+	} else {
+		l.tail = d
+	}
+	c.prev, c.next = nil, nil
+	if l.tree != nil {
+		l.tree.Set(chunkRef[R]{d.key, d})
+	}
+	if l.hint == c {
+		l.hint = d
+	}
+	return d
+}
+
+// scan calls fn for every member, in order.
+func (f frozenList[R]) scan(fn func(ID, R)) {
+	each := func(c *chunk[R]) {
+		for i, id := range c.ids {
+			if c.isLive(i) {
+				fn(id, c.recs[i])
+			}
+		}
+	}
+	if f.tree != nil {
+		f.tree.Scan(func(r chunkRef[R]) bool {
+			each(r.c)
+			return true
+		})
+		return
+	}
+	for _, c := range f.chunks {
+		each(c)
+	}
+}

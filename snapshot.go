@@ -25,15 +25,15 @@ type streamSnap struct {
 	idmp   []IdempotencyRecord
 }
 
-// groupSnap is a group at the cut: its pending list as it was stored,
-// and its consumers by number, whose names never change. Commands turns
-// them into records (records).
+// groupSnap is a group at the cut: its pending list, frozen, and its
+// consumers by number, whose names never change. Commands turns them
+// into records (records).
 type groupSnap struct {
 	name        string
 	lastID      ID
 	entriesRead int64
-	ids         []ID
-	recs        []pelRec
+	pel         frozenList[pelRec]
+	pending     int
 	consumers   []*consumer // by number - 1; nil for a free number
 }
 
@@ -82,20 +82,10 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 	return sn, nil
 }
 
-// snap copies g as a snapshot keeps it.
+// snap returns g as a snapshot keeps it.
 func (g *group) snap() groupSnap {
-	gs := groupSnap{name: g.name, lastID: g.lastID, entriesRead: g.entriesRead,
-		ids: make([]ID, 0, g.pel.len()), recs: make([]pelRec, 0, g.pel.len()),
-		consumers: slices.Clone(g.consumers.nums)}
-	for c := g.pel.l.head; c != nil; c = c.next {
-		for i := range c.ids {
-			if c.isLive(i) {
-				gs.ids = append(gs.ids, c.ids[i])
-				gs.recs = append(gs.recs, c.recs[i])
-			}
-		}
-	}
-	return gs
+	return groupSnap{name: g.name, lastID: g.lastID, entriesRead: g.entriesRead,
+		pel: g.pel.l.freeze(), pending: g.pel.len(), consumers: slices.Clone(g.consumers.nums)}
 }
 
 // records returns the group's pending records owned by consumers, in ID
@@ -104,18 +94,17 @@ func (g *group) snap() groupSnap {
 // entry is not in entries is gone.
 func (gs *groupSnap) records(entries *frozen) (pending, nacked []pendSnap, idle []string) {
 	owns := make([]bool, len(gs.consumers))
-	pending = make([]pendSnap, 0, len(gs.ids))
-	for i, id := range gs.ids {
-		r := gs.recs[i]
+	pending = make([]pendSnap, 0, gs.pending)
+	gs.pel.scan(func(id ID, r pelRec) {
 		p := pendSnap{id: id, delivered: r.delivered, count: r.count, gone: !entries.has(id)}
 		if r.owner == 0 {
 			nacked = append(nacked, p)
-			continue
+			return
 		}
 		owns[r.owner-1] = true
 		p.consumer = gs.consumers[r.owner-1].name
 		pending = append(pending, p)
-	}
+	})
 	// Nacked records are keyed by the order they were nacked.
 	slices.SortFunc(nacked, func(a, b pendSnap) int { return cmp.Compare(a.delivered, b.delivered) })
 	for i, c := range gs.consumers {
