@@ -33,7 +33,7 @@ type groupSnap struct {
 	lastID      ID
 	entriesRead int64
 	pel         frozenList[pelRec]
-	pending     int
+	size        int // records in pel
 	consumers   []*consumer // by number - 1; nil for a free number
 }
 
@@ -46,12 +46,13 @@ type pendSnap struct {
 }
 
 // Snapshot calls atCut with every stripe of the engine held, so that no call
-// changes state between the two, then takes the state. It costs little
-// more than O(streams + groups + pending records) with the stripes held:
-// the entries are frozen in O(1) (later calls copy a node before they
-// change it), the pending lists copied as they are stored; everything
-// else is worked out by [Snapshot.Commands]. An error from atCut is
-// returned and no snapshot taken.
+// changes state between the two, then takes the state. The stripes stay
+// held for O(streams + groups + consumers + idempotency records), however
+// many entries and pending records there are: those are frozen in O(1),
+// and a later call copies a storage node or a chunk of a pending list
+// the first time it changes one; what depends on them is worked out by
+// [Snapshot.Commands]. An error from atCut is returned and no snapshot
+// taken.
 func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 	t, err := e.begin()
 	if err != nil {
@@ -85,7 +86,7 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 // snap returns g as a snapshot keeps it.
 func (g *group) snap() groupSnap {
 	return groupSnap{name: g.name, lastID: g.lastID, entriesRead: g.entriesRead,
-		pel: g.pel.l.freeze(), pending: g.pel.len(), consumers: slices.Clone(g.consumers.nums)}
+		pel: g.pel.l.freeze(), size: g.pel.len(), consumers: slices.Clone(g.consumers.nums)}
 }
 
 // records returns the group's pending records owned by consumers, in ID
@@ -94,7 +95,7 @@ func (g *group) snap() groupSnap {
 // entry is not in entries is gone.
 func (gs *groupSnap) records(entries *frozen) (pending, nacked []pendSnap, idle []string) {
 	owns := make([]bool, len(gs.consumers))
-	pending = make([]pendSnap, 0, gs.pending)
+	pending = make([]pendSnap, 0, gs.size)
 	gs.pel.scan(func(id ID, r pelRec) {
 		p := pendSnap{id: id, delivered: r.delivered, count: r.count, gone: !entries.has(id)}
 		if r.owner == 0 {
