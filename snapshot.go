@@ -33,7 +33,7 @@ type groupSnap struct {
 	lastID      ID
 	entriesRead int64
 	pel         frozenList[pelRec]
-	size        int // records in pel
+	size        int         // records in pel
 	consumers   []*consumer // by number - 1; nil for a free number
 }
 
@@ -125,7 +125,8 @@ func (gs *groupSnap) records(entries *frozen) (pending, nacked []pendSnap, idle 
 // order (Redis 8.8), then XCFGSET if the stream's idempotency settings
 // are not the engine's defaults and an XIDMPRECORD per remembered
 // idempotent add (Redis 8.6). An error from emit stops the walk and is
-// returned.
+// returned. emit must not keep cmd or its strings once it returns: they
+// are reused.
 //
 // A pending record or idempotent add whose entry is gone cannot be
 // rebuilt by XCLAIM or XIDMPRECORD alone (Redis's rewrite drops them). Here the entry is added as a
@@ -188,35 +189,37 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		}
 		return nil
 	}
-	// Entries are decoded in batches; placeholders go out in ID order
-	// among them.
+	// Entries are decoded in batches, as views of the nodes' bytes, and
+	// the command is built in one reused slice, so that a rewrite makes
+	// little garbage; placeholders go out in ID order among them.
 	const batch = 256
-	var c copier
+	var b scanBuf
+	var cmd []string
+	var idText []byte
 	flush := func() error {
-		for _, en := range c.out {
-			if err := addGhosts(en.ID); err != nil {
+		from := 0
+		for i, id := range b.ids {
+			if err := addGhosts(id); err != nil {
 				return err
 			}
-			cmd := make([]string, 0, 3+2*len(en.Fields))
-			cmd = append(cmd, "XADD", key, en.ID.String())
-			for _, f := range en.Fields {
+			idText = id.AppendTo(idText[:0])
+			cmd = append(cmd[:0], "XADD", key, view(idText))
+			for _, f := range b.fields[from:b.ends[i]] {
 				cmd = append(cmd, f.Name, f.Value)
 			}
+			from = b.ends[i]
 			if err := emit(cmd...); err != nil {
 				return err
 			}
 			added = true
 		}
-		c = copier{}
+		b.reset()
 		return nil
 	}
 	var err error
 	ss.entries.walk(func(n *node, h head) (int, bool) {
-		if c.out == nil {
-			c.init(batch, n)
-		}
-		end := c.entry(n, h)
-		if len(c.out) == batch {
+		end := b.entry(n, h)
+		if len(b.ids) == batch {
 			err = flush()
 		}
 		return end, err == nil
