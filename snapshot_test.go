@@ -76,6 +76,7 @@ func TestSnapshot_PointInTime(t *testing.T) {
 		{"pending acked", [][]string{
 			{"XACK", "s", "g", snapID(0), snapID(1), snapID(350), snapID(699)},
 			{"XACKDEL", "s", "g", "IDS", "1", snapID(200)},
+			{"XACK", "s", "h", snapID(0), snapID(9)},
 		}},
 		{"pending delivered", [][]string{
 			{"XREADGROUP", "GROUP", "g", "c2", "COUNT", "50", "STREAMS", "s", ">"},
