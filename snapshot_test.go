@@ -131,6 +131,9 @@ func TestSnapshot_PointInTime(t *testing.T) {
 					t.Fatalf("%v: %v", cmd, err)
 				}
 			}
+			if err := instream.Check(e); err != nil {
+				t.Fatalf("after the changes: %v", err)
+			}
 			if got := <-during; got != want {
 				t.Errorf("commands written during the changes differ:\n%s", diffLines(want, got))
 			}
