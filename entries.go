@@ -30,9 +30,14 @@ type entries struct {
 	firstID, lastID ID
 	firstOK, lastOK bool
 
-	// unlinks counts the nodes dropped: a node held since it was last
-	// equal is still linked, and offsets in it still point at entries.
+	// unlinks counts the nodes dropped or replaced by a copy: a node
+	// held since it was last equal is still linked, and offsets in it
+	// still point at entries.
 	unlinks uint64
+
+	// gen counts the snapshots taken (freeze): nodes of an earlier
+	// generation may be a snapshot's, and are copied before a change.
+	gen uint64
 }
 
 type nodeRef struct {
@@ -85,6 +90,9 @@ func (t *entries) add(id ID, fields []Field) {
 		raw += len(f.Name) + len(f.Value)
 	}
 	n := t.tail
+	if n != nil {
+		n = t.own(n)
+	}
 	// Redis's rule for starting a new node (streamAppendItem).
 	if n == nil || n.lpBytes+raw >= t.maxBytes || (t.maxEntries > 0 && n.count >= t.maxEntries) {
 		if n != nil {
@@ -101,8 +109,9 @@ func (t *entries) add(id ID, fields []Field) {
 	t.length++
 }
 
-// link appends n to the node list and the tree.
+// link appends the new node n to the node list and the tree.
 func (t *entries) link(n *node) {
+	n.gen = t.gen
 	n.prev = t.tail
 	if t.tail != nil {
 		t.tail.next = n
@@ -280,7 +289,7 @@ func (t *entries) remove(id ID) bool {
 		t.unlink(n)
 		return true
 	}
-	n.markDeleted(off)
+	t.own(n).markDeleted(off)
 	return true
 }
 
@@ -477,6 +486,7 @@ func (t *entries) trim(spec trimSpec) int64 {
 // and whether the trim reached its bound inside n.
 func (t *entries) trimNode(n *node, spec trimSpec) (int64, bool) {
 	var k int64
+	n = t.own(n)
 	for off := 0; off < len(n.buf); {
 		h := n.head(off)
 		if spec.maxLen >= 0 && int64(t.length) <= spec.maxLen ||

@@ -41,9 +41,13 @@ type node struct {
 	live       int
 	lpBytes    int // size of Redis's listpack for the same entries
 	prev, next *node
-	// shared is set while a snapshot may read buf (Engine.Snapshot):
-	// a deletion then flags a copy. Appends go past the snapshot's
-	// length and need no copy.
+	// gen is the entries' generation when the node was made or copied:
+	// a node of an earlier one may be read by a snapshot, and is copied
+	// before a change (entries.own).
+	gen uint64
+	// shared is set when buf is also an older copy's: a deletion then
+	// flags a copy of it. Appends go past the older copy's length and
+	// need no copy.
 	shared bool
 }
 

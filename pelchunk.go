@@ -35,6 +35,9 @@ type chunkList[R any] struct {
 	// acks and updates mostly come in ID order. Only changes use it, so
 	// lookups may run concurrently.
 	hint *chunk[R]
+	// gen counts the snapshots taken (freeze): chunks of an earlier
+	// generation may be a snapshot's, and are copied before a change.
+	gen uint64
 }
 
 // chunk is a run of members in ID order. A removed member leaves a dead
@@ -48,6 +51,7 @@ type chunk[R any] struct {
 	key        ID
 	live       [chunkCap / 64]uint64 // bit i: slot i holds a member
 	n          int                   // live slots
+	gen        uint64                // the list's gen when made or copied
 }
 
 type chunkRef[R any] struct {
@@ -74,12 +78,13 @@ func (l *chunkList[R]) find(id ID) *chunk[R] {
 	return c
 }
 
-// at is find for a change: it tries the hint first, and moves it.
+// at is find for a change: it tries the hint first, and moves it. The
+// chunk is ready for a change (own).
 func (l *chunkList[R]) at(id ID) *chunk[R] {
 	if c := l.hint; c != nil && !id.Less(c.key) && (c.next == nil || id.Less(c.next.key)) {
-		return c
+		return l.own(c)
 	}
-	c := l.find(id)
+	c := l.own(l.find(id))
 	l.hint = c
 	return c
 }
@@ -247,7 +252,7 @@ func (l *chunkList[R]) put(id ID, r R) (prev R, replaced bool) {
 // push is put for an ID that is most likely above every member, as a new
 // delivery's is: it then appends to the tail without a search.
 func (l *chunkList[R]) push(id ID, r R) (R, bool) {
-	c := l.tail
+	c := l.own(l.tail)
 	if c == nil {
 		c = l.start()
 	}
@@ -321,6 +326,7 @@ func (l *chunkList[R]) del(id ID) (prev R, ok bool) {
 // consumers never hold more than a few entries.
 func (l *chunkList[R]) start() *chunk[R] {
 	c := newChunk[R](ID{}, 0)
+	c.gen = l.gen
 	l.head, l.tail, l.chunks = c, c, 1
 	return c
 }
@@ -391,7 +397,7 @@ func (l *chunkList[R]) split(c *chunk[R]) *chunk[R] {
 func (l *chunkList[R]) tidy(c *chunk[R]) {
 	switch {
 	case c.prev != nil && c.prev.n+c.n <= chunkCap:
-		l.merge(c.prev, c)
+		l.merge(l.own(c.prev), c)
 	case c.next != nil && c.n+c.next.n <= chunkCap:
 		l.merge(c, c.next)
 	default:
@@ -415,6 +421,7 @@ func (l *chunkList[R]) merge(a, b *chunk[R]) {
 
 // linkAfter puts the new chunk r after c, in the list and the tree.
 func (l *chunkList[R]) linkAfter(c, r *chunk[R]) *chunk[R] {
+	r.gen = l.gen
 	r.prev, r.next = c, c.next
 	if c.next != nil {
 		c.next.prev = r

@@ -14,25 +14,27 @@ type Snapshot struct {
 
 type streamSnap struct {
 	key          string
-	entries      *entries // detached copies of the nodes
+	entries      *frozen
 	lastID       ID
 	maxDeleted   ID
 	entriesAdded int64
 	groups       []groupSnap
 
 	// Idempotency settings, if not the engine's defaults, and records.
-	config   []string
-	idmp     []IdempotencyRecord
-	idmpGone []bool // idmp[i]'s entry was deleted or trimmed
+	config []string
+	idmp   []IdempotencyRecord
 }
 
+// groupSnap is a group at the cut: its pending list, frozen, and its
+// consumers by number, whose names never change. Commands turns them
+// into records (records).
 type groupSnap struct {
 	name        string
 	lastID      ID
 	entriesRead int64
-	pending     []pendSnap // owned records
-	nacked      []pendSnap // in the NACK zone's order
-	idle        []string   // consumers with nothing pending
+	pel         frozenList[pelRec]
+	size        int         // records in pel
+	consumers   []*consumer // by number - 1; nil for a free number
 }
 
 type pendSnap struct {
@@ -44,9 +46,13 @@ type pendSnap struct {
 }
 
 // Snapshot calls atCut with every stripe of the engine held, so that no call
-// changes state between the two, then copies the state: node fields
-// and group records are copied, node bytes shared copy-on-write. An
-// error from atCut is returned and no snapshot taken.
+// changes state between the two, then takes the state. The stripes stay
+// held for O(streams + groups + consumers + idempotency records), however
+// many entries and pending records there are: those are frozen in O(1),
+// and a later call copies a storage node or a chunk of a pending list
+// the first time it changes one; what depends on them is worked out by
+// [Snapshot.Commands]. An error from atCut is returned and no snapshot
+// taken.
 func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 	t, err := e.begin()
 	if err != nil {
@@ -62,65 +68,53 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 	sn := &Snapshot{streams: make([]streamSnap, 0, len(keys))}
 	for _, k := range keys {
 		s := e.lookup(k)
-		ss := streamSnap{key: k, entries: s.entries.detach(), lastID: s.lastID,
+		ss := streamSnap{key: k, entries: s.entries.freeze(), lastID: s.lastID,
 			maxDeleted: s.maxDeleted, entriesAdded: s.entriesAdded}
 		s.groups.m.Scan(func(name string, g *group) bool {
-			gs := groupSnap{name: name, lastID: g.lastID, entriesRead: g.entriesRead,
-				pending: make([]pendSnap, 0, g.pel.len())}
-			g.pel.scan(func(p pending) bool {
-				gone := !s.entries.has(p.id)
-				if p.nacked() {
-					gs.nacked = append(gs.nacked, pendSnap{p.id, "", p.delivered, p.count, gone})
-					return true
-				}
-				c := g.owner(p)
-				gs.pending = append(gs.pending, pendSnap{p.id, c.name, p.delivered, p.count, gone})
-				return true
-			})
-			// Nacked records are keyed by the order they were nacked.
-			slices.SortFunc(gs.nacked, func(a, b pendSnap) int { return cmp.Compare(a.delivered, b.delivered) })
-			g.consumers.Scan(func(name string, c *consumer) bool {
-				if c.pel.len() == 0 {
-					gs.idle = append(gs.idle, name)
-				}
-				return true
-			})
-			ss.groups = append(ss.groups, gs)
+			ss.groups = append(ss.groups, g.snap())
 			return true
 		})
 		if d, m := idmpSettings(e.opts); s.idmp.duration != d || s.idmp.maxSize != m {
 			ss.config = []string{"XCFGSET", k, "IDMP-DURATION", itoa(s.idmp.duration), "IDMP-MAXSIZE", itoa(s.idmp.maxSize)}
 		}
 		ss.idmp, _ = t.idempotencyRecords(k)
-		ss.idmpGone = make([]bool, len(ss.idmp))
-		for i, r := range ss.idmp {
-			ss.idmpGone[i] = !s.entries.has(r.ID)
-		}
 		sn.streams = append(sn.streams, ss)
 	}
 	return sn, nil
 }
 
-// detach returns a copy of the entries that later calls do not change:
-// the nodes' fields are copied; their bytes are shared, as appends go
-// past the copy's lengths and a deletion copies a shared node's bytes
-// before it flags an entry (markDeleted). O(nodes).
-func (t *entries) detach() *entries {
-	d := &entries{length: t.length}
-	var prev *node
-	for n := t.head; n != nil; n = n.next {
-		n.shared = true
-		c := *n
-		c.prev, c.next = prev, nil
-		if prev != nil {
-			prev.next = &c
-		} else {
-			d.head = &c
+// snap returns g as a snapshot keeps it.
+func (g *group) snap() groupSnap {
+	return groupSnap{name: g.name, lastID: g.lastID, entriesRead: g.entriesRead,
+		pel: g.pel.l.freeze(), size: g.pel.len(), consumers: slices.Clone(g.consumers.nums)}
+}
+
+// records returns the group's pending records owned by consumers, in ID
+// order; its nacked records, in the NACK zone's order; and the names of
+// the consumers with nothing pending, in name order. A record whose
+// entry is not in entries is gone.
+func (gs *groupSnap) records(entries *frozen) (pending, nacked []pendSnap, idle []string) {
+	owns := make([]bool, len(gs.consumers))
+	pending = make([]pendSnap, 0, gs.size)
+	gs.pel.scan(func(id ID, r pelRec) {
+		p := pendSnap{id: id, delivered: r.delivered, count: r.count, gone: !entries.has(id)}
+		if r.owner == 0 {
+			nacked = append(nacked, p)
+			return
 		}
-		prev = &c
+		owns[r.owner-1] = true
+		p.consumer = gs.consumers[r.owner-1].name
+		pending = append(pending, p)
+	})
+	// Nacked records are keyed by the order they were nacked.
+	slices.SortFunc(nacked, func(a, b pendSnap) int { return cmp.Compare(a.delivered, b.delivered) })
+	for i, c := range gs.consumers {
+		if c != nil && !owns[i] {
+			idle = append(idle, c.name)
+		}
 	}
-	d.tail = prev
-	return d
+	slices.Sort(idle)
+	return pending, nacked, idle
 }
 
 // Commands writes the snapshot as the commands that rebuild it, in the
@@ -131,7 +125,8 @@ func (t *entries) detach() *entries {
 // order (Redis 8.8), then XCFGSET if the stream's idempotency settings
 // are not the engine's defaults and an XIDMPRECORD per remembered
 // idempotent add (Redis 8.6). An error from emit stops the walk and is
-// returned.
+// returned. emit must not keep cmd or its strings once it returns: they
+// are reused.
 //
 // A pending record or idempotent add whose entry is gone cannot be
 // rebuilt by XCLAIM or XIDMPRECORD alone (Redis's rewrite drops them). Here the entry is added as a
@@ -158,8 +153,15 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 	inHole := func(id ID) bool { return ss.maxDeleted.Less(id) && nonEmpty && first.Less(id) }
 	skipIdmp := make([]bool, len(ss.idmp))
 	var ghosts []ID
-	for _, g := range ss.groups {
-		for _, p := range slices.Concat(g.pending, g.nacked) {
+	type groupRecs struct {
+		pending, nacked []pendSnap
+		idle            []string
+	}
+	recs := make([]groupRecs, len(ss.groups))
+	for i := range ss.groups {
+		r := &recs[i]
+		r.pending, r.nacked, r.idle = ss.groups[i].records(ss.entries)
+		for _, p := range slices.Concat(r.pending, r.nacked) {
 			if p.gone {
 				ghosts = append(ghosts, p.id)
 			}
@@ -167,7 +169,7 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 	}
 	for i, r := range ss.idmp {
 		switch {
-		case !ss.idmpGone[i]:
+		case ss.entries.has(r.ID):
 		case inHole(r.ID) && ss.maxDeleted.IsZero():
 			skipIdmp[i] = true // lost, as in Redis's rewrite
 		default:
@@ -187,35 +189,37 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		}
 		return nil
 	}
-	// Entries are decoded in batches; placeholders go out in ID order
-	// among them.
+	// Entries are decoded in batches, as views of the nodes' bytes, and
+	// the command is built in one reused slice, so that a rewrite makes
+	// little garbage; placeholders go out in ID order among them.
 	const batch = 256
-	var c copier
+	var b scanBuf
+	var cmd []string
+	var idText []byte
 	flush := func() error {
-		for _, en := range c.out {
-			if err := addGhosts(en.ID); err != nil {
+		from := 0
+		for i, id := range b.ids {
+			if err := addGhosts(id); err != nil {
 				return err
 			}
-			cmd := make([]string, 0, 3+2*len(en.Fields))
-			cmd = append(cmd, "XADD", key, en.ID.String())
-			for _, f := range en.Fields {
+			idText = id.AppendTo(idText[:0])
+			cmd = append(cmd[:0], "XADD", key, view(idText))
+			for _, f := range b.fields[from:b.ends[i]] {
 				cmd = append(cmd, f.Name, f.Value)
 			}
+			from = b.ends[i]
 			if err := emit(cmd...); err != nil {
 				return err
 			}
 			added = true
 		}
-		c = copier{}
+		b.reset()
 		return nil
 	}
 	var err error
-	ss.entries.walk(nil, ID{}, MaxID, false, func(n *node, h head) (int, bool) {
-		if c.out == nil {
-			c.init(batch, n)
-		}
-		end := c.entry(n, h)
-		if len(c.out) == batch {
+	ss.entries.walk(func(n *node, h head) (int, bool) {
+		end := b.entry(n, h)
+		if len(b.ids) == batch {
 			err = flush()
 		}
 		return end, err == nil
@@ -244,7 +248,8 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
 		return err
 	}
-	for _, g := range ss.groups {
+	for gi, g := range ss.groups {
+		r := recs[gi]
 		cmd := []string{"XGROUP", "CREATE", key, g.name, g.lastID.String()}
 		if g.entriesRead != unknownEntriesRead {
 			cmd = append(cmd, "ENTRIESREAD", itoa(g.entriesRead))
@@ -252,27 +257,27 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		if err := emit(cmd...); err != nil {
 			return err
 		}
-		for _, p := range g.pending {
+		for _, p := range r.pending {
 			if err := emit("XCLAIM", key, g.name, p.consumer, "0", p.id.String(),
 				"TIME", itoa(p.delivered), "RETRYCOUNT", itoa(p.count), "JUSTID", "FORCE"); err != nil {
 				return err
 			}
 		}
-		for _, name := range g.idle {
+		for _, name := range r.idle {
 			if err := emit("XGROUP", "CREATECONSUMER", key, g.name, name); err != nil {
 				return err
 			}
 		}
-		for i := 0; i < len(g.nacked); {
+		for i := 0; i < len(r.nacked); {
 			j := i + 1
-			for j < len(g.nacked) && g.nacked[j].count == g.nacked[i].count {
+			for j < len(r.nacked) && r.nacked[j].count == r.nacked[i].count {
 				j++
 			}
 			ids := make([]ID, 0, j-i)
-			for _, p := range g.nacked[i:j] {
+			for _, p := range r.nacked[i:j] {
 				ids = append(ids, p.id)
 			}
-			if err := emit(xnack(key, g.name, ids, g.nacked[i].count)...); err != nil {
+			if err := emit(xnack(key, g.name, ids, r.nacked[i].count)...); err != nil {
 				return err
 			}
 			i = j
