@@ -3,7 +3,6 @@ package instream
 import (
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // How calls lock is described once, in locks.go. Exported methods are
@@ -51,9 +50,8 @@ type tx struct {
 	// record their effects in fx, which end hands to the log as one
 	// record. Engines without a log build no effects.
 	logging bool
-	fx      [][]string
-	fxArena []string        // backs some of fx; reused (Log.Append keeps nothing)
-	idBlock strings.Builder // backs the text of the IDs in fx (idText)
+	fx      []byte // the effects, encoded (log.go); reused
+	fxN     int    // commands in fx
 }
 
 // end leaves the engine: it drops a waiter left half-registered by a
@@ -67,7 +65,7 @@ func (t *tx) end() {
 		e.unlockStripes(held, false)
 		return
 	}
-	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
+	if t.parking == nil && len(t.ready) == 0 && t.fxN == 0 {
 		if t.one != nil {
 			t.one.mu.Unlock()
 		} else {
