@@ -95,7 +95,7 @@ func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBou
 	for _, a := range trim {
 		buf = appendBulk(buf, a)
 	}
-	buf = appendIDBulk(buf, id)
+	buf = t.appendIDBulk(buf, id)
 	for _, f := range fields {
 		buf = appendBulk(buf, f.Name)
 		buf = appendBulk(buf, f.Value)

@@ -102,18 +102,23 @@ func appendBulk[T string | []byte](b []byte, s T) []byte {
 	return append(b, '\r', '\n')
 }
 
-// appendIDBulk appends id's text as a RESP bulk string, its digits
-// written in place rather than formatted apart and copied.
-func appendIDBulk(b []byte, id ID) []byte {
-	ms, seq := decimalDigits(id.Ms), decimalDigits(id.Seq)
+// appendIDBulk appends id's text as a RESP bulk string. The text of the
+// milliseconds, which change far less often than adds come, is kept from
+// the last call.
+func (t *tx) appendIDBulk(b []byte, id ID) []byte {
+	if id.Ms != t.idMs || t.idMsLen == 0 {
+		t.idMs, t.idMsLen = id.Ms, decimalDigits(id.Ms)
+		putDecimal(t.idMsText[:t.idMsLen], id.Ms)
+	}
+	seq := decimalDigits(id.Seq)
 	b = append(b, '$')
-	b = appendDecimal(b, ms+1+seq)
+	b = appendDecimal(b, t.idMsLen+1+seq)
 	b = append(b, '\r', '\n')
+	b = append(b, t.idMsText[:t.idMsLen]...)
+	b = append(b, '-')
 	at := len(b)
-	b = append(b, make([]byte, ms+1+seq+2)...)
-	putDecimal(b[at:at+ms], id.Ms)
-	b[at+ms] = '-'
-	putDecimal(b[at+ms+1:at+ms+1+seq], id.Seq)
+	b = append(b, make([]byte, seq+2)...)
+	putDecimal(b[at:at+seq], id.Seq)
 	b[len(b)-2], b[len(b)-1] = '\r', '\n'
 	return b
 }

@@ -57,7 +57,7 @@ func TestLog_records(t *testing.T) {
 			return err
 		}, []string{resp([]string{"XADD", "s", "1-2", "f", "v"})}},
 		{"ID digits", func(e *instream.Engine) error {
-			for _, id := range []instream.ID{{Ms: 9, Seq: 10}, {Ms: 99, Seq: 100}, {Ms: 1_700_000_000_123, Seq: 12345}, {Ms: 1<<64 - 1, Seq: 1<<64 - 1}} {
+			for _, id := range []instream.ID{{Ms: 9, Seq: 10}, {Ms: 99, Seq: 100}, {Ms: 99, Seq: 1000}, {Ms: 1_700_000_000_123, Seq: 12345}, {Ms: 1<<64 - 1, Seq: 1<<64 - 1}} {
 				if _, err := e.Add("s", instream.AddArgs{ID: id, Fields: []instream.Field{{Name: "", Value: long}}}); err != nil {
 					return err
 				}
@@ -66,6 +66,7 @@ func TestLog_records(t *testing.T) {
 		}, []string{
 			resp([]string{"XADD", "s", "9-10", "", long}),
 			resp([]string{"XADD", "s", "99-100", "", long}),
+			resp([]string{"XADD", "s", "99-1000", "", long}),
 			resp([]string{"XADD", "s", "1700000000123-12345", "", long}),
 			resp([]string{"XADD", "s", "18446744073709551615-18446744073709551615", "", long}),
 		}},

@@ -52,6 +52,11 @@ type tx struct {
 	logging bool
 	fx      []byte // the effects, encoded (log.go); reused
 	fxN     int    // commands in fx
+
+	// idMsText holds the text of idMs, idMsLen digits (appendIDBulk).
+	idMs     uint64
+	idMsLen  int
+	idMsText [20]byte
 }
 
 // end leaves the engine: it drops a waiter left half-registered by a

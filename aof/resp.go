@@ -85,32 +85,3 @@ func parseLen[T string | []byte](b T, i int) (int, int, error) {
 	}
 	return 0, 0, errShort
 }
-
-// isRecord reports whether b is a record as appendRecord encodes one:
-// RESP commands, wrapped in MULTI and EXEC when there are several. It
-// only walks the lengths, copying nothing.
-func isRecord(b []byte) bool {
-	cmds := 0
-	for i := 0; i < len(b); cmds++ {
-		if b[i] != '*' {
-			return false
-		}
-		argc, j, err := parseLen(b, i+1)
-		if err != nil || argc < 1 {
-			return false
-		}
-		for ; argc > 0; argc-- {
-			if j >= len(b) || b[j] != '$' {
-				return false
-			}
-			n, k, err := parseLen(b, j+1)
-			if err != nil || k+n+2 > len(b) || b[k+n] != '\r' || b[k+n+1] != '\n' {
-				return false
-			}
-			j = k + n + 2
-		}
-		i = j
-	}
-	const multi, exec = "*1\r\n$5\r\nMULTI\r\n", "*1\r\n$4\r\nEXEC\r\n"
-	return cmds == 1 || cmds > 2 && string(b[:len(multi)]) == multi && string(b[len(b)-len(exec):]) == exec
-}
