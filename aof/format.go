@@ -112,14 +112,16 @@ func sumRecords(b []byte) {
 	}
 }
 
-// appendLen appends n in decimal, the usual one or two digits without a
-// call into strconv.
+// appendLen appends n in decimal, the usual one to three digits without
+// a call into strconv.
 func appendLen(b []byte, n int) []byte {
 	switch {
 	case n < 10:
 		return append(b, byte('0'+n))
 	case n < 100:
 		return append(b, byte('0'+n/10), byte('0'+n%10))
+	case n < 1000: // a record's usual length
+		return append(b, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
 	}
 	return strconv.AppendInt(b, int64(n), 10)
 }
