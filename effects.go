@@ -34,15 +34,14 @@ import (
 //	XIDMPRECORD key producer iid id; XCFGSET key IDMP-DURATION d IDMP-MAXSIZE m   (8.6)
 //
 // All the effects of one call, or of one Update batch, are one record,
-// which the log writes as MULTI/EXEC when it holds more than one command.
+// wrapped in MULTI/EXEC when it holds more than one command. Each is
+// encoded in RESP as it is recorded (log.go), so the log only copies it.
 //
 // A trim is logged as the bound below which it removed every entry it
 // could (the greatest removed ID plus one): on the same state, an exact
 // trim to that bound with the same reference policy removes the same
 // entries, whatever node layout made the approximate trim stop where it
 // did.
-
-func (t *tx) record(cmd ...string) { t.fx = append(t.fx, cmd) }
 
 // refsArg is the argument naming a non-default reference policy, or "".
 func refsArg(r RefPolicy) string {
@@ -80,42 +79,29 @@ func (b *trimBound) trimArgs() []string {
 	return []string{"MINID", "=", next.String()}
 }
 
+// fxAdd records an XADD, the most frequent effect, encoded straight
+// from the entry.
 func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBound) {
-	// Built in the tx's arena: the most frequent effect allocates only
-	// its ID's text.
-	start := len(t.fxArena)
-	cmd := append(t.fxArena, "XADD", key)
+	var trim []string
 	if b != nil && b.any {
 		if refs != KeepRef {
-			cmd = append(cmd, refsArg(refs))
+			trim = append(trim, refsArg(refs))
 		}
-		cmd = append(cmd, b.trimArgs()...)
+		trim = append(trim, b.trimArgs()...)
 	}
-	cmd = append(cmd, t.idText(id))
+	buf := t.fxStart(3 + len(trim) + 2*len(fields))
+	buf = appendBulk(buf, "XADD")
+	buf = appendBulk(buf, key)
+	for _, a := range trim {
+		buf = appendBulk(buf, a)
+	}
+	buf = t.appendIDBulk(buf, id)
 	for _, f := range fields {
-		cmd = append(cmd, f.Name, f.Value)
+		buf = appendBulk(buf, f.Name)
+		buf = appendBulk(buf, f.Value)
 	}
-	t.fxArena = cmd
-	t.record(cmd[start:len(cmd):len(cmd)]...)
+	t.fx = buf
 }
-
-// idText returns id's text, cut from a shared block rather than
-// allocated on its own: a Builder never rewrites bytes it has handed out,
-// so the strings stay valid (and immutable) after the block is replaced.
-func (t *tx) idText(id ID) string {
-	var tmp [41]byte
-	b := id.AppendTo(tmp[:0])
-	if t.idBlock.Cap()-t.idBlock.Len() < len(b) {
-		t.idBlock.Reset()
-		t.idBlock.Grow(idBlockSize)
-	}
-	start := t.idBlock.Len()
-	t.idBlock.Write(b)
-	return t.idBlock.String()[start:]
-}
-
-// idBlockSize holds about a hundred IDs' text.
-const idBlockSize = 4 << 10
 
 func (t *tx) fxTrim(key string, refs RefPolicy, b *trimBound) {
 	if !b.any {

@@ -1,6 +1,9 @@
 package instream
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // Log is where an engine with persistence sends its changes. Each call
 // that changes state produces one record: the commands that reproduce
@@ -18,10 +21,12 @@ type Log interface {
 	// Err returns a non-nil error while the log cannot write: the engine
 	// then refuses calls that change state, with ErrLogFailed.
 	Err() error
-	// Append takes one record and returns its sequence number. It must
-	// not keep cmds (the engine reuses the slices); the strings may be
-	// kept.
-	Append(cmds ...[]string) (seq uint64, err error)
+	// Append takes one record and returns its sequence number. The
+	// record is in the form Redis writes to its append-only file: each
+	// command a RESP array of bulk strings, and a record of several
+	// commands wrapped in MULTI and EXEC. Append must not keep rec (the
+	// engine reuses it); a log that needs the record later copies it.
+	Append(rec []byte) (seq uint64, err error)
 	// Wait returns once record seq is as durable as the log's policy
 	// promises.
 	Wait(seq uint64) error
@@ -38,15 +43,135 @@ type recording interface{ Recording() bool }
 // unknown. Reads go on. Do answers it with Redis's MISCONF text.
 var ErrLogFailed = errors.New("persistence log failed; changes are refused until it can write")
 
+// A tx encodes each effect as it is recorded, into t.fx, which always
+// begins with a MULTI: a record of one command is handed on without it,
+// one of several with it and an EXEC appended, so neither case copies.
+const (
+	multiCmd = "*1\r\n$5\r\nMULTI\r\n"
+	execCmd  = "*1\r\n$4\r\nEXEC\r\n"
+	// maxKeptFx bounds the effects buffer a tx keeps between calls: a
+	// large Update batch does not pin its record's memory.
+	maxKeptFx = 64 << 10
+)
+
+// record encodes one command of the call's effects.
+func (t *tx) record(cmd ...string) {
+	b := t.fxStart(len(cmd))
+	for _, a := range cmd {
+		b = appendBulk(b, a)
+	}
+	t.fx = b
+}
+
+// fxStart begins a command of n arguments and returns t.fx to append
+// them to.
+func (t *tx) fxStart(n int) []byte {
+	if len(t.fx) == 0 {
+		t.fx = append(t.fx, multiCmd...)
+	}
+	t.fxN++
+	b := append(t.fx, '*')
+	b = appendDecimal(b, n)
+	return append(b, '\r', '\n')
+}
+
 // appendEffects hands the call's effects, if any, to the log as one
 // record, and forgets them.
 func (t *tx) appendEffects(seq *uint64, err *error) {
-	if len(t.fx) == 0 {
+	if t.fxN == 0 {
 		return
 	}
-	*seq, *err = t.e.opts.Log.Append(t.fx...)
-	clear(t.fx)
-	t.fx = t.fx[:0]
-	clear(t.fxArena)
-	t.fxArena = t.fxArena[:0]
+	rec := t.fx[len(multiCmd):]
+	if t.fxN > 1 {
+		t.fx = append(t.fx, execCmd...)
+		rec = t.fx
+	}
+	*seq, *err = t.e.opts.Log.Append(rec)
+	t.fx, t.fxN = t.fx[:0], 0
+	if cap(t.fx) > maxKeptFx {
+		t.fx = nil
+	}
+}
+
+// appendBulk appends s as a RESP bulk string.
+func appendBulk[T string | []byte](b []byte, s T) []byte {
+	b = append(b, '$')
+	b = appendDecimal(b, len(s))
+	b = append(b, '\r', '\n')
+	b = append(b, s...)
+	return append(b, '\r', '\n')
+}
+
+// appendIDBulk appends id's text as a RESP bulk string. The text of the
+// milliseconds, which change far less often than adds come, is kept from
+// the last call.
+func (t *tx) appendIDBulk(b []byte, id ID) []byte {
+	if id.Ms != t.idMs || t.idMsLen == 0 {
+		t.idMs, t.idMsLen = id.Ms, decimalDigits(id.Ms)
+		putDecimal(t.idMsText[:t.idMsLen], id.Ms)
+	}
+	seq := decimalDigits(id.Seq)
+	b = append(b, '$')
+	b = appendDecimal(b, t.idMsLen+1+seq)
+	b = append(b, '\r', '\n')
+	b = append(b, t.idMsText[:t.idMsLen]...)
+	b = append(b, '-')
+	at := len(b)
+	b = append(b, make([]byte, seq+2)...)
+	putDecimal(b[at:at+seq], id.Seq)
+	b[len(b)-2], b[len(b)-1] = '\r', '\n'
+	return b
+}
+
+// decimalDigits returns the number of decimal digits of v.
+func decimalDigits(v uint64) int {
+	n := 1
+	for ; v >= 100; v /= 100 {
+		n += 2
+	}
+	if v >= 10 {
+		n++
+	}
+	return n
+}
+
+// putDecimal writes v in decimal into b, which is exactly as long as its
+// digits.
+func putDecimal(b []byte, v uint64) {
+	i := len(b)
+	for v >= 100 {
+		q := v / 100
+		d := v - q*100
+		i -= 2
+		b[i], b[i+1] = twoDigits[2*d], twoDigits[2*d+1]
+		v = q
+	}
+	if v >= 10 {
+		b[i-2], b[i-1] = twoDigits[2*v], twoDigits[2*v+1]
+		return
+	}
+	b[i-1] = byte('0' + v)
+}
+
+const twoDigits = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// appendDecimal appends n in decimal, the usual one or two digits without
+// a call into strconv.
+func appendDecimal(b []byte, n int) []byte {
+	switch {
+	case n >= 0 && n < 10:
+		return append(b, byte('0'+n))
+	case n >= 10 && n < 100:
+		return append(b, twoDigits[2*n], twoDigits[2*n+1])
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }

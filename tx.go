@@ -3,7 +3,6 @@ package instream
 import (
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // How calls lock is described once, in locks.go. Exported methods are
@@ -47,9 +46,13 @@ type tx struct {
 	// record their effects in fx, which end hands to the log as one
 	// record. Engines without a log build no effects.
 	logging bool
-	fx      [][]string
-	fxArena []string        // backs some of fx; reused (Log.Append keeps nothing)
-	idBlock strings.Builder // backs the text of the IDs in fx (idText)
+	fx      []byte // the effects, encoded (log.go); reused
+	fxN     int    // commands in fx
+
+	// idMsText holds the text of idMs, idMsLen digits (appendIDBulk).
+	idMs     uint64
+	idMsLen  int
+	idMsText [20]byte
 }
 
 // end leaves the engine: it drops a waiter left half-registered by a
@@ -63,7 +66,7 @@ func (t *tx) end() {
 		e.unlockStripes(held, false)
 		return
 	}
-	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
+	if t.parking == nil && len(t.ready) == 0 && t.fxN == 0 {
 		if t.held&(t.held-1) == 0 {
 			t.home.mu.Unlock() // a single stripe held for writing is home
 		} else {

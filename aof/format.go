@@ -73,9 +73,7 @@ var (
 // checksum is left as zeros: sumRecords fills it in before the record is
 // written, so that the writer, not the caller, computes it.
 func appendRecord(b []byte, cmds [][]string, n int) []byte {
-	b = append(b, recordPrefix...)
-	b = strconv.AppendInt(b, int64(n), 10)
-	b = append(b, " 00000000\r\n"...)
+	b = appendRecordHead(b, n)
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdMulti)
 	}
@@ -86,6 +84,14 @@ func appendRecord(b []byte, cmds [][]string, n int) []byte {
 		b = appendCommand(b, cmdExec)
 	}
 	return b
+}
+
+// appendRecordHead appends the checksum line of a record of n bytes, with
+// the checksum left as zeros for sumRecords.
+func appendRecordHead(b []byte, n int) []byte {
+	b = append(b, recordPrefix...)
+	b = appendLen(b, n)
+	return append(b, " 00000000\r\n"...)
 }
 
 // sumRecords fills in the checksums of the records appendRecord put in b.
@@ -106,14 +112,16 @@ func sumRecords(b []byte) {
 	}
 }
 
-// appendLen appends n in decimal, the usual one or two digits without a
-// call into strconv.
+// appendLen appends n in decimal, the usual one to three digits without
+// a call into strconv.
 func appendLen(b []byte, n int) []byte {
 	switch {
 	case n < 10:
 		return append(b, byte('0'+n))
 	case n < 100:
 		return append(b, byte('0'+n/10), byte('0'+n%10))
+	case n < 1000: // a record's usual length
+		return append(b, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
 	}
 	return strconv.AppendInt(b, int64(n), 10)
 }
@@ -156,9 +164,7 @@ func decimalLen(n int) int {
 
 // appendRecordLine appends the checksum line for body.
 func appendRecordLine(b, body []byte) []byte {
-	b = append(b, recordPrefix...)
-	b = strconv.AppendInt(b, int64(len(body)), 10)
-	b = append(b, " 00000000\r\n"...)
+	b = appendRecordHead(b, len(body))
 	putHex32(b[len(b)-10:], crc32.Checksum(body, castagnoli))
 	return b
 }

@@ -18,6 +18,9 @@ var (
 	ErrWriteFailed = errors.New("aof: writing to the log failed; changes are refused until a retry succeeds")
 	// ErrEmptyRecord is returned by Append when given no command.
 	ErrEmptyRecord = errors.New("aof: a record needs at least one command")
+	// ErrBadRecord is returned by AppendRESP when given bytes that are not
+	// RESP commands.
+	ErrBadRecord = errors.New("aof: a record must be RESP commands")
 )
 
 // Log is an open append-only log. Append and Wait are safe for concurrent
@@ -109,14 +112,50 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 		return 0, ErrClosed
 	}
 	body := bodyLen(cmds)
-	n := recordLen(body)
-	sealed := false
-	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
-		// A full buffer is handed on whole rather than grown and copied.
-		l.seal()
-		sealed = true
-	}
+	sealed := l.room(recordLen(body))
 	l.buf = appendRecord(l.buf, cmds, body)
+	return l.added(recordLen(body), sealed), nil
+}
+
+// AppendRESP is [Log.Append] for a record already encoded as Redis
+// writes commands to its append-only file: RESP arrays of bulk strings,
+// several wrapped in MULTI and EXEC, the form an instream.Log receives.
+// It copies rec into the buffer and keeps nothing of it. It checks only
+// that rec begins a command and ends a line ([ErrBadRecord]), not every
+// length in it, as this is every change's path: a record that does not
+// parse would be written, and make Open refuse the file as damaged.
+func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
+	if len(rec) < len("*1\r\n$1\r\nx\r\n") || rec[0] != '*' || rec[len(rec)-2] != '\r' || rec[len(rec)-1] != '\n' {
+		return 0, ErrBadRecord
+	}
+	// No defer: this is every change's path, and nothing here panics.
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return 0, ErrClosed
+	}
+	n := recordLen(len(rec))
+	sealed := l.room(n)
+	l.buf = append(appendRecordHead(l.buf, len(rec)), rec...)
+	seq = l.added(n, sealed)
+	l.mu.Unlock()
+	return seq, nil
+}
+
+// room makes room in buf for a record of n bytes, and reports whether it
+// sealed a full buffer to do so: a full buffer is handed on whole rather
+// than grown and copied.
+func (l *Log) room(n int) (sealed bool) {
+	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
+		l.seal()
+		return true
+	}
+	return false
+}
+
+// added counts a record of n bytes just put in buf, kicks the writer if
+// it waits, and returns the record's sequence number.
+func (l *Log) added(n int, sealed bool) uint64 {
 	l.size += int64(n)
 	l.appended++
 	// Under Always, Wait does the writing; a kick would only add a
@@ -128,7 +167,7 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 		default:
 		}
 	}
-	return l.appended, nil
+	return l.appended
 }
 
 // Wait returns once record seq is durable under the log's policy: on

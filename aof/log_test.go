@@ -194,6 +194,38 @@ func TestLog_appendEmpty(t *testing.T) {
 	}
 }
 
+// AppendRESP takes records already encoded, as Append would encode them,
+// and refuses bytes that cannot be commands (it checks their ends only).
+func TestLog_appendRESP(t *testing.T) {
+	opts := aof.Options{FS: crashfs.New(), Dir: "/d", Fsync: aof.Always}
+	l, _, _ := open(t, opts)
+	var want [][][]string
+	for i := range 6 {
+		var b []byte
+		b = aof.AppendRecord(b, record(i)) // with its checksum line
+		seq, err := l.AppendRESP(b[strings.Index(string(b), "\n")+1:])
+		if err == nil {
+			err = l.Wait(seq)
+		}
+		if err != nil {
+			t.Fatalf("AppendRESP(%d): %v", i, err)
+		}
+		want = append(want, record(i))
+	}
+	for _, bad := range []string{"", "*1\r\n", "$4\r\nPING\r\n", "*1\r\n$4\r\nPING", "*1\r\n$4\r\nPING\r\nx"} {
+		if _, err := l.AppendRESP([]byte(bad)); !errors.Is(err, aof.ErrBadRecord) {
+			t.Errorf("AppendRESP(%q) = %v, want ErrBadRecord", bad, err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, rec, err := collect(t, opts)
+	if err != nil || rec.Cut != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Read = %q, %+v, %v; want %q", got, rec, err, want)
+	}
+}
+
 func TestNeedRewrite(t *testing.T) {
 	const mb = 1 << 20
 	tests := []struct {

@@ -131,11 +131,11 @@ func (s *logSink) Err() error {
 	return s.l.Err()
 }
 
-func (s *logSink) Append(cmds ...[]string) (uint64, error) {
+func (s *logSink) Append(rec []byte) (uint64, error) {
 	if s.l == nil {
 		return 0, nil
 	}
-	return s.l.Append(cmds...)
+	return s.l.AppendRESP(rec)
 }
 
 func (s *logSink) Wait(seq uint64) error {

@@ -1,0 +1,128 @@
+package instream_test
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/instream/instream"
+)
+
+// recLog is a Log that keeps a copy of every record, as the contract
+// asks: the engine reuses the bytes it hands to Append.
+type recLog struct {
+	mu   sync.Mutex
+	recs []string
+	err  error
+}
+
+func (l *recLog) Err() error { return l.err }
+
+func (l *recLog) Append(rec []byte) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.recs = append(l.recs, string(rec))
+	return uint64(len(l.recs)), nil
+}
+
+func (l *recLog) Wait(uint64) error { return nil }
+
+// resp encodes commands as Redis writes them to its append-only file.
+func resp(cmds ...[]string) string {
+	var b strings.Builder
+	for _, c := range cmds {
+		b.WriteString("*" + strconv.Itoa(len(c)) + "\r\n")
+		for _, a := range c {
+			b.WriteString("$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n")
+		}
+	}
+	return b.String()
+}
+
+func multi(cmds ...[]string) string {
+	return resp(append(append([][]string{{"MULTI"}}, cmds...), []string{"EXEC"})...)
+}
+
+func TestLog_records(t *testing.T) {
+	long := strings.Repeat("v", 1000)
+	tests := []struct {
+		name string
+		do   func(e *instream.Engine) error
+		want []string
+	}{
+		{"add", func(e *instream.Engine) error {
+			_, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: 1, Seq: 2}, Fields: []instream.Field{{Name: "f", Value: "v"}}})
+			return err
+		}, []string{resp([]string{"XADD", "s", "1-2", "f", "v"})}},
+		{"ID digits", func(e *instream.Engine) error {
+			for _, id := range []instream.ID{{Ms: 9, Seq: 10}, {Ms: 99, Seq: 100}, {Ms: 99, Seq: 1000}, {Ms: 1_700_000_000_123, Seq: 12345}, {Ms: 1<<64 - 1, Seq: 1<<64 - 1}} {
+				if _, err := e.Add("s", instream.AddArgs{ID: id, Fields: []instream.Field{{Name: "", Value: long}}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, []string{
+			resp([]string{"XADD", "s", "9-10", "", long}),
+			resp([]string{"XADD", "s", "99-100", "", long}),
+			resp([]string{"XADD", "s", "99-1000", "", long}),
+			resp([]string{"XADD", "s", "1700000000123-12345", "", long}),
+			resp([]string{"XADD", "s", "18446744073709551615-18446744073709551615", "", long}),
+		}},
+		{"add and trim", func(e *instream.Engine) error {
+			for i := range 3 {
+				args := instream.AddArgs{ID: instream.ID{Ms: uint64(i + 1)}, Fields: []instream.Field{{Name: "f", Value: "v"}}}
+				if i == 2 {
+					args.Trim = instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 1, Refs: instream.DelRef}
+				}
+				if _, err := e.Add("s", args); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, []string{
+			resp([]string{"XADD", "s", "1-0", "f", "v"}),
+			resp([]string{"XADD", "s", "2-0", "f", "v"}),
+			resp([]string{"XADD", "s", "DELREF", "MINID", "=", "2-1", "3-0", "f", "v"}),
+		}},
+		{"one batch, one record", func(e *instream.Engine) error {
+			return e.Update(func(x *instream.Tx) error {
+				if _, err := x.Add("a", instream.AddArgs{ID: instream.ID{Ms: 5}, Fields: []instream.Field{{Name: "f", Value: "1"}}}); err != nil {
+					return err
+				}
+				_, err := x.Add("b", instream.AddArgs{ID: instream.ID{Ms: 6}, Fields: []instream.Field{{Name: "f", Value: "2"}}})
+				return err
+			})
+		}, []string{multi([]string{"XADD", "a", "5-0", "f", "1"}, []string{"XADD", "b", "6-0", "f", "2"})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &recLog{}
+			e := instream.New(instream.Options{Log: l})
+			defer e.Close()
+			if err := tt.do(e); err != nil {
+				t.Fatal(err)
+			}
+			if len(l.recs) != len(tt.want) {
+				t.Fatalf("records %q, want %q", l.recs, tt.want)
+			}
+			for i := range tt.want {
+				if l.recs[i] != tt.want[i] {
+					t.Fatalf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+// A change is refused, and nothing recorded, while the log fails.
+func TestLog_refusedWhileFailing(t *testing.T) {
+	l := &recLog{err: errors.New("disk full")}
+	e := instream.New(instream.Options{Log: l})
+	defer e.Close()
+	_, err := e.Add("s", instream.AddArgs{Fields: []instream.Field{{Name: "f", Value: "v"}}})
+	if !errors.Is(err, instream.ErrLogFailed) || len(l.recs) != 0 {
+		t.Fatalf("Add = %v with %d records, want ErrLogFailed and none", err, len(l.recs))
+	}
+}
