@@ -1,19 +1,15 @@
 package instream
 
-import (
-	"hash/maphash"
-
-	"github.com/tidwall/btree"
-)
+import "hash/maphash"
 
 // entries holds a stream's entries in ID order, packed into nodes (see
 // node.go) that start and end where Redis's listpack nodes would, so that
 // approximate trimming and the node count match Redis exactly.
 //
-// The nodes form a list in ID order, and a B-tree keyed by each node's
-// first ID finds the node holding an ID.
+// The nodes form a list in ID order, and an index keyed by each node's
+// first ID (nodeindex.go) finds the node holding an ID.
 type entries struct {
-	tree       *btree.BTreeG[nodeRef]
+	index      nodeIndex
 	head, tail *node
 	length     int
 	maxEntries int // 0: no limit
@@ -33,11 +29,6 @@ type entries struct {
 	// unlinks counts the nodes dropped: a node held since it was last
 	// equal is still linked, and offsets in it still point at entries.
 	unlinks uint64
-}
-
-type nodeRef struct {
-	first ID
-	n     *node
 }
 
 // maxNodeBytes is the largest listpack Redis builds (STREAM_LISTPACK_MAX_SIZE).
@@ -64,8 +55,6 @@ func newEntries(maxEntries, maxBytes int) *entries {
 		maxBytes = maxNodeBytes
 	}
 	return &entries{
-		tree: btree.NewBTreeGOptions(func(a, b nodeRef) bool { return a.first.Less(b.first) },
-			btree.Options{NoLocks: true}),
 		maxEntries: max(maxEntries, 0),
 		maxBytes:   maxBytes,
 	}
@@ -75,7 +64,7 @@ func newEntries(maxEntries, maxBytes int) *entries {
 func (t *entries) len() int { return t.length }
 
 // nodes returns the number of storage nodes (Redis's radix-tree-keys).
-func (t *entries) nodes() int { return t.tree.Len() }
+func (t *entries) nodes() int { return t.index.len() }
 
 // add appends an entry; id is greater than every ID added before. The
 // fields are copied. O(1) amortised, plus O(log nodes) when a node starts.
@@ -101,7 +90,7 @@ func (t *entries) add(id ID, fields []Field) {
 	t.length++
 }
 
-// link appends n to the node list and the tree.
+// link appends n to the node list and the index.
 func (t *entries) link(n *node) {
 	n.prev = t.tail
 	if t.tail != nil {
@@ -110,10 +99,10 @@ func (t *entries) link(n *node) {
 		t.head = n
 	}
 	t.tail = n
-	t.tree.Load(nodeRef{n.first, n})
+	t.index.push(n)
 }
 
-// unlink drops n from the node list and the tree.
+// unlink drops n from the node list and the index.
 func (t *entries) unlink(n *node) {
 	if n.prev != nil {
 		n.prev.next = n.next
@@ -127,7 +116,7 @@ func (t *entries) unlink(n *node) {
 	}
 	n.prev, n.next = nil, nil
 	t.unlinks++
-	t.tree.Delete(nodeRef{first: n.first})
+	t.index.remove(n)
 	if t.open == n {
 		t.open = nil
 	}
@@ -193,12 +182,7 @@ func (t *entries) nodeOf(id ID) *node {
 	if t.tail != nil && !id.Less(t.tail.first) {
 		return t.tail
 	}
-	var n *node
-	t.tree.Descend(nodeRef{first: id}, func(r nodeRef) bool {
-		n = r.n
-		return false
-	})
-	return n
+	return t.index.find(id)
 }
 
 // first returns the ID of the first live entry. O(1) but after a trim
@@ -315,36 +299,59 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 		want = min(t.length, count)
 	}
 	from := t.from(start, end, reverse)
-	if !reverse {
-		want = t.atMost(from, start, want)
-	}
-	like := from
-	if like == nil {
-		like = t.head
-	}
-	c.init(min(want, 1024), like)
-	t.walk(from, start, end, reverse, func(n *node, h head) (int, bool) {
-		off := c.entry(n, h)
-		if c.budget != nil && !c.fits() {
-			return off, false
+	if reverse {
+		like := from
+		if like == nil {
+			like = t.head
 		}
-		return off, count <= 0 || c.count < count
-	})
+		c.init(min(want, 1024), like)
+		t.walkBack(from, start, end, func(n *node, h head) (int, bool) {
+			off := c.entry(n, h)
+			if c.budget != nil && !c.fits() {
+				return off, false
+			}
+			return off, count <= 0 || c.count < count
+		})
+		return
+	}
+	n, off := from, 0
+	if n == nil {
+		n = t.head
+		c.init(min(want, 1024), n)
+	} else {
+		k := n.segmentOf(start)
+		want = t.atMost(n, k, want)
+		c.init(min(want, 1024), n)
+		off = n.seekFrom(k, start)
+	}
+	// walk's loop, without a call through a func value per entry.
+	for ; n != nil; n, off = n.next, 0 {
+		for off < len(n.buf) {
+			h := n.head(off)
+			if end.Less(h.id) {
+				return
+			}
+			if h.deleted() {
+				off = n.end(h)
+				continue
+			}
+			off = c.entry(n, h)
+			if c.budget != nil && !c.fits() || count > 0 && c.count >= count {
+				return
+			}
+		}
+	}
 }
 
 // atMost returns limit, or fewer if fewer entries can have an ID >= start,
 // going by the entry counts of from, the node that could hold start, and
-// of the nodes after it. A reader of new entries waits at the stream's
-// tail and then often finds one or two: its buffers need not be sized
-// for the whole read count.
-func (t *entries) atMost(from *node, start ID, limit int) int {
-	if from == nil {
-		return limit
-	}
+// of the nodes after it; k is the segment of from that could hold start.
+// A reader of new entries waits at the stream's tail and then often finds
+// one or two: its buffers need not be sized for the whole read count.
+func (t *entries) atMost(from *node, k, limit int) int {
 	// The entries from start's segment on: the segments before the last
 	// one hold at most markEvery entries each.
-	k := from.segmentOf(start)
-	c := from.count - from.marked + (len(from.marks)-k)*markEvery
+	c := from.count - int(from.marked) + (len(from.marks)-k)*markEvery
 	c = min(c, from.count)
 	for n := from.next; n != nil && c < limit; n = n.next {
 		c += n.count

@@ -21,30 +21,35 @@ import (
 // on its own. Deleting an entry sets flagDeleted in its first byte; the
 // bytes stay until the whole node goes, as in Redis.
 type node struct {
+	// The fields a seek reads come first, in the first two of the
+	// struct's three cache lines.
 	first ID // ID of the node's first entry, deleted or not: its key
-	last  ID // ID of the node's last entry, deleted or not
 	buf   []byte
-	// names holds the field-name sets: set 0 (the first entry's names) at
-	// offset 0, set i at sets[i-1]. A set is a count and then each name
-	// as a length and its bytes.
-	names []byte
-	sets  []uint32
 	// marks locate entries markEvery entries or markBytes bytes apart,
 	// whichever comes first, so that a seek decodes at most markEvery
 	// entries in few cache lines and a reverse walk can go back: a mark
 	// holds its entry's offset in the low 32 bits, and its ms delta (or
 	// noMs if too large) in the high 32, so that a binary search mostly
 	// stays out of buf.
-	marks      []uint64
-	marked     int // index of the entry of the last mark, 0 if none
-	count      int // entries, deleted ones included
-	live       int
-	lpBytes    int // size of Redis's listpack for the same entries
-	prev, next *node
+	marks []uint64
+	// names holds the field-name sets: set 0 (the first entry's names) at
+	// offset 0, set i at sets[i-1]. A set is a count and then each name
+	// as a length and its bytes. While they fit, they are in inl, so
+	// that a seek finds them in the node's own cache lines.
+	names  []byte
+	count  int   // entries, deleted ones included
+	marked int32 // index of the entry of the last mark, 0 if none
 	// shared is set while a snapshot may read buf (Engine.Snapshot):
 	// a deletion then flags a copy. Appends go past the snapshot's
 	// length and need no copy.
-	shared bool
+	shared  bool
+	inl     [19]byte // fills the struct to its size class, 192 bytes
+	last    ID       // ID of the node's last entry, deleted or not
+	sets    []uint32
+	live    int
+	lpBytes int // size of Redis's listpack for the same entries
+	prev    *node
+	next    *node
 }
 
 const (
@@ -216,7 +221,11 @@ func (n *node) segmentOf(id ID) int {
 // seek returns the offset of the first entry with an ID >= id, deleted or
 // not, or len(n.buf) if there is none.
 func (n *node) seek(id ID) int {
-	k := n.segmentOf(id)
+	return n.seekFrom(n.segmentOf(id), id)
+}
+
+// seekFrom is seek, given k = n.segmentOf(id).
+func (n *node) seekFrom(k int, id ID) int {
 	off := 0
 	if k > 0 {
 		off = n.markOff(k - 1)
@@ -296,9 +305,9 @@ func (n *node) setEqual(s int, fields []Field) bool {
 // appendEntry encodes an entry with name set s at the end of the node and
 // accounts for it in lpBytes.
 func (n *node) appendEntry(id ID, fields []Field, s int) {
-	if n.count > 0 && n.needsMark(n.count-n.marked, len(n.buf)-n.lastMarkOff()) {
+	if n.count > 0 && n.needsMark(n.count-int(n.marked), len(n.buf)-n.lastMarkOff()) {
 		n.marks = append(n.marks, uint64(min(id.Ms-n.first.Ms, noMs))<<32|uint64(len(n.buf)))
-		n.marked = n.count
+		n.marked = int32(n.count)
 	}
 	ms := id.Ms - n.first.Ms
 	seq := id.Seq
@@ -378,7 +387,7 @@ func newNode(id ID, fields []Field, prev *node) *node {
 		n.buf = make([]byte, 0, min(len(prev.buf)+len(prev.buf)/16, maxPrealloc))
 		n.marks = make([]uint64, 0, min(len(prev.marks), maxPrealloc/64))
 	}
-	n.names = appendSet(nil, fields)
+	n.names = appendSet(n.inl[:0], fields)
 	// Redis's empty listpack and master entry: live count, deleted count,
 	// name count, names, terminator.
 	n.lpBytes = 7 + lpIntSize(1) + lpIntSize(0) + lpIntSize(int64(len(fields))) + lpIntSize(0)
@@ -391,7 +400,9 @@ func newNode(id ID, fields []Field, prev *node) *node {
 // seal releases the spare capacity of a node that stops growing.
 func (n *node) seal() {
 	n.buf = shrink(n.buf)
-	n.names = shrink(n.names)
+	if cap(n.names) > len(n.inl) { // not in inl
+		n.names = shrink(n.names)
+	}
 	n.sets = shrink(n.sets)
 	n.marks = shrink(n.marks)
 }

@@ -165,16 +165,27 @@ func (c *copier) int(v uint64) string {
 	if v == c.num && c.numStr != "" {
 		return c.numStr
 	}
-	if cap(c.text)-len(c.text) < 20 {
-		// Earlier strings keep the old buffer: start a new one with room
-		// for an integer in each entry still wanted, as timestamped
-		// events need.
-		c.text = make([]byte, 0, max(20*(c.want-c.count), 64))
+	if room := cap(c.text) - len(c.text); room < 20 {
+		if l := decimalLen(v); room < l {
+			// Earlier strings keep the old buffer: start a new one with
+			// room for an integer as long as this one in each entry
+			// still wanted, as timestamped events need.
+			c.text = make([]byte, 0, max(l*(c.want-c.count), 32))
+		}
 	}
 	i := len(c.text)
 	c.text = appendNext(c.text, v, c.num, c.numStr)
 	c.num, c.numStr = v, view(c.text[i:])
 	return c.numStr
+}
+
+// decimalLen returns the number of decimal digits of v.
+func decimalLen(v uint64) int {
+	l := 1
+	for ; v >= 10; v /= 10 {
+		l++
+	}
+	return l
 }
 
 // scanBuf holds one batch of Scan: entry i has ID ids[i] and the fields
