@@ -74,8 +74,12 @@ func (t *entries) add(id ID, fields []Field) {
 		raw += len(f.Name) + len(f.Value)
 	}
 	n := t.tail
-	// Redis's rule for starting a new node (streamAppendItem).
-	if n == nil || n.lpBytes+raw >= t.maxBytes || (t.maxEntries > 0 && n.count >= t.maxEntries) {
+	// Redis's rule for starting a new node (streamAppendItem), and a
+	// bound for marks' offsets that only a node of about 1 GiB of
+	// entries with huge sequence numbers, larger here than in Redis,
+	// can reach.
+	if n == nil || n.lpBytes+raw >= t.maxBytes || (t.maxEntries > 0 && n.count >= t.maxEntries) ||
+		len(n.buf) >= 1<<markOffBits {
 		if n != nil {
 			n.seal()
 		}

@@ -54,8 +54,8 @@ func (n *node) check() error {
 			if marks >= len(n.marks) || n.markOff(marks) != off {
 				return fmt.Errorf("no mark for entry %d at %d", count, off)
 			}
-			if n.marks[marks]>>32 != min(h.id.Ms-n.first.Ms, noMs) {
-				return fmt.Errorf("mark of entry %v: wrong ms", h.id)
+			if n.marks[marks] != n.mark(h.id, off) {
+				return fmt.Errorf("mark of entry %v: wrong ID", h.id)
 			}
 			marks, marked, markOff = marks+1, count, off
 		}

@@ -27,10 +27,10 @@ type node struct {
 	buf   []byte
 	// marks locate entries markEvery entries or markBytes bytes apart,
 	// whichever comes first, so that a seek decodes at most markEvery
-	// entries in few cache lines and a reverse walk can go back: a mark
-	// holds its entry's offset in the low 32 bits, and its ms delta (or
-	// noMs if too large) in the high 32, so that a binary search mostly
-	// stays out of buf.
+	// entries in few cache lines and a reverse walk can go back. A mark
+	// holds its entry's offset (markOffBits), its seq as encoded (see
+	// above; noSeq if too large) and its ms delta (noMs if too large),
+	// so that a search of the marks stays out of buf.
 	marks []uint64
 	// names holds the field-name sets: set 0 (the first entry's names) at
 	// offset 0, set i at sets[i-1]. A set is a count and then each name
@@ -55,7 +55,15 @@ type node struct {
 const (
 	markEvery = 16
 	markBytes = 128
-	noMs      = 1<<32 - 1
+	// linearMarks is the most marks segmentOf scans rather than halves.
+	linearMarks = 32
+
+	// entries.add starts a new node before an offset needs more bits.
+	markOffBits = 30
+	markSeqBits = 8
+	markMsShift = markOffBits + markSeqBits
+	noSeq       = 1<<markSeqBits - 1
+	noMs        = 1<<(64-markMsShift) - 1
 
 	flagDeleted  = 1 << 0
 	flagOtherSet = 1 << 1
@@ -176,7 +184,17 @@ func (n *node) segment(k int, offs *[markEvery]int) int {
 	return c
 }
 
-func (n *node) markOff(k int) int { return int(uint32(n.marks[k])) }
+func (n *node) markOff(k int) int { return int(n.marks[k] & (1<<markOffBits - 1)) }
+
+// mark returns the mark of an entry with that ID at offset off.
+func (n *node) mark(id ID, off int) uint64 {
+	ms := id.Ms - n.first.Ms
+	seq := id.Seq
+	if ms == 0 {
+		seq -= n.first.Seq
+	}
+	return min(ms, noMs)<<markMsShift | min(seq, noSeq)<<markOffBits | uint64(off)
+}
 
 // lastMarkOff returns the offset of the last mark, 0 if none.
 func (n *node) lastMarkOff() int {
@@ -197,8 +215,17 @@ func (n *node) markAbove(k int, id ID) bool {
 	if id.Ms < n.first.Ms {
 		return true
 	}
-	if ms := n.marks[k] >> 32; ms != noMs && id.Ms-n.first.Ms != ms {
-		return id.Ms-n.first.Ms < ms
+	m := n.marks[k]
+	if ms := m >> markMsShift; ms != noMs {
+		if d := id.Ms - n.first.Ms; d != ms {
+			return d < ms
+		}
+		if seq := m >> markOffBits & noSeq; seq != noSeq {
+			if ms == 0 {
+				seq += n.first.Seq
+			}
+			return id.Seq < seq
+		}
 	}
 	return id.Less(n.idAt(n.markOff(k)))
 }
@@ -206,6 +233,15 @@ func (n *node) markAbove(k int, id ID) bool {
 // segmentOf returns the index of the last segment whose first entry has an
 // ID <= id (0 if none).
 func (n *node) segmentOf(id ID) int {
+	if len(n.marks) <= linearMarks {
+		// A scan reads the marks' few cache lines at once; a binary
+		// search would wait for each in turn.
+		k := 0
+		for k < len(n.marks) && !n.markAbove(k, id) {
+			k++
+		}
+		return k
+	}
 	lo, hi := 0, len(n.marks) // answer in [0, len(marks)]
 	for lo < hi {
 		m := int(uint(lo+hi+1) >> 1)
@@ -306,7 +342,7 @@ func (n *node) setEqual(s int, fields []Field) bool {
 // accounts for it in lpBytes.
 func (n *node) appendEntry(id ID, fields []Field, s int) {
 	if n.count > 0 && n.needsMark(n.count-int(n.marked), len(n.buf)-n.lastMarkOff()) {
-		n.marks = append(n.marks, uint64(min(id.Ms-n.first.Ms, noMs))<<32|uint64(len(n.buf)))
+		n.marks = append(n.marks, n.mark(id, len(n.buf)))
 		n.marked = int32(n.count)
 	}
 	ms := id.Ms - n.first.Ms

@@ -67,16 +67,13 @@ func (x *nodeIndex) chunkOf(id ID) int {
 // slotOf returns the index of the last node of c whose first ID is <= id,
 // or -1.
 func (c *indexChunk) slotOf(id ID) int {
-	lo, hi := 0, c.len
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if atOrBelow(c.ms[m], c.seq[m], id) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	// A scan loads the chunk's key lines at once, as a binary search
+	// would not.
+	j := 0
+	for j < c.len && atOrBelow(c.ms[j], c.seq[j], id) {
+		j++
 	}
-	return lo - 1
+	return j - 1
 }
 
 // find returns the last node whose first ID is <= id, or nil.
