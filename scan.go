@@ -46,6 +46,10 @@ type copier struct {
 // init sizes the buffers for about want entries like those of n.
 func (c *copier) init(want int, n *node) {
 	c.want = want
+	if want == 1 && n != nil && n.count > 0 && n.fieldCount(0) <= singleFields {
+		c.initSingle()
+		return
+	}
 	if c.asGrp {
 		c.group = make([]GroupEntry, 0, want)
 	} else {
@@ -55,6 +59,35 @@ func (c *copier) init(want int, n *node) {
 		return
 	}
 	c.fields = make([]Field, 0, want*n.fieldCount(0))
+}
+
+// singleFields is the most fields a read of one entry holds in the
+// allocation of its entry.
+const singleFields = 4
+
+// A read of one entry (a seek, or a reader of new entries that finds
+// one) takes one allocation for the entry, its fields and its integers'
+// text.
+type singleEntry struct {
+	e [1]Entry
+	f [singleFields]Field
+	t [24]byte
+}
+
+type singleGroupEntry struct {
+	e [1]GroupEntry
+	f [singleFields]Field
+	t [24]byte
+}
+
+func (c *copier) initSingle() {
+	if c.asGrp {
+		s := new(singleGroupEntry)
+		c.group, c.fields, c.text = s.e[:0], s.f[:0], s.t[:0]
+		return
+	}
+	s := new(singleEntry)
+	c.out, c.fields, c.text = s.e[:0], s.f[:0], s.t[:0]
 }
 
 // entry appends a copy of the entry of n whose head is h, and returns
