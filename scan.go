@@ -101,11 +101,24 @@ func (c *copier) entry(n *node, h head) int {
 	}
 	start := len(c.fields)
 	fs := c.fields
-	off := h.vals
+	off, b := h.vals, n.buf
+	// value's decoding, inlined: this loop is most of a range read.
 	for _, name := range c.names() {
-		f := Field{Name: name}
-		f.Value, off = c.value(n, off)
-		fs = append(fs, f)
+		v := uint64(b[off])
+		if v < 0x80 {
+			off++
+		} else {
+			v, off = uvarintLong(b, off)
+		}
+		var val string
+		if v&1 != 0 {
+			val = c.int(v >> 1)
+		} else {
+			l := int(v >> 1)
+			val = view(b[off : off+l])
+			off += l
+		}
+		fs = append(fs, Field{Name: name, Value: val})
 	}
 	c.fields = fs
 	c.add(h.id, start)
