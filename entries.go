@@ -302,8 +302,8 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 	if count > 0 {
 		want = min(t.length, count)
 	}
-	from := t.from(start, end, reverse)
 	if reverse {
+		from := t.nodeOf(end)
 		like := from
 		if like == nil {
 			like = t.head
@@ -318,7 +318,15 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 		})
 		return
 	}
-	n, off := from, 0
+	// nodeOf, and a warm-up of the node's bytes.
+	n, off := t.tail, 0
+	if n != nil && start.Less(n.first) {
+		var nextMs uint64
+		n, nextMs = t.index.findNext(start)
+		if n != nil {
+			c.warm(n, start.Ms, nextMs)
+		}
+	}
 	if n == nil {
 		n = t.head
 		c.init(min(want, 1024), n)
@@ -363,24 +371,14 @@ func (t *entries) atMost(from *node, k, limit int) int {
 	return min(c, limit)
 }
 
-// from returns the node a walk over [start, end] begins with: the node
-// that could hold start (or end, in reverse), or nil if that is before
-// every node.
-func (t *entries) from(start, end ID, reverse bool) *node {
-	if reverse {
-		return t.nodeOf(end)
-	}
-	return t.nodeOf(start)
-}
-
 // visitor is called by walk with an entry, and returns the offset just
 // after the entry (n.end(h), which it often knows already) and whether to
 // go on.
 type visitor func(n *node, h head) (end int, more bool)
 
 // walk calls fn for each live entry with an ID in [start, end], in
-// ascending or descending order, until fn returns false. n is
-// t.from(start, end, reverse).
+// ascending or descending order, until fn returns false. n is the node
+// that could hold start (or end, in reverse): t.nodeOf of it.
 func (t *entries) walk(n *node, start, end ID, reverse bool, fn visitor) {
 	if reverse {
 		t.walkBack(n, start, end, fn)

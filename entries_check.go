@@ -98,15 +98,15 @@ func (x *nodeIndex) check() error {
 		if c.len == 0 || c.len > chunkNodes {
 			return fmt.Errorf("index chunk %d: %d nodes", i, c.len)
 		}
-		if x.firstMs[i] != c.ms[0] || x.firstSeq[i] != c.seq[0] {
+		if x.firstMs[i] != c.slots[0].ms || x.firstSeq[i] != c.seq[0] {
 			return fmt.Errorf("index chunk %d: first ID out of date", i)
 		}
 		if i > 0 && x.chunks[i-1].len+c.len <= chunkNodes {
 			return fmt.Errorf("index chunks %d and %d: not merged", i-1, i)
 		}
 		for j := range c.len {
-			id := ID{c.ms[j], c.seq[j]}
-			if c.nodes[j] == nil || c.nodes[j].first != id {
+			id := ID{c.slots[j].ms, c.seq[j]}
+			if c.slots[j].n == nil || c.slots[j].n.first != id {
 				return fmt.Errorf("index chunk %d slot %d: node and key disagree", i, j)
 			}
 			if n > 0 && !last.Less(id) {
@@ -116,7 +116,7 @@ func (x *nodeIndex) check() error {
 			n++
 		}
 		for j := c.len; j < chunkNodes; j++ {
-			if c.nodes[j] != nil {
+			if c.slots[j].n != nil {
 				return fmt.Errorf("index chunk %d: stale slot %d", i, j)
 			}
 		}

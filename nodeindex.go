@@ -1,11 +1,11 @@
 package instream
 
 // nodeIndex finds the node whose ID range could hold an ID. It holds the
-// nodes in ID order in chunks of up to chunkNodes, each chunk's first IDs
-// in flat arrays, and the first ID of every chunk in flat arrays again:
-// a look-up searches the small top arrays, then reads two or three cache
-// lines of one chunk. A B-tree of (ID, pointer) items touches several
-// lines of a leaf instead, and on a large stream each of them is a miss.
+// nodes in ID order in chunks of up to chunkNodes, and the first ID of
+// every chunk in flat arrays: a look-up searches the small top arrays,
+// then scans a few cache lines of one chunk, loaded together. A B-tree
+// of (ID, pointer) items reads several lines of a leaf one after the
+// other instead, and on a large stream each of them is a miss.
 //
 // Nodes are only ever added after the last one; any node may go.
 type nodeIndex struct {
@@ -15,14 +15,21 @@ type nodeIndex struct {
 	n        int
 }
 
-// chunkNodes is the size of a chunk: its ms keys fill two cache lines.
+// chunkNodes is the size of a chunk: its slots fill four cache lines.
 const chunkNodes = 16
 
+// An indexChunk's slots hold each node's first ms beside the node, so
+// that the scan that finds the slot has read the node's address too; the
+// seqs, needed only when two nodes start in the same ms, are apart.
 type indexChunk struct {
-	ms    [chunkNodes]uint64
+	slots [chunkNodes]indexSlot
 	seq   [chunkNodes]uint64
-	nodes [chunkNodes]*node
 	len   int
+}
+
+type indexSlot struct {
+	ms uint64
+	n  *node
 }
 
 // len returns the number of nodes.
@@ -39,7 +46,7 @@ func (x *nodeIndex) push(n *node) {
 		x.firstMs = append(x.firstMs, n.first.Ms)
 		x.firstSeq = append(x.firstSeq, n.first.Seq)
 	}
-	c.ms[c.len], c.seq[c.len], c.nodes[c.len] = n.first.Ms, n.first.Seq, n
+	c.slots[c.len], c.seq[c.len] = indexSlot{n.first.Ms, n}, n.first.Seq
 	c.len++
 	x.n++
 }
@@ -70,7 +77,7 @@ func (c *indexChunk) slotOf(id ID) int {
 	// A scan loads the chunk's key lines at once, as a binary search
 	// would not.
 	j := 0
-	for j < c.len && atOrBelow(c.ms[j], c.seq[j], id) {
+	for j < c.len && atOrBelow(c.slots[j].ms, c.seq[j], id) {
 		j++
 	}
 	return j - 1
@@ -83,7 +90,25 @@ func (x *nodeIndex) find(id ID) *node {
 		return nil
 	}
 	c := x.chunks[i]
-	return c.nodes[c.slotOf(id)]
+	return c.slots[c.slotOf(id)].n
+}
+
+// findNext is find, and also returns the first ms of the node after the
+// one found, or 0 if there is none.
+func (x *nodeIndex) findNext(id ID) (*node, uint64) {
+	i := x.chunkOf(id)
+	if i < 0 {
+		return nil, 0
+	}
+	c := x.chunks[i]
+	j := c.slotOf(id)
+	switch {
+	case j+1 < c.len:
+		return c.slots[j].n, c.slots[j+1].ms
+	case i+1 < len(x.chunks):
+		return c.slots[j].n, x.firstMs[i+1]
+	}
+	return c.slots[j].n, 0
 }
 
 // remove drops n, reporting whether it was held.
@@ -94,14 +119,13 @@ func (x *nodeIndex) remove(n *node) bool {
 	}
 	c := x.chunks[i]
 	j := c.slotOf(n.first)
-	if c.nodes[j] != n {
+	if j < 0 || c.slots[j].n != n {
 		return false
 	}
-	copy(c.ms[j:c.len], c.ms[j+1:c.len])
+	copy(c.slots[j:c.len], c.slots[j+1:c.len])
 	copy(c.seq[j:c.len], c.seq[j+1:c.len])
-	copy(c.nodes[j:c.len], c.nodes[j+1:c.len])
 	c.len--
-	c.nodes[c.len] = nil
+	c.slots[c.len] = indexSlot{}
 	x.n--
 	if c.len == 0 {
 		x.dropChunk(i)
@@ -109,7 +133,7 @@ func (x *nodeIndex) remove(n *node) bool {
 		return true
 	}
 	if j == 0 {
-		x.firstMs[i], x.firstSeq[i] = c.ms[0], c.seq[0]
+		x.firstMs[i], x.firstSeq[i] = c.slots[0].ms, c.seq[0]
 	}
 	x.merge(i + 1)
 	x.merge(i)
@@ -127,9 +151,8 @@ func (x *nodeIndex) merge(i int) {
 	if p.len+c.len > chunkNodes {
 		return
 	}
-	copy(p.ms[p.len:], c.ms[:c.len])
+	copy(p.slots[p.len:], c.slots[:c.len])
 	copy(p.seq[p.len:], c.seq[:c.len])
-	copy(p.nodes[p.len:], c.nodes[:c.len])
 	p.len += c.len
 	x.dropChunk(i)
 }

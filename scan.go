@@ -1,6 +1,7 @@
 package instream
 
 import (
+	"math/bits"
 	"strconv"
 	"unsafe"
 )
@@ -41,6 +42,7 @@ type copier struct {
 	// entries.
 	num    uint64
 	numStr string
+	warmed byte // see warm
 }
 
 // init sizes the buffers for about want entries like those of n.
@@ -59,6 +61,21 @@ func (c *copier) init(want int, n *node) {
 		return
 	}
 	c.fields = make([]Field, 0, want*n.fieldCount(0))
+}
+
+// warm loads the byte of n's entries where an entry of ms would be if
+// they were spread evenly up to nextMs, the next node's first ms, so that
+// on a large stream its cache line is on its way while the marks are
+// searched, rather than asked for after.
+func (c *copier) warm(n *node, ms, nextMs uint64) {
+	first := n.first.Ms
+	if ms < first || nextMs <= first || len(n.buf) == 0 {
+		return
+	}
+	span := nextMs - first
+	hi, lo := bits.Mul64(uint64(len(n.buf)), min(ms-first, span-1))
+	i, _ := bits.Div64(hi, lo, span)
+	c.warmed = n.buf[i]
 }
 
 // singleFields is the most fields a read of one entry holds in the
