@@ -396,10 +396,20 @@ func (b *scanBuf) int(v uint64) string {
 // ("" if unknown): timestamps grow by small steps, and then patching the
 // last digit is cheaper than formatting.
 func appendNext(dst []byte, v, prev uint64, prevStr string) []byte {
-	if d := v - prev; v > prev && d < 10 && prevStr != "" && prevStr[len(prevStr)-1]+byte(d) <= '9' {
+	if d := v - prev; v > prev && d < 10 && prevStr != "" {
+		i := len(dst)
 		dst = append(dst, prevStr...)
-		dst[len(dst)-1] += byte(d)
-		return dst
+		// Add d to the last digit and carry: 1299 + 1 is 1300. A carry
+		// out of the first digit makes the number longer: format it.
+		for j := len(dst) - 1; j >= i; j-- {
+			c := dst[j] + byte(d)
+			if c <= '9' {
+				dst[j] = c
+				return dst
+			}
+			dst[j], d = c-10, 1
+		}
+		dst = dst[:i]
 	}
 	return strconv.AppendUint(dst, v, 10)
 }
