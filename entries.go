@@ -1,15 +1,19 @@
 package instream
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+
+	"github.com/tidwall/btree"
+)
 
 // entries holds a stream's entries in ID order, packed into nodes (see
 // node.go) that start and end where Redis's listpack nodes would, so that
 // approximate trimming and the node count match Redis exactly.
 //
-// The nodes form a list in ID order, and an index keyed by each node's
-// first ID (nodeindex.go) finds the node holding an ID.
+// The nodes form a list in ID order, and a B-tree keyed by each node's
+// first ID finds the node holding an ID.
 type entries struct {
-	index      nodeIndex
+	tree       *btree.BTreeG[nodeRef]
 	head, tail *node
 	length     int
 	maxEntries int // 0: no limit
@@ -29,6 +33,11 @@ type entries struct {
 	// unlinks counts the nodes dropped: a node held since it was last
 	// equal is still linked, and offsets in it still point at entries.
 	unlinks uint64
+}
+
+type nodeRef struct {
+	first ID
+	n     *node
 }
 
 // maxNodeBytes is the largest listpack Redis builds (STREAM_LISTPACK_MAX_SIZE).
@@ -55,6 +64,8 @@ func newEntries(maxEntries, maxBytes int) *entries {
 		maxBytes = maxNodeBytes
 	}
 	return &entries{
+		tree: btree.NewBTreeGOptions(func(a, b nodeRef) bool { return a.first.Less(b.first) },
+			btree.Options{NoLocks: true}),
 		maxEntries: max(maxEntries, 0),
 		maxBytes:   maxBytes,
 	}
@@ -64,7 +75,7 @@ func newEntries(maxEntries, maxBytes int) *entries {
 func (t *entries) len() int { return t.length }
 
 // nodes returns the number of storage nodes (Redis's radix-tree-keys).
-func (t *entries) nodes() int { return t.index.len() }
+func (t *entries) nodes() int { return t.tree.Len() }
 
 // add appends an entry; id is greater than every ID added before. The
 // fields are copied. O(1) amortised, plus O(log nodes) when a node starts.
@@ -94,7 +105,7 @@ func (t *entries) add(id ID, fields []Field) {
 	t.length++
 }
 
-// link appends n to the node list and the index.
+// link appends n to the node list and the tree.
 func (t *entries) link(n *node) {
 	n.prev = t.tail
 	if t.tail != nil {
@@ -103,10 +114,10 @@ func (t *entries) link(n *node) {
 		t.head = n
 	}
 	t.tail = n
-	t.index.push(n)
+	t.tree.Load(nodeRef{n.first, n})
 }
 
-// unlink drops n from the node list and the index.
+// unlink drops n from the node list and the tree.
 func (t *entries) unlink(n *node) {
 	if n.prev != nil {
 		n.prev.next = n.next
@@ -120,7 +131,7 @@ func (t *entries) unlink(n *node) {
 	}
 	n.prev, n.next = nil, nil
 	t.unlinks++
-	t.index.remove(n)
+	t.tree.Delete(nodeRef{first: n.first})
 	if t.open == n {
 		t.open = nil
 	}
@@ -186,7 +197,12 @@ func (t *entries) nodeOf(id ID) *node {
 	if t.tail != nil && !id.Less(t.tail.first) {
 		return t.tail
 	}
-	return t.index.find(id)
+	var n *node
+	t.tree.Descend(nodeRef{first: id}, func(r nodeRef) bool {
+		n = r.n
+		return false
+	})
+	return n
 }
 
 // first returns the ID of the first live entry. O(1) but after a trim
@@ -318,14 +334,9 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 		})
 		return
 	}
-	// nodeOf, and a warm-up of the node's bytes.
-	n, off := t.tail, 0
-	if n != nil && start.Less(n.first) {
-		var nextMs uint64
-		n, nextMs = t.index.findNext(start)
-		if n != nil {
-			c.warm(n, start.Ms, nextMs)
-		}
+	n, off := t.nodeOf(start), 0
+	if n != nil && n != t.tail {
+		c.warm(n, start.Ms)
 	}
 	if n == nil {
 		n = t.head

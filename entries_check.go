@@ -3,15 +3,12 @@ package instream
 import "fmt"
 
 // check verifies the invariants of the packed storage: the node list and
-// the index agree, every node decodes to strictly ascending IDs between its
+// the tree agree, every node decodes to strictly ascending IDs between its
 // first and last ID, its counts and marks match what it holds, and the
 // live counts add up to len. Tests call it after mutations.
 func (t *entries) check() error {
-	if t.index.len() == 0 && (t.head != nil || t.tail != nil) {
-		return fmt.Errorf("empty index, but a node list")
-	}
-	if err := t.index.check(); err != nil {
-		return err
+	if t.tree.Len() == 0 && (t.head != nil || t.tail != nil) {
+		return fmt.Errorf("empty tree, but a node list")
 	}
 	var prev *node
 	var last ID
@@ -20,8 +17,8 @@ func (t *entries) check() error {
 		if n.prev != prev {
 			return fmt.Errorf("node %v: broken back link", n.first)
 		}
-		if t.index.find(n.first) != n {
-			return fmt.Errorf("node %v: not in the index", n.first)
+		if r, ok := t.tree.Get(nodeRef{first: n.first}); !ok || r.n != n {
+			return fmt.Errorf("node %v: not in the tree", n.first)
 		}
 		if nodes > 0 && !last.Less(n.first) {
 			return fmt.Errorf("node %v: not after %v", n.first, last)
@@ -36,8 +33,8 @@ func (t *entries) check() error {
 	switch {
 	case prev != t.tail:
 		return fmt.Errorf("tail is not the last node")
-	case nodes != t.index.len():
-		return fmt.Errorf("%d nodes in the list, %d in the index", nodes, t.index.len())
+	case nodes != t.tree.Len():
+		return fmt.Errorf("%d nodes in the list, %d in the tree", nodes, t.tree.Len())
 	case live != t.length:
 		return fmt.Errorf("len %d, but %d live entries", t.length, live)
 	}
@@ -85,44 +82,6 @@ func (n *node) check() error {
 		return fmt.Errorf("count %d live %d, but %d and %d entries", n.count, n.live, count, live)
 	case len(n.marks) != marks || int(n.marked) != marked:
 		return fmt.Errorf("%d marks for %d entries", len(n.marks), count)
-	}
-	return nil
-}
-
-// check verifies that the index's chunks are in ID order, non-empty,
-// denser than one per node, and counted right.
-func (x *nodeIndex) check() error {
-	n := 0
-	var last ID
-	for i, c := range x.chunks {
-		if c.len == 0 || c.len > chunkNodes {
-			return fmt.Errorf("index chunk %d: %d nodes", i, c.len)
-		}
-		if x.firstMs[i] != c.slots[0].ms || x.firstSeq[i] != c.seq[0] {
-			return fmt.Errorf("index chunk %d: first ID out of date", i)
-		}
-		if i > 0 && x.chunks[i-1].len+c.len <= chunkNodes {
-			return fmt.Errorf("index chunks %d and %d: not merged", i-1, i)
-		}
-		for j := range c.len {
-			id := ID{c.slots[j].ms, c.seq[j]}
-			if c.slots[j].n == nil || c.slots[j].n.first != id {
-				return fmt.Errorf("index chunk %d slot %d: node and key disagree", i, j)
-			}
-			if n > 0 && !last.Less(id) {
-				return fmt.Errorf("index: %v after %v", id, last)
-			}
-			last = id
-			n++
-		}
-		for j := c.len; j < chunkNodes; j++ {
-			if c.slots[j].n != nil {
-				return fmt.Errorf("index chunk %d: stale slot %d", i, j)
-			}
-		}
-	}
-	if n != x.n || len(x.firstMs) != len(x.chunks) || len(x.firstSeq) != len(x.chunks) {
-		return fmt.Errorf("index: %d nodes counted, %d held", x.n, n)
 	}
 	return nil
 }

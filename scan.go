@@ -1,6 +1,7 @@
 package instream
 
 import (
+	"math"
 	"math/bits"
 	"strconv"
 	"unsafe"
@@ -64,17 +65,17 @@ func (c *copier) init(want int, n *node) {
 }
 
 // warm loads the byte of n's entries where an entry of ms would be if
-// they were spread evenly up to nextMs, the next node's first ms, so that
-// on a large stream its cache line is on its way while the marks are
-// searched, rather than asked for after.
-func (c *copier) warm(n *node, ms, nextMs uint64) {
+// they were spread evenly over the node's ms, so that on a large stream
+// its cache line is on its way while the marks are searched, rather than
+// asked for after. n.last.Ms shares a cache line with n.names.
+func (c *copier) warm(n *node, ms uint64) {
 	first := n.first.Ms
-	if ms < first || nextMs <= first || len(n.buf) == 0 {
+	span := n.last.Ms - first
+	if ms < first || len(n.buf) == 0 || span == math.MaxUint64 {
 		return
 	}
-	span := nextMs - first
-	hi, lo := bits.Mul64(uint64(len(n.buf)), min(ms-first, span-1))
-	i, _ := bits.Div64(hi, lo, span)
+	hi, lo := bits.Mul64(uint64(len(n.buf)), min(ms-first, span))
+	i, _ := bits.Div64(hi, lo, span+1)
 	c.warmed = n.buf[i]
 }
 
