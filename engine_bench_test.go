@@ -182,12 +182,19 @@ func engRange(b *testing.B, count int) {
 			engLoad(b, e, "s", size.n)
 			rng := rand.New(rand.NewPCG(1, 2))
 			b.ReportAllocs()
+			var cpu0 int64
 			for b.Loop() {
+				if cpu0 == 0 {
+					cpu0 = instream.CPUTime()
+				}
 				start := engID(rng.IntN(size.n - count + 1))
 				got, err := e.Range("s", start, instream.MaxID, count)
 				if err != nil || len(got) != count {
 					b.Fatalf("Range(%v, +, %d) = %d entries, %v; want %d", start, count, len(got), err, count)
 				}
+			}
+			if cpu0 != 0 {
+				b.ReportMetric(float64(instream.CPUTime()-cpu0)/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}

@@ -37,7 +37,7 @@ type entries struct {
 
 	// gen counts the snapshots taken (freeze): nodes of an earlier
 	// generation may be a snapshot's, and are copied before a change.
-	gen uint64
+	gen uint32
 }
 
 type nodeRef struct {
@@ -93,8 +93,12 @@ func (t *entries) add(id ID, fields []Field) {
 	if n != nil {
 		n = t.own(n)
 	}
-	// Redis's rule for starting a new node (streamAppendItem).
-	if n == nil || n.lpBytes+raw >= t.maxBytes || (t.maxEntries > 0 && n.count >= t.maxEntries) {
+	// Redis's rule for starting a new node (streamAppendItem), and a
+	// bound for marks' offsets that only a node of about 1 GiB of
+	// entries with huge sequence numbers, larger here than in Redis,
+	// can reach.
+	if n == nil || n.lpBytes+raw >= t.maxBytes || (t.maxEntries > 0 && n.count >= t.maxEntries) ||
+		len(n.buf) >= 1<<markOffBits {
 		if n != nil {
 			n.seal()
 		}
@@ -323,52 +327,68 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 	if count > 0 {
 		want = min(t.length, count)
 	}
-	from := t.from(start, end, reverse)
-	if !reverse {
-		want = t.atMost(from, start, want)
-	}
-	like := from
-	if like == nil {
-		like = t.head
-	}
-	c.init(min(want, 1024), like)
-	t.walk(from, start, end, reverse, func(n *node, h head) (int, bool) {
-		off := c.entry(n, h)
-		if c.budget != nil && !c.fits() {
-			return off, false
+	if reverse {
+		from := t.nodeOf(end)
+		like := from
+		if like == nil {
+			like = t.head
 		}
-		return off, count <= 0 || c.count < count
-	})
+		c.init(min(want, 1024), like)
+		t.walkBack(from, start, end, func(n *node, h head) (int, bool) {
+			off := c.entry(n, h)
+			if c.budget != nil && !c.fits() {
+				return off, false
+			}
+			return off, count <= 0 || c.count < count
+		})
+		return
+	}
+	n, off := t.nodeOf(start), 0
+	if n != nil && n != t.tail {
+		c.warm(n, start.Ms)
+	}
+	if n == nil {
+		n = t.head
+		c.init(min(want, 1024), n)
+	} else {
+		k := n.segmentOf(start)
+		want = t.atMost(n, k, want)
+		c.init(min(want, 1024), n)
+		off = n.seekFrom(k, start)
+	}
+	// walk's loop, without a call through a func value per entry.
+	for ; n != nil; n, off = n.next, 0 {
+		for off < len(n.buf) {
+			h := n.head(off)
+			if end.Less(h.id) {
+				return
+			}
+			if h.deleted() {
+				off = n.end(h)
+				continue
+			}
+			off = c.entry(n, h)
+			if c.budget != nil && !c.fits() || count > 0 && c.count >= count {
+				return
+			}
+		}
+	}
 }
 
 // atMost returns limit, or fewer if fewer entries can have an ID >= start,
 // going by the entry counts of from, the node that could hold start, and
-// of the nodes after it. A reader of new entries waits at the stream's
-// tail and then often finds one or two: its buffers need not be sized
-// for the whole read count.
-func (t *entries) atMost(from *node, start ID, limit int) int {
-	if from == nil {
-		return limit
-	}
+// of the nodes after it; k is the segment of from that could hold start.
+// A reader of new entries waits at the stream's tail and then often finds
+// one or two: its buffers need not be sized for the whole read count.
+func (t *entries) atMost(from *node, k, limit int) int {
 	// The entries from start's segment on: the segments before the last
 	// one hold at most markEvery entries each.
-	k := from.segmentOf(start)
-	c := from.count - from.marked + (len(from.marks)-k)*markEvery
+	c := from.count - int(from.marked) + (len(from.marks)-k)*markEvery
 	c = min(c, from.count)
 	for n := from.next; n != nil && c < limit; n = n.next {
 		c += n.count
 	}
 	return min(c, limit)
-}
-
-// from returns the node a walk over [start, end] begins with: the node
-// that could hold start (or end, in reverse), or nil if that is before
-// every node.
-func (t *entries) from(start, end ID, reverse bool) *node {
-	if reverse {
-		return t.nodeOf(end)
-	}
-	return t.nodeOf(start)
 }
 
 // visitor is called by walk with an entry, and returns the offset just
@@ -377,8 +397,8 @@ func (t *entries) from(start, end ID, reverse bool) *node {
 type visitor func(n *node, h head) (end int, more bool)
 
 // walk calls fn for each live entry with an ID in [start, end], in
-// ascending or descending order, until fn returns false. n is
-// t.from(start, end, reverse).
+// ascending or descending order, until fn returns false. n is the node
+// that could hold start (or end, in reverse): t.nodeOf of it.
 func (t *entries) walk(n *node, start, end ID, reverse bool, fn visitor) {
 	if reverse {
 		t.walkBack(n, start, end, fn)
@@ -449,7 +469,7 @@ func (t *entries) trim(spec trimSpec) int64 {
 		}
 		whole := n.last.Less(spec.minID)
 		if spec.maxLen >= 0 {
-			whole = int64(t.length-n.live) >= spec.maxLen
+			whole = int64(t.length-int(n.live)) >= spec.maxLen
 		}
 		if whole && spec.keep != nil {
 			whole = !t.keepsAny(n, spec.keep)
@@ -460,7 +480,7 @@ func (t *entries) trim(spec trimSpec) int64 {
 				t.walkNode(n, spec.removed)
 			}
 			removed += int64(n.live)
-			t.length -= n.live
+			t.length -= int(n.live)
 			t.unlink(n)
 			n = next
 			continue

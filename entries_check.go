@@ -27,7 +27,7 @@ func (t *entries) check() error {
 			return fmt.Errorf("node %v: %w", n.first, err)
 		}
 		nodes++
-		live += n.live
+		live += int(n.live)
 		last = n.last
 	}
 	switch {
@@ -51,8 +51,8 @@ func (n *node) check() error {
 			if marks >= len(n.marks) || n.markOff(marks) != off {
 				return fmt.Errorf("no mark for entry %d at %d", count, off)
 			}
-			if n.marks[marks]>>32 != min(h.id.Ms-n.first.Ms, noMs) {
-				return fmt.Errorf("mark of entry %v: wrong ms", h.id)
+			if n.marks[marks] != n.mark(h.id, off) {
+				return fmt.Errorf("mark of entry %v: wrong ID", h.id)
 			}
 			marks, marked, markOff = marks+1, count, off
 		}
@@ -78,9 +78,9 @@ func (n *node) check() error {
 		return fmt.Errorf("no entries")
 	case prev != n.last:
 		return fmt.Errorf("last entry %v, last %v", prev, n.last)
-	case count != n.count || live != n.live:
+	case count != n.count || live != int(n.live):
 		return fmt.Errorf("count %d live %d, but %d and %d entries", n.count, n.live, count, live)
-	case len(n.marks) != marks || n.marked != marked:
+	case len(n.marks) != marks || int(n.marked) != marked:
 		return fmt.Errorf("%d marks for %d entries", len(n.marks), count)
 	}
 	return nil

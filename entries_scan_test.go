@@ -2,6 +2,7 @@ package instream
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -92,6 +93,23 @@ func TestScanBufInt(t *testing.T) {
 	for i := range got {
 		if got[i] != want[i] {
 			t.Fatalf("value %d: int = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// TestAppendNext checks the patched text of a value a small step above
+// the one before, through carries and a carry that lengthens the number.
+func TestAppendNext(t *testing.T) {
+	cases := []struct{ prev, v uint64 }{
+		{0, 1}, {5, 9}, {9, 10}, {5, 14}, {1299, 1300}, {1295, 1304},
+		{999, 1000}, {99_999, 100_001}, {1_600_000_000_009, 1_600_000_000_010},
+		{math.MaxUint64 - 9, math.MaxUint64}, {7, 7}, {20, 12}, {3, 100},
+	}
+	for _, c := range cases {
+		prevStr := strconv.FormatUint(c.prev, 10)
+		got := string(appendNext([]byte("x"), c.v, c.prev, prevStr))
+		if want := "x" + strconv.FormatUint(c.v, 10); got != want {
+			t.Errorf("appendNext(x, %d, %d, %q) = %q, want %q", c.v, c.prev, prevStr, got, want)
 		}
 	}
 }

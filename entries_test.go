@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // model is the reference the packed entries are checked against: a plain
@@ -369,7 +370,7 @@ func checkAgainst(t *testing.T, step int, got *entries, want *model) {
 	i := 0
 	for n := got.head; n != nil; n, i = n.next, i+1 {
 		mn := want.nodes[i]
-		if n.first != mn.entries[0].e.ID || n.count != len(mn.entries) || n.live != want.live(mn) {
+		if n.first != mn.entries[0].e.ID || n.count != len(mn.entries) || int(n.live) != want.live(mn) {
 			t.Fatalf("step %d: node %d: first %v count %d live %d, want %v %d %d", step, i,
 				n.first, n.count, n.live, mn.entries[0].e.ID, len(mn.entries), want.live(mn))
 		}
@@ -656,5 +657,13 @@ func TestListpackSizes(t *testing.T) {
 		if _, ok := lpInt(s); ok {
 			t.Errorf("lpInt(%q) reports an integer", s)
 		}
+	}
+}
+
+// A node fills its malloc size class exactly: a field added to it costs
+// every stream a larger class unless another one shrinks.
+func TestNode_Size(t *testing.T) {
+	if got := unsafe.Sizeof(node{}); got != 192 {
+		t.Fatalf("node is %d bytes, want 192 (its size class)", got)
 	}
 }

@@ -1,6 +1,10 @@
 package instream
 
-import "github.com/tidwall/btree"
+import (
+	"math"
+
+	"github.com/tidwall/btree"
+)
 
 // frozen is a stream's entries as they were when a snapshot was taken,
 // read without the engine's lock: a copy of the entries' B-tree and the
@@ -15,6 +19,13 @@ type frozen struct {
 // write, and the generation moves on, so that every node now in it is
 // copied before a change.
 func (t *entries) freeze() *frozen {
+	if t.gen == math.MaxUint32 {
+		// The count wraps: stamp every node older than the next one.
+		for n := t.head; n != nil; n = n.next {
+			n.gen = 0
+		}
+		t.gen = 0
+	}
 	t.gen++
 	return &frozen{tree: t.tree.Copy()}
 }

@@ -21,40 +21,53 @@ import (
 // on its own. Deleting an entry sets flagDeleted in its first byte; the
 // bytes stay until the whole node goes, as in Redis.
 type node struct {
+	// The fields a seek reads come first, in the first two of the
+	// struct's three cache lines.
 	first ID // ID of the node's first entry, deleted or not: its key
-	last  ID // ID of the node's last entry, deleted or not
 	buf   []byte
-	// names holds the field-name sets: set 0 (the first entry's names) at
-	// offset 0, set i at sets[i-1]. A set is a count and then each name
-	// as a length and its bytes.
-	names []byte
-	sets  []uint32
 	// marks locate entries markEvery entries or markBytes bytes apart,
 	// whichever comes first, so that a seek decodes at most markEvery
-	// entries in few cache lines and a reverse walk can go back: a mark
-	// holds its entry's offset in the low 32 bits, and its ms delta (or
-	// noMs if too large) in the high 32, so that a binary search mostly
-	// stays out of buf.
-	marks      []uint64
-	marked     int // index of the entry of the last mark, 0 if none
-	count      int // entries, deleted ones included
-	live       int
-	lpBytes    int // size of Redis's listpack for the same entries
-	prev, next *node
+	// entries in few cache lines and a reverse walk can go back. A mark
+	// holds its entry's offset (markOffBits), its seq as encoded (see
+	// above; noSeq if too large) and its ms delta (noMs if too large),
+	// so that a search of the marks stays out of buf.
+	marks []uint64
+	// names holds the field-name sets: set 0 (the first entry's names) at
+	// offset 0, set i at sets[i-1]. A set is a count and then each name
+	// as a length and its bytes. While they fit, they are in inl, so
+	// that a seek finds them in the node's own cache lines.
+	names  []byte
+	count  int   // entries, deleted ones included
+	marked int32 // index of the entry of the last mark, 0 if none
 	// gen is the entries' generation when the node was made or copied:
 	// a node of an earlier one may be read by a snapshot, and is copied
 	// before a change (entries.own).
-	gen uint64
+	gen  uint32
+	live int32 // entries not deleted; a node holds under 2^31 entries
 	// shared is set when buf is also an older copy's: a deletion then
 	// flags a copy of it. Appends go past the older copy's length and
 	// need no copy.
-	shared bool
+	shared  bool
+	inl     [19]byte // fills the struct to its size class, 192 bytes
+	last    ID       // ID of the node's last entry, deleted or not
+	sets    []uint32
+	lpBytes int // size of Redis's listpack for the same entries
+	prev    *node
+	next    *node
 }
 
 const (
 	markEvery = 16
 	markBytes = 128
-	noMs      = 1<<32 - 1
+	// linearMarks is the most marks segmentOf scans rather than halves.
+	linearMarks = 32
+
+	// entries.add starts a new node before an offset needs more bits.
+	markOffBits = 30
+	markSeqBits = 8
+	markMsShift = markOffBits + markSeqBits
+	noSeq       = 1<<markSeqBits - 1
+	noMs        = 1<<(64-markMsShift) - 1
 
 	flagDeleted  = 1 << 0
 	flagOtherSet = 1 << 1
@@ -175,7 +188,17 @@ func (n *node) segment(k int, offs *[markEvery]int) int {
 	return c
 }
 
-func (n *node) markOff(k int) int { return int(uint32(n.marks[k])) }
+func (n *node) markOff(k int) int { return int(n.marks[k] & (1<<markOffBits - 1)) }
+
+// mark returns the mark of an entry with that ID at offset off.
+func (n *node) mark(id ID, off int) uint64 {
+	ms := id.Ms - n.first.Ms
+	seq := id.Seq
+	if ms == 0 {
+		seq -= n.first.Seq
+	}
+	return min(ms, noMs)<<markMsShift | min(seq, noSeq)<<markOffBits | uint64(off)
+}
 
 // lastMarkOff returns the offset of the last mark, 0 if none.
 func (n *node) lastMarkOff() int {
@@ -196,8 +219,17 @@ func (n *node) markAbove(k int, id ID) bool {
 	if id.Ms < n.first.Ms {
 		return true
 	}
-	if ms := n.marks[k] >> 32; ms != noMs && id.Ms-n.first.Ms != ms {
-		return id.Ms-n.first.Ms < ms
+	m := n.marks[k]
+	if ms := m >> markMsShift; ms != noMs {
+		if d := id.Ms - n.first.Ms; d != ms {
+			return d < ms
+		}
+		if seq := m >> markOffBits & noSeq; seq != noSeq {
+			if ms == 0 {
+				seq += n.first.Seq
+			}
+			return id.Seq < seq
+		}
 	}
 	return id.Less(n.idAt(n.markOff(k)))
 }
@@ -205,6 +237,15 @@ func (n *node) markAbove(k int, id ID) bool {
 // segmentOf returns the index of the last segment whose first entry has an
 // ID <= id (0 if none).
 func (n *node) segmentOf(id ID) int {
+	if len(n.marks) <= linearMarks {
+		// A scan reads the marks' few cache lines at once; a binary
+		// search would wait for each in turn.
+		k := 0
+		for k < len(n.marks) && !n.markAbove(k, id) {
+			k++
+		}
+		return k
+	}
 	lo, hi := 0, len(n.marks) // answer in [0, len(marks)]
 	for lo < hi {
 		m := int(uint(lo+hi+1) >> 1)
@@ -220,7 +261,11 @@ func (n *node) segmentOf(id ID) int {
 // seek returns the offset of the first entry with an ID >= id, deleted or
 // not, or len(n.buf) if there is none.
 func (n *node) seek(id ID) int {
-	k := n.segmentOf(id)
+	return n.seekFrom(n.segmentOf(id), id)
+}
+
+// seekFrom is seek, given k = n.segmentOf(id).
+func (n *node) seekFrom(k int, id ID) int {
 	off := 0
 	if k > 0 {
 		off = n.markOff(k - 1)
@@ -300,9 +345,9 @@ func (n *node) setEqual(s int, fields []Field) bool {
 // appendEntry encodes an entry with name set s at the end of the node and
 // accounts for it in lpBytes.
 func (n *node) appendEntry(id ID, fields []Field, s int) {
-	if n.count > 0 && n.needsMark(n.count-n.marked, len(n.buf)-n.lastMarkOff()) {
-		n.marks = append(n.marks, uint64(min(id.Ms-n.first.Ms, noMs))<<32|uint64(len(n.buf)))
-		n.marked = n.count
+	if n.count > 0 && n.needsMark(n.count-int(n.marked), len(n.buf)-n.lastMarkOff()) {
+		n.marks = append(n.marks, n.mark(id, len(n.buf)))
+		n.marked = int32(n.count)
 	}
 	ms := id.Ms - n.first.Ms
 	seq := id.Seq
@@ -366,7 +411,7 @@ func (n *node) markDeleted(off int) {
 		n.buf, n.shared = slices.Clone(n.buf), false
 	}
 	n.buf[off] |= flagDeleted
-	del := int64(n.count - n.live)
+	del := int64(n.count - int(n.live))
 	n.lpBytes += lpIntSize(int64(n.live-1)) - lpIntSize(int64(n.live)) +
 		lpIntSize(del+1) - lpIntSize(del)
 	n.live--
@@ -382,7 +427,7 @@ func newNode(id ID, fields []Field, prev *node) *node {
 		n.buf = make([]byte, 0, min(len(prev.buf)+len(prev.buf)/16, maxPrealloc))
 		n.marks = make([]uint64, 0, min(len(prev.marks), maxPrealloc/64))
 	}
-	n.names = appendSet(nil, fields)
+	n.names = appendSet(n.inl[:0], fields)
 	// Redis's empty listpack and master entry: live count, deleted count,
 	// name count, names, terminator.
 	n.lpBytes = 7 + lpIntSize(1) + lpIntSize(0) + lpIntSize(int64(len(fields))) + lpIntSize(0)
@@ -395,7 +440,9 @@ func newNode(id ID, fields []Field, prev *node) *node {
 // seal releases the spare capacity of a node that stops growing.
 func (n *node) seal() {
 	n.buf = shrink(n.buf)
-	n.names = shrink(n.names)
+	if cap(n.names) > len(n.inl) { // not in inl
+		n.names = shrink(n.names)
+	}
 	n.sets = shrink(n.sets)
 	n.marks = shrink(n.marks)
 }

@@ -1,6 +1,8 @@
 package instream
 
 import (
+	"math"
+	"math/bits"
 	"strconv"
 	"unsafe"
 )
@@ -41,11 +43,16 @@ type copier struct {
 	// entries.
 	num    uint64
 	numStr string
+	warmed byte // see warm
 }
 
 // init sizes the buffers for about want entries like those of n.
 func (c *copier) init(want int, n *node) {
 	c.want = want
+	if want == 1 && n != nil && n.count > 0 && n.fieldCount(0) <= singleFields {
+		c.initSingle()
+		return
+	}
 	if c.asGrp {
 		c.group = make([]GroupEntry, 0, want)
 	} else {
@@ -55,6 +62,50 @@ func (c *copier) init(want int, n *node) {
 		return
 	}
 	c.fields = make([]Field, 0, want*n.fieldCount(0))
+}
+
+// warm loads the byte of n's entries where an entry of ms would be if
+// they were spread evenly over the node's ms, so that on a large stream
+// its cache line is on its way while the marks are searched, rather than
+// asked for after. n.last.Ms shares a cache line with n.names.
+func (c *copier) warm(n *node, ms uint64) {
+	first := n.first.Ms
+	span := n.last.Ms - first
+	if ms < first || len(n.buf) == 0 || span == math.MaxUint64 {
+		return
+	}
+	hi, lo := bits.Mul64(uint64(len(n.buf)), min(ms-first, span))
+	i, _ := bits.Div64(hi, lo, span+1)
+	c.warmed = n.buf[i]
+}
+
+// singleFields is the most fields a read of one entry holds in the
+// allocation of its entry.
+const singleFields = 4
+
+// A read of one entry (a seek, or a reader of new entries that finds
+// one) takes one allocation for the entry, its fields and its integers'
+// text.
+type singleEntry struct {
+	e [1]Entry
+	f [singleFields]Field
+	t [24]byte
+}
+
+type singleGroupEntry struct {
+	e [1]GroupEntry
+	f [singleFields]Field
+	t [24]byte
+}
+
+func (c *copier) initSingle() {
+	if c.asGrp {
+		s := new(singleGroupEntry)
+		c.group, c.fields, c.text = s.e[:0], s.f[:0], s.t[:0]
+		return
+	}
+	s := new(singleEntry)
+	c.out, c.fields, c.text = s.e[:0], s.f[:0], s.t[:0]
 }
 
 // entry appends a copy of the entry of n whose head is h, and returns
@@ -68,11 +119,24 @@ func (c *copier) entry(n *node, h head) int {
 	}
 	start := len(c.fields)
 	fs := c.fields
-	off := h.vals
+	off, b := h.vals, n.buf
+	// value's decoding, inlined: this loop is most of a range read.
 	for _, name := range c.names() {
-		f := Field{Name: name}
-		f.Value, off = c.value(n, off)
-		fs = append(fs, f)
+		v := uint64(b[off])
+		if v < 0x80 {
+			off++
+		} else {
+			v, off = uvarintLong(b, off)
+		}
+		var val string
+		if v&1 != 0 {
+			val = c.int(v >> 1)
+		} else {
+			l := int(v >> 1)
+			val = view(b[off : off+l])
+			off += l
+		}
+		fs = append(fs, Field{Name: name, Value: val})
 	}
 	c.fields = fs
 	c.add(h.id, start)
@@ -165,16 +229,27 @@ func (c *copier) int(v uint64) string {
 	if v == c.num && c.numStr != "" {
 		return c.numStr
 	}
-	if cap(c.text)-len(c.text) < 20 {
-		// Earlier strings keep the old buffer: start a new one with room
-		// for an integer in each entry still wanted, as timestamped
-		// events need.
-		c.text = make([]byte, 0, max(20*(c.want-c.count), 64))
+	if room := cap(c.text) - len(c.text); room < 20 {
+		if l := decimalLen(v); room < l {
+			// Earlier strings keep the old buffer: start a new one with
+			// room for an integer as long as this one in each entry
+			// still wanted, as timestamped events need.
+			c.text = make([]byte, 0, max(l*(c.want-c.count), 32))
+		}
 	}
 	i := len(c.text)
 	c.text = appendNext(c.text, v, c.num, c.numStr)
 	c.num, c.numStr = v, view(c.text[i:])
 	return c.numStr
+}
+
+// decimalLen returns the number of decimal digits of v.
+func decimalLen(v uint64) int {
+	l := 1
+	for ; v >= 10; v /= 10 {
+		l++
+	}
+	return l
 }
 
 // scanBuf holds one batch of Scan: entry i has ID ids[i] and the fields
@@ -322,10 +397,20 @@ func (b *scanBuf) int(v uint64) string {
 // ("" if unknown): timestamps grow by small steps, and then patching the
 // last digit is cheaper than formatting.
 func appendNext(dst []byte, v, prev uint64, prevStr string) []byte {
-	if d := v - prev; v > prev && d < 10 && prevStr != "" && prevStr[len(prevStr)-1]+byte(d) <= '9' {
+	if d := v - prev; v > prev && d < 10 && prevStr != "" {
+		i := len(dst)
 		dst = append(dst, prevStr...)
-		dst[len(dst)-1] += byte(d)
-		return dst
+		// Add d to the last digit and carry: 1299 + 1 is 1300. A carry
+		// out of the first digit makes the number longer: format it.
+		for j := len(dst) - 1; j >= i; j-- {
+			c := dst[j] + byte(d)
+			if c <= '9' {
+				dst[j] = c
+				return dst
+			}
+			dst[j], d = c-10, 1
+		}
+		dst = dst[:i]
 	}
 	return strconv.AppendUint(dst, v, 10)
 }

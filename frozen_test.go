@@ -1,0 +1,34 @@
+package instream
+
+import (
+	"math"
+	"testing"
+)
+
+// When the snapshot count wraps, every node is stamped older, so that a
+// change after the wrap still copies the nodes the new snapshot holds.
+func TestFrozen_GenerationWraps(t *testing.T) {
+	for _, wrap := range []bool{false, true} {
+		es := newEntries(4, 0)
+		for i := uint64(1); i <= 10; i++ {
+			es.add(ID{Ms: i}, []Field{{Name: "f", Value: "v"}})
+		}
+		if wrap {
+			// 2^32-1 snapshots later; the nodes were made at generation 0,
+			// the value the count wraps to.
+			es.gen = math.MaxUint32
+		}
+		f := es.freeze()
+		for _, id := range []ID{{Ms: 2}, {Ms: 6}, {Ms: 10}} {
+			if !es.remove(id) {
+				t.Fatalf("wrap %v: remove %v failed", wrap, id)
+			}
+			if !f.has(id) {
+				t.Fatalf("wrap %v: the snapshot lost %v, removed after it was taken", wrap, id)
+			}
+			if es.has(id) {
+				t.Fatalf("wrap %v: %v still there after its removal", wrap, id)
+			}
+		}
+	}
+}
