@@ -97,8 +97,10 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 	case w == nil:
 		return res, err
 	case joined:
+		notifyBlocked(ctx)
 		return waitMember(ctx, w)
 	}
+	notifyBlocked(ctx)
 	if served, err := e.wait(ctx, w); !served {
 		return nil, err
 	}

@@ -230,8 +230,15 @@ func (c *client) runEngine(ctx context.Context, name string, args []string) {
 		c.mu.Unlock()
 		return
 	}
-	c.blocked, c.unblock = true, cancel
+	c.unblock = cancel
 	c.mu.Unlock()
+	// The client counts as blocked (INFO, CLIENT LIST, CLIENT UNBLOCK)
+	// once the command waits, not while it first looks, as in Redis.
+	cmdCtx = instream.NotifyBlocked(cmdCtx, func() {
+		c.mu.Lock()
+		c.blocked = true
+		c.mu.Unlock()
+	})
 	done := make(chan struct{})
 	c.watching = true
 	go c.watch(cancel, done)
