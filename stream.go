@@ -274,12 +274,12 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs, iid string) (*str
 	if err != nil {
 		return nil, ID{}, err
 	}
-	size := 0
-	for _, f := range args.Fields {
-		size += len(f.Name) + len(f.Value)
-		if size > maxEntryBytes {
-			return nil, ID{}, ErrTooLarge
-		}
+	size := 0 // cannot overflow: the strings are in memory
+	for i := range args.Fields {
+		size += len(args.Fields[i].Name) + len(args.Fields[i].Value)
+	}
+	if size > maxEntryBytes {
+		return nil, ID{}, ErrTooLarge
 	}
 	if s == nil {
 		s = e.newStream()
