@@ -375,6 +375,9 @@ func checkTrim(t *TrimArgs) error {
 // trimStream applies args to s and returns how many entries it removed.
 // With b, it tracks the greatest removed ID there (for the effect).
 func (t *tx) trimStream(s *stream, args *TrimArgs, b *trimBound) int64 {
+	if args.Strategy == TrimMaxLen && args.Refs != Acked && s.entries.keepsAll(args.MaxLen, args.Approx) {
+		return 0 // XADD's usual MAXLEN trim, most of the time
+	}
 	limit := int64(-1)
 	if args.Approx {
 		limit = args.Limit
