@@ -350,8 +350,9 @@ func checkTrim(t *TrimArgs) error {
 		(t.Approx || t.Limit == 0) && t.Refs <= Acked {
 		return nil // the usual MAXLEN trim, which no case below rejects
 	}
-	if *t == (TrimArgs{}) {
-		return nil // no trim
+	if t.Strategy == NoTrim && t.MaxLen == 0 && t.MinID.IsZero() && !t.Approx &&
+		t.Limit == 0 && t.Refs == KeepRef {
+		return nil // no trim; every field, one by one (== on the struct is a call)
 	}
 	switch {
 	case t.Strategy > TrimMinID:
