@@ -480,7 +480,7 @@ func (t *entries) keepsAll(maxLen int64, approx bool) bool {
 	if int64(t.length) <= maxLen {
 		return true
 	}
-	return approx && t.head != nil && int64(t.length-t.head.live) < maxLen
+	return approx && t.head != nil && int64(t.length)-int64(t.head.live) < maxLen
 }
 
 // trimNode flags the entries of n that spec removes and reports how many,
