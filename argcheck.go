@@ -114,12 +114,12 @@ func (a AddArgs) Validate() error {
 	case a.AutoSeq && a.ID.Seq != 0:
 		return invalid("ID.Seq is set with AutoSeq")
 	}
-	return checkTrim(a.Trim)
+	return checkTrim(&a.Trim)
 }
 
 // Validate checks a TrimArgs as [Engine.Add] and [Engine.Trim] do.
 // Trim also rejects the strategy NoTrim, which Add takes as no trim.
-func (a TrimArgs) Validate() error { return checkTrim(a) }
+func (a TrimArgs) Validate() error { return checkTrim(&a) }
 
 // Validate checks a SetIDArgs as [Engine.SetID] does.
 func (a SetIDArgs) Validate() error { return checkSetIDArgs(a) }

@@ -502,6 +502,16 @@ func (t *entries) trim(spec trimSpec) int64 {
 	return removed
 }
 
+// keepsAll reports whether trim with maxLen >= 0, approx or not, and no
+// keep removes nothing: the entries fit, or, approx, the first node
+// cannot go whole. It is trim's answer without building its spec.
+func (t *entries) keepsAll(maxLen int64, approx bool) bool {
+	if int64(t.length) <= maxLen {
+		return true
+	}
+	return approx && t.head != nil && int64(t.length)-int64(t.head.live) < maxLen
+}
+
 // trimNode flags the entries of n that spec removes and reports how many,
 // and whether the trim reached its bound inside n.
 func (t *entries) trimNode(n *node, spec trimSpec) (int64, bool) {

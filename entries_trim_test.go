@@ -162,3 +162,39 @@ func TestTrimAcked(t *testing.T) {
 		t.Errorf("left %v, want 3-0 and 5-0", left)
 	}
 }
+
+// TestKeepsAll checks the shortcut of XADD's MAXLEN trim against trim
+// itself: whenever keepsAll says a trim removes nothing, trim removes
+// nothing. The entries get removed ones (XDEL) and real trims on the way, so that
+// the first node is often partly live.
+func TestKeepsAll(t *testing.T) {
+	for _, maxEntries := range []int{1, 3, 10, 100} {
+		e := newEntries(maxEntries, 4096)
+		var yes, no int
+		for i := range 600 {
+			e.add(ID{uint64(i + 1), 0}, []Field{{"f", "v"}})
+			if i%7 == 3 {
+				e.remove(ID{uint64(i - 1), 0})
+			}
+			if i%50 == 49 {
+				e.trim(trimSpec{maxLen: 40, approx: true, limit: -1})
+			}
+			for _, approx := range []bool{false, true} {
+				for maxLen := int64(0); maxLen <= int64(e.len())+1; maxLen++ {
+					if e.keepsAll(maxLen, approx) {
+						yes++
+						if n := e.trim(trimSpec{maxLen: maxLen, approx: approx, limit: -1}); n != 0 {
+							t.Fatalf("maxEntries=%d len=%d maxLen=%d approx=%v: keepsAll, but trim removed %d",
+								maxEntries, e.len(), maxLen, approx, n)
+						}
+						continue
+					}
+					no++
+				}
+			}
+		}
+		if yes == 0 || no == 0 {
+			t.Errorf("maxEntries=%d: keepsAll true %d times, false %d times: the test misses a case", maxEntries, yes, no)
+		}
+	}
+}

@@ -84,14 +84,15 @@ func stripeOf(key string) int {
 	n := len(key)
 	h := uint64(n)
 	switch {
-	case n > 16:
-		for i := 0; i+8 < n; i += 8 {
-			h = (h ^ le64(key[i:])) * m
-			h ^= h >> 29
+	case n > 8:
+		// Whole words, then the last 8 bytes, which may overlap those
+		// hashed; the mixing below spreads every word into the top bits.
+		s := key
+		for len(s) > 16 {
+			h = (h ^ le64(s)) * m
+			s = s[8:]
 		}
-		h ^= le64(key[n-8:]) // the last 8 bytes, which may overlap those hashed
-	case n > 8: // two words, which may overlap
-		h = (h ^ le64(key)) * m
+		h = (h ^ le64(s)) * m
 		h ^= le64(key[n-8:])
 	case n >= 4:
 		h ^= uint64(le32(key))<<32 | uint64(le32(key[n-4:]))

@@ -468,19 +468,17 @@ func lpInt(s string) (int64, bool) {
 	if neg {
 		p = s[1:]
 	}
-	if len(p) == 0 || p[0] < '1' || p[0] > '9' {
+	// 20 digits are above 1<<63; 19 cannot overflow v.
+	if len(p) == 0 || len(p) > 19 || p[0] < '1' || p[0] > '9' {
 		return 0, false
 	}
 	var v uint64
 	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c < '0' || c > '9' {
+		c := p[i] - '0'
+		if c > 9 {
 			return 0, false
 		}
-		if v > (math.MaxUint64-9)/10 {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
+		v = v*10 + uint64(c)
 	}
 	if neg {
 		if v > 1<<63 {

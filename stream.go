@@ -221,14 +221,17 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	if args.AutoSeq && args.ID.Seq != 0 {
 		return AddResult{}, invalid("ID.Seq is set with AutoSeq")
 	}
-	if err := checkTrim(args.Trim); err != nil {
+	if err := checkTrim(&args.Trim); err != nil {
 		return AddResult{}, err
 	}
-	iid, err := idempotencyID(args)
-	if err != nil {
-		return AddResult{}, err
+	var iid string
+	if args.Producer != "" || args.IdempotencyID != "" || args.AutoIdempotency {
+		var err error
+		if iid, err = idempotencyID(args); err != nil {
+			return AddResult{}, err
+		}
 	}
-	s := t.lookup(key)
+	s := t.stripe(key).streams[key] // lookup, inlined on the hottest path
 	if s == nil && args.NoMkStream {
 		return AddResult{}, ErrNoStream
 	}
@@ -267,16 +270,16 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs, iid string) (*str
 	if s != nil {
 		last = s.lastID
 	}
-	id, err := nextID(last, *args, t.now())
+	id, err := nextID(last, args, t.now())
 	if err != nil {
 		return nil, ID{}, err
 	}
-	size := 0
-	for _, f := range args.Fields {
-		size += len(f.Name) + len(f.Value)
-		if size > maxEntryBytes {
-			return nil, ID{}, ErrTooLarge
-		}
+	size := 0 // cannot overflow: the strings are in memory
+	for i := range args.Fields {
+		size += len(args.Fields[i].Name) + len(args.Fields[i].Value)
+	}
+	if size > maxEntryBytes {
+		return nil, ID{}, ErrTooLarge
 	}
 	if s == nil {
 		s = e.newStream()
@@ -290,7 +293,7 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs, iid string) (*str
 		if t.logging {
 			b = &trimBound{}
 		}
-		t.trimStream(s, args.Trim, b)
+		t.trimStream(s, &args.Trim, b)
 	}
 	if t.logging {
 		if iid == "" {
@@ -310,7 +313,7 @@ func (t *tx) appendEntry(key string, s *stream, args *AddArgs, iid string) (*str
 }
 
 // nextID returns the ID for a new entry after last, as XADD computes it.
-func nextID(last ID, args AddArgs, now int64) (ID, error) {
+func nextID(last ID, args *AddArgs, now int64) (ID, error) {
 	if last == MaxID {
 		return ID{}, ErrIDExhausted
 	}
@@ -342,7 +345,15 @@ func nextID(last ID, args AddArgs, now int64) (ID, error) {
 
 // checkTrim rejects a TrimArgs with a field its Strategy does not use,
 // so that a forgotten Strategy is an error, not a trim of nothing.
-func checkTrim(t TrimArgs) error {
+func checkTrim(t *TrimArgs) error {
+	if t.Strategy == TrimMaxLen && t.MaxLen >= 0 && t.MinID.IsZero() &&
+		(t.Approx || t.Limit == 0) && t.Refs <= Acked {
+		return nil // the usual MAXLEN trim, which no case below rejects
+	}
+	if t.Strategy == NoTrim && t.MaxLen == 0 && t.MinID.IsZero() && !t.Approx &&
+		t.Limit == 0 && t.Refs == KeepRef {
+		return nil // no trim; every field, one by one (== on the struct is a call)
+	}
 	switch {
 	case t.Strategy > TrimMinID:
 		return invalid("unknown trim Strategy %d", t.Strategy)
@@ -364,7 +375,10 @@ func checkTrim(t TrimArgs) error {
 
 // trimStream applies args to s and returns how many entries it removed.
 // With b, it tracks the greatest removed ID there (for the effect).
-func (t *tx) trimStream(s *stream, args TrimArgs, b *trimBound) int64 {
+func (t *tx) trimStream(s *stream, args *TrimArgs, b *trimBound) int64 {
+	if args.Strategy == TrimMaxLen && args.Refs != Acked && s.entries.keepsAll(args.MaxLen, args.Approx) {
+		return 0 // XADD's usual MAXLEN trim, most of the time
+	}
 	limit := int64(-1)
 	if args.Approx {
 		limit = args.Limit
@@ -402,7 +416,7 @@ func (e *Engine) Trim(key string, args TrimArgs) (_ int64, err error) {
 }
 
 func (t *tx) trim(key string, args TrimArgs) (int64, error) {
-	if err := checkTrim(args); err != nil {
+	if err := checkTrim(&args); err != nil {
 		return 0, fmt.Errorf("trim %q: %w", key, err)
 	}
 	if args.Strategy == NoTrim {
@@ -413,14 +427,14 @@ func (t *tx) trim(key string, args TrimArgs) (int64, error) {
 		return 0, nil
 	}
 	if !t.logging {
-		n := t.trimStream(s, args, nil)
+		n := t.trimStream(s, &args, nil)
 		if n > 0 {
 			t.touch(key)
 		}
 		return n, nil
 	}
 	var b trimBound
-	n := t.trimStream(s, args, &b)
+	n := t.trimStream(s, &args, &b)
 	t.fxTrim(key, args.Refs, &b)
 	if n > 0 {
 		t.touch(key)
