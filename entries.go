@@ -391,44 +391,14 @@ func (t *entries) atMost(from *node, k, limit int) int {
 	return min(c, limit)
 }
 
-// visitor is called by walk with an entry, and returns the offset just
+// visitor is called by walkBack with an entry, and returns the offset just
 // after the entry (n.end(h), which it often knows already) and whether to
 // go on.
 type visitor func(n *node, h head) (end int, more bool)
 
-// walk calls fn for each live entry with an ID in [start, end], in
-// ascending or descending order, until fn returns false. n is the node
-// that could hold start (or end, in reverse): t.nodeOf of it.
-func (t *entries) walk(n *node, start, end ID, reverse bool, fn visitor) {
-	if reverse {
-		t.walkBack(n, start, end, fn)
-		return
-	}
-	off := 0
-	if n == nil {
-		n = t.head
-	} else {
-		off = n.seek(start)
-	}
-	for ; n != nil; n, off = n.next, 0 {
-		for off < len(n.buf) {
-			h := n.head(off)
-			if end.Less(h.id) {
-				return
-			}
-			if h.deleted() {
-				off = n.end(h)
-				continue
-			}
-			next, more := fn(n, h)
-			if !more {
-				return
-			}
-			off = next
-		}
-	}
-}
-
+// walkBack calls fn for each live entry with an ID in [start, end], in
+// descending order, until fn returns false. n is the node that could
+// hold end: t.nodeOf of it.
 func (t *entries) walkBack(n *node, start, end ID, fn visitor) {
 	var offs [markEvery]int
 	for ; n != nil; n = n.prev {
