@@ -38,10 +38,12 @@
 // waiter to find no sync running writes and syncs for every record
 // appended so far (group commit), the others wait for it. Under
 // [Everysec] a background writer hands the buffer to the operating system
-// within about a millisecond and syncs at most once a second, so a crash
-// of the process loses at most the last millisecond and a crash of the
-// machine about the last second. Under [No] the operating system decides
-// when to sync.
+// within about a millisecond, and once a second a second goroutine syncs
+// what was written, as Redis syncs on a background thread: the writer
+// goes on writing while a sync runs, however long it takes. A crash of
+// the process loses at most the last millisecond, a crash of the machine
+// about the last second (more if a sync takes longer). Under [No] the
+// operating system decides when to sync.
 //
 // A failed write or sync sets a sticky error ([Log.Err]) until a retry
 // succeeds; records appended meanwhile are kept and written by the retry.

@@ -54,6 +54,15 @@ type Log struct {
 	done   chan struct{}
 	exited chan struct{}
 
+	// The background syncer of Everysec (syncLoop). Every sync of the
+	// log's file holds sy; sySeq is the last record a sync covered.
+	sy         sync.Mutex
+	sySeq      uint64
+	syncJobs   chan syncJob
+	syncBusy   atomic.Bool // a job is handed off and not done
+	syncFailed atomic.Bool // a background sync failed; the writer retries it
+	syncExited chan struct{}
+
 	// The writer's state, guarded by io.
 	io       sync.Mutex
 	f        File
@@ -81,6 +90,13 @@ const (
 	// bufSize is the size of a buffer; a full one starts a write at once.
 	bufSize = 256 << 10
 )
+
+// syncJob asks the background syncer to sync f, which holds every
+// record up to seq written.
+type syncJob struct {
+	f   File
+	seq uint64
+}
 
 // cutPoint is where appends move to a new incremental file.
 type cutPoint struct {
@@ -270,6 +286,7 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	close(l.done)
 	<-l.exited
+	<-l.syncExited
 	err := l.flush(true)
 	l.io.Lock()
 	defer l.io.Unlock()
@@ -424,8 +441,10 @@ func (l *Log) release() {
 
 // writeOut writes pend and syncs it when due. After a failure, it first
 // cuts the file back to where pend begins and writes all of pend again.
+// Under Everysec the sync due once a second is handed to the background
+// syncer, so that writing goes on while it runs.
 func (l *Log) writeOut(force bool) error {
-	retry := l.broken
+	retry := l.broken || l.syncFailed.Load()
 	if l.broken {
 		if err := l.f.Truncate(l.pendOff); err != nil {
 			return err
@@ -454,8 +473,7 @@ func (l *Log) writeOut(force bool) error {
 		}
 		skip = 0
 	}
-	due := force || retry || l.wcut != nil || l.opts.Fsync == Always ||
-		(l.opts.Fsync == Everysec && time.Since(l.lastSync) >= time.Second)
+	due := force || retry || l.wcut != nil || l.opts.Fsync == Always
 	if l.opts.Fsync != Always {
 		// Written bytes are not kept for a sync that fails: like Redis, a
 		// failed sync is retried as a sync; keeping a second's worth of
@@ -464,18 +482,78 @@ func (l *Log) writeOut(force bool) error {
 		l.wrote = l.pendSeq
 	}
 	if !due {
+		if l.opts.Fsync == Everysec && time.Since(l.lastSync) >= time.Second && l.syncBusy.CompareAndSwap(false, true) {
+			l.lastSync = time.Now()
+			l.syncJobs <- syncJob{f: l.f, seq: l.wrote}
+		}
 		return nil
 	}
-	if err := l.f.Sync(); err != nil {
+	if err := l.syncFile(l.f, l.pendSeq); err != nil {
 		// The kernel may have dropped the dirty pages: never trust a later
 		// sync of the same bytes, write them again.
 		l.broken = true
 		return err
 	}
+	l.syncFailed.Store(false)
 	l.lastSync = time.Now()
 	l.release()
 	l.wrote, l.synced = l.pendSeq, l.pendSeq
 	return nil
+}
+
+// syncFile syncs f, which holds every record up to seq written.
+func (l *Log) syncFile(f File, seq uint64) error {
+	l.sy.Lock()
+	defer l.sy.Unlock()
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	l.sySeq = max(l.sySeq, seq)
+	return nil
+}
+
+// syncLoop is the background syncer of Everysec: it runs the syncs the
+// writer hands off, as Redis runs them on a background thread, so that
+// records appended meanwhile still reach the operating system and
+// survive a crash of the process. A failed sync sets the sticky error;
+// the writer retries it.
+func (l *Log) syncLoop() {
+	defer close(l.syncExited)
+	for {
+		select {
+		case j := <-l.syncJobs:
+			l.runSyncJob(j)
+			l.syncBusy.Store(false)
+		case <-l.done:
+			return
+		}
+	}
+}
+
+// runSyncJob syncs j.f unless a sync since covered j.seq: a file the
+// writer has moved away from is synced and closed only after such a
+// sync, under sy, so j.f is still open when it is synced here.
+func (l *Log) runSyncJob(j syncJob) {
+	l.sy.Lock()
+	if l.sySeq >= j.seq {
+		l.sy.Unlock()
+		return
+	}
+	err := j.f.Sync()
+	if err == nil {
+		l.sySeq = j.seq
+	}
+	l.sy.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.syncFailed.Store(true)
+		err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
+		l.err = err
+		l.errNow.Store(&err)
+		return
+	}
+	l.durable = max(l.durable, j.seq)
 }
 
 // publish makes the writer's progress and error visible and wakes Wait.
@@ -487,7 +565,7 @@ func (l *Log) publish(err error) {
 	if err != nil {
 		l.err = err
 		l.errNow.Store(&err)
-	} else if !l.broken {
+	} else if !l.broken && !l.syncFailed.Load() {
 		l.err = nil
 		l.errNow.Store(nil)
 	}

@@ -33,6 +33,9 @@ func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error)
 		kick:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
 		exited: make(chan struct{}),
+
+		syncJobs:   make(chan syncJob, 1),
+		syncExited: make(chan struct{}),
 	}
 	ok, err := exists(fsys, opts.manifestPath())
 	if err != nil {
@@ -51,6 +54,7 @@ func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error)
 	}
 	l.lastSync = time.Now()
 	go l.run()
+	go l.syncLoop()
 	return l, rec, nil
 }
 
