@@ -37,6 +37,7 @@ func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error)
 		syncJobs:   make(chan syncJob, 1),
 		syncExited: make(chan struct{}),
 	}
+	l.buf = l.newBuf()
 	ok, err := exists(fsys, opts.manifestPath())
 	if err != nil {
 		return nil, nil, fmt.Errorf("aof: %w", err)
@@ -102,6 +103,11 @@ func (l *Log) load(fn func([][]string) error) (*Recovery, error) {
 		if err := syncFile(fsys, p); err != nil {
 			return nil, err
 		}
+		if len(rec.keep) > 0 {
+			if err := appendKept(fsys, p, rec.keep); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, fi := range m.files() {
 		n, err := fsys.Size(l.opts.path(fi))
@@ -132,7 +138,7 @@ func (l *Log) load(fn func([][]string) error) (*Recovery, error) {
 			}
 			l.f, l.fname, l.pendOff, l.m = f, last.name, off, m
 			if kind == kindEmpty {
-				l.pend = append(l.pend, []byte(fileHeader))
+				l.pend = append(l.pend, piece{b: []byte(fileHeader)})
 				l.size += int64(len(fileHeader))
 			}
 			return rec, nil
@@ -290,6 +296,27 @@ func fileKind(fsys FS, p string) (kind, error) {
 		return 0, fmt.Errorf("aof: read %s: %w", p, err)
 	}
 	return kindRedis, nil
+}
+
+// appendKept writes the records kept from a batch cut short back to the
+// file at p, synced, under a checksum line of their own: the next batch
+// must not follow a line that claims more bytes than its own.
+func appendKept(fsys FS, p string, recs []byte) error {
+	f, err := fsys.OpenAppend(p)
+	if err != nil {
+		return fmt.Errorf("aof: %w", err)
+	}
+	_, err = f.Write(append(appendRecordLine(nil, recs), recs...))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("aof: write back the records kept in %s: %w", p, err)
+	}
+	return nil
 }
 
 func syncFile(fsys FS, p string) error {
