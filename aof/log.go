@@ -516,7 +516,7 @@ func (l *Log) writeOut(force bool) error {
 		}
 		return nil
 	}
-	if err := l.syncFile(l.f, l.pendSeq); err != nil {
+	if err := l.syncTo(l.f, l.pendSeq); err != nil {
 		// The kernel may have dropped the dirty pages: never trust a later
 		// sync of the same bytes, write them again.
 		l.broken = true
@@ -529,8 +529,8 @@ func (l *Log) writeOut(force bool) error {
 	return nil
 }
 
-// syncFile syncs f, which holds every record up to seq written.
-func (l *Log) syncFile(f File, seq uint64) error {
+// syncTo syncs f, which holds every record up to seq written.
+func (l *Log) syncTo(f File, seq uint64) error {
 	l.sy.Lock()
 	defer l.sy.Unlock()
 	if err := f.Sync(); err != nil {
