@@ -240,6 +240,7 @@ func (fr *fileReader) readChecked() error {
 func (fr *fileReader) keepComplete(start int64, b []byte) error {
 	var tx [][]string
 	inTx, end := false, 0
+scan:
 	for i := 0; i < len(b); {
 		args, n, err := parseCommand(b[i:])
 		if err != nil {
@@ -249,13 +250,13 @@ func (fr *fileReader) keepComplete(start int64, b []byte) error {
 		switch {
 		case isCmd(args, "MULTI"):
 			if inTx {
-				return fr.keepUpTo(b, end)
+				break scan
 			}
 			inTx, tx = true, nil
 			continue
 		case isCmd(args, "EXEC"):
 			if !inTx {
-				return fr.keepUpTo(b, end)
+				break scan
 			}
 			inTx = false
 		case inTx:
@@ -264,17 +265,14 @@ func (fr *fileReader) keepComplete(start int64, b []byte) error {
 		default:
 			tx = [][]string{args}
 		}
-		if err := fr.yield(start, tx); err != nil {
-			return err
+		if len(tx) > 0 {
+			if err := fr.yield(start, tx); err != nil {
+				return err
+			}
+			fr.recovery.Cut.Kept++
 		}
-		fr.recovery.Cut.Kept++
 		end = i
 	}
-	return fr.keepUpTo(b, end)
-}
-
-// keepUpTo records b[:end] as the records kept from a batch cut short.
-func (fr *fileReader) keepUpTo(b []byte, end int) error {
 	fr.recovery.keep = slices.Clone(b[:end])
 	return nil
 }
