@@ -11,9 +11,10 @@ import (
 )
 
 // Open opens the log in opts's directory, creating it if there is none,
-// and replays it through fn as [Read] does (a nil fn skips the records). A torn tail of the last
-// incremental file is cut off the file before appending resumes; the
-// result says what was cut. If the last incremental file was written by
+// and replays it through fn as [Read] does (a nil fn skips the records).
+// A torn tail of the last incremental file is cut off the file before
+// appending resumes, and the whole records in it written back under a
+// checksum line of their own; the result says what was cut and kept. If the last incremental file was written by
 // Redis, appends go to a new one, so that every record this package
 // writes carries its checksum. Files the manifest does not name (left by
 // a crash during a rewrite) are removed.
