@@ -360,38 +360,49 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// Under Everysec the writer retries by itself once a second.
+// Under Everysec a failed write or background sync sets the sticky
+// error, and the writer retries by itself once a second.
 func TestFaults_retryInBackground(t *testing.T) {
-	fs := crashfs.New()
-	l, _, _ := open(t, aof.Options{FS: fs, Dir: "/d", Fsync: aof.Everysec})
-	defer l.Close()
-	var mu sync.Mutex
-	failing := true
-	fs.SetFault(func(o crashfs.Op, name string) error {
-		mu.Lock()
-		defer mu.Unlock()
-		if failing && o == crashfs.OpWrite {
-			return crashfs.ErrInjected
-		}
-		return nil
-	})
-	if _, err := l.Append(record(0)...); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for l.Err() == nil && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if !errors.Is(l.Err(), aof.ErrWriteFailed) {
-		t.Fatalf("Err = %v, want ErrWriteFailed", l.Err())
-	}
-	mu.Lock()
-	failing = false
-	mu.Unlock()
-	for l.Err() != nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := l.Err(); err != nil {
-		t.Fatalf("no background recovery within 5 s: %v", err)
+	for _, op := range []crashfs.Op{crashfs.OpWrite, crashfs.OpSync} {
+		t.Run("op="+op.String(), func(t *testing.T) {
+			fs := crashfs.New()
+			l, _, _ := open(t, aof.Options{FS: fs, Dir: "/d", Fsync: aof.Everysec})
+			defer l.Close()
+			var mu sync.Mutex
+			failing := true
+			fs.SetFault(func(o crashfs.Op, name string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if failing && o == op {
+					return crashfs.ErrInjected
+				}
+				return nil
+			})
+			if _, err := l.Append(record(0)...); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for l.Err() == nil && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond)
+			}
+			if !errors.Is(l.Err(), aof.ErrWriteFailed) || !errors.Is(l.Err(), crashfs.ErrInjected) {
+				t.Fatalf("Err = %v, want ErrWriteFailed wrapping the cause", l.Err())
+			}
+			mu.Lock()
+			failing = false
+			mu.Unlock()
+			for l.Err() != nil && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := l.Err(); err != nil {
+				t.Fatalf("no background recovery within 5 s: %v", err)
+			}
+			// The retry synced the record.
+			got, _, err := collect(t, aof.Options{FS: fs.Crash(nil), Dir: "/d"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantRecords(t, got, 1)
+		})
 	}
 }

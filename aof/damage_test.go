@@ -218,3 +218,104 @@ func TestRead_manifestDamage(t *testing.T) {
 		t.Fatalf("missing incr file: %v", err)
 	}
 }
+
+// batched writes records [0, n) as one batch (one write under one
+// checksum line) into a new log, and returns the incremental file, where
+// the batch begins in it, and where each record's bytes end.
+func batched(t *testing.T, n int) (*crashfs.FS, aof.Options, []byte, int, []int) {
+	t.Helper()
+	fs := crashfs.New()
+	opts := aof.Options{FS: fs, Dir: "/d", Fsync: aof.Always}
+	l, _, _ := open(t, opts)
+	var seq uint64
+	for i := range n {
+		var err error
+		if seq, err = l.Append(record(i)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Wait(seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := fs.ReadFile(incr1)
+	start := len(aof.FileHeader)
+	body := start + strings.Index(string(full[start:]), "\n") + 1
+	var ends []int
+	at := body
+	for i := range n {
+		rec := aof.AppendRecord(nil, record(i))
+		at += len(rec) - strings.Index(string(rec), "\n") - 1
+		ends = append(ends, at)
+	}
+	if at != len(full) || strings.Count(string(full), "#R ") != 1 {
+		t.Fatalf("incr file %q is not one batch of %d records", full, n)
+	}
+	return fs, opts, full, start, ends
+}
+
+const incr1 = "/d/appendonlydir/appendonly.aof.1.incr.aof"
+
+// A batch cut short keeps the records RESP framing shows whole, reports
+// them and the bytes dropped, and Open writes them back under a checksum
+// of their own so that later batches load.
+func TestRead_tornBatch(t *testing.T) {
+	fs, opts, full, start, ends := batched(t, 10)
+	for n := start + 1; n < len(full); n++ {
+		fs.WriteFile(incr1, full[:n])
+		got, rec, err := collect(t, opts)
+		if err != nil {
+			t.Fatalf("cut to %d bytes: %v", n, err)
+		}
+		k := 0
+		for k < len(ends) && ends[k] <= n {
+			k++
+		}
+		wantRecords(t, got, k)
+		if c := rec.Cut; c == nil || c.Offset != int64(start) || c.Bytes != int64(n-start) || c.Kept != k {
+			t.Fatalf("cut to %d bytes: Cut = %+v, want from %d, %d bytes, %d kept", n, c, start, n-start, k)
+		}
+	}
+	fs.WriteFile(incr1, full[:ends[6]+5])
+	l, got, rec := open(t, opts)
+	if len(got) != 7 || rec.Cut == nil || rec.Cut.Kept != 7 {
+		t.Fatalf("Open: %d records, Cut %+v; want 7 kept", len(got), rec.Cut)
+	}
+	appendN(t, l, 7, 12)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, rec, err := collect(t, aof.Options{FS: fs.Crash(nil), Dir: "/d"})
+	if err != nil || rec.Cut != nil {
+		t.Fatalf("after Open kept 7 and appended: %v, Cut %+v", err, rec.Cut)
+	}
+	wantRecords(t, got, 12)
+}
+
+// Every flipped bit in a batch of several records is refused, but for a
+// length made longer than the file, which reads as the batch cut short:
+// its records are then all whole, and the cut is reported.
+func TestRead_flippedBitsInBatch(t *testing.T) {
+	fs, opts, full, start, ends := batched(t, 10)
+	for i := start; i < len(full); i++ {
+		for bit := range 8 {
+			b := slices.Clone(full)
+			b[i] ^= 1 << bit
+			fs.WriteFile(incr1, b)
+			got, rec, err := collect(t, opts)
+			if err != nil {
+				if !errors.Is(err, aof.ErrCorrupt) || !strings.Contains(err.Error(), "appendonly.aof.1.incr.aof") {
+					t.Fatalf("bit %d of byte %d: %v does not name the file", bit, i, err)
+				}
+				continue
+			}
+			if rec.Cut != nil && rec.Cut.Offset == int64(start) && i < start+8 && rec.Cut.Kept == len(ends) {
+				wantRecords(t, got, len(ends))
+				continue
+			}
+			t.Fatalf("bit %d of byte %d (%q) flipped: read %d records, Cut %+v, no error", bit, i, full[i], len(got), rec.Cut)
+		}
+	}
+}

@@ -30,7 +30,7 @@ type Log struct {
 	opts Options
 
 	mu       sync.Mutex
-	buf      []byte   // records appended, not yet taken by the writer
+	buf      []byte   // records appended, after headRoom bytes, not yet taken by the writer
 	ready    [][]byte // full buffers before buf, not yet taken
 	free     [][]byte // buffers to reuse
 	appended uint64
@@ -54,15 +54,24 @@ type Log struct {
 	done   chan struct{}
 	exited chan struct{}
 
+	// The background syncer of Everysec (syncLoop). Every sync of the
+	// log's file holds sy; sySeq is the last record a sync covered.
+	sy         sync.Mutex
+	sySeq      uint64
+	syncJobs   chan syncJob
+	syncBusy   atomic.Bool // a job is handed off and not done
+	syncFailed atomic.Bool // a background sync failed; the writer retries it
+	syncExited chan struct{}
+
 	// The writer's state, guarded by io.
 	io       sync.Mutex
 	f        File
 	fname    string
-	pend     [][]byte  // buffers for f not yet synced (under Always) or written
+	pend     []piece   // for f, not yet synced (under Always) or written
 	pendOff  int64     // the offset in f where pend begins
 	pendDone int       // bytes of pend written
 	pendSeq  uint64    // the last record in pend
-	pendSums int       // buffers of pend whose checksums are filled in
+	pendSums int       // pieces of pend whose checksum lines are filled in
 	wcut     *cutPoint // a cut taken: switch once pend is synced
 	lastSync time.Time
 	wrote    uint64 // the last record written
@@ -81,6 +90,21 @@ const (
 	// bufSize is the size of a buffer; a full one starts a write at once.
 	bufSize = 256 << 10
 )
+
+// syncJob asks the background syncer to sync f, which holds every
+// record up to seq written.
+type syncJob struct {
+	f   File
+	seq uint64
+}
+
+// A piece is what the writer writes: a file header, or a buffer of
+// records, which it writes as one chunk under one checksum line.
+type piece struct {
+	b    []byte
+	recs bool // b holds records after headRoom bytes kept for their checksum line
+	from int  // where the bytes to write begin in b, once known
+}
 
 // cutPoint is where appends move to a new incremental file.
 type cutPoint struct {
@@ -111,10 +135,10 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	if l.closed {
 		return 0, ErrClosed
 	}
-	body := bodyLen(cmds)
-	sealed := l.room(recordLen(body))
-	l.buf = appendRecord(l.buf, cmds, body)
-	return l.added(recordLen(body), sealed), nil
+	n := bodyLen(cmds)
+	sealed := l.room(n)
+	l.buf = appendRecord(l.buf, cmds)
+	return l.added(n, sealed), nil
 }
 
 // AppendRESP is [Log.Append] for a record already encoded as Redis
@@ -134,10 +158,9 @@ func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
 		l.mu.Unlock()
 		return 0, ErrClosed
 	}
-	n := recordLen(len(rec))
-	sealed := l.room(n)
-	l.buf = append(appendRecordHead(l.buf, len(rec)), rec...)
-	seq = l.added(n, sealed)
+	sealed := l.room(len(rec))
+	l.buf = append(l.buf, rec...)
+	seq = l.added(len(rec), sealed)
 	l.mu.Unlock()
 	return seq, nil
 }
@@ -146,7 +169,7 @@ func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
 // sealed a full buffer to do so: a full buffer is handed on whole rather
 // than grown and copied.
 func (l *Log) room(n int) (sealed bool) {
-	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
+	if l.buffered() && len(l.buf)+n > cap(l.buf) {
 		l.seal()
 		return true
 	}
@@ -255,7 +278,11 @@ func (l *Log) Sync() error {
 func (l *Log) Size() (size, base int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.size, l.baseSize
+	size = l.size
+	if l.buffered() {
+		size += int64(chunkLineLen(len(l.buf) - headRoom)) // seal counts it
+	}
+	return size, l.baseSize
 }
 
 // Close writes and syncs what is buffered and closes the log. Appends
@@ -270,6 +297,7 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	close(l.done)
 	<-l.exited
+	<-l.syncExited
 	err := l.flush(true)
 	l.io.Lock()
 	defer l.io.Unlock()
@@ -311,7 +339,7 @@ func (l *Log) run() {
 			l.flush(false)
 			l.mu.Lock()
 			if (len(l.ready) == 0 && l.cut == nil) || l.err != nil {
-				idle := len(l.buf) == 0 || l.err != nil
+				idle := !l.buffered() || l.err != nil
 				l.idle = idle
 				l.mu.Unlock()
 				if !idle {
@@ -353,7 +381,7 @@ func (l *Log) flushLocked(force bool) error {
 			l.f, l.fname, l.pendOff, l.wcut = c.f, c.name, c.off, nil
 			l.mu.Lock()
 			l.cutBusy = false
-			more := len(l.buf) > 0 || len(l.ready) > 0
+			more := l.buffered() || len(l.ready) > 0
 			l.mu.Unlock()
 			if err == nil && (more || force) {
 				continue
@@ -375,7 +403,7 @@ func (l *Log) take() {
 		return // finish the old file first
 	}
 	if c := l.cut; c != nil {
-		l.pend = append(l.pend, l.ready[:c.at]...)
+		l.pend = appendPieces(l.pend, l.ready[:c.at])
 		l.ready = l.ready[:copy(l.ready, l.ready[c.at:])]
 		l.pendSeq = max(l.pendSeq, c.seq)
 		l.wcut, l.cut = c, nil
@@ -383,38 +411,52 @@ func (l *Log) take() {
 	}
 	l.seal()
 	if len(l.ready) > 0 {
-		l.pend = append(l.pend, l.ready...)
+		l.pend = appendPieces(l.pend, l.ready)
 		clear(l.ready)
 		l.ready = l.ready[:0]
 		l.pendSeq = l.appended
 	}
 }
 
-// seal moves buf, if it holds records, to ready.
+// appendPieces appends buffers of records to pend.
+func appendPieces(pend []piece, bufs [][]byte) []piece {
+	for _, b := range bufs {
+		pend = append(pend, piece{b: b, recs: true})
+	}
+	return pend
+}
+
+// buffered reports whether buf holds records.
+func (l *Log) buffered() bool { return len(l.buf) > headRoom }
+
+// seal moves buf, if it holds records, to ready. Its records become one
+// chunk, and the size counts the chunk's checksum line.
 func (l *Log) seal() {
-	if len(l.buf) > 0 {
+	if l.buffered() {
+		l.size += int64(chunkLineLen(len(l.buf) - headRoom))
 		l.ready = append(l.ready, l.buf)
 		l.buf = l.newBuf()
 	}
 }
 
-// newBuf returns an empty buffer, reused if one is free.
+// newBuf returns a buffer holding only the room for its checksum line,
+// reused if one is free.
 func (l *Log) newBuf() []byte {
 	if n := len(l.free); n > 0 {
 		b := l.free[n-1]
 		l.free = l.free[:n-1]
-		return b[:0]
+		return b[:headRoom]
 	}
-	return make([]byte, 0, bufSize)
+	return make([]byte, headRoom, bufSize)
 }
 
 // release hands pend's buffers back for reuse and empties it.
 func (l *Log) release() {
 	l.pendOff += int64(l.pendDone)
 	l.mu.Lock()
-	for _, b := range l.pend {
-		if len(l.free) < 32 && cap(b) == bufSize {
-			l.free = append(l.free, b)
+	for _, p := range l.pend {
+		if p.recs && len(l.free) < 32 && cap(p.b) == bufSize {
+			l.free = append(l.free, p.b)
 		}
 	}
 	l.mu.Unlock()
@@ -424,8 +466,10 @@ func (l *Log) release() {
 
 // writeOut writes pend and syncs it when due. After a failure, it first
 // cuts the file back to where pend begins and writes all of pend again.
+// Under Everysec the sync due once a second is handed to the background
+// syncer, so that writing goes on while it runs.
 func (l *Log) writeOut(force bool) error {
-	retry := l.broken
+	retry := l.broken || l.syncFailed.Load()
 	if l.broken {
 		if err := l.f.Truncate(l.pendOff); err != nil {
 			return err
@@ -433,12 +477,15 @@ func (l *Log) writeOut(force bool) error {
 		l.pendDone, l.broken = 0, false
 	}
 	// Append leaves the checksums to the writer, off the caller's path.
-	for _, b := range l.pend[l.pendSums:] {
-		sumRecords(b)
+	for i := l.pendSums; i < len(l.pend); i++ {
+		if p := &l.pend[i]; p.recs {
+			p.from = putChunkLine(p.b)
+		}
 	}
 	l.pendSums = len(l.pend)
 	skip := l.pendDone
-	for _, b := range l.pend {
+	for _, p := range l.pend {
+		b := p.b[p.from:]
 		if skip >= len(b) {
 			skip -= len(b)
 			continue
@@ -454,8 +501,7 @@ func (l *Log) writeOut(force bool) error {
 		}
 		skip = 0
 	}
-	due := force || retry || l.wcut != nil || l.opts.Fsync == Always ||
-		(l.opts.Fsync == Everysec && time.Since(l.lastSync) >= time.Second)
+	due := force || retry || l.wcut != nil || l.opts.Fsync == Always
 	if l.opts.Fsync != Always {
 		// Written bytes are not kept for a sync that fails: like Redis, a
 		// failed sync is retried as a sync; keeping a second's worth of
@@ -464,18 +510,78 @@ func (l *Log) writeOut(force bool) error {
 		l.wrote = l.pendSeq
 	}
 	if !due {
+		if l.opts.Fsync == Everysec && time.Since(l.lastSync) >= time.Second && l.syncBusy.CompareAndSwap(false, true) {
+			l.lastSync = time.Now()
+			l.syncJobs <- syncJob{f: l.f, seq: l.wrote}
+		}
 		return nil
 	}
-	if err := l.f.Sync(); err != nil {
+	if err := l.syncTo(l.f, l.pendSeq); err != nil {
 		// The kernel may have dropped the dirty pages: never trust a later
 		// sync of the same bytes, write them again.
 		l.broken = true
 		return err
 	}
+	l.syncFailed.Store(false)
 	l.lastSync = time.Now()
 	l.release()
 	l.wrote, l.synced = l.pendSeq, l.pendSeq
 	return nil
+}
+
+// syncTo syncs f, which holds every record up to seq written.
+func (l *Log) syncTo(f File, seq uint64) error {
+	l.sy.Lock()
+	defer l.sy.Unlock()
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	l.sySeq = max(l.sySeq, seq)
+	return nil
+}
+
+// syncLoop is the background syncer of Everysec: it runs the syncs the
+// writer hands off, as Redis runs them on a background thread, so that
+// records appended meanwhile still reach the operating system and
+// survive a crash of the process. A failed sync sets the sticky error;
+// the writer retries it.
+func (l *Log) syncLoop() {
+	defer close(l.syncExited)
+	for {
+		select {
+		case j := <-l.syncJobs:
+			l.runSyncJob(j)
+			l.syncBusy.Store(false)
+		case <-l.done:
+			return
+		}
+	}
+}
+
+// runSyncJob syncs j.f unless a sync since covered j.seq: a file the
+// writer has moved away from is synced and closed only after such a
+// sync, under sy, so j.f is still open when it is synced here.
+func (l *Log) runSyncJob(j syncJob) {
+	l.sy.Lock()
+	if l.sySeq >= j.seq {
+		l.sy.Unlock()
+		return
+	}
+	err := j.f.Sync()
+	if err == nil {
+		l.sySeq = j.seq
+	}
+	l.sy.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.syncFailed.Store(true)
+		err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
+		l.err = err
+		l.errNow.Store(&err)
+		return
+	}
+	l.durable = max(l.durable, j.seq)
 }
 
 // publish makes the writer's progress and error visible and wakes Wait.
@@ -487,7 +593,7 @@ func (l *Log) publish(err error) {
 	if err != nil {
 		l.err = err
 		l.errNow.Store(&err)
-	} else if !l.broken {
+	} else if !l.broken && !l.syncFailed.Load() {
 		l.err = nil
 		l.errNow.Store(nil)
 	}
