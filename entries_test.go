@@ -667,3 +667,29 @@ func TestNode_Size(t *testing.T) {
 		t.Fatalf("node is %d bytes, want 192 (its size class)", got)
 	}
 }
+
+// A sealed node's bytes are copied to a smaller block only when that
+// block is of a smaller size class: a copy within the class saves
+// nothing and costs a copy of every node.
+func TestShrink_SizeClass(t *testing.T) {
+	cases := []struct {
+		len, cap int
+		copied   bool
+	}{
+		{4000, 4250, true},  // 4096 against 4864
+		{4200, 4600, false}, // both 4864
+		{100, 100, false},
+		{9000, 9400, false},  // both 9472
+		{40000, 49000, true}, // 40 KiB against 48 KiB of pages
+	}
+	for _, c := range cases {
+		s := make([]byte, c.len, c.cap)
+		got := shrink(s)
+		if copied := &got[:1][0] != &s[:1][0]; copied != c.copied {
+			t.Errorf("shrink(len %d, cap %d): copied %v, want %v", c.len, c.cap, copied, c.copied)
+		}
+		if len(got) != c.len {
+			t.Errorf("shrink(len %d, cap %d): len %d", c.len, c.cap, len(got))
+		}
+	}
+}
