@@ -23,13 +23,12 @@
 // commands wrapped in MULTI and EXEC so that recovery applies all or none.
 // Commands are RESP arrays of bulk strings, as Redis writes them. Every
 // file written by this package begins with the line "#instream aof 1", and
-// every batch of whole records the writer writes at once, or in a base
-// file every chunk of whole commands, is preceded by a line
-// "#R <length> <crc32c>" that covers the bytes that follow. Redis's loader
-// skips lines that begin with '#', so the files stay loadable by Redis,
-// while this package detects a flipped bit that RESP framing alone would
-// miss. A file without the first line was written by Redis and is read
-// without checksums.
+// every record, or in a base file every chunk of whole commands, is
+// preceded by a line "#R <length> <crc32c>" that covers the bytes that
+// follow. Redis's loader skips lines that begin with '#', so the files stay
+// loadable by Redis, while this package detects a flipped bit that RESP
+// framing alone would miss. A file without the first line was written by
+// Redis and is read without checksums.
 //
 // # Durability
 //
@@ -53,16 +52,9 @@
 // # Recovery
 //
 // [Read] and [Open] replay the base and incremental files in order and
-// hand each record to a callback. A batch whose checksum line is followed
-// by all the bytes it covers must match its checksum. Only the last batch
-// of the last incremental file may be cut short, by a crash during its
-// write: its records that RESP framing shows whole (a MULTI with its
-// EXEC) are replayed though no checksum covers them, as Redis replays
-// them, the rest is cut, and [Recovery] reports both; [Open] writes the
-// records kept back under a checksum line of their own. A crash leaves
-// the bytes of a write or zeros, not other bytes, so what is unchecked is
-// only what the crash interrupted. A length that runs past the end of the
-// file while a whole, verified batch follows is damage, not a tear.
-// Damage anywhere else, or a checksum that does not match, fails with a
-// [*CorruptError] naming the file and the offset.
+// hand each record to a callback. A torn tail in the last incremental file
+// (a record cut short by a crash, or an unfinished MULTI) is cut back to
+// the last complete record and reported in [Recovery]; damage anywhere
+// else, or a checksum that does not match, fails with a [*CorruptError]
+// naming the file and the offset.
 package aof

@@ -50,9 +50,11 @@ func itoa(n int64) string {
 	return string(b)
 }
 
-// AppendRecord encodes a record under its checksum line, as the writer
-// writes a buffer holding that record alone.
+// AppendRecord encodes a record and fills in its checksum, as Append
+// and the writer do.
 func AppendRecord(b []byte, cmds [][]string) []byte {
-	body := appendRecord(nil, cmds)
-	return append(appendRecordLine(b, body), body...)
+	start := len(b)
+	b = appendRecord(b, cmds, bodyLen(cmds))
+	sumRecords(b[start:])
+	return b
 }

@@ -68,10 +68,12 @@ var (
 	cmdExec  = []string{"EXEC"}
 )
 
-// appendRecord appends one record's commands, wrapped in MULTI/EXEC when
-// there are several. The checksum line is the writer's: it writes each
-// buffer of records as one chunk under one line (putChunkLine).
-func appendRecord(b []byte, cmds [][]string) []byte {
+// appendRecord appends one record: its checksum line, then its commands,
+// wrapped in MULTI/EXEC when there are several. n is bodyLen(cmds). The
+// checksum is left as zeros: sumRecords fills it in before the record is
+// written, so that the writer, not the caller, computes it.
+func appendRecord(b []byte, cmds [][]string, n int) []byte {
+	b = appendRecordHead(b, n)
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdMulti)
 	}
@@ -84,29 +86,30 @@ func appendRecord(b []byte, cmds [][]string) []byte {
 	return b
 }
 
-// headRoom is the room a buffer of records keeps before them for their
-// checksum line, the longest one.
-const headRoom = len(recordPrefix) + 10 + len(" 00000000\r\n")
-
-// putChunkLine fills in the checksum line of the records in b[headRoom:]
-// right before them, and returns where it begins.
-func putChunkLine(b []byte) int {
-	var line [headRoom]byte
-	l := appendRecordLine(line[:0], b[headRoom:])
-	return headRoom - copy(b[headRoom-len(l):headRoom], l)
-}
-
-// chunkLineLen returns the length of the checksum line of n bytes.
-func chunkLineLen(n int) int {
-	return len(recordPrefix) + decimalLen(n) + len(" 00000000\r\n")
-}
-
 // appendRecordHead appends the checksum line of a record of n bytes, with
-// the checksum left as zeros.
+// the checksum left as zeros for sumRecords.
 func appendRecordHead(b []byte, n int) []byte {
 	b = append(b, recordPrefix...)
 	b = appendLen(b, n)
 	return append(b, " 00000000\r\n"...)
+}
+
+// sumRecords fills in the checksums of the records appendRecord put in b.
+// It stops at anything else (a file header has a buffer of its own).
+func sumRecords(b []byte) {
+	for len(b) > len(recordPrefix) && string(b[:len(recordPrefix)]) == recordPrefix {
+		i, n := len(recordPrefix), 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			n = n*10 + int(b[i]-'0')
+			i++
+		}
+		body := i + len(" 00000000\r\n")
+		if body+n > len(b) {
+			return
+		}
+		putHex32(b[i+1:], crc32.Checksum(b[body:body+n], castagnoli))
+		b = b[body+n:]
+	}
 }
 
 // appendLen appends n in decimal, the usual one to three digits without
@@ -133,6 +136,12 @@ func bodyLen(cmds [][]string) int {
 		n += commandLen(cmdMulti) + commandLen(cmdExec)
 	}
 	return n
+}
+
+// recordLen returns the length of a record whose commands take n bytes,
+// its checksum line included.
+func recordLen(n int) int {
+	return len(recordPrefix) + decimalLen(n) + len(" 00000000\r\n") + n
 }
 
 // commandLen returns the length of args encoded by appendCommand.

@@ -30,7 +30,7 @@ type Log struct {
 	opts Options
 
 	mu       sync.Mutex
-	buf      []byte   // records appended, after headRoom bytes, not yet taken by the writer
+	buf      []byte   // records appended, not yet taken by the writer
 	ready    [][]byte // full buffers before buf, not yet taken
 	free     [][]byte // buffers to reuse
 	appended uint64
@@ -67,11 +67,11 @@ type Log struct {
 	io       sync.Mutex
 	f        File
 	fname    string
-	pend     []piece   // for f, not yet synced (under Always) or written
+	pend     [][]byte  // buffers for f not yet synced (under Always) or written
 	pendOff  int64     // the offset in f where pend begins
 	pendDone int       // bytes of pend written
 	pendSeq  uint64    // the last record in pend
-	pendSums int       // pieces of pend whose checksum lines are filled in
+	pendSums int       // buffers of pend whose checksums are filled in
 	wcut     *cutPoint // a cut taken: switch once pend is synced
 	lastSync time.Time
 	wrote    uint64 // the last record written
@@ -96,14 +96,6 @@ const (
 type syncJob struct {
 	f   File
 	seq uint64
-}
-
-// A piece is what the writer writes: a file header, or a buffer of
-// records, which it writes as one chunk under one checksum line.
-type piece struct {
-	b    []byte
-	recs bool // b holds records after headRoom bytes kept for their checksum line
-	from int  // where the bytes to write begin in b, once known
 }
 
 // cutPoint is where appends move to a new incremental file.
@@ -135,10 +127,10 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	if l.closed {
 		return 0, ErrClosed
 	}
-	n := bodyLen(cmds)
-	sealed := l.room(n)
-	l.buf = appendRecord(l.buf, cmds)
-	return l.added(n, sealed), nil
+	body := bodyLen(cmds)
+	sealed := l.room(recordLen(body))
+	l.buf = appendRecord(l.buf, cmds, body)
+	return l.added(recordLen(body), sealed), nil
 }
 
 // AppendRESP is [Log.Append] for a record already encoded as Redis
@@ -158,9 +150,10 @@ func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
 		l.mu.Unlock()
 		return 0, ErrClosed
 	}
-	sealed := l.room(len(rec))
-	l.buf = append(l.buf, rec...)
-	seq = l.added(len(rec), sealed)
+	n := recordLen(len(rec))
+	sealed := l.room(n)
+	l.buf = append(appendRecordHead(l.buf, len(rec)), rec...)
+	seq = l.added(n, sealed)
 	l.mu.Unlock()
 	return seq, nil
 }
@@ -169,7 +162,7 @@ func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
 // sealed a full buffer to do so: a full buffer is handed on whole rather
 // than grown and copied.
 func (l *Log) room(n int) (sealed bool) {
-	if l.buffered() && len(l.buf)+n > cap(l.buf) {
+	if len(l.buf) > 0 && len(l.buf)+n > cap(l.buf) {
 		l.seal()
 		return true
 	}
@@ -278,11 +271,7 @@ func (l *Log) Sync() error {
 func (l *Log) Size() (size, base int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	size = l.size
-	if l.buffered() {
-		size += int64(chunkLineLen(len(l.buf) - headRoom)) // seal counts it
-	}
-	return size, l.baseSize
+	return l.size, l.baseSize
 }
 
 // Close writes and syncs what is buffered and closes the log. Appends
@@ -339,7 +328,7 @@ func (l *Log) run() {
 			l.flush(false)
 			l.mu.Lock()
 			if (len(l.ready) == 0 && l.cut == nil) || l.err != nil {
-				idle := !l.buffered() || l.err != nil
+				idle := len(l.buf) == 0 || l.err != nil
 				l.idle = idle
 				l.mu.Unlock()
 				if !idle {
@@ -381,7 +370,7 @@ func (l *Log) flushLocked(force bool) error {
 			l.f, l.fname, l.pendOff, l.wcut = c.f, c.name, c.off, nil
 			l.mu.Lock()
 			l.cutBusy = false
-			more := l.buffered() || len(l.ready) > 0
+			more := len(l.buf) > 0 || len(l.ready) > 0
 			l.mu.Unlock()
 			if err == nil && (more || force) {
 				continue
@@ -403,7 +392,7 @@ func (l *Log) take() {
 		return // finish the old file first
 	}
 	if c := l.cut; c != nil {
-		l.pend = appendPieces(l.pend, l.ready[:c.at])
+		l.pend = append(l.pend, l.ready[:c.at]...)
 		l.ready = l.ready[:copy(l.ready, l.ready[c.at:])]
 		l.pendSeq = max(l.pendSeq, c.seq)
 		l.wcut, l.cut = c, nil
@@ -411,52 +400,38 @@ func (l *Log) take() {
 	}
 	l.seal()
 	if len(l.ready) > 0 {
-		l.pend = appendPieces(l.pend, l.ready)
+		l.pend = append(l.pend, l.ready...)
 		clear(l.ready)
 		l.ready = l.ready[:0]
 		l.pendSeq = l.appended
 	}
 }
 
-// appendPieces appends buffers of records to pend.
-func appendPieces(pend []piece, bufs [][]byte) []piece {
-	for _, b := range bufs {
-		pend = append(pend, piece{b: b, recs: true})
-	}
-	return pend
-}
-
-// buffered reports whether buf holds records.
-func (l *Log) buffered() bool { return len(l.buf) > headRoom }
-
-// seal moves buf, if it holds records, to ready. Its records become one
-// chunk, and the size counts the chunk's checksum line.
+// seal moves buf, if it holds records, to ready.
 func (l *Log) seal() {
-	if l.buffered() {
-		l.size += int64(chunkLineLen(len(l.buf) - headRoom))
+	if len(l.buf) > 0 {
 		l.ready = append(l.ready, l.buf)
 		l.buf = l.newBuf()
 	}
 }
 
-// newBuf returns a buffer holding only the room for its checksum line,
-// reused if one is free.
+// newBuf returns an empty buffer, reused if one is free.
 func (l *Log) newBuf() []byte {
 	if n := len(l.free); n > 0 {
 		b := l.free[n-1]
 		l.free = l.free[:n-1]
-		return b[:headRoom]
+		return b[:0]
 	}
-	return make([]byte, headRoom, bufSize)
+	return make([]byte, 0, bufSize)
 }
 
 // release hands pend's buffers back for reuse and empties it.
 func (l *Log) release() {
 	l.pendOff += int64(l.pendDone)
 	l.mu.Lock()
-	for _, p := range l.pend {
-		if p.recs && len(l.free) < 32 && cap(p.b) == bufSize {
-			l.free = append(l.free, p.b)
+	for _, b := range l.pend {
+		if len(l.free) < 32 && cap(b) == bufSize {
+			l.free = append(l.free, b)
 		}
 	}
 	l.mu.Unlock()
@@ -477,15 +452,12 @@ func (l *Log) writeOut(force bool) error {
 		l.pendDone, l.broken = 0, false
 	}
 	// Append leaves the checksums to the writer, off the caller's path.
-	for i := l.pendSums; i < len(l.pend); i++ {
-		if p := &l.pend[i]; p.recs {
-			p.from = putChunkLine(p.b)
-		}
+	for _, b := range l.pend[l.pendSums:] {
+		sumRecords(b)
 	}
 	l.pendSums = len(l.pend)
 	skip := l.pendDone
-	for _, p := range l.pend {
-		b := p.b[p.from:]
+	for _, b := range l.pend {
 		if skip >= len(b) {
 			skip -= len(b)
 			continue

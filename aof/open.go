@@ -11,10 +11,9 @@ import (
 )
 
 // Open opens the log in opts's directory, creating it if there is none,
-// and replays it through fn as [Read] does (a nil fn skips the records).
-// A torn tail of the last incremental file is cut off the file before
-// appending resumes, and the whole records in it written back under a
-// checksum line of their own; the result says what was cut and kept. If the last incremental file was written by
+// and replays it through fn as [Read] does (a nil fn skips the records). A torn tail of the last
+// incremental file is cut off the file before appending resumes; the
+// result says what was cut. If the last incremental file was written by
 // Redis, appends go to a new one, so that every record this package
 // writes carries its checksum. Files the manifest does not name (left by
 // a crash during a rewrite) are removed.
@@ -38,7 +37,6 @@ func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error)
 		syncJobs:   make(chan syncJob, 1),
 		syncExited: make(chan struct{}),
 	}
-	l.buf = l.newBuf()
 	ok, err := exists(fsys, opts.manifestPath())
 	if err != nil {
 		return nil, nil, fmt.Errorf("aof: %w", err)
@@ -104,11 +102,6 @@ func (l *Log) load(fn func([][]string) error) (*Recovery, error) {
 		if err := syncFile(fsys, p); err != nil {
 			return nil, err
 		}
-		if len(rec.keep) > 0 {
-			if err := appendKept(fsys, p, rec.keep); err != nil {
-				return nil, err
-			}
-		}
 	}
 	for _, fi := range m.files() {
 		n, err := fsys.Size(l.opts.path(fi))
@@ -139,7 +132,7 @@ func (l *Log) load(fn func([][]string) error) (*Recovery, error) {
 			}
 			l.f, l.fname, l.pendOff, l.m = f, last.name, off, m
 			if kind == kindEmpty {
-				l.pend = append(l.pend, piece{b: []byte(fileHeader)})
+				l.pend = append(l.pend, []byte(fileHeader))
 				l.size += int64(len(fileHeader))
 			}
 			return rec, nil
@@ -297,27 +290,6 @@ func fileKind(fsys FS, p string) (kind, error) {
 		return 0, fmt.Errorf("aof: read %s: %w", p, err)
 	}
 	return kindRedis, nil
-}
-
-// appendKept writes the records kept from a batch cut short back to the
-// file at p, synced, under a checksum line of their own: the next batch
-// must not follow a line that claims more bytes than its own.
-func appendKept(fsys FS, p string, recs []byte) error {
-	f, err := fsys.OpenAppend(p)
-	if err != nil {
-		return fmt.Errorf("aof: %w", err)
-	}
-	_, err = f.Write(append(appendRecordLine(nil, recs), recs...))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("aof: write back the records kept in %s: %w", p, err)
-	}
-	return nil
 }
 
 func syncFile(fsys FS, p string) error {

@@ -7,7 +7,6 @@ import (
 	"hash/crc32"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -21,21 +20,15 @@ type Recovery struct {
 	Records int
 	// Cut describes the torn tail of the last incremental file, or is nil.
 	Cut *Cut
-
-	keep []byte // the records Cut.Kept counts, as written
 }
 
-// Cut describes a torn tail: the bytes from Offset to the end of File, a
-// write cut short by a crash. A write is a batch of records under one
-// checksum line; in a batch cut short, the records that RESP framing shows
-// complete (a MULTI needs its EXEC) are replayed, Kept of them, though no
-// checksum covers them, and [Open] writes them again under a checksum of
-// their own. The rest of the bytes are dropped.
+// Cut describes a torn tail: the bytes from Offset to the end of File,
+// which hold no complete record (a write cut short by a crash, or a MULTI
+// without its EXEC).
 type Cut struct {
 	File   string
 	Offset int64
 	Bytes  int64
-	Kept   int
 }
 
 // Read replays the log in opts's directory without changing it: the base
@@ -217,10 +210,7 @@ func (fr *fileReader) readChecked() error {
 				// itself is damaged.
 				return fr.corrupt(start, "record length runs past the end of the file, before complete records")
 			}
-			if err := fr.torn(start, "record cut short"); err != nil {
-				return err
-			}
-			return fr.keepComplete(start, fr.w.data())
+			return fr.torn(start, "record cut short")
 		}
 		body := fr.w.data()[:n]
 		if crc32.Checksum(body, castagnoli) != sum {
@@ -232,49 +222,6 @@ func (fr *fileReader) readChecked() error {
 			return err
 		}
 	}
-}
-
-// keepComplete replays the records of the batch cut short at start that
-// b, the rest of the file, holds whole, and counts them in the cut. It
-// stops at the first command cut short, or at anything that is not one.
-func (fr *fileReader) keepComplete(start int64, b []byte) error {
-	var tx [][]string
-	inTx, end := false, 0
-scan:
-	for i := 0; i < len(b); {
-		args, n, err := parseCommand(b[i:])
-		if err != nil {
-			break
-		}
-		i += n
-		switch {
-		case isCmd(args, "MULTI"):
-			if inTx {
-				break scan
-			}
-			inTx, tx = true, nil
-			continue
-		case isCmd(args, "EXEC"):
-			if !inTx {
-				break scan
-			}
-			inTx = false
-		case inTx:
-			tx = append(tx, args)
-			continue
-		default:
-			tx = [][]string{args}
-		}
-		if len(tx) > 0 {
-			if err := fr.yield(start, tx); err != nil {
-				return err
-			}
-			fr.recovery.Cut.Kept++
-		}
-		end = i
-	}
-	fr.recovery.keep = slices.Clone(b[:end])
-	return nil
 }
 
 // verifiedRecordIn reports whether b holds a checksum line followed by the

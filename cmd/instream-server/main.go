@@ -119,7 +119,7 @@ func openEngine(appendOnly, dir, dirName, fsync string, rwPercent int, rwMin str
 		return nil, nil, nil, err
 	}
 	if cut := db.Recovery().Cut; cut != nil {
-		fmt.Fprintf(os.Stderr, "instream-server: cut a torn tail of %d bytes at offset %d of %s, keeping the %d whole records in it\n", cut.Bytes, cut.Offset, cut.File, cut.Kept)
+		fmt.Fprintf(os.Stderr, "instream-server: cut a torn tail of %d bytes at offset %d of %s\n", cut.Bytes, cut.Offset, cut.File)
 	}
 	return db.Engine, db.Rewrite, db.Close, nil
 }
