@@ -32,3 +32,32 @@ func TestFrozen_GenerationWraps(t *testing.T) {
 		}
 	}
 }
+
+// A node copied after a snapshot keeps its inline names in itself, not
+// in the node it replaced, which must be free to go with the snapshot.
+func TestFrozen_CopyOwnsInlineNames(t *testing.T) {
+	es := newEntries(4, 0)
+	for i := uint64(1); i <= 8; i++ {
+		es.add(ID{Ms: i}, []Field{{Name: "f", Value: "v"}})
+	}
+	old := map[*node]bool{}
+	for n := es.head; n != nil; n = n.next {
+		old[n] = true
+	}
+	es.freeze()
+	es.remove(ID{Ms: 2})
+	es.remove(ID{Ms: 6})
+	for n := es.head; n != nil; n = n.next {
+		if old[n] {
+			t.Fatal("a node changed after the snapshot was not copied")
+		}
+		if &n.names[:1][0] != &n.inl[0] {
+			t.Errorf("node %v: names outside its own inline array", n.first)
+		}
+		for o := range old {
+			if &n.names[:1][0] == &o.inl[0] {
+				t.Errorf("node %v: names in the replaced node's inline array", n.first)
+			}
+		}
+	}
+}
