@@ -1,13 +1,11 @@
 package aof_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/instream/instream/aof"
+	"github.com/instream/instream/internal/child"
 )
 
 // killChild is the child process of TestKill: it appends numbered
@@ -88,23 +87,7 @@ func TestKill(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	acked := 0
 	for round := range rounds {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "AOF_KILL_CHILD="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := make(chan string)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
+		cmd, lines := child.Start(t, "AOF_KILL_CHILD="+dir)
 		kill := time.After(time.Duration(20+rng.IntN(150)) * time.Millisecond)
 	read:
 		for {

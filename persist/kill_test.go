@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/instream/instream"
 	"github.com/instream/instream/aof"
+	"github.com/instream/instream/internal/child"
 	"github.com/instream/instream/persist"
 )
 
@@ -84,23 +84,7 @@ func TestKillLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for round := range 12 {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+dir)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := make(chan string)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
+		cmd, lines := child.Start(t, childEnv+"="+dir)
 		// The kill comes at a random moment after the child has opened
 		// the log (a slow, loaded machine may take long to start it).
 		var deadline <-chan time.Time
