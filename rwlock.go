@@ -72,11 +72,17 @@ func (l *rwLock) others() int64 {
 	return 0
 }
 
-func (l *rwLock) lockSlow() {
+// lockToWait locks mu for a caller that may wait on cond, which is set
+// up on first use so that the zero rwLock is ready.
+func (l *rwLock) lockToWait() {
 	l.mu.Lock()
 	if l.cond.L == nil {
 		l.cond.L = &l.mu
 	}
+}
+
+func (l *rwLock) lockSlow() {
+	l.lockToWait()
 	l.waitW++
 	for {
 		s := l.state.Load()
@@ -113,10 +119,7 @@ func (l *rwLock) unlockSlow() {
 }
 
 func (l *rwLock) rlockSlow() {
-	l.mu.Lock()
-	if l.cond.L == nil {
-		l.cond.L = &l.mu
-	}
+	l.lockToWait()
 	l.waitR++
 	for {
 		s := l.state.Load()
@@ -150,10 +153,7 @@ func (l *rwLock) waitIdle() {
 		}
 		runtime.Gosched()
 	}
-	l.mu.Lock()
-	if l.cond.L == nil {
-		l.cond.L = &l.mu
-	}
+	l.lockToWait()
 	l.waitW++
 	for {
 		s := l.state.Load()
