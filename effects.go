@@ -119,12 +119,14 @@ func (t *tx) fxIDs(ids []ID, head ...string) {
 	if len(ids) == 0 {
 		return
 	}
-	cmd := make([]string, 0, len(head)+len(ids))
-	cmd = append(cmd, head...)
-	for _, id := range ids {
-		cmd = append(cmd, id.String())
+	b := t.fxStart(len(head) + len(ids))
+	for _, a := range head {
+		b = appendBulk(b, a)
 	}
-	t.record(cmd...)
+	for _, id := range ids {
+		b = t.appendIDBulk(b, id)
+	}
+	t.fx = b
 }
 
 func (t *tx) fxSetID(key string, s *stream) {
@@ -171,8 +173,19 @@ func (t *tx) fxPending(key string, g *group, id ID) {
 	if c == nil {
 		return
 	}
-	t.record("XCLAIM", key, g.name, c.name, "0", id.String(), "TIME", itoa(p.delivered),
-		"RETRYCOUNT", itoa(p.count), "FORCE", "JUSTID", "LASTID", g.lastID.String())
+	b := t.fxStart(14)
+	for _, a := range [...]string{"XCLAIM", key, g.name, c.name, "0"} {
+		b = appendBulk(b, a)
+	}
+	b = t.appendIDBulk(b, id)
+	b = appendBulk(b, "TIME")
+	b = appendIntBulk(b, p.delivered)
+	b = appendBulk(b, "RETRYCOUNT")
+	b = appendIntBulk(b, p.count)
+	for _, a := range [...]string{"FORCE", "JUSTID", "LASTID"} {
+		b = appendBulk(b, a)
+	}
+	t.fx = t.appendIDBulk(b, g.lastID)
 }
 
 // fxRead records what a group read did to g: records dropped for gone

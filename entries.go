@@ -352,8 +352,7 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 		c.init(min(want, 1024), n)
 	} else {
 		k := n.segmentOf(start)
-		want = t.atMost(n, k, want)
-		c.init(min(want, 1024), n)
+		c.init(t.atMost(n, k, min(want, 1024)), n)
 		off = n.seekFrom(k, start)
 	}
 	// walk's loop, without a call through a func value per entry.

@@ -102,6 +102,12 @@ func appendBulk[T string | []byte](b []byte, s T) []byte {
 	return append(b, '\r', '\n')
 }
 
+// appendIntBulk appends v's decimal text as a RESP bulk string.
+func appendIntBulk(b []byte, v int64) []byte {
+	var text [20]byte
+	return appendBulk(b, strconv.AppendInt(text[:0], v, 10))
+}
+
 // appendIDBulk appends id's text as a RESP bulk string. The text of the
 // milliseconds, which change far less often than adds come, is kept from
 // the last call.

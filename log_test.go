@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/instream/instream"
 )
@@ -124,5 +125,40 @@ func TestLog_refusedWhileFailing(t *testing.T) {
 	_, err := e.Add("s", instream.AddArgs{Fields: []instream.Field{{Name: "f", Value: "v"}}})
 	if !errors.Is(err, instream.ErrLogFailed) || len(l.recs) != 0 {
 		t.Fatalf("Add = %v with %d records, want ErrLogFailed and none", err, len(l.recs))
+	}
+}
+
+// A group read is logged as the XCLAIM of each delivery and the group's
+// move, in one record; an ack as XACK of the IDs it acknowledged.
+func TestLog_readAndAck(t *testing.T) {
+	l := &recLog{}
+	e := instream.New(instream.Options{Log: l, Clock: instream.NewManualClock(time.UnixMilli(1_700_000_000_123))})
+	defer e.Close()
+	for ms := uint64(1); ms <= 2; ms++ {
+		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: ms}, Fields: []instream.Field{{Name: "f", Value: "v"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.CreateGroup("s", instream.GroupArgs{Group: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Ack("s", "g", instream.ID{Ms: 1}, instream.ID{Ms: 3}, instream.ID{Ms: 2}); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(id string) []string {
+		return []string{"XCLAIM", "s", "g", "c", "0", id, "TIME", "1700000000123", "RETRYCOUNT", "1", "FORCE", "JUSTID", "LASTID", "2-0"}
+	}
+	want := []string{
+		multi([]string{"XGROUP", "CREATECONSUMER", "s", "g", "c"}, claim("1-0"), claim("2-0"), []string{"XGROUP", "SETID", "s", "g", "2-0", "ENTRIESREAD", "2"}),
+		resp([]string{"XACK", "s", "g", "1-0", "2-0"}),
+	}
+	got := l.recs[len(l.recs)-len(want):]
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("record %d = %q, want %q", i, got[i], want[i])
+		}
 	}
 }

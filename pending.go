@@ -303,7 +303,7 @@ func (t *tx) ack(key, group string, ids []ID) (int64, error) {
 		return 0, fmt.Errorf("ack in group %q on %q: %w", group, key, noGroup(err))
 	}
 	var n int64
-	var done []ID
+	done := t.doneIDs[:0]
 	for _, id := range ids {
 		if g.unpend(id) {
 			n++
@@ -314,6 +314,7 @@ func (t *tx) ack(key, group string, ids []ID) (int64, error) {
 	}
 	if t.logging {
 		t.fxIDs(done, "XACK", key, group)
+		t.doneIDs = done[:0]
 	}
 	return n, nil
 }

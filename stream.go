@@ -537,7 +537,7 @@ func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 		return 0, nil
 	}
 	var n int64
-	var done []ID
+	done := t.doneIDs[:0]
 	for _, id := range ids {
 		if s.deleteEntry(id) {
 			n++
@@ -548,6 +548,7 @@ func (t *tx) deleteEntries(key string, ids []ID) (int64, error) {
 	}
 	if t.logging {
 		t.fxIDs(done, "XDEL", key)
+		t.doneIDs = done[:0]
 	}
 	if n > 0 {
 		t.touch(key)

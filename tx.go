@@ -48,6 +48,7 @@ type tx struct {
 	logging bool
 	fx      []byte // the effects, encoded (log.go); reused
 	fxN     int    // commands in fx
+	doneIDs []ID   // the IDs an ack or a deletion logs; reused
 
 	// idMsText holds the text of idMs, idMsLen digits (appendIDBulk).
 	idMs     uint64
