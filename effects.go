@@ -162,41 +162,39 @@ func (t *tx) fxConsumer(verb, key, group, consumer string) {
 	t.record("XGROUP", verb, key, group, consumer)
 }
 
-// fxPending records the pending record of id in g as it is now: its
-// owner, delivery time and count.
-func (t *tx) fxPending(key string, g *group, id ID) {
-	p, ok := g.pel.get(id)
-	if !ok {
-		return
-	}
-	c := g.owner(p)
-	if c == nil {
-		return
-	}
+// fxPending records the pending record of id in g as the caller just
+// set it: owned by c, delivered at delivered, count deliveries.
+func (t *tx) fxPending(key string, g *group, c *consumer, id ID, delivered, count int64) {
 	b := t.fxStart(14)
 	for _, a := range [...]string{"XCLAIM", key, g.name, c.name, "0"} {
 		b = appendBulk(b, a)
 	}
 	b = t.appendIDBulk(b, id)
 	b = appendBulk(b, "TIME")
-	b = appendIntBulk(b, p.delivered)
+	b = appendIntBulk(b, delivered)
 	b = appendBulk(b, "RETRYCOUNT")
-	b = appendIntBulk(b, p.count)
+	b = appendIntBulk(b, count)
 	for _, a := range [...]string{"FORCE", "JUSTID", "LASTID"} {
 		b = appendBulk(b, a)
 	}
 	t.fx = t.appendIDBulk(b, g.lastID)
 }
 
-// fxRead records what a group read did to g: records dropped for gone
-// entries, the pending records of the entries served (none for new
-// entries read with NOACK, nor for deleted entries of a history read),
-// and the group's move.
-func (t *tx) fxRead(key string, g *group, ens []GroupEntry, gone []ID, m groupMark) {
+// fxRead records what a group read by c at now did to g: records
+// dropped for gone entries, the pending records of the entries served,
+// and the group's move. A served entry is now pending for c, delivered
+// at now: a new one for the first time (none with noAck), a claimed or
+// history one once more than before. Deleted entries of a history read
+// stay as they were.
+func (t *tx) fxRead(key string, g *group, c *consumer, now int64, ens []GroupEntry, gone []ID, history, noAck bool, m groupMark) {
 	t.fxIDs(gone, "XACK", key, g.name)
 	for _, en := range ens {
-		if !en.Deleted {
-			t.fxPending(key, g, en.ID)
+		switch {
+		case en.Deleted:
+		case history || en.Claimed:
+			t.fxPending(key, g, c, en.ID, now, incCount(en.Deliveries))
+		case !noAck:
+			t.fxPending(key, g, c, en.ID, now, 1)
 		}
 	}
 	t.fxGroupMoved(key, g, m)
