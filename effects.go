@@ -60,15 +60,6 @@ type trimBound struct {
 	any bool
 }
 
-func (b *trimBound) hook(removed func(ID)) func(ID) {
-	return func(id ID) {
-		b.max, b.any = id, true // a trim removes in ID order
-		if removed != nil {
-			removed(id)
-		}
-	}
-}
-
 // trimArgs returns the exact trim that reproduces one that removed up to
 // b.max.
 func (b *trimBound) trimArgs() []string {
