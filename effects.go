@@ -33,6 +33,11 @@ import (
 //	XNACK key group FAIL IDS n id ... RETRYCOUNT c FORCE   (Redis 8.8)
 //	XIDMPRECORD key producer iid id; XCFGSET key IDMP-DURATION d IDMP-MAXSIZE m   (8.6)
 //
+// and one annotation, a line Redis's loader skips, after each idempotent
+// add and duplicate: the stream's counts of both, which no command sets
+//
+//	#idmp-counts "key" "added" "duplicates"
+//
 // All the effects of one call, or of one Update batch, are one record,
 // wrapped in MULTI/EXEC when it holds more than one command. Each is
 // encoded in RESP as it is recorded (log.go), so the log only copies it.
@@ -211,6 +216,18 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // (Redis 8.6.2's XIDMPRECORD; an IDMPAUTO add's computed ID is logged).
 func (t *tx) fxIdempotency(key, producer, iid string, id ID) {
 	t.record("XIDMPRECORD", key, producer, iid, id.String())
+}
+
+// fxIdmpCounts records the stream's all-time counts of idempotent adds
+// and duplicates. No command sets them (Redis keeps them in its RDB
+// snapshots, and replays the adds and duplicates its AOF holds): they go
+// as an annotation, which Redis's loader skips.
+func (t *tx) fxIdmpCounts(key string, d *idmp) {
+	t.note(idmpCountsNote(key, d)...)
+}
+
+func idmpCountsNote(key string, d *idmp) []string {
+	return []string{"#idmp-counts", key, itoa(d.added), itoa(d.duplicates)}
 }
 
 // nackEffects collects what a Nack did, per ID handled in order, and

@@ -44,8 +44,9 @@ type recording interface{ Recording() bool }
 var ErrLogFailed = errors.New("persistence log failed; changes are refused until it can write")
 
 // A tx encodes each effect as it is recorded, into t.fx, which always
-// begins with a MULTI: a record of one command is handed on without it,
-// one of several with it and an EXEC appended, so neither case copies.
+// begins with a MULTI: a record of one command (and any annotations) is
+// handed on without it, one of several with it and an EXEC appended, so
+// neither case copies.
 const (
 	multiCmd = "*1\r\n$5\r\nMULTI\r\n"
 	execCmd  = "*1\r\n$4\r\nEXEC\r\n"
@@ -63,6 +64,43 @@ func (t *tx) record(cmd ...string) {
 	t.fx = b
 }
 
+// maxNoteLine bounds an annotation line, its line end included: Redis's
+// loader reads lines into 1024 bytes, and would read the rest of a longer
+// one as a command.
+const maxNoteLine = 1023
+
+// note records an annotation among the call's effects (appendNote). An
+// annotation too long for Redis's loader is left out.
+func (t *tx) note(cmd ...string) {
+	start := len(t.fx)
+	b := t.fx
+	if start == 0 {
+		b = append(b, multiCmd...)
+	}
+	at := len(b)
+	b = appendNote(b, cmd)
+	if len(b)-at > maxNoteLine {
+		b = b[:start]
+	}
+	t.fx = b
+}
+
+// appendNote appends cmd, whose name begins with '#', as an annotation
+// line: the name, then each argument after a space, quoted as Go quotes
+// strings (so with no line break). Redis's loader skips lines that begin
+// with '#'; package aof reads them back as cmd.
+func appendNote(b []byte, cmd []string) []byte {
+	b = append(b, cmd[0]...)
+	for _, a := range cmd[1:] {
+		b = append(b, ' ')
+		b = strconv.AppendQuote(b, a)
+	}
+	return append(b, '\r', '\n')
+}
+
+// noteFits reports whether the annotation cmd fits Redis's loader.
+func noteFits(cmd []string) bool { return len(appendNote(nil, cmd)) <= maxNoteLine }
+
 // fxStart begins a command of n arguments and returns t.fx to append
 // them to.
 func (t *tx) fxStart(n int) []byte {
@@ -78,7 +116,7 @@ func (t *tx) fxStart(n int) []byte {
 // appendEffects hands the call's effects, if any, to the log as one
 // record, and forgets them.
 func (t *tx) appendEffects(seq *uint64, err *error) {
-	if t.fxN == 0 {
+	if len(t.fx) == 0 {
 		return
 	}
 	rec := t.fx[len(multiCmd):]

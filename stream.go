@@ -247,6 +247,9 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 		var dup bool
 		if p, id, dup = s.idmp.lookup(args.Producer, iid, h, t.now()); dup {
 			s.idmp.duplicates++
+			if t.logging {
+				t.fxIdmpCounts(key, &s.idmp)
+			}
 			return AddResult{ID: id, Duplicate: true}, nil
 		}
 	}
@@ -257,6 +260,9 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	if args.Producer != "" {
 		s.idmp.record(p, args.Producer, iid, h, id)
 		s.idmp.added++
+		if t.logging {
+			t.fxIdmpCounts(key, &s.idmp)
+		}
 	}
 	return AddResult{ID: id}, nil
 }
