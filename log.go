@@ -24,8 +24,11 @@ type Log interface {
 	// Append takes one record and returns its sequence number. The
 	// record is in the form Redis writes to its append-only file: each
 	// command a RESP array of bulk strings, and a record of several
-	// commands wrapped in MULTI and EXEC. Append must not keep rec (the
-	// engine reuses it); a log that needs the record later copies it.
+	// commands wrapped in MULTI and EXEC. It may also hold annotation
+	// lines, which begin with '#' and which Redis's loader skips (the
+	// counts of idempotent adds and duplicates, which no command sets),
+	// or be one such line alone. Append must not keep rec (the engine
+	// reuses it); a log that needs the record later copies it.
 	Append(rec []byte) (seq uint64, err error)
 	// Wait returns once record seq is as durable as the log's policy
 	// promises.
