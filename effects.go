@@ -221,9 +221,18 @@ func (t *tx) fxIdempotency(key, producer, iid string, id ID) {
 // fxIdmpCounts records the stream's all-time counts of idempotent adds
 // and duplicates. No command sets them (Redis keeps them in its RDB
 // snapshots, and replays the adds and duplicates its AOF holds): they go
-// as an annotation, which Redis's loader skips.
+// as an annotation, which Redis's loader skips (appendNote of
+// idmpCountsNote(key, d), encoded without making strings).
 func (t *tx) fxIdmpCounts(key string, d *idmp) {
-	t.note(idmpCountsNote(key, d)...)
+	b, at := t.beginNote()
+	b = append(b, "#idmp-counts "...)
+	b = strconv.AppendQuote(b, key)
+	b = append(b, ' ', '"')
+	b = strconv.AppendInt(b, d.added, 10)
+	b = append(b, '"', ' ', '"')
+	b = strconv.AppendInt(b, d.duplicates, 10)
+	b = append(b, '"', '\r', '\n')
+	t.endNote(b, at)
 }
 
 func idmpCountsNote(key string, d *idmp) []string {

@@ -72,18 +72,23 @@ func (t *tx) record(cmd ...string) {
 // one as a command.
 const maxNoteLine = 1023
 
-// note records an annotation among the call's effects (appendNote). An
-// annotation too long for Redis's loader is left out.
-func (t *tx) note(cmd ...string) {
-	start := len(t.fx)
-	b := t.fx
-	if start == 0 {
-		b = append(b, multiCmd...)
+// beginNote readies t.fx for an annotation line (appendNote) and returns
+// it and where the line begins.
+func (t *tx) beginNote() ([]byte, int) {
+	if len(t.fx) == 0 {
+		t.fx = append(t.fx, multiCmd...)
 	}
-	at := len(b)
-	b = appendNote(b, cmd)
+	return t.fx, len(t.fx)
+}
+
+// endNote keeps the annotation line b holds from at, unless it is too
+// long for Redis's loader: then the call records nothing for it.
+func (t *tx) endNote(b []byte, at int) {
 	if len(b)-at > maxNoteLine {
-		b = b[:start]
+		b = b[:at]
+		if at == len(multiCmd) {
+			b = b[:0] // nothing else recorded
+		}
 	}
 	t.fx = b
 }
