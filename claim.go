@@ -116,7 +116,7 @@ func (t *tx) claim(key string, args ClaimArgs) ([]GroupEntry, error) {
 		c.active = now
 		out = append(out, ge)
 		if t.logging {
-			t.fxPending(key, g, id)
+			t.fxPending(key, g, c, id, when, n)
 		}
 	}
 	if t.logging {
@@ -262,7 +262,7 @@ func (t *tx) autoClaim(key string, args AutoClaimArgs) (AutoClaimResult, error) 
 			c.active = now
 			res.Claimed = append(res.Claimed, ge)
 			if t.logging {
-				t.fxPending(key, g, p.id)
+				t.fxPending(key, g, c, p.id, now, n)
 			}
 			count--
 		}

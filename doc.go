@@ -197,7 +197,11 @@
 // XCLAIM … FORCE JUSTID LASTID and XGROUP SETID … ENTRIESREAD), and
 // returns once the log has made it as durable as its policy promises.
 // An Update batch is one record, however many changes it makes. While
-// the log cannot write, such calls fail with ErrLogFailed.
+// the log cannot write, such calls fail with ErrLogFailed. The counts of
+// idempotent adds and duplicates, which no command sets (Redis keeps them
+// in its RDB snapshots), follow each idempotent add and duplicate as an
+// annotation line, which Redis's loader skips, and a log restores them
+// with [Engine.SetIdempotencyCounts].
 //
 // # Differences from Redis
 //

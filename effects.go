@@ -33,6 +33,11 @@ import (
 //	XNACK key group FAIL IDS n id ... RETRYCOUNT c FORCE   (Redis 8.8)
 //	XIDMPRECORD key producer iid id; XCFGSET key IDMP-DURATION d IDMP-MAXSIZE m   (8.6)
 //
+// and one annotation, a line Redis's loader skips, after each idempotent
+// add and duplicate: the stream's counts of both, which no command sets
+//
+//	#idmp-counts "key" "added" "duplicates"
+//
 // All the effects of one call, or of one Update batch, are one record,
 // wrapped in MULTI/EXEC when it holds more than one command. Each is
 // encoded in RESP as it is recorded (log.go), so the log only copies it.
@@ -58,15 +63,6 @@ func refsArg(r RefPolicy) string {
 type trimBound struct {
 	max ID
 	any bool
-}
-
-func (b *trimBound) hook(removed func(ID)) func(ID) {
-	return func(id ID) {
-		b.max, b.any = id, true // a trim removes in ID order
-		if removed != nil {
-			removed(id)
-		}
-	}
 }
 
 // trimArgs returns the exact trim that reproduces one that removed up to
@@ -162,41 +158,39 @@ func (t *tx) fxConsumer(verb, key, group, consumer string) {
 	t.record("XGROUP", verb, key, group, consumer)
 }
 
-// fxPending records the pending record of id in g as it is now: its
-// owner, delivery time and count.
-func (t *tx) fxPending(key string, g *group, id ID) {
-	p, ok := g.pel.get(id)
-	if !ok {
-		return
-	}
-	c := g.owner(p)
-	if c == nil {
-		return
-	}
+// fxPending records the pending record of id in g as the caller just
+// set it: owned by c, delivered at delivered, count deliveries.
+func (t *tx) fxPending(key string, g *group, c *consumer, id ID, delivered, count int64) {
 	b := t.fxStart(14)
 	for _, a := range [...]string{"XCLAIM", key, g.name, c.name, "0"} {
 		b = appendBulk(b, a)
 	}
 	b = t.appendIDBulk(b, id)
 	b = appendBulk(b, "TIME")
-	b = appendIntBulk(b, p.delivered)
+	b = appendIntBulk(b, delivered)
 	b = appendBulk(b, "RETRYCOUNT")
-	b = appendIntBulk(b, p.count)
+	b = appendIntBulk(b, count)
 	for _, a := range [...]string{"FORCE", "JUSTID", "LASTID"} {
 		b = appendBulk(b, a)
 	}
 	t.fx = t.appendIDBulk(b, g.lastID)
 }
 
-// fxRead records what a group read did to g: records dropped for gone
-// entries, the pending records of the entries served (none for new
-// entries read with NOACK, nor for deleted entries of a history read),
-// and the group's move.
-func (t *tx) fxRead(key string, g *group, ens []GroupEntry, gone []ID, m groupMark) {
+// fxRead records what a group read by c at now did to g: records
+// dropped for gone entries, the pending records of the entries served,
+// and the group's move. A served entry is now pending for c, delivered
+// at now: a new one for the first time (none with noAck), a claimed or
+// history one once more than before. Deleted entries of a history read
+// stay as they were.
+func (t *tx) fxRead(key string, g *group, c *consumer, now int64, ens []GroupEntry, gone []ID, history, noAck bool, m groupMark) {
 	t.fxIDs(gone, "XACK", key, g.name)
 	for _, en := range ens {
-		if !en.Deleted {
-			t.fxPending(key, g, en.ID)
+		switch {
+		case en.Deleted:
+		case history || en.Claimed:
+			t.fxPending(key, g, c, en.ID, now, incCount(en.Deliveries))
+		case !noAck:
+			t.fxPending(key, g, c, en.ID, now, 1)
 		}
 	}
 	t.fxGroupMoved(key, g, m)
@@ -222,6 +216,27 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // (Redis 8.6.2's XIDMPRECORD; an IDMPAUTO add's computed ID is logged).
 func (t *tx) fxIdempotency(key, producer, iid string, id ID) {
 	t.record("XIDMPRECORD", key, producer, iid, id.String())
+}
+
+// fxIdmpCounts records the stream's all-time counts of idempotent adds
+// and duplicates. No command sets them (Redis keeps them in its RDB
+// snapshots, and replays the adds and duplicates its AOF holds): they go
+// as an annotation, which Redis's loader skips (appendNote of
+// idmpCountsNote(key, d), encoded without making strings).
+func (t *tx) fxIdmpCounts(key string, d *idmp) {
+	b, at := t.beginNote()
+	b = append(b, "#idmp-counts "...)
+	b = strconv.AppendQuote(b, key)
+	b = append(b, ' ', '"')
+	b = strconv.AppendInt(b, d.added, 10)
+	b = append(b, '"', ' ', '"')
+	b = strconv.AppendInt(b, d.duplicates, 10)
+	b = append(b, '"', '\r', '\n')
+	t.endNote(b, at)
+}
+
+func idmpCountsNote(key string, d *idmp) []string {
+	return []string{"#idmp-counts", key, itoa(d.added), itoa(d.duplicates)}
 }
 
 // nackEffects collects what a Nack did, per ID handled in order, and

@@ -52,12 +52,26 @@ var nameSeed = maphash.MakeSeed()
 
 // trimSpec says what a trim removes from the head of the entries.
 type trimSpec struct {
-	maxLen  int64         // keep at most maxLen entries; < 0: trim by minID
-	minID   ID            // remove entries below minID (when maxLen < 0)
-	approx  bool          // remove whole nodes only
-	limit   int64         // at most this many entries, counted by whole nodes; < 0: no bound
-	keep    func(ID) bool // if set, entries it reports are never removed
-	removed func(ID)      // if set, called for every removed entry
+	maxLen int64         // keep at most maxLen entries; < 0: trim by minID
+	minID  ID            // remove entries below minID (when maxLen < 0)
+	approx bool          // remove whole nodes only
+	limit  int64         // at most this many entries, counted by whole nodes; < 0: no bound
+	keep   func(ID) bool // if set, entries it reports are never removed
+	drop   *stream       // if set, each removed entry leaves the pending lists of its groups (DELREF)
+	bound  *trimBound    // if set, tracks the greatest removed ID (for the log)
+}
+
+// hooked reports whether removed has anything to do.
+func (sp *trimSpec) hooked() bool { return sp.drop != nil || sp.bound != nil }
+
+// removed is called for each entry the trim removes, in ID order.
+func (sp *trimSpec) removed(id ID) {
+	if sp.drop != nil {
+		sp.drop.dropRefs(id)
+	}
+	if sp.bound != nil {
+		sp.bound.max, sp.bound.any = id, true
+	}
 }
 
 // newEntries returns empty entries whose nodes hold at most maxEntries
@@ -443,9 +457,12 @@ func (t *entries) trim(spec trimSpec) int64 {
 		if whole && spec.keep != nil {
 			whole = !t.keepsAny(n, spec.keep)
 		}
+		if !whole && spec.approx && spec.keep == nil {
+			break // only whole nodes go, and this one cannot
+		}
 		next := n.next
 		if whole {
-			if spec.removed != nil {
+			if spec.hooked() {
 				t.walkNode(n, spec.removed)
 			}
 			removed += int64(n.live)
@@ -453,9 +470,6 @@ func (t *entries) trim(spec trimSpec) int64 {
 			t.unlink(n)
 			n = next
 			continue
-		}
-		if spec.approx && spec.keep == nil {
-			break
 		}
 		k, done := t.trimNode(n, spec)
 		removed += k
@@ -469,16 +483,6 @@ func (t *entries) trim(spec trimSpec) int64 {
 		t.firstOK, t.lastOK = false, false
 	}
 	return removed
-}
-
-// keepsAll reports whether trim with maxLen >= 0, approx or not, and no
-// keep removes nothing: the entries fit, or, approx, the first node
-// cannot go whole. It is trim's answer without building its spec.
-func (t *entries) keepsAll(maxLen int64, approx bool) bool {
-	if int64(t.length) <= maxLen {
-		return true
-	}
-	return approx && t.head != nil && int64(t.length)-int64(t.head.live) < maxLen
 }
 
 // trimNode flags the entries of n that spec removes and reports how many,
@@ -500,9 +504,7 @@ func (t *entries) trimNode(n *node, spec trimSpec) (int64, bool) {
 		n.markDeleted(cur)
 		t.length--
 		k++
-		if spec.removed != nil {
-			spec.removed(h.id)
-		}
+		spec.removed(h.id)
 	}
 	return k, false
 }

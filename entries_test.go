@@ -144,7 +144,7 @@ func (m *model) trim(spec trimSpec) int64 {
 		}
 		if whole {
 			for _, e := range n.entries {
-				if !e.deleted && spec.removed != nil {
+				if !e.deleted {
 					spec.removed(e.e.ID)
 				}
 			}
@@ -169,9 +169,7 @@ func (m *model) trim(spec trimSpec) int64 {
 			e.deleted = true
 			m.length--
 			removed++
-			if spec.removed != nil {
-				spec.removed(e.e.ID)
-			}
+			spec.removed(e.e.ID)
 		}
 		if done || spec.keep == nil {
 			break
@@ -526,14 +524,13 @@ func runModel(t *testing.T, seed uint64, maxEntries, maxBytes, steps int) {
 				mod := 2 + r.Uint64N(3)
 				spec.keep = func(id ID) bool { return (id.Ms^id.Seq)%mod == 0 }
 			}
-			var gotRemoved, wantRemoved []ID
+			var gotBound, wantBound trimBound
 			gspec, wspec := spec, spec
 			if r.IntN(2) == 0 {
-				gspec.removed = func(id ID) { gotRemoved = append(gotRemoved, id) }
-				wspec.removed = func(id ID) { wantRemoved = append(wantRemoved, id) }
+				gspec.bound, wspec.bound = &gotBound, &wantBound
 			}
-			if g, w := got.trim(gspec), want.trim(wspec); g != w || !slices.Equal(gotRemoved, wantRemoved) {
-				t.Fatalf("step %d: trim(%+v) = %d %v, want %d %v", step, spec, g, gotRemoved, w, wantRemoved)
+			if g, w := got.trim(gspec), want.trim(wspec); g != w || gotBound != wantBound {
+				t.Fatalf("step %d: trim(%+v) = %d %+v, want %d %+v", step, spec, g, gotBound, w, wantBound)
 			}
 		case k < 90:
 			start, end := pick(), pick()

@@ -150,12 +150,12 @@ func TestTrimAcked(t *testing.T) {
 		e.add(ID{uint64(i + 1), 0}, []Field{{"f", "v"}})
 	}
 	acked := map[uint64]bool{1: true, 2: true, 4: true}
-	var removed []ID
+	var b trimBound
 	got := e.trim(trimSpec{maxLen: -1, minID: ID{6, 0}, approx: true, limit: 200,
-		keep:    func(id ID) bool { return !acked[id.Ms] },
-		removed: func(id ID) { removed = append(removed, id) }})
-	if got != 3 || len(removed) != 3 || removed[0] != (ID{1, 0}) || removed[1] != (ID{2, 0}) || removed[2] != (ID{4, 0}) {
-		t.Errorf("trim = %d, removed %v; want 3, [1-0 2-0 4-0]", got, removed)
+		keep:  func(id ID) bool { return !acked[id.Ms] },
+		bound: &b})
+	if got != 3 || !b.any || b.max != (ID{4, 0}) {
+		t.Errorf("trim = %d, greatest removed %v (any %v); want 3, 4-0", got, b.max, b.any)
 	}
 	left := e.collect(MinID, MaxID, 0, false)
 	if len(left) != 2 || left[0].ID != (ID{3, 0}) || left[1].ID != (ID{5, 0}) {
@@ -163,38 +163,56 @@ func TestTrimAcked(t *testing.T) {
 	}
 }
 
-// TestKeepsAll checks the shortcut of XADD's MAXLEN trim against trim
-// itself: whenever keepsAll says a trim removes nothing, trim removes
-// nothing. The entries get removed ones (XDEL) and real trims on the way, so that
-// the first node is often partly live.
-func TestKeepsAll(t *testing.T) {
+// TestTrimMaxLen checks MAXLEN trims, exact and approximate, on entries
+// with removed ones (XDEL) and earlier trims, so that the first node is
+// often partly live, for every bound from "removes nothing" down: the
+// count removed (approximate: the whole head nodes that leave at least
+// maxLen), the length left, and the greatest removed ID, which the log
+// records. XADD's MAXLEN trim relies on its answer when nothing goes.
+func TestTrimMaxLen(t *testing.T) {
 	for _, maxEntries := range []int{1, 3, 10, 100} {
 		e := newEntries(maxEntries, 4096)
-		var yes, no int
+		var none, some int
 		for i := range 600 {
 			e.add(ID{uint64(i + 1), 0}, []Field{{"f", "v"}})
 			if i%7 == 3 {
 				e.remove(ID{uint64(i - 1), 0})
 			}
-			if i%50 == 49 {
-				e.trim(trimSpec{maxLen: 40, approx: true, limit: -1})
+			if i%50 != 49 {
+				continue
 			}
 			for _, approx := range []bool{false, true} {
-				for maxLen := int64(0); maxLen <= int64(e.len())+1; maxLen++ {
-					if e.keepsAll(maxLen, approx) {
-						yes++
-						if n := e.trim(trimSpec{maxLen: maxLen, approx: approx, limit: -1}); n != 0 {
-							t.Fatalf("maxEntries=%d len=%d maxLen=%d approx=%v: keepsAll, but trim removed %d",
-								maxEntries, e.len(), maxLen, approx, n)
+				for maxLen := int64(e.len()) + 1; maxLen >= 40; maxLen-- {
+					before := int64(e.len())
+					want := max(before-maxLen, 0)
+					if approx {
+						want = 0
+						for n, l := e.head, before; n != nil && l-int64(n.live) >= maxLen; n = n.next {
+							want += int64(n.live)
+							l -= int64(n.live)
 						}
-						continue
 					}
-					no++
+					var greatest ID
+					if want > 0 {
+						all := e.collect(MinID, MaxID, int(want), false)
+						greatest = all[len(all)-1].ID
+					}
+					var b trimBound
+					n := e.trim(trimSpec{maxLen: maxLen, approx: approx, limit: -1, bound: &b})
+					if n != want || int64(e.len()) != before-n || b.any != (n > 0) || b.max != greatest {
+						t.Fatalf("maxEntries=%d len=%d maxLen=%d approx=%v: removed %d (greatest %v, any %v), len %d; want %d (greatest %v)",
+							maxEntries, before, maxLen, approx, n, b.max, b.any, e.len(), want, greatest)
+					}
+					if n == 0 {
+						none++
+					} else {
+						some++
+					}
 				}
 			}
 		}
-		if yes == 0 || no == 0 {
-			t.Errorf("maxEntries=%d: keepsAll true %d times, false %d times: the test misses a case", maxEntries, yes, no)
+		if none == 0 || some == 0 {
+			t.Errorf("maxEntries=%d: %d trims removed nothing, %d removed some: the test misses a case", maxEntries, none, some)
 		}
 	}
 }

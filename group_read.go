@@ -240,7 +240,7 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens})
 			served = true
 			if t.logging {
-				t.fxRead(st.Key, g, ens, nil, mark)
+				t.fxRead(st.Key, g, c, now, ens, nil, true, false, mark)
 			}
 			continue
 		}
@@ -261,7 +261,7 @@ func (t *tx) tryReadGroup(args ReadGroupArgs) ([]GroupEntries, error) {
 			}
 		}
 		if t.logging {
-			t.fxRead(st.Key, g, ens, gone, mark)
+			t.fxRead(st.Key, g, c, now, ens, gone, false, args.NoAck, mark)
 		}
 		if len(ens) > 0 {
 			out = append(out, GroupEntries{Key: st.Key, Entries: ens, Claim: args.Claim})

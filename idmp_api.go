@@ -202,6 +202,40 @@ func (t *tx) recordIdempotency(key string, rec IdempotencyRecord) error {
 	return nil
 }
 
+// SetIdempotencyCounts sets the all-time counts of idempotent adds and
+// duplicates of the stream named key, which [Engine.Info] reports
+// (XINFO STREAM's iids-added and iids-duplicates). No command sets them:
+// Redis keeps them in its RDB snapshots, and a log restores them with
+// this call (package persist). A missing stream is ErrNoStream; a
+// negative count ErrInvalidArgument.
+func (e *Engine) SetIdempotencyCounts(key string, added, duplicates int64) (err error) {
+	t, err := e.writable(e.beginKey(key))
+	if err != nil {
+		return err
+	}
+	defer t.endWrite(&err)
+	return t.setIdempotencyCounts(key, added, duplicates)
+}
+
+func (t *tx) setIdempotencyCounts(key string, added, duplicates int64) error {
+	if added < 0 || duplicates < 0 {
+		return fmt.Errorf("set idempotency counts of %q: %w", key, invalid("negative count"))
+	}
+	s := t.lookup(key)
+	if s == nil {
+		return fmt.Errorf("set idempotency counts of %q: %w", key, ErrNoStream)
+	}
+	d := &s.idmp
+	if d.added == added && d.duplicates == duplicates {
+		return nil
+	}
+	d.added, d.duplicates = added, duplicates
+	if t.logging {
+		t.fxIdmpCounts(key, d)
+	}
+	return nil
+}
+
 // IdempotencyRecords returns the idempotent adds the stream named key
 // remembers, producer by producer in byte order of their names, each
 // producer's oldest first: replayed in this order through

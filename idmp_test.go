@@ -174,6 +174,44 @@ func TestEngine_RecordIdempotency(t *testing.T) {
 	checked(t, e)
 }
 
+func TestEngine_SetIdempotencyCounts(t *testing.T) {
+	e, _ := newClockEngine(t)
+	if err := e.SetIdempotencyCounts("s", 1, 1); !errors.Is(err, instream.ErrNoStream) {
+		t.Errorf("SetIdempotencyCounts on a missing stream: %v, want ErrNoStream", err)
+	}
+	if _, err := e.AddIdempotent("s", idmpAdd("p", "a", "f", "1")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		added, dups int64
+		want        error
+	}{
+		{"negative adds", -1, 0, instream.ErrInvalidArgument},
+		{"negative duplicates", 0, -1, instream.ErrInvalidArgument},
+		{"set", 5, 3, nil},
+		{"zero", 0, 0, nil},
+		{"set again", 40, 2, nil},
+	}
+	for _, tt := range tests {
+		if err := e.SetIdempotencyCounts("s", tt.added, tt.dups); !errors.Is(err, tt.want) {
+			t.Errorf("%s: SetIdempotencyCounts(%d, %d) = %v, want %v", tt.name, tt.added, tt.dups, err, tt.want)
+		}
+	}
+	// The counts go on from there; the remembered IDs are untouched.
+	if r, err := e.AddIdempotent("s", idmpAdd("p", "a", "f", "1")); err != nil || !r.Duplicate {
+		t.Fatalf("AddIdempotent again = %+v, %v, want a duplicate", r, err)
+	}
+	if _, err := e.AddIdempotent("s", idmpAdd("p", "b", "f", "1")); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := e.Info("s")
+	if info.IdempotencyIDs != 2 || info.IdempotentAdds != 41 || info.Duplicates != 3 {
+		t.Errorf("Info = %+v, want 2 IDs, 41 added, 3 duplicates", info)
+	}
+	checked(t, e)
+}
+
 // Options' settings become each new stream's, cut to Redis's bounds.
 func TestOptions_idempotency(t *testing.T) {
 	tests := []struct {

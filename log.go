@@ -24,8 +24,11 @@ type Log interface {
 	// Append takes one record and returns its sequence number. The
 	// record is in the form Redis writes to its append-only file: each
 	// command a RESP array of bulk strings, and a record of several
-	// commands wrapped in MULTI and EXEC. Append must not keep rec (the
-	// engine reuses it); a log that needs the record later copies it.
+	// commands wrapped in MULTI and EXEC. It may also hold annotation
+	// lines, which begin with '#' and which Redis's loader skips (the
+	// counts of idempotent adds and duplicates, which no command sets),
+	// or be one such line alone. Append must not keep rec (the engine
+	// reuses it); a log that needs the record later copies it.
 	Append(rec []byte) (seq uint64, err error)
 	// Wait returns once record seq is as durable as the log's policy
 	// promises.
@@ -44,8 +47,9 @@ type recording interface{ Recording() bool }
 var ErrLogFailed = errors.New("persistence log failed; changes are refused until it can write")
 
 // A tx encodes each effect as it is recorded, into t.fx, which always
-// begins with a MULTI: a record of one command is handed on without it,
-// one of several with it and an EXEC appended, so neither case copies.
+// begins with a MULTI: a record of one command (and any annotations) is
+// handed on without it, one of several with it and an EXEC appended, so
+// neither case copies.
 const (
 	multiCmd = "*1\r\n$5\r\nMULTI\r\n"
 	execCmd  = "*1\r\n$4\r\nEXEC\r\n"
@@ -63,6 +67,48 @@ func (t *tx) record(cmd ...string) {
 	t.fx = b
 }
 
+// maxNoteLine bounds an annotation line, its line end included: Redis's
+// loader reads lines into 1024 bytes, and would read the rest of a longer
+// one as a command.
+const maxNoteLine = 1023
+
+// beginNote readies t.fx for an annotation line (appendNote) and returns
+// it and where the line begins.
+func (t *tx) beginNote() ([]byte, int) {
+	if len(t.fx) == 0 {
+		t.fx = append(t.fx, multiCmd...)
+	}
+	return t.fx, len(t.fx)
+}
+
+// endNote keeps the annotation line b holds from at, unless it is too
+// long for Redis's loader: then the call records nothing for it.
+func (t *tx) endNote(b []byte, at int) {
+	if len(b)-at > maxNoteLine {
+		b = b[:at]
+		if at == len(multiCmd) {
+			b = b[:0] // nothing else recorded
+		}
+	}
+	t.fx = b
+}
+
+// appendNote appends cmd, whose name begins with '#', as an annotation
+// line: the name, then each argument after a space, quoted as Go quotes
+// strings (so with no line break). Redis's loader skips lines that begin
+// with '#'; package aof reads them back as cmd.
+func appendNote(b []byte, cmd []string) []byte {
+	b = append(b, cmd[0]...)
+	for _, a := range cmd[1:] {
+		b = append(b, ' ')
+		b = strconv.AppendQuote(b, a)
+	}
+	return append(b, '\r', '\n')
+}
+
+// noteFits reports whether the annotation cmd fits Redis's loader.
+func noteFits(cmd []string) bool { return len(appendNote(nil, cmd)) <= maxNoteLine }
+
 // fxStart begins a command of n arguments and returns t.fx to append
 // them to.
 func (t *tx) fxStart(n int) []byte {
@@ -78,7 +124,7 @@ func (t *tx) fxStart(n int) []byte {
 // appendEffects hands the call's effects, if any, to the log as one
 // record, and forgets them.
 func (t *tx) appendEffects(seq *uint64, err *error) {
-	if t.fxN == 0 {
+	if len(t.fx) == 0 {
 		return
 	}
 	rec := t.fx[len(multiCmd):]

@@ -162,3 +162,59 @@ func TestLog_readAndAck(t *testing.T) {
 		}
 	}
 }
+
+// An idempotent add, a duplicate and SetIdempotencyCounts record the
+// stream's counts of idempotent adds and duplicates as an annotation,
+// which Redis's loader skips; one too long for its loader is left out.
+func TestLog_idempotencyCounts(t *testing.T) {
+	long := strings.Repeat("k", 1000)
+	note := func(key, added, dups string) string {
+		return "#idmp-counts " + strconv.Quote(key) + " " + strconv.Quote(added) + " " + strconv.Quote(dups) + "\r\n"
+	}
+	withNote := func(rec, n string) string { // n goes before the EXEC
+		return strings.TrimSuffix(rec, "*1\r\n$4\r\nEXEC\r\n") + n + "*1\r\n$4\r\nEXEC\r\n"
+	}
+	tests := []struct {
+		name, key string
+		want      []string
+	}{
+		{"short key", "s\n1", []string{
+			withNote(multi([]string{"XADD", "s\n1", "1000-0", "f", "v"}, []string{"XIDMPRECORD", "s\n1", "p", "a", "1000-0"}), note("s\n1", "1", "0")),
+			note("s\n1", "1", "1"),
+			note("s\n1", "7", "9"),
+		}},
+		{"key too long for Redis's loader", long, []string{
+			multi([]string{"XADD", long, "1000-0", "f", "v"}, []string{"XIDMPRECORD", long, "p", "a", "1000-0"}),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &recLog{}
+			e := instream.New(instream.Options{Log: l, Clock: instream.NewManualClock(time.UnixMilli(1000))})
+			defer e.Close()
+			args := instream.AddArgs{Producer: "p", IdempotencyID: "a", Fields: []instream.Field{{Name: "f", Value: "v"}}}
+			for range 2 {
+				if _, err := e.AddIdempotent(tt.key, args); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 2 { // the second changes nothing: no record
+				if err := e.SetIdempotencyCounts(tt.key, 7, 9); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(l.recs) != len(tt.want) {
+				t.Fatalf("records %q, want %q", l.recs, tt.want)
+			}
+			for i := range tt.want {
+				if l.recs[i] != tt.want[i] {
+					t.Errorf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
+				}
+			}
+			info, err := e.Info(tt.key)
+			if err != nil || info.IdempotentAdds != 7 || info.Duplicates != 9 {
+				t.Errorf("Info = %d adds, %d duplicates, %v; want 7, 9", info.IdempotentAdds, info.Duplicates, err)
+			}
+		})
+	}
+}

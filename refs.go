@@ -172,18 +172,6 @@ func (s *stream) pendingAnywhere(id ID) bool {
 	return found
 }
 
-// refHooks returns the trim hooks for a reference policy: which entries
-// must stay, and what to do when one goes.
-func (s *stream) refHooks(r RefPolicy) (keep func(ID) bool, removed func(ID)) {
-	switch r {
-	case DelRef:
-		return nil, s.dropRefs
-	case Acked:
-		return s.referenced, nil
-	}
-	return nil, nil
-}
-
 // referenced reports whether some group still needs the entry id: it
 // holds it as pending, or has not been handed it yet (Redis 8.2's ACKED).
 func (s *stream) referenced(id ID) bool {

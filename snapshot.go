@@ -20,9 +20,12 @@ type streamSnap struct {
 	entriesAdded int64
 	groups       []groupSnap
 
-	// Idempotency settings, if not the engine's defaults, and records.
+	// Idempotency settings, if not the engine's defaults, records, and
+	// the annotation of the counts of idempotent adds and duplicates, if
+	// not zero.
 	config []string
 	idmp   []IdempotencyRecord
+	counts []string
 }
 
 // groupSnap is a group at the cut: its pending list, frozen, and its
@@ -78,6 +81,9 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 			ss.config = []string{"XCFGSET", k, "IDMP-DURATION", itoa(s.idmp.duration), "IDMP-MAXSIZE", itoa(s.idmp.maxSize)}
 		}
 		ss.idmp, _ = t.idempotencyRecords(k)
+		if d := &s.idmp; (d.added != 0 || d.duplicates != 0) && noteFits(idmpCountsNote(k, d)) {
+			ss.counts = idmpCountsNote(k, d)
+		}
 		sn.streams = append(sn.streams, ss)
 	}
 	return sn, nil
@@ -124,8 +130,12 @@ func (gs *groupSnap) records(entries *frozen) (pending, nacked []pendSnap, idle 
 // pending and XNACK … RETRYCOUNT c FORCE for the nacked records in their
 // order (Redis 8.8), then XCFGSET if the stream's idempotency settings
 // are not the engine's defaults and an XIDMPRECORD per remembered
-// idempotent add (Redis 8.6). An error from emit stops the walk and is
-// returned. emit must not keep cmd or its strings once it returns: they
+// idempotent add (Redis 8.6), and last the annotation that carries the
+// stream's counts of idempotent adds and duplicates, if not zero: a
+// command whose name begins with '#' ("#idmp-counts" key added
+// duplicates), which a log writes as a line Redis's loader skips (Redis
+// keeps these counts in its RDB snapshots only). An error from emit
+// stops the walk and is returned. emit must not keep cmd or its strings once it returns: they
 // are reused.
 //
 // A pending record or idempotent add whose entry is gone cannot be
@@ -315,8 +325,13 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		}
 	}
 	if reset && !ss.maxDeleted.IsZero() {
-		return emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
-			"MAXDELETEDID", ss.maxDeleted.String())
+		if err := emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+			"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
+			return err
+		}
+	}
+	if ss.counts != nil {
+		return emit(ss.counts...)
 	}
 	return nil
 }

@@ -247,6 +247,9 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 		var dup bool
 		if p, id, dup = s.idmp.lookup(args.Producer, iid, h, t.now()); dup {
 			s.idmp.duplicates++
+			if t.logging {
+				t.fxIdmpCounts(key, &s.idmp)
+			}
 			return AddResult{ID: id, Duplicate: true}, nil
 		}
 	}
@@ -257,6 +260,9 @@ func (t *tx) addOnce(key string, args *AddArgs) (AddResult, error) {
 	if args.Producer != "" {
 		s.idmp.record(p, args.Producer, iid, h, id)
 		s.idmp.added++
+		if t.logging {
+			t.fxIdmpCounts(key, &s.idmp)
+		}
 	}
 	return AddResult{ID: id}, nil
 }
@@ -376,31 +382,27 @@ func checkTrim(t *TrimArgs) error {
 // trimStream applies args to s and returns how many entries it removed.
 // With b, it tracks the greatest removed ID there (for the effect).
 func (t *tx) trimStream(s *stream, args *TrimArgs, b *trimBound) int64 {
-	if args.Strategy == TrimMaxLen && args.Refs != Acked && s.entries.keepsAll(args.MaxLen, args.Approx) {
-		return 0 // XADD's usual MAXLEN trim, most of the time
+	spec := trimSpec{maxLen: -1, minID: args.MinID, approx: args.Approx, limit: -1}
+	if args.Strategy == TrimMaxLen {
+		spec.maxLen = args.MaxLen
 	}
-	limit := int64(-1)
 	if args.Approx {
-		limit = args.Limit
-		if limit == 0 {
-			limit = min(100*int64(t.e.opts.NodeMaxEntries), 1_000_000)
-			if limit <= 0 { // stream-node-max-entries 0 (SetNodeLimits)
-				limit = 10000
+		spec.limit = args.Limit
+		if spec.limit == 0 {
+			spec.limit = min(100*int64(t.e.opts.NodeMaxEntries), 1_000_000)
+			if spec.limit <= 0 { // stream-node-max-entries 0 (SetNodeLimits)
+				spec.limit = 10000
 			}
 		}
 	}
-	keep, removed := s.refHooks(args.Refs)
-	if b != nil {
-		removed = b.hook(removed)
+	switch args.Refs {
+	case Acked:
+		spec.keep = s.referenced
+	case DelRef:
+		spec.drop = s
 	}
-	maxLen := int64(-1)
-	if args.Strategy == TrimMaxLen {
-		maxLen = args.MaxLen
-	}
-	return s.entries.trim(trimSpec{
-		maxLen: maxLen, minID: args.MinID, approx: args.Approx, limit: limit,
-		keep: keep, removed: removed,
-	})
+	spec.bound = b
+	return s.entries.trim(spec)
 }
 
 // Trim removes entries from the head of the stream named key as args

@@ -47,7 +47,7 @@ type tx struct {
 	// record. Engines without a log build no effects.
 	logging bool
 	fx      []byte // the effects, encoded (log.go); reused
-	fxN     int    // commands in fx
+	fxN     int    // commands in fx, not counting annotations
 	doneIDs []ID   // the IDs an ack or a deletion logs; reused
 
 	// idMsText holds the text of idMs, idMsLen digits (appendIDBulk).
@@ -67,7 +67,7 @@ func (t *tx) end() {
 		e.unlockStripes(held, false)
 		return
 	}
-	if t.parking == nil && len(t.ready) == 0 && t.fxN == 0 {
+	if t.parking == nil && len(t.ready) == 0 && len(t.fx) == 0 {
 		if t.held&(t.held-1) == 0 {
 			t.home.mu.Unlock() // a single stripe held for writing is home
 		} else {

@@ -102,6 +102,15 @@ func (x *Tx) RecordIdempotency(key string, rec IdempotencyRecord) error {
 	return t.recordIdempotencyAPI(key, rec)
 }
 
+// SetIdempotencyCounts is [Engine.SetIdempotencyCounts] inside the batch.
+func (x *Tx) SetIdempotencyCounts(key string, added, duplicates int64) error {
+	t, err := x.open()
+	if err != nil {
+		return err
+	}
+	return t.setIdempotencyCounts(key, added, duplicates)
+}
+
 // SetConfig is [Engine.SetConfig] inside the batch.
 func (x *Tx) SetConfig(key string, args ConfigArgs) error {
 	t, err := x.open()

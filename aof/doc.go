@@ -30,6 +30,13 @@
 // framing alone would miss. A file without the first line was written by
 // Redis and is read without checksums.
 //
+// A command whose name begins with '#' is an annotation: it is written as
+// one line, inside the checksummed bytes, that Redis's loader skips too
+// (the name, then each argument quoted as Go quotes strings, 1023 bytes
+// at most with its line end, as Redis reads lines into 1024 bytes), and
+// read back as the same command. The engine keeps there what Redis keeps
+// in its RDB snapshots only.
+//
 // # Durability
 //
 // [Log.Append] only encodes the record into a buffer. What happens next

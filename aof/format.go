@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strconv"
+	"strings"
 )
 
 // fileHeader begins every file this package writes. A file that begins
@@ -23,6 +24,68 @@ const (
 	// bounds an argument.
 	maxRecord = 1 << 30
 )
+
+// Annotations. A command whose name begins with '#' is an annotation: it
+// is written as one line, the name, then each argument after a space,
+// quoted as Go quotes strings (so with no line break), and read back as
+// the same command. Redis's loader skips every line that begins with
+// '#', as long as it fits its 1024-byte line buffer: the engine keeps
+// there what Redis keeps in its RDB snapshots only.
+const maxNoteLine = 1023 // line end included
+
+// ErrBadAnnotation is returned for an annotation whose name holds a space
+// or a line break, or whose line would not fit Redis's loader.
+var ErrBadAnnotation = errors.New("aof: an annotation must be one line of at most 1023 bytes, with a name of no spaces")
+
+func isNote(args []string) bool { return len(args) > 0 && len(args[0]) > 0 && args[0][0] == '#' }
+
+func appendNote(b []byte, args []string) []byte {
+	b = append(b, args[0]...)
+	for _, a := range args[1:] {
+		b = append(b, ' ')
+		b = strconv.AppendQuote(b, a)
+	}
+	return append(b, '\r', '\n')
+}
+
+// checkNotes checks the annotations among cmds.
+func checkNotes(cmds ...[]string) error {
+	for _, c := range cmds {
+		if isNote(c) && (len(c[0]) < 2 || strings.ContainsAny(c[0], " \r\n") || len(appendNote(nil, c)) > maxNoteLine) {
+			return ErrBadAnnotation
+		}
+	}
+	return nil
+}
+
+// parseNote parses an annotation line, its line end left out.
+func parseNote(line string) ([]string, bool) {
+	name, rest, _ := strings.Cut(line, " ")
+	if len(name) < 2 {
+		return nil, false
+	}
+	args := []string{name}
+	for rest != "" {
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return nil, false
+		}
+		a, err := strconv.Unquote(q)
+		if err != nil {
+			return nil, false
+		}
+		args = append(args, a)
+		rest = rest[len(q):]
+		if rest == "" {
+			break
+		}
+		if rest[0] != ' ' || len(rest) == 1 {
+			return nil, false
+		}
+		rest = rest[1:]
+	}
+	return args, true
+}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -48,8 +111,12 @@ func (e *CorruptError) Error() string {
 // Unwrap makes errors.Is(err, ErrCorrupt) true.
 func (e *CorruptError) Unwrap() error { return ErrCorrupt }
 
-// appendCommand appends args as a RESP array of bulk strings.
+// appendCommand appends args as a RESP array of bulk strings, or as an
+// annotation line if it is one.
 func appendCommand(b []byte, args []string) []byte {
+	if isNote(args) {
+		return appendNote(b, args)
+	}
 	b = append(b, '*')
 	b = appendLen(b, len(args))
 	b = append(b, '\r', '\n')
@@ -146,6 +213,9 @@ func recordLen(n int) int {
 
 // commandLen returns the length of args encoded by appendCommand.
 func commandLen(args []string) int {
+	if isNote(args) {
+		return len(appendNote(nil, args))
+	}
 	n := 3 + decimalLen(len(args))
 	for _, a := range args {
 		n += 5 + decimalLen(len(a)) + len(a)

@@ -122,6 +122,9 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 	if len(cmds) == 0 {
 		return 0, ErrEmptyRecord
 	}
+	if err := checkNotes(cmds...); err != nil {
+		return 0, err
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -137,11 +140,16 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 // writes commands to its append-only file: RESP arrays of bulk strings,
 // several wrapped in MULTI and EXEC, the form an instream.Log receives.
 // It copies rec into the buffer and keeps nothing of it. It checks only
-// that rec begins a command and ends a line ([ErrBadRecord]), not every
-// length in it, as this is every change's path: a record that does not
-// parse would be written, and make Open refuse the file as damaged.
+// that rec begins a command or an annotation line and ends a line
+// ([ErrBadRecord]), not every length in it, as this is every change's
+// path: a record that does not parse would be written, and make Open
+// refuse the file as damaged.
 func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
-	if len(rec) < len("*1\r\n$1\r\nx\r\n") || rec[0] != '*' || rec[len(rec)-2] != '\r' || rec[len(rec)-1] != '\n' {
+	short := len(rec) < len("*1\r\n$1\r\nx\r\n")
+	if len(rec) > 0 && rec[0] == '#' {
+		short = len(rec) < len("#x\r\n")
+	}
+	if short || rec[0] != '*' && rec[0] != '#' || rec[len(rec)-2] != '\r' || rec[len(rec)-1] != '\n' {
 		return 0, ErrBadRecord
 	}
 	// No defer: this is every change's path, and nothing here panics.

@@ -259,3 +259,80 @@ func TestParsePolicy(t *testing.T) {
 		t.Error("ParsePolicy(sometimes) succeeded")
 	}
 }
+
+// Annotations (commands named "#…") are written as one line each, which
+// Redis's loader skips, and read back as they were: inside a record,
+// alone, and in a base file. One that would not fit Redis's 1024-byte
+// line buffer, or whose name holds a space or line break, is refused.
+func TestLog_annotations(t *testing.T) {
+	opts := aof.Options{FS: crashfs.New(), Dir: "/d", Fsync: aof.Always}
+	l, _, _ := open(t, opts)
+	note := []string{"#n", "a b", "x\r\ny", "", "é\x00\""}
+	longest := []string{"#n", strings.Repeat("x", 1016)} // 1023 bytes with its line end
+	want := [][][]string{
+		{{"XADD", "s", "1-1", "f", "v"}, note},
+		{note},
+		{longest},
+	}
+	for _, r := range want {
+		seq, err := l.Append(r...)
+		if err == nil {
+			err = l.Wait(seq)
+		}
+		if err != nil {
+			t.Fatalf("Append(%q): %v", r, err)
+		}
+	}
+	seq, err := l.AppendRESP([]byte("#n \"z\"\r\n"))
+	if err == nil {
+		err = l.Wait(seq)
+	}
+	if err != nil {
+		t.Fatalf("AppendRESP of an annotation: %v", err)
+	}
+	want = append(want, [][]string{{"#n", "z"}})
+	bad := [][]string{{"#"}, {"#a b"}, {"#a\nb"}, {"#n", strings.Repeat("x", 1017)}}
+	for _, b := range bad {
+		if _, err := l.Append(b); !errors.Is(err, aof.ErrBadAnnotation) {
+			t.Errorf("Append(%.20q) = %v, want ErrBadAnnotation", b, err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := collect(t, opts); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Read = %q, %v; want %q", got, err, want)
+	}
+
+	l, _, _ = open(t, opts)
+	rw, err := l.BeginRewrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.WriteBase(func(w *aof.BaseWriter) error {
+		for _, b := range bad {
+			if err := w.Add(b...); !errors.Is(err, aof.ErrBadAnnotation) {
+				t.Errorf("BaseWriter.Add(%.20q) = %v, want ErrBadAnnotation", b, err)
+			}
+		}
+		if err := w.Add("XADD", "s", "1-1", "f", "v"); err != nil {
+			return err
+		}
+		return w.Add(note...)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want = [][][]string{{{"XADD", "s", "1-1", "f", "v"}}, {note}}
+	if got, _, err := collect(t, opts); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Read after the rewrite = %q, %v; want %q", got, err, want)
+	}
+}

@@ -246,16 +246,31 @@ func verifiedRecordIn(b []byte) bool {
 }
 
 // yieldChunk hands the records of a verified chunk to the callback: each
-// command alone, or MULTI … EXEC as one record.
+// command alone, or MULTI … EXEC as one record. An annotation line is
+// handed on as a command whose name begins with '#'.
 func (fr *fileReader) yieldChunk(start int64, s string) error {
 	var tx [][]string
 	inTx := false
 	for i := 0; i < len(s); {
-		args, n, err := parseCommand(s[i:])
-		if err != nil {
-			return fr.corrupt(start, "checksummed record does not parse: "+err.Error())
+		var args []string
+		if s[i] == '#' {
+			end := strings.Index(s[i:], "\r\n")
+			ok := end >= 0
+			if ok {
+				args, ok = parseNote(s[i : i+end])
+			}
+			if !ok {
+				return fr.corrupt(start, "checksummed record holds a bad annotation")
+			}
+			i += end + 2
+		} else {
+			var n int
+			var err error
+			if args, n, err = parseCommand(s[i:]); err != nil {
+				return fr.corrupt(start, "checksummed record does not parse: "+err.Error())
+			}
+			i += n
 		}
-		i += n
 		switch {
 		case isCmd(args, "MULTI"):
 			if inTx {

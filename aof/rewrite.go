@@ -229,10 +229,13 @@ type BaseWriter struct {
 	size  int64
 }
 
-// Add appends one command to the base file.
+// Add appends one command, or annotation, to the base file.
 func (w *BaseWriter) Add(args ...string) error {
 	if len(args) == 0 {
 		return ErrEmptyRecord
+	}
+	if err := checkNotes(args); err != nil {
+		return err
 	}
 	w.chunk = appendCommand(w.chunk, args)
 	if len(w.chunk) >= baseChunk {

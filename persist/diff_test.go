@@ -182,11 +182,8 @@ func mask(v any) any {
 	for i := range l {
 		m[i] = mask(l[i])
 		// A rewrite packs the entries anew: node counts may change.
-		// The all-time counts of idempotent adds and duplicates have no
-		// command form (Redis keeps them in RDB only).
 		if i > 0 && (l[i-1] == "seen-time" || l[i-1] == "active-time" ||
-			l[i-1] == "radix-tree-keys" || l[i-1] == "radix-tree-nodes" ||
-			l[i-1] == "iids-added" || l[i-1] == "iids-duplicates") {
+			l[i-1] == "radix-tree-keys" || l[i-1] == "radix-tree-nodes") {
 			m[i] = "masked"
 		}
 	}

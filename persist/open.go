@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -216,6 +217,8 @@ func apply(e *instream.Engine, cmd []string) error {
 	}
 	var err error
 	switch strings.ToLower(cmd[0]) {
+	case "#idmp-counts":
+		err = setIdmpCounts(e, cmd)
 	case "select":
 		if len(cmd) != 2 || cmd[1] != "0" {
 			return fmt.Errorf("%w: SELECT of another database than 0", ErrNotStream)
@@ -245,6 +248,21 @@ func apply(e *instream.Engine, cmd []string) error {
 		return fmt.Errorf("replay %q: %w", strings.Join(cmd, " "), err)
 	}
 	return nil
+}
+
+// setIdmpCounts applies the annotation "#idmp-counts" key added
+// duplicates: the stream's counts of idempotent adds and duplicates, which
+// no command sets (Redis keeps them in its RDB snapshots only).
+func setIdmpCounts(e *instream.Engine, cmd []string) error {
+	if len(cmd) != 4 {
+		return fmt.Errorf("wrong number of arguments")
+	}
+	added, err1 := strconv.ParseInt(cmd[2], 10, 64)
+	dups, err2 := strconv.ParseInt(cmd[3], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	return e.SetIdempotencyCounts(cmd[1], added, dups)
 }
 
 // dropExactLimit removes a LIMIT from an exact trim of XADD or XTRIM.
