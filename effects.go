@@ -82,6 +82,11 @@ func (b *trimBound) trimArgs() []string {
 // fxAdd records an XADD, the most frequent effect, encoded straight
 // from the entry.
 func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBound) {
+	if t.fxN == 0 && (b == nil || !b.any) {
+		t.fxAdd1 = pendingAdd{set: true, key: key, id: id, fields: fields}
+		t.fxN = 1
+		return
+	}
 	var trim []string
 	if b != nil && b.any {
 		if refs != KeepRef {

@@ -2,6 +2,7 @@ package instream_test
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,33 @@ func (l *recLog) Append(rec []byte) (uint64, error) {
 }
 
 func (l *recLog) Wait(uint64) error { return nil }
+
+// bufLog is a recLog that takes records into its own buffer, as
+// instream.LogBuffer lets a log, and checks that each is as long as the
+// engine said it would be.
+type bufLog struct {
+	recLog
+	buf []byte
+	n   int
+	bad []string // records of another length than reserved
+}
+
+func (l *bufLog) Reserve(n int) []byte {
+	l.mu.Lock()
+	l.n = n
+	l.buf = append(l.buf[:0], "head"...)
+	return l.buf
+}
+
+func (l *bufLog) Commit(rec []byte) (uint64, error) {
+	body := string(rec[len("head"):])
+	if len(body) != l.n {
+		l.bad = append(l.bad, body)
+	}
+	l.recs = append(l.recs, body)
+	l.mu.Unlock()
+	return uint64(len(l.recs)), nil
+}
 
 // resp encodes commands as Redis writes them to its append-only file.
 func resp(cmds ...[]string) string {
@@ -71,6 +99,32 @@ func TestLog_records(t *testing.T) {
 			resp([]string{"XADD", "s", "1700000000123-12345", "", long}),
 			resp([]string{"XADD", "s", "18446744073709551615-18446744073709551615", "", long}),
 		}},
+		{"argument lengths", func(e *instream.Engine) error {
+			var fields []instream.Field
+			for _, n := range []int{0, 9, 10, 99, 100, 999, 1000} {
+				fields = append(fields, instream.Field{Name: strings.Repeat("n", n), Value: strings.Repeat("v", 1099-n)})
+			}
+			for _, key := range []string{"", strings.Repeat("k", 10), strings.Repeat("k", 100)} {
+				for _, n := range []int{1, 4, 5, 49, 50} {
+					if _, err := e.Add(key, instream.AddArgs{ID: instream.ID{Ms: uint64(n), Seq: 9}, Fields: fields[:min(n, len(fields))]}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}, func() []string {
+			var want []string
+			for _, key := range []string{"", strings.Repeat("k", 10), strings.Repeat("k", 100)} {
+				for _, n := range []int{1, 4, 5, 49, 50} {
+					cmd := []string{"XADD", key, strconv.Itoa(n) + "-9"}
+					for _, m := range []int{0, 9, 10, 99, 100, 999, 1000}[:min(n, 7)] {
+						cmd = append(cmd, strings.Repeat("n", m), strings.Repeat("v", 1099-m))
+					}
+					want = append(want, resp(cmd))
+				}
+			}
+			return want
+		}()},
 		{"add and trim", func(e *instream.Engine) error {
 			for i := range 3 {
 				args := instream.AddArgs{ID: instream.ID{Ms: uint64(i + 1)}, Fields: []instream.Field{{Name: "f", Value: "v"}}}
@@ -98,22 +152,31 @@ func TestLog_records(t *testing.T) {
 		}, []string{multi([]string{"XADD", "a", "5-0", "f", "1"}, []string{"XADD", "b", "6-0", "f", "2"})}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			l := &recLog{}
-			e := instream.New(instream.Options{Log: l})
-			defer e.Close()
-			if err := tt.do(e); err != nil {
-				t.Fatal(err)
-			}
-			if len(l.recs) != len(tt.want) {
-				t.Fatalf("records %q, want %q", l.recs, tt.want)
-			}
-			for i := range tt.want {
-				if l.recs[i] != tt.want[i] {
-					t.Fatalf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
+		for _, buffered := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/buffered=%v", tt.name, buffered), func(t *testing.T) {
+				l := &bufLog{}
+				var log instream.Log = &l.recLog
+				if buffered {
+					log = l
 				}
-			}
-		})
+				e := instream.New(instream.Options{Log: log})
+				defer e.Close()
+				if err := tt.do(e); err != nil {
+					t.Fatal(err)
+				}
+				if len(l.bad) > 0 {
+					t.Fatalf("records of another length than reserved: %q", l.bad)
+				}
+				if len(l.recs) != len(tt.want) {
+					t.Fatalf("records %q, want %q", l.recs, tt.want)
+				}
+				for i := range tt.want {
+					if l.recs[i] != tt.want[i] {
+						t.Fatalf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
+					}
+				}
+			})
+		}
 	}
 }
 

@@ -69,10 +69,9 @@ var (
 )
 
 // appendRecord appends one record: its checksum line, then its commands,
-// wrapped in MULTI/EXEC when there are several. n is bodyLen(cmds). The
-// checksum is left as zeros: sumRecords fills it in before the record is
-// written, so that the writer, not the caller, computes it.
+// wrapped in MULTI/EXEC when there are several. n is bodyLen(cmds).
 func appendRecord(b []byte, cmds [][]string, n int) []byte {
+	at := len(b)
 	b = appendRecordHead(b, n)
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdMulti)
@@ -83,33 +82,26 @@ func appendRecord(b []byte, cmds [][]string, n int) []byte {
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdExec)
 	}
+	sumRecord(b[at:])
 	return b
 }
 
 // appendRecordHead appends the checksum line of a record of n bytes, with
-// the checksum left as zeros for sumRecords.
+// the checksum left as zeros for sumRecord.
 func appendRecordHead(b []byte, n int) []byte {
 	b = append(b, recordPrefix...)
 	b = appendLen(b, n)
 	return append(b, " 00000000\r\n"...)
 }
 
-// sumRecords fills in the checksums of the records appendRecord put in b.
-// It stops at anything else (a file header has a buffer of its own).
-func sumRecords(b []byte) {
-	for len(b) > len(recordPrefix) && string(b[:len(recordPrefix)]) == recordPrefix {
-		i, n := len(recordPrefix), 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			n = n*10 + int(b[i]-'0')
-			i++
-		}
-		body := i + len(" 00000000\r\n")
-		if body+n > len(b) {
-			return
-		}
-		putHex32(b[i+1:], crc32.Checksum(b[body:body+n], castagnoli))
-		b = b[body+n:]
+// sumRecord fills in the checksum of rec, one record whose checksum line
+// appendRecordHead wrote.
+func sumRecord(rec []byte) {
+	i := len(recordPrefix)
+	for rec[i] != ' ' {
+		i++
 	}
+	putHex32(rec[i+1:], crc32.Checksum(rec[i+len(" 00000000\r\n"):], castagnoli))
 }
 
 // appendLen appends n in decimal, the usual one to three digits without

@@ -3,6 +3,7 @@ package aof
 import (
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -42,13 +43,21 @@ type Log struct {
 	errNow     atomic.Pointer[error]
 	writtenNow atomic.Uint64
 	closed     bool
-	idle       bool          // the writer waits for a kick
-	round      chan struct{} // closed and replaced after each writer round
-	leading    bool          // a waiter is running a round for the others (Always)
-	cut        *cutPoint     // a switch to a new incremental file, not yet taken
-	cutBusy    bool          // a cut is pending, taken or not
-	size       int64         // bytes of the files in the manifest, buffered records included
-	baseSize   int64         // size right after the last rewrite
+	idle       bool      // the writer waits for a kick
+	takenAt    time.Time // when buffered records were last taken to be written
+	// A record begun by Reserve: where its head begins, the length it
+	// was given, and whether making room sealed a buffer.
+	resAt, resN int
+	resSealed   bool
+	// due is set once enough is buffered for a write: the next caller
+	// of Wait does it (Everysec and No).
+	due      atomic.Bool
+	round    chan struct{} // closed and replaced after each writer round
+	leading  bool          // a waiter is running a round for the others (Always)
+	cut      *cutPoint     // a switch to a new incremental file, not yet taken
+	cutBusy  bool          // a cut is pending, taken or not
+	size     int64         // bytes of the files in the manifest, buffered records included
+	baseSize int64         // size right after the last rewrite
 
 	kick   chan struct{}
 	done   chan struct{}
@@ -71,7 +80,6 @@ type Log struct {
 	pendOff  int64     // the offset in f where pend begins
 	pendDone int       // bytes of pend written
 	pendSeq  uint64    // the last record in pend
-	pendSums int       // buffers of pend whose checksums are filled in
 	wcut     *cutPoint // a cut taken: switch once pend is synced
 	lastSync time.Time
 	wrote    uint64 // the last record written
@@ -87,8 +95,12 @@ const (
 	// writeDelay is how long records gather before a write under Everysec
 	// and No: the most a crash of the process alone can lose.
 	writeDelay = time.Millisecond
-	// bufSize is the size of a buffer; a full one starts a write at once.
-	bufSize = 256 << 10
+	// bufSize is the size of a buffer, and writeChunk how much of it
+	// makes the next caller of Wait write: small enough that the buffers
+	// stay in the adding core's cache, large enough that a write(2)
+	// serves hundreds of appends.
+	bufSize    = 256 << 10
+	writeChunk = 128 << 10
 )
 
 // syncJob asks the background syncer to sync f, which holds every
@@ -144,6 +156,7 @@ func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
 	if len(rec) < len("*1\r\n$1\r\nx\r\n") || rec[0] != '*' || rec[len(rec)-2] != '\r' || rec[len(rec)-1] != '\n' {
 		return 0, ErrBadRecord
 	}
+	sum := crc32.Checksum(rec, castagnoli) // before the lock
 	// No defer: this is every change's path, and nothing here panics.
 	l.mu.Lock()
 	if l.closed {
@@ -152,8 +165,58 @@ func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
 	}
 	n := recordLen(len(rec))
 	sealed := l.room(n)
-	l.buf = append(appendRecordHead(l.buf, len(rec)), rec...)
+	l.buf = appendRecordHead(l.buf, len(rec))
+	putHex32(l.buf[len(l.buf)-10:], sum)
+	l.buf = append(l.buf, rec...)
 	seq = l.added(n, sealed)
+	l.mu.Unlock()
+	return seq, nil
+}
+
+// Reserve begins a record of n bytes encoded straight into the log's
+// buffer, which saves the copy AppendRESP makes: append exactly n bytes
+// of RESP commands, as AppendRESP takes them, to the slice it returns,
+// and pass the result to [Log.Commit]. The log is locked in between:
+// call nothing else on it, and keep nothing of the slice. Reserve returns
+// nil, with nothing begun, if the log is closed.
+func (l *Log) Reserve(n int) []byte {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.resSealed = l.room(recordLen(n))
+	l.resAt, l.resN = len(l.buf), n
+	l.buf = appendRecordHead(l.buf, n)
+	return l.buf
+}
+
+// Commit ends the record [Log.Reserve] began, given the slice it
+// returned with the record appended, and returns the record's sequence
+// number. A record of another length than Reserve was given is logged
+// with its true length; one that is not RESP commands is dropped, with
+// [ErrBadRecord].
+func (l *Log) Commit(rec []byte) (seq uint64, err error) {
+	body := len(rec)
+	if at := l.resAt + recordLen(l.resN) - l.resN; body >= at {
+		body -= at
+	} else {
+		body = 0
+	}
+	if body < len("*1\r\n$1\r\nx\r\n") || rec[len(rec)-body] != '*' || rec[len(rec)-2] != '\r' || rec[len(rec)-1] != '\n' {
+		l.buf = l.buf[:l.resAt]
+		l.mu.Unlock()
+		return 0, ErrBadRecord
+	}
+	if body != l.resN {
+		// A rare slip of the caller: rewrite the head, which may have
+		// another length.
+		b := append([]byte(nil), rec[len(rec)-body:]...)
+		rec = append(appendRecordHead(rec[:l.resAt], body), b...)
+	}
+	sumRecord(rec[l.resAt:])
+	l.buf = rec
+	seq = l.added(len(rec)-l.resAt, l.resSealed)
 	l.mu.Unlock()
 	return seq, nil
 }
@@ -175,12 +238,20 @@ func (l *Log) added(n int, sealed bool) uint64 {
 	l.size += int64(n)
 	l.appended++
 	// Under Always, Wait does the writing; a kick would only add a
-	// goroutine switch. After a failure, retries keep their own pace.
-	if l.opts.Fsync != Always && l.err == nil && (l.idle || sealed) {
-		l.idle = false
-		select {
-		case l.kick <- struct{}{}:
-		default:
+	// goroutine switch. Under Everysec and No, a full chunk is written by
+	// the next caller of Wait, on this core, as Redis's main thread writes
+	// before it sleeps; the writer only keeps the records from waiting
+	// more than writeDelay. After a failure, retries keep their own pace.
+	if l.opts.Fsync != Always && l.err == nil {
+		if (sealed || len(l.buf) >= writeChunk) && !l.due.Load() {
+			l.due.Store(true)
+		}
+		if l.idle {
+			l.idle = false
+			select {
+			case l.kick <- struct{}{}:
+			default:
+			}
 		}
 	}
 	return l.appended
@@ -196,6 +267,9 @@ func (l *Log) Wait(seq uint64) error {
 		// publish stores written before err: an error read after a
 		// stale written is one the record may still be subject to.
 		if seq > l.writtenNow.Load() {
+			if l.due.Load() {
+				l.writeDue()
+			}
 			return l.Err()
 		}
 		return nil
@@ -241,6 +315,18 @@ func (l *Log) Wait(seq uint64) error {
 		}
 	}
 	return nil
+}
+
+// writeDue writes the buffered records, unless another goroutine is
+// writing: it will take them, or leave due set for the next caller.
+func (l *Log) writeDue() {
+	if !l.io.TryLock() {
+		return
+	}
+	if l.f != nil && l.due.Load() {
+		l.flushLocked(false)
+	}
+	l.io.Unlock()
 }
 
 // Err returns the sticky error of a failed write or sync, or nil once a
@@ -310,15 +396,8 @@ func (l *Log) run() {
 	for {
 		select {
 		case <-l.kick:
-			if l.opts.Fsync != Always {
-				delay.Reset(writeDelay)
-				select {
-				case <-delay.C:
-				case <-l.kick: // a buffer is full
-					delay.Stop() // no stale tick follows, since Go 1.23
-				case <-l.done:
-					return
-				}
+			if l.opts.Fsync != Always && !l.sleep() {
+				return
 			}
 		case <-tick.C:
 		case <-l.done:
@@ -341,6 +420,36 @@ func (l *Log) run() {
 			}
 			l.mu.Unlock()
 		}
+	}
+}
+
+// sleep lets the records appended since the writer was kicked gather for
+// writeDelay. A caller that wrote meanwhile took the records then
+// buffered, so the oldest left is no older than that write: sleep goes
+// on until writeDelay after it. It returns false once the log closes.
+func (l *Log) sleep() bool {
+	start := time.Now()
+	until := start.Add(writeDelay)
+	t := time.NewTimer(writeDelay)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-l.done:
+			return false
+		}
+		l.mu.Lock()
+		taken, empty := l.takenAt, len(l.buf) == 0 && len(l.ready) == 0
+		l.mu.Unlock()
+		if empty || !taken.After(start) {
+			return true
+		}
+		start, until = taken, taken.Add(writeDelay)
+		d := time.Until(until)
+		if d <= 0 {
+			return true
+		}
+		t.Reset(d)
 	}
 }
 
@@ -404,7 +513,9 @@ func (l *Log) take() {
 		clear(l.ready)
 		l.ready = l.ready[:0]
 		l.pendSeq = l.appended
+		l.takenAt = time.Now()
 	}
+	l.due.Store(false)
 }
 
 // seal moves buf, if it holds records, to ready.
@@ -436,7 +547,7 @@ func (l *Log) release() {
 	}
 	l.mu.Unlock()
 	clear(l.pend)
-	l.pend, l.pendDone, l.pendSums = l.pend[:0], 0, 0
+	l.pend, l.pendDone = l.pend[:0], 0
 }
 
 // writeOut writes pend and syncs it when due. After a failure, it first
@@ -451,11 +562,6 @@ func (l *Log) writeOut(force bool) error {
 		}
 		l.pendDone, l.broken = 0, false
 	}
-	// Append leaves the checksums to the writer, off the caller's path.
-	for _, b := range l.pend[l.pendSums:] {
-		sumRecords(b)
-	}
-	l.pendSums = len(l.pend)
 	skip := l.pendDone
 	for _, b := range l.pend {
 		if skip >= len(b) {
