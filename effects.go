@@ -83,7 +83,10 @@ func (b *trimBound) trimArgs() []string {
 // from the entry.
 func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBound) {
 	if t.fxN == 0 && (b == nil || !b.any) {
-		t.fxAdd1 = pendingAdd{set: true, key: key, id: id, fields: fields}
+		// Field by field: a composite literal is built on the stack and
+		// copied, a load that waits for the stores to drain.
+		a := &t.fxAdd1
+		a.set, a.key, a.id, a.fields = true, key, id, fields
 		t.fxN = 1
 		return
 	}

@@ -82,7 +82,7 @@ func appendRecord(b []byte, cmds [][]string, n int) []byte {
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdExec)
 	}
-	sumRecord(b[at:])
+	sumRecord(b[at:], n)
 	return b
 }
 
@@ -95,13 +95,10 @@ func appendRecordHead(b []byte, n int) []byte {
 }
 
 // sumRecord fills in the checksum of rec, one record whose checksum line
-// appendRecordHead wrote.
-func sumRecord(rec []byte) {
-	i := len(recordPrefix)
-	for rec[i] != ' ' {
-		i++
-	}
-	putHex32(rec[i+1:], crc32.Checksum(rec[i+len(" 00000000\r\n"):], castagnoli))
+// appendRecordHead wrote, its body of n bytes.
+func sumRecord(rec []byte, n int) {
+	body := len(rec) - n
+	putHex32(rec[body-len("00000000\r\n"):], crc32.Checksum(rec[body:], castagnoli))
 }
 
 // appendLen appends n in decimal, the usual one to three digits without
@@ -161,13 +158,24 @@ func appendRecordLine(b, body []byte) []byte {
 	return b
 }
 
+// putHex32 writes v as 8 lower-case hex digits, a byte at a time from a
+// table of the 256 two-digit pairs.
 func putHex32(b []byte, v uint32) {
-	const hex = "0123456789abcdef"
-	for i := 7; i >= 0; i-- {
-		b[i] = hex[v&0xf]
-		v >>= 4
+	_ = b[7]
+	for i := 6; i >= 0; i -= 2 {
+		b[i], b[i+1] = hexPairs[2*(v&0xff)], hexPairs[2*(v&0xff)+1]
+		v >>= 8
 	}
 }
+
+var hexPairs = func() string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, 512)
+	for i := range 256 {
+		b = append(b, hex[i>>4], hex[i&0xf])
+	}
+	return string(b)
+}()
 
 // parseRecordLine parses "#R <len> <crc>\r\n" (line includes the CRLF).
 func parseRecordLine(line []byte) (n int, sum uint32, ok bool) {

@@ -214,7 +214,7 @@ func (l *Log) Commit(rec []byte) (seq uint64, err error) {
 		b := append([]byte(nil), rec[len(rec)-body:]...)
 		rec = append(appendRecordHead(rec[:l.resAt], body), b...)
 	}
-	sumRecord(rec[l.resAt:])
+	sumRecord(rec[l.resAt:], body)
 	l.buf = rec
 	seq = l.added(len(rec)-l.resAt, l.resSealed)
 	l.mu.Unlock()
