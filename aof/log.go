@@ -320,8 +320,8 @@ func (l *Log) Wait(seq uint64) error {
 // writeDue writes the buffered records, unless another goroutine is
 // writing: it will take them, or leave due set for the next caller.
 func (l *Log) writeDue() {
-	if !l.io.TryLock() {
-		return
+	if l.Err() != nil || !l.io.TryLock() {
+		return // after a failure, retries keep their own pace
 	}
 	if l.f != nil && l.due.Load() {
 		l.flushLocked(false)
@@ -396,7 +396,7 @@ func (l *Log) run() {
 	for {
 		select {
 		case <-l.kick:
-			if l.opts.Fsync != Always && !l.sleep() {
+			if l.opts.Fsync != Always && !l.sleep(delay) {
 				return
 			}
 		case <-tick.C:
@@ -427,15 +427,14 @@ func (l *Log) run() {
 // writeDelay. A caller that wrote meanwhile took the records then
 // buffered, so the oldest left is no older than that write: sleep goes
 // on until writeDelay after it. It returns false once the log closes.
-func (l *Log) sleep() bool {
+func (l *Log) sleep(t *time.Timer) bool {
 	start := time.Now()
-	until := start.Add(writeDelay)
-	t := time.NewTimer(writeDelay)
-	defer t.Stop()
+	t.Reset(writeDelay)
 	for {
 		select {
 		case <-t.C:
 		case <-l.done:
+			t.Stop()
 			return false
 		}
 		l.mu.Lock()
@@ -444,8 +443,8 @@ func (l *Log) sleep() bool {
 		if empty || !taken.After(start) {
 			return true
 		}
-		start, until = taken, taken.Add(writeDelay)
-		d := time.Until(until)
+		start = taken
+		d := time.Until(taken.Add(writeDelay))
 		if d <= 0 {
 			return true
 		}
