@@ -162,10 +162,14 @@ func appendRecordLine(b, body []byte) []byte {
 // table of the 256 two-digit pairs.
 func putHex32(b []byte, v uint32) {
 	_ = b[7]
-	for i := 6; i >= 0; i -= 2 {
-		b[i], b[i+1] = hexPairs[2*(v&0xff)], hexPairs[2*(v&0xff)+1]
-		v >>= 8
-	}
+	p := 2 * (v >> 24)
+	b[0], b[1] = hexPairs[p], hexPairs[p+1]
+	p = 2 * (v >> 16 & 0xff)
+	b[2], b[3] = hexPairs[p], hexPairs[p+1]
+	p = 2 * (v >> 8 & 0xff)
+	b[4], b[5] = hexPairs[p], hexPairs[p+1]
+	p = 2 * (v & 0xff)
+	b[6], b[7] = hexPairs[p], hexPairs[p+1]
 }
 
 var hexPairs = func() string {
