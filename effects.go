@@ -82,14 +82,6 @@ func (b *trimBound) trimArgs() []string {
 // fxAdd records an XADD, the most frequent effect, encoded straight
 // from the entry.
 func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBound) {
-	if t.fxN == 0 && (b == nil || !b.any) {
-		// Field by field: a composite literal is built on the stack and
-		// copied, a load that waits for the stores to drain.
-		a := &t.fxAdd1
-		a.set, a.key, a.id, a.fields = true, key, id, fields
-		t.fxN = 1
-		return
-	}
 	var trim []string
 	if b != nil && b.any {
 		if refs != KeepRef {
@@ -98,15 +90,15 @@ func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBou
 		trim = append(trim, b.trimArgs()...)
 	}
 	buf := t.fxStart(3 + len(trim) + 2*len(fields))
-	buf = appendBulk(buf, "XADD")
-	buf = appendBulk(buf, key)
+	buf = append(buf, "$4\r\nXADD\r\n"...)
+	buf = appendBulkString(buf, key)
 	for _, a := range trim {
-		buf = appendBulk(buf, a)
+		buf = appendBulkString(buf, a)
 	}
 	buf = t.appendIDBulk(buf, id)
-	for _, f := range fields {
-		buf = appendBulk(buf, f.Name)
-		buf = appendBulk(buf, f.Value)
+	for i := range fields {
+		buf = appendBulkString(buf, fields[i].Name)
+		buf = appendBulkString(buf, fields[i].Value)
 	}
 	t.fx = buf
 }

@@ -55,7 +55,6 @@ type Engine struct {
 	closed  bool                // written with every stripe held
 	watches map[string][]*Watch // open watches by key (watch.go); written with every stripe held
 	rec     recording           // opts.Log, if it can stop recording
-	logBuf  LogBuffer           // opts.Log, if records can be encoded into its buffer
 }
 
 // These errors are returned by the typed API. Use errors.Is to test for
@@ -136,7 +135,6 @@ func New(opts Options) *Engine {
 		e.stripes[i].tx.logging = opts.Log != nil
 	}
 	e.rec, _ = opts.Log.(recording)
-	e.logBuf, _ = opts.Log.(LogBuffer)
 	return e
 }
 

@@ -32,19 +32,6 @@ type Log interface {
 	Wait(seq uint64) error
 }
 
-// LogBuffer is implemented by a Log that the engine can encode a record
-// straight into, which saves the copy Append makes of the most frequent
-// record, a lone XADD. The engine calls Reserve with the record's exact
-// length in bytes, appends the record to the slice Reserve returns, and
-// passes the result to Commit, calling nothing else of the Log in
-// between; it holds the same locks as for Append. A nil slice from
-// Reserve means the log takes no record now: the engine then calls
-// Append, which says why.
-type LogBuffer interface {
-	Reserve(n int) []byte
-	Commit(rec []byte) (seq uint64, err error)
-}
-
 // recording is implemented by a Log that is not always recording: while
 // Recording returns false, calls build no effects (package persist
 // replays its log through the engine that way).
@@ -82,10 +69,6 @@ func (t *tx) fxStart(n int) []byte {
 	if len(t.fx) == 0 {
 		t.fx = append(t.fx, multiCmd...)
 	}
-	if t.fxAdd1.set {
-		t.fx = t.appendAdd(t.fx, t.addLen())
-		t.fxAdd1 = pendingAdd{}
-	}
 	t.fxN++
 	b := append(t.fx, '*')
 	b = appendDecimal(b, n)
@@ -96,11 +79,6 @@ func (t *tx) fxStart(n int) []byte {
 // record, and forgets them.
 func (t *tx) appendEffects(seq *uint64, err *error) {
 	if t.fxN == 0 {
-		return
-	}
-	if t.fxAdd1.set {
-		*seq, *err = t.logAdd()
-		t.fxN = 0
 		return
 	}
 	rec := t.fx[len(multiCmd):]
@@ -120,6 +98,23 @@ func appendBulk[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '$')
 	b = appendDecimal(b, len(s))
 	b = append(b, '\r', '\n')
+	b = append(b, s...)
+	return append(b, '\r', '\n')
+}
+
+// appendBulkString is appendBulk for a string, with fewer checks of b's
+// capacity for the usual short lengths: every XADD's fields go through it.
+func appendBulkString(b []byte, s string) []byte {
+	switch n := len(s); {
+	case n < 10:
+		b = append(b, '$', byte('0'+n), '\r', '\n')
+	case n < 100:
+		b = append(b, '$', twoDigits[2*n], twoDigits[2*n+1], '\r', '\n')
+	default:
+		b = append(b, '$')
+		b = appendDecimal(b, n)
+		b = append(b, '\r', '\n')
+	}
 	b = append(b, s...)
 	return append(b, '\r', '\n')
 }
@@ -153,6 +148,19 @@ func (t *tx) appendIDBulk(b []byte, id ID) []byte {
 	putDecimal(b[at:at+seq], id.Seq)
 	b[len(b)-2], b[len(b)-1] = '\r', '\n'
 	return b
+}
+
+// idLen returns the length of id's text, keeping the text of its
+// milliseconds for appendIDBulk.
+func (t *tx) idLen(id ID) int {
+	if id.Ms != t.idMs || t.idMsLen == 0 {
+		t.idMs, t.idMsLen = id.Ms, decimalDigits(id.Ms)
+		putDecimal(t.idMsText[:t.idMsLen], id.Ms)
+	}
+	if id.Seq < 10 {
+		return t.idMsLen + 2
+	}
+	return t.idMsLen + 1 + decimalDigits(id.Seq)
 }
 
 // decimalDigits returns the number of decimal digits of v.

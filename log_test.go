@@ -2,7 +2,6 @@ package instream_test
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,33 +29,6 @@ func (l *recLog) Append(rec []byte) (uint64, error) {
 }
 
 func (l *recLog) Wait(uint64) error { return nil }
-
-// bufLog is a recLog that takes records into its own buffer, as
-// instream.LogBuffer lets a log, and checks that each is as long as the
-// engine said it would be.
-type bufLog struct {
-	recLog
-	buf []byte
-	n   int
-	bad []string // records of another length than reserved
-}
-
-func (l *bufLog) Reserve(n int) []byte {
-	l.mu.Lock()
-	l.n = n
-	l.buf = append(l.buf[:0], "head"...)
-	return l.buf
-}
-
-func (l *bufLog) Commit(rec []byte) (uint64, error) {
-	body := string(rec[len("head"):])
-	if len(body) != l.n {
-		l.bad = append(l.bad, body)
-	}
-	l.recs = append(l.recs, body)
-	l.mu.Unlock()
-	return uint64(len(l.recs)), nil
-}
 
 // resp encodes commands as Redis writes them to its append-only file.
 func resp(cmds ...[]string) string {
@@ -152,31 +124,22 @@ func TestLog_records(t *testing.T) {
 		}, []string{multi([]string{"XADD", "a", "5-0", "f", "1"}, []string{"XADD", "b", "6-0", "f", "2"})}},
 	}
 	for _, tt := range tests {
-		for _, buffered := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/buffered=%v", tt.name, buffered), func(t *testing.T) {
-				l := &bufLog{}
-				var log instream.Log = &l.recLog
-				if buffered {
-					log = l
+		t.Run(tt.name, func(t *testing.T) {
+			l := &recLog{}
+			e := instream.New(instream.Options{Log: l})
+			defer e.Close()
+			if err := tt.do(e); err != nil {
+				t.Fatal(err)
+			}
+			if len(l.recs) != len(tt.want) {
+				t.Fatalf("records %q, want %q", l.recs, tt.want)
+			}
+			for i := range tt.want {
+				if l.recs[i] != tt.want[i] {
+					t.Fatalf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
 				}
-				e := instream.New(instream.Options{Log: log})
-				defer e.Close()
-				if err := tt.do(e); err != nil {
-					t.Fatal(err)
-				}
-				if len(l.bad) > 0 {
-					t.Fatalf("records of another length than reserved: %q", l.bad)
-				}
-				if len(l.recs) != len(tt.want) {
-					t.Fatalf("records %q, want %q", l.recs, tt.want)
-				}
-				for i := range tt.want {
-					if l.recs[i] != tt.want[i] {
-						t.Fatalf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
-					}
-				}
-			})
-		}
+			}
+		})
 	}
 }
 

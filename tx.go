@@ -48,11 +48,7 @@ type tx struct {
 	logging bool
 	fx      []byte // the effects, encoded (log.go); reused
 	fxN     int    // commands in fx
-	// add is an XADD recorded as the call's first effect and not yet
-	// encoded: a call whose only effect it is encodes it straight into
-	// the log's buffer (log.go).
-	fxAdd1  pendingAdd
-	doneIDs []ID // the IDs an ack or a deletion logs; reused
+	doneIDs []ID   // the IDs an ack or a deletion logs; reused
 
 	// idMsText holds the text of idMs, idMsLen digits (appendIDBulk).
 	idMs     uint64

@@ -45,10 +45,6 @@ type Log struct {
 	closed     bool
 	idle       bool      // the writer waits for a kick
 	takenAt    time.Time // when buffered records were last taken to be written
-	// A record begun by Reserve: where its head begins, the length it
-	// was given, and whether making room sealed a buffer.
-	resAt, resN int
-	resSealed   bool
 	// due is set once enough is buffered for a write: the next caller
 	// of Wait does it (Everysec and No).
 	due      atomic.Bool
@@ -169,54 +165,6 @@ func (l *Log) AppendRESP(rec []byte) (seq uint64, err error) {
 	putHex32(l.buf[len(l.buf)-10:], sum)
 	l.buf = append(l.buf, rec...)
 	seq = l.added(n, sealed)
-	l.mu.Unlock()
-	return seq, nil
-}
-
-// Reserve begins a record of n bytes encoded straight into the log's
-// buffer, which saves the copy AppendRESP makes: append exactly n bytes
-// of RESP commands, as AppendRESP takes them, to the slice it returns,
-// and pass the result to [Log.Commit]. The log is locked in between:
-// call nothing else on it, and keep nothing of the slice. Reserve returns
-// nil, with nothing begun, if the log is closed.
-func (l *Log) Reserve(n int) []byte {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return nil
-	}
-	l.resSealed = l.room(recordLen(n))
-	l.resAt, l.resN = len(l.buf), n
-	l.buf = appendRecordHead(l.buf, n)
-	return l.buf
-}
-
-// Commit ends the record [Log.Reserve] began, given the slice it
-// returned with the record appended, and returns the record's sequence
-// number. A record of another length than Reserve was given is logged
-// with its true length; one that is not RESP commands is dropped, with
-// [ErrBadRecord].
-func (l *Log) Commit(rec []byte) (seq uint64, err error) {
-	body := len(rec)
-	if at := l.resAt + recordLen(l.resN) - l.resN; body >= at {
-		body -= at
-	} else {
-		body = 0
-	}
-	if body < len("*1\r\n$1\r\nx\r\n") || rec[len(rec)-body] != '*' || rec[len(rec)-2] != '\r' || rec[len(rec)-1] != '\n' {
-		l.buf = l.buf[:l.resAt]
-		l.mu.Unlock()
-		return 0, ErrBadRecord
-	}
-	if body != l.resN {
-		// A rare slip of the caller: rewrite the head, which may have
-		// another length.
-		b := append([]byte(nil), rec[len(rec)-body:]...)
-		rec = append(appendRecordHead(rec[:l.resAt], body), b...)
-	}
-	sumRecord(rec[l.resAt:], body)
-	l.buf = rec
-	seq = l.added(len(rec)-l.resAt, l.resSealed)
 	l.mu.Unlock()
 	return seq, nil
 }

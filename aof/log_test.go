@@ -226,49 +226,6 @@ func TestLog_appendRESP(t *testing.T) {
 	}
 }
 
-// Reserve and Commit take a record encoded straight into the log's
-// buffer: a record of another length than reserved is logged with its
-// true length, and bytes that cannot be commands are dropped.
-func TestLog_reserve(t *testing.T) {
-	opts := aof.Options{FS: crashfs.New(), Dir: "/d", Fsync: aof.Always}
-	l, _, _ := open(t, opts)
-	var want [][][]string
-	for i := range 6 {
-		rec := aof.AppendRecord(nil, record(i))
-		body := rec[strings.Index(string(rec), "\n")+1:]
-		n := len(body)
-		switch i % 3 {
-		case 1:
-			n-- // a head one byte too short
-		case 2:
-			n += 100 // a head with another number of digits
-		}
-		if i == 3 {
-			if _, err := l.Commit(append(l.Reserve(n), "*1\r\n"...)); !errors.Is(err, aof.ErrBadRecord) {
-				t.Fatalf("Commit of a bad record = %v, want ErrBadRecord", err)
-			}
-		}
-		seq, err := l.Commit(append(l.Reserve(n), body...))
-		if err == nil {
-			err = l.Wait(seq)
-		}
-		if err != nil {
-			t.Fatalf("Commit(%d): %v", i, err)
-		}
-		want = append(want, record(i))
-	}
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if b := l.Reserve(10); b != nil {
-		t.Fatalf("Reserve after Close = %q, want nil", b)
-	}
-	got, rec, err := collect(t, opts)
-	if err != nil || rec.Cut != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("Read = %q, %+v, %v; want %q", got, rec, err, want)
-	}
-}
-
 func TestNeedRewrite(t *testing.T) {
 	const mb = 1 << 20
 	tests := []struct {

@@ -272,14 +272,3 @@ func dropExactLimit(cmd []string) []string {
 	}
 	return cmd
 }
-
-// Reserve and Commit let the engine encode a record straight into the
-// log's buffer (instream.LogBuffer).
-func (s *logSink) Reserve(n int) []byte {
-	if s.l == nil {
-		return nil
-	}
-	return s.l.Reserve(n)
-}
-
-func (s *logSink) Commit(rec []byte) (uint64, error) { return s.l.Commit(rec) }
