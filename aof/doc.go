@@ -38,7 +38,7 @@
 // waiter to find no sync running writes and syncs for every record
 // appended so far (group commit), the others wait for it. Under
 // [Everysec] the buffer reaches the operating system within about a
-// millisecond: the caller of [Log.Wait] that finds 128 KB buffered writes
+// millisecond: the caller of [Log.Wait] that finds 256 KB buffered writes
 // it at once, on its own core, as Redis's main thread writes before it
 // sleeps, and a background writer writes what waited a millisecond. Once
 // a second another goroutine syncs what was written, as Redis syncs on a
