@@ -50,8 +50,7 @@ func itoa(n int64) string {
 	return string(b)
 }
 
-// AppendRecord encodes a record and fills in its checksum, as Append
-// and the writer do.
+// AppendRecord encodes a record with its checksum, as Append does.
 func AppendRecord(b []byte, cmds [][]string) []byte {
 	return appendRecord(b, cmds, bodyLen(cmds))
 }
