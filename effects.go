@@ -86,15 +86,15 @@ func (t *tx) fxAdd(key string, id ID, fields []Field, refs RefPolicy, b *trimBou
 		trim = append(trim, b.trimArgs()...)
 	}
 	buf := t.fxStart(3 + len(trim) + 2*len(fields))
-	buf = appendBulk(buf, "XADD")
-	buf = appendBulk(buf, key)
+	buf = append(buf, "$4\r\nXADD\r\n"...)
+	buf = appendBulkString(buf, key)
 	for _, a := range trim {
-		buf = appendBulk(buf, a)
+		buf = appendBulkString(buf, a)
 	}
 	buf = t.appendIDBulk(buf, id)
-	for _, f := range fields {
-		buf = appendBulk(buf, f.Name)
-		buf = appendBulk(buf, f.Value)
+	for i := range fields {
+		buf = appendBulkString(buf, fields[i].Name)
+		buf = appendBulkString(buf, fields[i].Value)
 	}
 	t.fx = buf
 }

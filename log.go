@@ -148,6 +148,23 @@ func appendBulk[T string | []byte](b []byte, s T) []byte {
 	return append(b, '\r', '\n')
 }
 
+// appendBulkString is appendBulk for a string, with fewer checks of b's
+// capacity for the usual short lengths: every XADD's fields go through it.
+func appendBulkString(b []byte, s string) []byte {
+	switch n := len(s); {
+	case n < 10:
+		b = append(b, '$', byte('0'+n), '\r', '\n')
+	case n < 100:
+		b = append(b, '$', twoDigits[2*n], twoDigits[2*n+1], '\r', '\n')
+	default:
+		b = append(b, '$')
+		b = appendDecimal(b, n)
+		b = append(b, '\r', '\n')
+	}
+	b = append(b, s...)
+	return append(b, '\r', '\n')
+}
+
 // appendIntBulk appends v's decimal text as a RESP bulk string.
 func appendIntBulk(b []byte, v int64) []byte {
 	var text [20]byte
@@ -158,21 +175,38 @@ func appendIntBulk(b []byte, v int64) []byte {
 // milliseconds, which change far less often than adds come, is kept from
 // the last call.
 func (t *tx) appendIDBulk(b []byte, id ID) []byte {
-	if id.Ms != t.idMs || t.idMsLen == 0 {
-		t.idMs, t.idMsLen = id.Ms, decimalDigits(id.Ms)
-		putDecimal(t.idMsText[:t.idMsLen], id.Ms)
+	n := t.idLen(id)
+	seq := n - t.idMsLen - 1
+	if n >= 10 && n < 100 {
+		b = append(b, '$', twoDigits[2*n], twoDigits[2*n+1], '\r', '\n')
+	} else {
+		b = append(b, '$')
+		b = appendDecimal(b, n)
+		b = append(b, '\r', '\n')
 	}
-	seq := decimalDigits(id.Seq)
-	b = append(b, '$')
-	b = appendDecimal(b, t.idMsLen+1+seq)
-	b = append(b, '\r', '\n')
 	b = append(b, t.idMsText[:t.idMsLen]...)
+	if seq == 1 {
+		return append(b, '-', byte('0'+id.Seq), '\r', '\n')
+	}
 	b = append(b, '-')
 	at := len(b)
 	b = append(b, make([]byte, seq+2)...)
 	putDecimal(b[at:at+seq], id.Seq)
 	b[len(b)-2], b[len(b)-1] = '\r', '\n'
 	return b
+}
+
+// idLen returns the length of id's text, keeping the text of its
+// milliseconds for appendIDBulk.
+func (t *tx) idLen(id ID) int {
+	if id.Ms != t.idMs || t.idMsLen == 0 {
+		t.idMs, t.idMsLen = id.Ms, decimalDigits(id.Ms)
+		putDecimal(t.idMsText[:t.idMsLen], id.Ms)
+	}
+	if id.Seq < 10 {
+		return t.idMsLen + 2
+	}
+	return t.idMsLen + 1 + decimalDigits(id.Seq)
 }
 
 // decimalDigits returns the number of decimal digits of v.

@@ -71,6 +71,32 @@ func TestLog_records(t *testing.T) {
 			resp([]string{"XADD", "s", "1700000000123-12345", "", long}),
 			resp([]string{"XADD", "s", "18446744073709551615-18446744073709551615", "", long}),
 		}},
+		{"argument lengths", func(e *instream.Engine) error {
+			var fields []instream.Field
+			for _, n := range []int{0, 9, 10, 99, 100, 999, 1000} {
+				fields = append(fields, instream.Field{Name: strings.Repeat("n", n), Value: strings.Repeat("v", 1099-n)})
+			}
+			for _, key := range []string{"", strings.Repeat("k", 10), strings.Repeat("k", 100)} {
+				for _, n := range []int{1, 4, 5, 49, 50} {
+					if _, err := e.Add(key, instream.AddArgs{ID: instream.ID{Ms: uint64(n), Seq: 9}, Fields: fields[:min(n, len(fields))]}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		}, func() []string {
+			var want []string
+			for _, key := range []string{"", strings.Repeat("k", 10), strings.Repeat("k", 100)} {
+				for _, n := range []int{1, 4, 5, 49, 50} {
+					cmd := []string{"XADD", key, strconv.Itoa(n) + "-9"}
+					for _, m := range []int{0, 9, 10, 99, 100, 999, 1000}[:min(n, 7)] {
+						cmd = append(cmd, strings.Repeat("n", m), strings.Repeat("v", 1099-m))
+					}
+					want = append(want, resp(cmd))
+				}
+			}
+			return want
+		}()},
 		{"add and trim", func(e *instream.Engine) error {
 			for i := range 3 {
 				args := instream.AddArgs{ID: instream.ID{Ms: uint64(i + 1)}, Fields: []instream.Field{{Name: "f", Value: "v"}}}

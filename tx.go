@@ -97,7 +97,13 @@ func (t *tx) endWriteSlow(errp *error) {
 		t.end()
 		return
 	}
-	seq, err := t.finish()
+	var seq uint64
+	var err error
+	if t.parking == nil && len(t.ready) == 0 && t.held&(t.held-1) == 0 {
+		seq, err = t.finishHome()
+	} else {
+		seq, err = t.finish()
+	}
 	if err == nil && seq > 0 {
 		err = t.e.opts.Log.Wait(seq)
 	}
@@ -126,6 +132,14 @@ func (t *tx) finish() (seq uint64, err error) {
 		}
 	}
 	return 0, nil // set by appendEffects
+}
+
+// finishHome is finish for a call that holds its home stripe alone and
+// has no waiters to serve, the usual add.
+func (t *tx) finishHome() (seq uint64, err error) {
+	defer t.home.mu.Unlock()
+	t.appendEffects(&seq, &err)
+	return seq, err
 }
 
 // now returns the call's time in Unix ms, reading the clock the first

@@ -44,13 +44,15 @@
 // [Log.Wait] returns once the record is on stable storage: the first
 // waiter to find no sync running writes and syncs for every record
 // appended so far (group commit), the others wait for it. Under
-// [Everysec] a background writer hands the buffer to the operating system
-// within about a millisecond, and once a second a second goroutine syncs
-// what was written, as Redis syncs on a background thread: the writer
-// goes on writing while a sync runs, however long it takes. A crash of
-// the process loses at most the last millisecond, a crash of the machine
-// about the last second (more if a sync takes longer). Under [No] the
-// operating system decides when to sync.
+// [Everysec] the buffer reaches the operating system within about a
+// millisecond: the caller of [Log.Wait] that finds 256 KB buffered writes
+// it at once, on its own core, as Redis's main thread writes before it
+// sleeps, and a background writer writes what waited a millisecond. Once
+// a second another goroutine syncs what was written, as Redis syncs on a
+// background thread: writing goes on while a sync runs, however long it
+// takes. A crash of the process loses at most the last millisecond, a
+// crash of the machine about the last second (more if a sync takes
+// longer). Under [No] the operating system decides when to sync.
 //
 // A failed write or sync sets a sticky error ([Log.Err]) until a retry
 // succeeds; records appended meanwhile are kept and written by the retry.

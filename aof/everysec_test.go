@@ -1,6 +1,8 @@
 package aof_test
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -178,5 +180,38 @@ func TestEverysec_syncsAcrossRewrite(t *testing.T) {
 	}
 	if err := l.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Under Everysec a caller of Wait that finds a chunk's worth of records
+// buffered writes them itself: they reach the operating system before
+// Wait returns, without waiting for the writer's delay.
+func TestEverysec_callerWrites(t *testing.T) {
+	fs := crashfs.New()
+	l, _, _ := open(t, aof.Options{FS: fs, Dir: "/d", Fsync: aof.Everysec})
+	defer l.Close()
+	value := strings.Repeat("v", 1000)
+	var size int
+	for i := 0; i < 4*aof.WriteChunk/len(value); i++ {
+		rec := aof.AppendRecord(nil, [][]string{{"XADD", "s", fmt.Sprintf("%d-1", i+1), "f", value}})
+		size = len(rec)
+		seq, err := l.AppendRESP(rec[strings.Index(string(rec), "\n")+1:])
+		if err == nil {
+			err = l.Wait(seq)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%10 != 0 {
+			continue
+		}
+		// A crash of the process now loses less than a chunk.
+		got, _, err := collect(t, aof.Options{FS: fs, Dir: "/d"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lost := (i + 1 - len(got)) * size; lost >= aof.WriteChunk+size {
+			t.Fatalf("a crash of the process after record %d loses %d records (%d bytes)", i, i+1-len(got), lost)
+		}
 	}
 }

@@ -50,11 +50,10 @@ func itoa(n int64) string {
 	return string(b)
 }
 
-// AppendRecord encodes a record and fills in its checksum, as Append
-// and the writer do.
+// AppendRecord encodes a record with its checksum, as Append does.
 func AppendRecord(b []byte, cmds [][]string) []byte {
-	start := len(b)
-	b = appendRecord(b, cmds, bodyLen(cmds))
-	sumRecords(b[start:])
-	return b
+	return appendRecord(b, cmds, bodyLen(cmds))
 }
+
+// WriteChunk is how many buffered bytes make a caller of Wait write.
+const WriteChunk = writeChunk

@@ -136,10 +136,9 @@ var (
 )
 
 // appendRecord appends one record: its checksum line, then its commands,
-// wrapped in MULTI/EXEC when there are several. n is bodyLen(cmds). The
-// checksum is left as zeros: sumRecords fills it in before the record is
-// written, so that the writer, not the caller, computes it.
+// wrapped in MULTI/EXEC when there are several. n is bodyLen(cmds).
 func appendRecord(b []byte, cmds [][]string, n int) []byte {
+	at := len(b)
 	b = appendRecordHead(b, n)
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdMulti)
@@ -150,33 +149,23 @@ func appendRecord(b []byte, cmds [][]string, n int) []byte {
 	if len(cmds) > 1 {
 		b = appendCommand(b, cmdExec)
 	}
+	sumRecord(b[at:], n)
 	return b
 }
 
 // appendRecordHead appends the checksum line of a record of n bytes, with
-// the checksum left as zeros for sumRecords.
+// the checksum left as zeros for sumRecord.
 func appendRecordHead(b []byte, n int) []byte {
 	b = append(b, recordPrefix...)
 	b = appendLen(b, n)
 	return append(b, " 00000000\r\n"...)
 }
 
-// sumRecords fills in the checksums of the records appendRecord put in b.
-// It stops at anything else (a file header has a buffer of its own).
-func sumRecords(b []byte) {
-	for len(b) > len(recordPrefix) && string(b[:len(recordPrefix)]) == recordPrefix {
-		i, n := len(recordPrefix), 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			n = n*10 + int(b[i]-'0')
-			i++
-		}
-		body := i + len(" 00000000\r\n")
-		if body+n > len(b) {
-			return
-		}
-		putHex32(b[i+1:], crc32.Checksum(b[body:body+n], castagnoli))
-		b = b[body+n:]
-	}
+// sumRecord fills in the checksum of rec, one record whose checksum line
+// appendRecordHead wrote, its body of n bytes.
+func sumRecord(rec []byte, n int) {
+	body := len(rec) - n
+	putHex32(rec[body-len("00000000\r\n"):], crc32.Checksum(rec[body:], castagnoli))
 }
 
 // appendLen appends n in decimal, the usual one to three digits without
@@ -239,13 +228,28 @@ func appendRecordLine(b, body []byte) []byte {
 	return b
 }
 
+// putHex32 writes v as 8 lower-case hex digits, a byte at a time from a
+// table of the 256 two-digit pairs.
 func putHex32(b []byte, v uint32) {
-	const hex = "0123456789abcdef"
-	for i := 7; i >= 0; i-- {
-		b[i] = hex[v&0xf]
-		v >>= 4
-	}
+	_ = b[7]
+	p := 2 * (v >> 24)
+	b[0], b[1] = hexPairs[p], hexPairs[p+1]
+	p = 2 * (v >> 16 & 0xff)
+	b[2], b[3] = hexPairs[p], hexPairs[p+1]
+	p = 2 * (v >> 8 & 0xff)
+	b[4], b[5] = hexPairs[p], hexPairs[p+1]
+	p = 2 * (v & 0xff)
+	b[6], b[7] = hexPairs[p], hexPairs[p+1]
 }
+
+var hexPairs = func() string {
+	const hex = "0123456789abcdef"
+	b := make([]byte, 0, 512)
+	for i := range 256 {
+		b = append(b, hex[i>>4], hex[i&0xf])
+	}
+	return string(b)
+}()
 
 // parseRecordLine parses "#R <len> <crc>\r\n" (line includes the CRLF).
 func parseRecordLine(line []byte) (n int, sum uint32, ok bool) {
