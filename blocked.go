@@ -14,9 +14,20 @@ func NotifyBlocked(ctx context.Context, f func()) context.Context {
 	return context.WithValue(ctx, blockedKey{}, f)
 }
 
-// notifyBlocked calls ctx's NotifyBlocked function, if any.
-func notifyBlocked(ctx context.Context) {
-	if f, _ := ctx.Value(blockedKey{}).(func()); f != nil {
-		f()
+// notifyBlocked calls ctx's NotifyBlocked function, if any, for a call
+// that waits. If the function panics, abandon runs first: it ends the
+// call's wait, so that nothing waits on the call for ever.
+func notifyBlocked(ctx context.Context, abandon func()) {
+	f, _ := ctx.Value(blockedKey{}).(func())
+	if f == nil {
+		return
 	}
+	returned := false
+	defer func() {
+		if !returned {
+			abandon()
+		}
+	}()
+	f()
+	returned = true
 }
