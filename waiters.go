@@ -22,7 +22,8 @@ import (
 // So that one add does not hold the lock for a long fan-out, a writer
 // serves at most xreadChunk XREAD waiters itself and hands the rest of the
 // pass to the last one it served, which carries on, under the key's
-// lock, before its call returns. Group waiters are always served by the writer.
+// lock, before its call returns (for a cohort, a goroutine started for
+// it does). Group waiters are always served by the writer.
 // XREAD calls that make the same one-stream read share one waiter
 // (cohort.go), so a writer serves them as one.
 

@@ -380,3 +380,51 @@ func TestEngine_Read_cohortDifferentReads(t *testing.T) {
 		checked(t, e)
 	})
 }
+
+// When the readers a writer serves itself run out on a cohort, the rest
+// of the pass is handed to it: readers queued behind it are served too,
+// whether the cohort has few ctxs or many.
+func TestEngine_Read_cohortCarries(t *testing.T) {
+	for _, size := range []int{3, 100} {
+		t.Run(fmt.Sprintf("cohort=%d", size), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				e := bubbleEngine(t)
+				rdAdd(t, e, "s", "1-0")
+				after := instream.MustParseID("1-0")
+				// 63 readers of distinct reads (their counts differ),
+				// the cohort, then 10 more.
+				var chs []<-chan readResult
+				alone := func(count int) {
+					chs = append(chs, goRead(t.Context(), e, instream.ReadArgs{Count: count,
+						Streams: []instream.ReadStream{{Key: "s", After: after}}}))
+					synctest.Wait()
+				}
+				for i := range 63 {
+					alone(1000 + i)
+				}
+				for range size {
+					ctx, cancel := context.WithCancel(t.Context())
+					defer cancel()
+					chs = append(chs, goRead(ctx, e, streams(instream.ReadStream{Key: "s", After: after})))
+					synctest.Wait()
+				}
+				for i := range 10 {
+					alone(2000 + i)
+				}
+				if got := instream.Queued(e, "s"); got != 63+1+10 {
+					t.Fatalf("Queued(s) = %d, want %d", got, 63+1+10)
+				}
+				rdAdd(t, e, "s", "2-0")
+				for i, ch := range chs {
+					if r := waitResult(t, ch); summary(r.res) != "s:2-0" || r.err != nil {
+						t.Errorf("reader %d: Read = %s, %v, want s:2-0", i, summary(r.res), r.err)
+					}
+				}
+				if got := instream.Waiters(e, "s"); got != 0 {
+					t.Errorf("Waiters(s) = %d, want 0", got)
+				}
+				checked(t, e)
+			})
+		})
+	}
+}
