@@ -9,7 +9,9 @@ type blockedKey struct{}
 // it has found nothing and waits: from then on, a change that serves it
 // wakes it. The RESP server counts a client as blocked from that moment,
 // as Redis does, so that INFO's blocked_clients is a safe point to wait
-// for before writing.
+// for before writing. If f panics, the call stops waiting before the
+// panic goes on, and the calls blocked with it wait on unharmed; entries
+// a group read was given meanwhile stay pending.
 func NotifyBlocked(ctx context.Context, f func()) context.Context {
 	return context.WithValue(ctx, blockedKey{}, f)
 }
