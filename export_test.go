@@ -29,6 +29,20 @@ func Waiters(e *Engine, key string) int {
 	return 0
 }
 
+// Queued returns the number of waiters registered on key: a cohort of
+// calls that share one counts once.
+func Queued(e *Engine, key string) int {
+	t := e.acquire()
+	defer t.end()
+	n := 0
+	if l := e.stripe(key).waits[key]; l != nil {
+		for r := l.head; r != nil; r = r.next {
+			n++
+		}
+	}
+	return n
+}
+
 // IdempotencyFootprint returns the number of producers the stream named
 // key remembers, and the slots its producers' FIFOs hold (their capacity).
 func IdempotencyFootprint(e *Engine, key string) (producers, slots int) {

@@ -147,7 +147,7 @@ func (e *Engine) ReadGroup(ctx context.Context, args ReadGroupArgs) ([]GroupEntr
 	if gw == nil {
 		return res, err
 	}
-	notifyBlocked(ctx)
+	notifyBlocked(ctx, func() { e.giveUp(ctx, gw.w) })
 	if served, err := e.wait(ctx, gw.w); !served {
 		return nil, err
 	}

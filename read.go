@@ -92,43 +92,48 @@ func (e *Engine) Read(ctx context.Context, args ReadArgs) ([]StreamEntries, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res, w, joined, err := e.firstRead(args, ctx.Done())
+	res, w, b, watcher, err := e.firstRead(args, ctx.Done())
 	switch {
 	case w == nil:
 		return res, err
-	case joined:
-		notifyBlocked(ctx)
-		return waitMember(ctx, w)
+	case b == nil: // several streams: w is the call's alone
+		notifyBlocked(ctx, func() { e.giveUp(ctx, w) })
+		if served, err := e.wait(ctx, w); !served {
+			return nil, err
+		}
+		return w.co.res, nil
+	case !watcher:
+		notifyBlocked(ctx, func() { e.abandonBand(ctx, w, b, false) })
+		return waitBandMember(ctx, w, b)
 	}
-	notifyBlocked(ctx)
-	if served, err := e.wait(ctx, w); !served {
-		return nil, err
-	}
-	return w.co.res, nil
+	notifyBlocked(ctx, func() { e.abandonBand(ctx, w, b, true) })
+	return e.waitBand(ctx, w, b)
 }
 
 // firstRead is read's first pass: it returns the result, or, when
 // nothing is there, the waiter whose result will be the call's: one it
-// parked, or, if joined, one of the same read and done (cohort.go).
-func (e *Engine) firstRead(args ReadArgs, done <-chan struct{}) (_ []StreamEntries, _ *waiter, joined bool, _ error) {
+// parked, or one of the same read that it joined (cohort.go). A
+// one-stream read also gets its band in the cohort, and whether it
+// watches it.
+func (e *Engine) firstRead(args ReadArgs, done <-chan struct{}) (_ []StreamEntries, _ *waiter, _ *band, watcher bool, _ error) {
 	t, err := e.enter(readMask(args), true)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, false, err
 	}
 	defer t.end()
 	if err := checkReadArgs(args); err != nil {
-		return nil, nil, false, fmt.Errorf("read: %w", err)
+		return nil, nil, nil, false, fmt.Errorf("read: %w", err)
 	}
 	args = e.resolveRead(args)
 	if res := e.readLocked(args); res != nil {
-		return res, nil, false, nil
+		return res, nil, nil, false, nil
 	}
 	var k readKey
 	one := len(args.Streams) == 1
 	if one {
 		k = readKey{args.Streams[0], args.Count, args.MaxCount, args.MaxSize}
-		if w := t.join(k, done); w != nil {
-			return nil, w, true, nil
+		if w, b, watcher := t.join(k, done); w != nil {
+			return nil, w, b, watcher, nil
 		}
 	}
 	// Writers re-run the read while the caller waits: keep our own copy.
@@ -138,13 +143,16 @@ func (e *Engine) firstRead(args ReadArgs, done <-chan struct{}) (_ []StreamEntri
 		w.co.res = t.readServed(args)
 		return w.co.res != nil
 	}
-	w.co.ok, w.co.read, w.co.done = one, k, done
+	var b *band
+	if one {
+		b = w.startCohort(k, done)
+	}
 	for _, rs := range args.Streams {
 		// A Last read waits for any entry: its After is 0-0.
 		w.watch(rs.Key, rs.After)
 	}
 	t.park(w)
-	return nil, w, false, nil
+	return nil, w, b, b != nil, nil
 }
 
 // readServed is readLocked for a waiter being served: a one-stream read

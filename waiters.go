@@ -22,9 +22,10 @@ import (
 // So that one add does not hold the lock for a long fan-out, a writer
 // serves at most xreadChunk XREAD waiters itself and hands the rest of the
 // pass to the last one it served, which carries on, under the key's
-// lock, before its call returns. Group waiters are always served by the writer.
-// XREAD calls that make the same one-stream read with the same ctx.Done
-// share one waiter (cohort.go), so a writer serves them as one.
+// lock, before its call returns (for a cohort, a goroutine started for
+// it does). Group waiters are always served by the writer.
+// XREAD calls that make the same one-stream read share one waiter
+// (cohort.go), so a writer serves them as one.
 
 // A group read with CLAIM (8.4) also waits for a pending entry of its
 // group to become idle enough (Redis 8.4). Such a waiter carries idleDue
@@ -69,7 +70,8 @@ type waiter struct {
 	idleDue func() (int64, bool)
 	timer   Timer // armed for idleDue on the engine's clock; nil until first needed
 
-	co cohort // an XREAD's result, and the calls that joined it (cohort.go)
+	calls int    // blocked calls waiting on w: 1, or a cohort's
+	co    cohort // an XREAD's result, and the calls that joined it (cohort.go)
 }
 
 // waitReg is a waiter's place in the queue of one key.
@@ -105,7 +107,7 @@ type waitList struct {
 
 // newWaiter returns a waiter with room for n registrations.
 func newWaiter(n int, group bool, serve func(t *tx) bool) *waiter {
-	w := &waiter{ready: make(chan struct{}), group: group, serve: serve}
+	w := &waiter{ready: make(chan struct{}), group: group, serve: serve, calls: 1}
 	if n <= 1 {
 		w.regs = w.one[:0]
 	} else {
@@ -187,7 +189,7 @@ func (e *Engine) unblock(w *waiter) {
 			l.tail = r.prev
 		}
 		r.prev, r.next = nil, nil
-		l.n -= 1 + w.co.members
+		l.n -= w.calls
 		if w.group {
 			l.groups--
 		}
@@ -207,9 +209,6 @@ func (e *Engine) wake(w *waiter) {
 	w.stopTimer()
 	w.state = woken
 	close(w.ready)
-	if w.co.fan != nil {
-		close(w.co.fan)
-	}
 }
 
 // leave is called by a blocked call that stopped waiting. It unregisters
@@ -249,7 +248,6 @@ func (e *Engine) wait(ctx context.Context, w *waiter) (served bool, err error) {
 		if w.closed {
 			return false, ErrClosed
 		}
-		w.fanOut()
 		if w.carry != "" {
 			e.carryOn(w)
 		}
@@ -260,8 +258,7 @@ func (e *Engine) wait(ctx context.Context, w *waiter) (served bool, err error) {
 }
 
 // giveUp ends the wait of w, whose ctx is done, unless a writer served
-// it meanwhile. The calls that joined w share its ctx's Done, so they
-// give up with it.
+// it meanwhile.
 func (e *Engine) giveUp(ctx context.Context, w *waiter) (served bool, err error) {
 	t, _ := e.enter(w.mask, false)
 	defer t.end()
@@ -269,12 +266,8 @@ func (e *Engine) giveUp(ctx context.Context, w *waiter) (served bool, err error)
 		if w.closed {
 			return false, ErrClosed
 		}
-		w.fanOut()
 		t.carryOn(w)
 		return true, nil
-	}
-	if w.co.fan != nil {
-		close(w.co.fan)
 	}
 	return false, ctx.Err()
 }
@@ -430,7 +423,7 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 	var held *waiter
 	defer func() {
 		if held != nil {
-			close(held.ready)
+			e.release(held)
 		}
 	}()
 	var next *waitReg
@@ -462,12 +455,11 @@ func (e *Engine) serveKey(t *tx, key string, groups bool) {
 			e.wake(w)
 			continue
 		}
-		budget--
 		e.unblock(w)
 		w.state = woken
-		budget -= w.served()
+		budget -= w.wakes()
 		if held != nil {
-			close(held.ready)
+			e.release(held)
 		}
 		held = w
 	}
@@ -503,8 +495,10 @@ func checkWaitList(key string, l *waitList) error {
 	var prev *waitReg
 	n := 0
 	for r := l.head; r != nil; r = r.next {
-		n += 1 + r.w.co.members
+		n += r.w.calls
 		switch {
+		case r.w.calls < 1 || r.w.co.bands > r.w.calls:
+			return fmt.Errorf("waiters of %q: a waiter of %d calls in %d bands", key, r.w.calls, r.w.co.bands)
 		case r.key != key:
 			return fmt.Errorf("waiters of %q: registration for %q", key, r.key)
 		case r.prev != prev:

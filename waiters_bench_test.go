@@ -73,65 +73,75 @@ func BenchmarkEngine_WakeLatency(b *testing.B) {
 // long a second Add (to another stream) took while the readers were
 // waking. StartTimer stops the world just before the Add, which makes
 // add-ns larger than an add pays; BenchmarkEngine_FanOutAdd times it alone.
+// With ctx=shared the readers share one ctx; with ctx=own each has its
+// own, derived from a shared parent, as a server's requests do.
 func BenchmarkEngine_FanOut(b *testing.B) {
 	for _, n := range []int{1, 100, 10_000} {
-		b.Run(fmt.Sprintf("readers=%s", benchCount(n)), func(b *testing.B) {
-			e := instream.New(instream.Options{})
-			defer e.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var woken atomic.Int64
-			all := make(chan struct{}, 1)
-			last := instream.ID{}
-			// Each round starts n readers that read once and exit, so
-			// that ns/op covers waking and returning only.
-			start := func() {
-				after := last
-				for range n {
-					go func() {
-						if _, err := e.Read(ctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", After: after}}}); err != nil {
-							return
-						}
-						if woken.Add(1) == int64(n) {
-							all <- struct{}{}
-						}
-					}()
-				}
-			}
-			var adds, adds2 []time.Duration
-			var cpu int64
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				woken.Store(0)
-				start()
-				waitForWaiters(e, "s", n)
-				b.StartTimer()
-				c0 := instream.CPUTime()
-				t0 := time.Now()
-				id, err := e.Add("s", instream.AddArgs{Fields: benchFields})
-				if err != nil {
-					b.Fatal(err)
-				}
-				last = id
-				t1 := time.Now()
-				if _, err := e.Add("other", instream.AddArgs{Fields: benchFields, Trim: instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 10}}); err != nil {
-					b.Fatal(err)
-				}
-				t2 := time.Now()
-				<-all
-				cpu += instream.CPUTime() - c0
-				adds = append(adds, t1.Sub(t0))
-				adds2 = append(adds2, t2.Sub(t1))
-			}
-			slices.Sort(adds)
-			slices.Sort(adds2)
-			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns")
-			b.ReportMetric(float64(percentile(adds, 0.5).Nanoseconds()), "add-ns")
-			b.ReportMetric(float64(percentile(adds2, 0.5).Nanoseconds()), "add2-ns")
-			b.ReportMetric(float64(percentile(adds2, 0.99).Nanoseconds()), "add2-p99-ns")
-		})
+		for _, own := range []bool{false, true} {
+			b.Run(fmt.Sprintf("readers=%s/ctx=%s", benchCount(n), ctxKind(own)), func(b *testing.B) {
+				benchFanOut(b, n, own)
+			})
+		}
 	}
+}
+
+func benchFanOut(b *testing.B, n int, own bool) {
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var woken atomic.Int64
+	all := make(chan struct{}, 1)
+	last := instream.ID{}
+	// Each round starts n readers that read once and exit, so
+	// that ns/op covers waking and returning only.
+	start := func() {
+		after := last
+		for range n {
+			rctx, rcancel := readerCtx(ctx, own)
+			go func() {
+				defer rcancel()
+				if _, err := e.Read(rctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", After: after}}}); err != nil {
+					return
+				}
+				if woken.Add(1) == int64(n) {
+					all <- struct{}{}
+				}
+			}()
+		}
+	}
+	var adds, adds2 []time.Duration
+	var cpu int64
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		woken.Store(0)
+		start()
+		waitForWaiters(e, "s", n)
+		b.StartTimer()
+		c0 := instream.CPUTime()
+		t0 := time.Now()
+		id, err := e.Add("s", instream.AddArgs{Fields: benchFields})
+		if err != nil {
+			b.Fatal(err)
+		}
+		last = id
+		t1 := time.Now()
+		if _, err := e.Add("other", instream.AddArgs{Fields: benchFields, Trim: instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 10}}); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		<-all
+		cpu += instream.CPUTime() - c0
+		adds = append(adds, t1.Sub(t0))
+		adds2 = append(adds2, t2.Sub(t1))
+	}
+	slices.Sort(adds)
+	slices.Sort(adds2)
+	b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns")
+	b.ReportMetric(float64(percentile(adds, 0.5).Nanoseconds()), "add-ns")
+	b.ReportMetric(float64(percentile(adds2, 0.5).Nanoseconds()), "add2-ns")
+	b.ReportMetric(float64(percentile(adds2, 0.99).Nanoseconds()), "add2-p99-ns")
 }
 
 // BenchmarkEngine_FanOutAdd measures the Add that wakes n readers blocked
@@ -140,49 +150,57 @@ func BenchmarkEngine_FanOut(b *testing.B) {
 // Add to another stream right after, while the readers wake.
 func BenchmarkEngine_FanOutAdd(b *testing.B) {
 	for _, n := range []int{1, 100, 10_000} {
-		b.Run(fmt.Sprintf("readers=%s", benchCount(n)), func(b *testing.B) {
-			e := instream.New(instream.Options{})
-			defer e.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			var woken sync.WaitGroup
-			last := instream.ID{}
-			var adds, adds2 []time.Duration
-			var total time.Duration
-			for b.Loop() {
-				after := last
-				woken.Add(n)
-				for range n {
-					go func() {
-						defer woken.Done()
-						e.Read(ctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", After: after}}})
-					}()
-				}
-				waitForWaiters(e, "s", n)
-				t0 := time.Now()
-				id, err := e.Add("s", instream.AddArgs{Fields: benchFields})
-				if err != nil {
-					b.Fatal(err)
-				}
-				t1 := time.Now()
-				if _, err := e.Add("other", instream.AddArgs{Fields: benchFields, Trim: instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 10}}); err != nil {
-					b.Fatal(err)
-				}
-				t2 := time.Now()
-				last = id
-				woken.Wait()
-				adds = append(adds, t1.Sub(t0))
-				adds2 = append(adds2, t2.Sub(t1))
-				total += t1.Sub(t0)
-			}
-			slices.Sort(adds)
-			slices.Sort(adds2)
-			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/op")
-			b.ReportMetric(float64(percentile(adds, 0.5).Nanoseconds()), "p50-ns")
-			b.ReportMetric(float64(percentile(adds, 0.99).Nanoseconds()), "p99-ns")
-			b.ReportMetric(float64(percentile(adds2, 0.5).Nanoseconds()), "add2-ns")
-		})
+		for _, own := range []bool{false, true} {
+			b.Run(fmt.Sprintf("readers=%s/ctx=%s", benchCount(n), ctxKind(own)), func(b *testing.B) {
+				benchFanOutAdd(b, n, own)
+			})
+		}
 	}
+}
+
+func benchFanOutAdd(b *testing.B, n int, own bool) {
+	e := instream.New(instream.Options{})
+	defer e.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var woken sync.WaitGroup
+	last := instream.ID{}
+	var adds, adds2 []time.Duration
+	var total time.Duration
+	for b.Loop() {
+		after := last
+		woken.Add(n)
+		for range n {
+			rctx, rcancel := readerCtx(ctx, own)
+			go func() {
+				defer woken.Done()
+				defer rcancel()
+				e.Read(rctx, instream.ReadArgs{Streams: []instream.ReadStream{{Key: "s", After: after}}})
+			}()
+		}
+		waitForWaiters(e, "s", n)
+		t0 := time.Now()
+		id, err := e.Add("s", instream.AddArgs{Fields: benchFields})
+		if err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := e.Add("other", instream.AddArgs{Fields: benchFields, Trim: instream.TrimArgs{Strategy: instream.TrimMaxLen, MaxLen: 10}}); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		last = id
+		woken.Wait()
+		adds = append(adds, t1.Sub(t0))
+		adds2 = append(adds2, t2.Sub(t1))
+		total += t1.Sub(t0)
+	}
+	slices.Sort(adds)
+	slices.Sort(adds2)
+	b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/op")
+	b.ReportMetric(float64(percentile(adds, 0.5).Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(percentile(adds, 0.99).Nanoseconds()), "p99-ns")
+	b.ReportMetric(float64(percentile(adds2, 0.5).Nanoseconds()), "add2-ns")
 }
 
 // benchCount writes 1, 100 and 10000 as 1, 100 and 1e4.
@@ -191,4 +209,20 @@ func benchCount(n int) string {
 		return "1e4"
 	}
 	return fmt.Sprint(n)
+}
+
+// ctxKind names the readers' ctx in benchmark names.
+func ctxKind(own bool) string {
+	if own {
+		return "own"
+	}
+	return "shared"
+}
+
+// readerCtx returns a reader's ctx: parent itself, or its own child.
+func readerCtx(parent context.Context, own bool) (context.Context, context.CancelFunc) {
+	if own {
+		return context.WithCancel(parent)
+	}
+	return parent, func() {}
 }

@@ -361,6 +361,44 @@ func TestServer_ClientUnblockAndKill(t *testing.T) {
 	waitBlocked(t, ctl, 0)
 }
 
+// Clients blocked on the same read wait as one in the engine, yet CLIENT
+// UNBLOCK of one, the first to block or another, ends only that one, and
+// the next XADD serves the others; INFO counts each blocked client.
+func TestServer_ClientUnblockOneOfSameRead(t *testing.T) {
+	for _, unblock := range []int{0, 1, 3} {
+		t.Run(fmt.Sprintf("unblock=%d", unblock), func(t *testing.T) {
+			_, s := newServer(t, resp.Options{})
+			ctl := dial(t, s)
+			ctl.do("XADD", "s", "1-1", "f", "v")
+			cs := make([]*rawConn, 4)
+			ids := make([]string, len(cs))
+			for i := range cs {
+				cs[i] = dial(t, s)
+				ids[i] = strings.TrimSuffix(strings.TrimPrefix(cs[i].do("CLIENT", "ID"), ":"), "\r\n")
+				cs[i].send("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
+				waitBlocked(t, ctl, i+1)
+			}
+			if got := ctl.do("CLIENT", "UNBLOCK", ids[unblock]); got != ":1\r\n" {
+				t.Fatalf("CLIENT UNBLOCK = %q", got)
+			}
+			if got := cs[unblock].reply(); got != "*-1\r\n" {
+				t.Errorf("unblocked client: %q, want a null array", got)
+			}
+			waitBlocked(t, ctl, len(cs)-1)
+			ctl.do("XADD", "s", "2-2", "f", "v")
+			for i, c := range cs {
+				if i == unblock {
+					continue
+				}
+				if got := c.reply(); !strings.Contains(got, "2-2") {
+					t.Errorf("client %d: %q, want the entry 2-2", i, got)
+				}
+			}
+			waitBlocked(t, ctl, 0)
+		})
+	}
+}
+
 // RENAME wakes blocked readers as Redis 7.2 does: group readers of the
 // old name fail, readers of the new name are served.
 func TestServer_RenameWakes(t *testing.T) {
