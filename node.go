@@ -3,8 +3,6 @@ package instream
 import (
 	"encoding/binary"
 	"math"
-	"slices"
-	"unsafe"
 )
 
 // A node packs a run of consecutive entries into one byte slice, as a
@@ -48,8 +46,11 @@ type node struct {
 	// shared is set when buf is also an older copy's: a deletion then
 	// flags a copy of it. Appends go past the older copy's length and
 	// need no copy.
-	shared  bool
-	inl     [19]byte // fills the struct to its size class, 192 bytes
+	shared bool
+	// packed is set when some of marks, sets and names share a block
+	// with buf or with each other (seal).
+	packed  bool
+	inl     [18]byte // fills the struct to its size class, 192 bytes
 	last    ID       // ID of the node's last entry, deleted or not
 	sets    []uint32
 	lpBytes int // size of Redis's listpack for the same entries
@@ -409,7 +410,7 @@ func (n *node) appendEntry(id ID, fields []Field, s int) {
 // markDeleted flags the live entry at off as deleted.
 func (n *node) markDeleted(off int) {
 	if n.shared {
-		n.buf, n.shared = slices.Clone(n.buf), false
+		n.unshare()
 	}
 	n.buf[off] |= flagDeleted
 	del := int64(n.count - int(n.live))
@@ -436,43 +437,6 @@ func newNode(id ID, fields []Field, prev *node) *node {
 		n.lpBytes += lpSize(f.Name)
 	}
 	return n
-}
-
-// seal releases the spare capacity of a node that stops growing.
-func (n *node) seal() {
-	n.buf = shrink(n.buf)
-	if cap(n.names) > len(n.inl) { // not in inl
-		n.names = shrink(n.names)
-	}
-	n.sets = shrink(n.sets)
-	n.marks = shrink(n.marks)
-}
-
-func shrink[T any](s []T) []T {
-	size := int(unsafe.Sizeof(*new(T)))
-	if waste := cap(s) - len(s); waste > 8 && waste > len(s)/32 &&
-		allocSize(len(s)*size) < allocSize(cap(s)*size) {
-		return append(make([]T, 0, len(s)), s...)
-	}
-	return s
-}
-
-// sizeClasses are the Go allocator's object sizes up to 32 KiB: a smaller
-// allocation takes the next one up, so a copy into the same class saves
-// nothing.
-var sizeClasses = [...]int{0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
-	288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792,
-	2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240,
-	10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768}
-
-// allocSize returns about how many bytes the allocator takes for n: its
-// size class, or whole 8 KiB pages above them.
-func allocSize(n int) int {
-	if n > sizeClasses[len(sizeClasses)-1] {
-		return (n + 8191) &^ 8191
-	}
-	i, _ := slices.BinarySearch(sizeClasses[:], n)
-	return sizeClasses[i]
 }
 
 // lpInt reports whether s is stored by Redis's listpack as an integer (a
