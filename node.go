@@ -3,6 +3,7 @@ package instream
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 )
 
 // A node packs a run of consecutive entries into one byte slice, as a
@@ -98,6 +99,25 @@ func uvarintLong(b []byte, off int) (uint64, int) {
 		}
 		v |= uint64(c&0x7f) << s
 	}
+}
+
+// uvarintWide is uvarintLong for values of several bytes, such as the
+// integers of timestamps: it gathers the 7-bit groups of the 8 bytes at
+// off at once rather than byte by byte.
+func uvarintWide(b []byte, off int) (uint64, int) {
+	if off+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[off:])
+		// Integers below 2^56 end within the 8 bytes.
+		if stop := ^x & 0x8080808080808080; stop != 0 {
+			n := bits.TrailingZeros64(stop) + 1
+			x &= 1<<n - 1
+			x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
+			x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
+			x = x&0x000000000fffffff | x&0x0fffffff00000000>>4
+			return x, off + n/8
+		}
+	}
+	return uvarintLong(b, off)
 }
 
 // head is the decoded start of an entry.

@@ -1,8 +1,10 @@
 package instream
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -117,28 +119,32 @@ func (c *copier) entry(n *node, h head) int {
 	if h.set != 0 {
 		return c.entrySet(n, h)
 	}
+	names := c.names()
 	start := len(c.fields)
-	fs := c.fields
+	if cap(c.fields)-start < len(names) {
+		c.fields = slices.Grow(c.fields, len(names))
+	}
+	fs := c.fields[start : start+len(names)]
 	off, b := h.vals, n.buf
 	// value's decoding, inlined: this loop is most of a range read.
-	for _, name := range c.names() {
+	for i, name := range names {
 		v := uint64(b[off])
 		if v < 0x80 {
 			off++
 		} else {
-			v, off = uvarintLong(b, off)
+			v, off = uvarintWide(b, off)
 		}
-		var val string
+		f := &fs[i]
+		f.Name = name
 		if v&1 != 0 {
-			val = c.int(v >> 1)
-		} else {
-			l := int(v >> 1)
-			val = view(b[off : off+l])
-			off += l
+			f.Value = c.int(v >> 1)
+			continue
 		}
-		fs = append(fs, Field{Name: name, Value: val})
+		l := int(v >> 1)
+		f.Value = view(b[off : off+l])
+		off += l
 	}
-	c.fields = fs
+	c.fields = c.fields[:start+len(names)]
 	c.add(h.id, start)
 	return off
 }
@@ -398,8 +404,19 @@ func (b *scanBuf) int(v uint64) string {
 // last digit is cheaper than formatting.
 func appendNext(dst []byte, v, prev uint64, prevStr string) []byte {
 	if d := v - prev; v > prev && d < 10 && prevStr != "" {
-		i := len(dst)
-		dst = append(dst, prevStr...)
+		i, l := len(dst), len(prevStr)
+		if l >= 8 && l <= 16 && cap(dst)-i >= 16 {
+			// Copy prevStr as two overlapping words: a call to memmove
+			// costs more than the copy. The bytes written past l are
+			// spare capacity, which no string uses yet.
+			src := unsafe.Slice(unsafe.StringData(prevStr), l)
+			w := dst[i : i+16]
+			binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(src))
+			binary.LittleEndian.PutUint64(w[l-8:], binary.LittleEndian.Uint64(src[l-8:]))
+			dst = dst[:i+l]
+		} else {
+			dst = append(dst, prevStr...)
+		}
 		// Add d to the last digit and carry: 1299 + 1 is 1300. A carry
 		// out of the first digit makes the number longer: format it.
 		for j := len(dst) - 1; j >= i; j-- {

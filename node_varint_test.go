@@ -1,0 +1,36 @@
+package instream
+
+import (
+	"encoding/binary"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// uvarint and uvarintWide decode what binary.AppendUvarint encodes, wherever the value
+// ends in the slice and whatever bytes follow it.
+func TestUvarint_MatchesBinary(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	vals := []uint64{0, 1, 127, 128, 255, 16383, 16384, 1<<49 - 1, 1 << 49, 1<<56 - 1, 1 << 56, 1<<63 - 1, math.MaxUint64}
+	for range 2000 {
+		vals = append(vals, r.Uint64()>>r.IntN(64))
+	}
+	for _, v := range vals {
+		for pre := range 3 {
+			for post := range 10 {
+				b := make([]byte, pre)
+				b = binary.AppendUvarint(b, v)
+				end := len(b)
+				for range post {
+					b = append(b, byte(r.Uint32()))
+				}
+				if got, off := uvarint(b, pre); got != v || off != end {
+					t.Fatalf("uvarint of %d with %d bytes after = %d at %d, want %d at %d", v, post, got, off, v, end)
+				}
+				if got, off := uvarintWide(b, pre); got != v || off != end {
+					t.Fatalf("uvarintWide of %d with %d bytes after = %d at %d, want %d at %d", v, post, got, off, v, end)
+				}
+			}
+		}
+	}
+}
