@@ -207,15 +207,28 @@ func (c *copier) entrySet(n *node, h head) int {
 	return off
 }
 
-// add appends the entry id whose fields start at fields[start].
+// add appends the entry id whose fields start at fields[start]. It
+// sets the new element's fields one by one: copying a whole Entry in
+// would, while the GC marks, take a bulk write barrier (wbMove) that
+// costs more than the rest of the entry.
 func (c *copier) add(id ID, start int) {
 	end := len(c.fields)
-	en := Entry{ID: id, Fields: c.fields[start:end:end]}
+	fs := c.fields[start:end:end]
+	var e *Entry
 	if c.asGrp {
-		c.group = append(c.group, GroupEntry{Entry: en})
+		if len(c.group) == cap(c.group) {
+			c.group = slices.Grow(c.group, 1)
+		}
+		c.group = c.group[:len(c.group)+1]
+		e = &c.group[len(c.group)-1].Entry
 	} else {
-		c.out = append(c.out, en)
+		if len(c.out) == cap(c.out) {
+			c.out = slices.Grow(c.out, 1)
+		}
+		c.out = c.out[:len(c.out)+1]
+		e = &c.out[len(c.out)-1]
 	}
+	e.ID, e.Fields = id, fs
 	c.count++
 }
 
