@@ -170,3 +170,30 @@ func TestFillResumes(t *testing.T) {
 		}
 	}
 }
+
+// TestCopierInt checks the integer text of a read, patched in place when
+// a value grows by a small step, across lengths (7 to 17 digits), carries
+// and the end of a text buffer; earlier strings must not change.
+func TestCopierInt(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, start := range []uint64{999_990, 9_999_990, 99_999_990, 1_600_000_000_000, 9_999_999_999_999_990, 99_999_999_999_999_990} {
+		c := copier{want: 50}
+		v := start
+		var got, want []string
+		for range 400 {
+			switch r.IntN(6) {
+			case 0:
+				v += r.Uint64N(30)
+			default:
+				v += r.Uint64N(4)
+			}
+			got = append(got, c.int(v))
+			want = append(want, strconv.FormatUint(v, 10))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("from %d, value %d: int = %q, want %q", start, i, got[i], want[i])
+			}
+		}
+	}
+}

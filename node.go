@@ -150,6 +150,23 @@ func (n *node) head(off int) head {
 	return head{id: id, flags: hdr & (1<<hdrShift - 1), set: set, vals: off}
 }
 
+// headShort is head for the usual entry, with a one-byte header without
+// a name set and a one-byte ms delta; false for any other, and then the
+// caller calls head. It is small enough to inline in a read's loop.
+func (n *node) headShort(off int) (head, bool) {
+	b := n.buf
+	hdr := b[off]
+	if hdr&(0x80|flagBigSeq|flagOtherSet) != 0 || b[off+1] >= 0x80 {
+		return head{}, false
+	}
+	ms := uint64(b[off+1])
+	id := ID{n.first.Ms + ms, uint64(hdr >> hdrShift)}
+	if ms == 0 {
+		id.Seq += n.first.Seq
+	}
+	return head{id: id, flags: uint64(hdr & flagDeleted), vals: off + 2}, true
+}
+
 // idAt decodes only the ID of the entry at off.
 func (n *node) idAt(off int) ID {
 	hdr, off := uvarint(n.buf, off)

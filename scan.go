@@ -144,8 +144,17 @@ func (c *copier) entry(n *node, h head) int {
 		f.Value = view(b[off : off+l])
 		off += l
 	}
-	c.fields = c.fields[:start+len(names)]
-	c.add(h.id, start)
+	end := start + len(names)
+	c.fields = c.fields[:end]
+	// add, inlined.
+	if k := len(c.out); !c.asGrp && k < cap(c.out) {
+		c.out = c.out[:k+1]
+		e := &c.out[k]
+		e.ID, e.Fields = h.id, c.fields[start:end:end]
+		c.count++
+	} else {
+		c.addGrow(h.id, start)
+	}
 	return off
 }
 
@@ -213,6 +222,19 @@ func (c *copier) entrySet(n *node, h head) int {
 // costs more than the rest of the entry.
 func (c *copier) add(id ID, start int) {
 	end := len(c.fields)
+	if k := len(c.out); !c.asGrp && k < cap(c.out) {
+		c.out = c.out[:k+1]
+		e := &c.out[k]
+		e.ID, e.Fields = id, c.fields[start:end:end]
+		c.count++
+		return
+	}
+	c.addGrow(id, start)
+}
+
+// addGrow is add for a group read, or when out is full.
+func (c *copier) addGrow(id ID, start int) {
+	end := len(c.fields)
 	fs := c.fields[start:end:end]
 	var e *Entry
 	if c.asGrp {
@@ -222,9 +244,7 @@ func (c *copier) add(id ID, start int) {
 		c.group = c.group[:len(c.group)+1]
 		e = &c.group[len(c.group)-1].Entry
 	} else {
-		if len(c.out) == cap(c.out) {
-			c.out = slices.Grow(c.out, 1)
-		}
+		c.out = slices.Grow(c.out, 1)
 		c.out = c.out[:len(c.out)+1]
 		e = &c.out[len(c.out)-1]
 	}
@@ -245,9 +265,32 @@ func (c *copier) value(n *node, off int) (string, int) {
 
 // int returns the decimal string of v.
 func (c *copier) int(v uint64) string {
-	if v == c.num && c.numStr != "" {
-		return c.numStr
+	p := c.numStr
+	if v == c.num && p != "" {
+		return p
 	}
+	// Timestamps a few units apart: patch the last digit of a copy of
+	// the last text, copied by two words (as appendNext does), here
+	// without its calls.
+	t, l := c.text, len(p)
+	i := len(t)
+	if d := v - c.num; d-1 < 9 && l >= 8 && l <= 16 && cap(t)-i >= 16 {
+		if last := p[l-1] + byte(d); last <= '9' {
+			src := unsafe.Slice(unsafe.StringData(p), l)
+			w := t[i : i+16]
+			binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(src))
+			binary.LittleEndian.PutUint64(w[l-8:], binary.LittleEndian.Uint64(src[l-8:]))
+			w[l-1] = last
+			c.text = t[:i+l]
+			c.num, c.numStr = v, unsafe.String(&w[0], l)
+			return c.numStr
+		}
+	}
+	return c.intText(v)
+}
+
+// intText is int for any v.
+func (c *copier) intText(v uint64) string {
 	if room := cap(c.text) - len(c.text); room < 20 {
 		if l := decimalLen(v); room < l {
 			// Earlier strings keep the old buffer: start a new one with
@@ -330,7 +373,10 @@ func (t *entries) fill(start, end ID, max int, b *scanBuf) bool {
 	b.forget()
 	for ; n != nil; n, off = n.next, 0 {
 		for off < len(n.buf) {
-			h := n.head(off)
+			h, ok := n.headShort(off)
+			if !ok {
+				h = n.head(off)
+			}
 			if end.Less(h.id) {
 				return false
 			}

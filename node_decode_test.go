@@ -34,3 +34,39 @@ func TestUvarint_MatchesBinary(t *testing.T) {
 		}
 	}
 }
+
+// headShort agrees with head wherever it decodes an entry, and decodes
+// the usual ones.
+func TestHeadShort_MatchesHead(t *testing.T) {
+	g := newGen(3)
+	e := newEntries(50, 0)
+	for i := range 3000 {
+		id, ok := g.id()
+		if !ok {
+			break
+		}
+		e.add(id, g.fields())
+		if i%7 == 3 {
+			e.remove(id) // flagged, not dropped, unless the node empties
+		}
+	}
+	short, deleted := 0, 0
+	for n := e.head; n != nil; n = n.next {
+		for off := 0; off < len(n.buf); {
+			want := n.head(off)
+			if got, ok := n.headShort(off); ok {
+				short++
+				if got.deleted() {
+					deleted++
+				}
+				if got != want {
+					t.Fatalf("node %v offset %d: headShort = %+v, head = %+v", n.first, off, got, want)
+				}
+			}
+			off = n.end(want)
+		}
+	}
+	if short == 0 || deleted == 0 {
+		t.Fatalf("headShort decoded %d entries, %d deleted", short, deleted)
+	}
+}
