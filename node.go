@@ -101,23 +101,22 @@ func uvarintLong(b []byte, off int) (uint64, int) {
 	}
 }
 
-// uvarintWide is uvarintLong for values of several bytes, such as the
-// integers of timestamps: it gathers the 7-bit groups of the 8 bytes at
-// off at once rather than byte by byte.
-func uvarintWide(b []byte, off int) (uint64, int) {
-	if off+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[off:])
-		// Integers below 2^56 end within the 8 bytes.
-		if stop := ^x & 0x8080808080808080; stop != 0 {
-			n := bits.TrailingZeros64(stop) + 1
-			x &= 1<<n - 1
-			x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
-			x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
-			x = x&0x000000000fffffff | x&0x0fffffff00000000>>4
-			return x, off + n/8
-		}
+// gather decodes the uvarint in the little-endian bytes of x and returns
+// it with its length, or length 0 if it is longer than 8 bytes (values
+// of 2^56 or more). It takes the 7-bit groups at once rather than byte
+// by byte, for the values of several bytes, such as timestamps, that a
+// read decodes.
+func gather(x uint64) (uint64, int) {
+	stop := ^x & 0x8080808080808080
+	if stop == 0 {
+		return 0, 0
 	}
-	return uvarintLong(b, off)
+	n := bits.TrailingZeros64(stop) + 1
+	x &= 1<<n - 1
+	x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
+	x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
+	x = x&0x000000000fffffff | x&0x0fffffff00000000>>4
+	return x, n / 8
 }
 
 // head is the decoded start of an entry.

@@ -131,8 +131,14 @@ func (c *copier) entry(n *node, h head) int {
 		v := uint64(b[off])
 		if v < 0x80 {
 			off++
+		} else if x, l := uint64(0), 0; off+8 <= len(b) {
+			if x, l = gather(binary.LittleEndian.Uint64(b[off:])); l > 0 {
+				v, off = x, off+l
+			} else {
+				v, off = uvarintLong(b, off)
+			}
 		} else {
-			v, off = uvarintWide(b, off)
+			v, off = uvarintLong(b, off)
 		}
 		f := &fs[i]
 		f.Name = name
