@@ -462,7 +462,9 @@ func newNode(id ID, fields []Field, prev *node) *node {
 	if prev != nil {
 		// Nodes tend to look alike: start with room for one like prev,
 		// up to a bound, so that most nodes grow without copying.
-		n.buf = make([]byte, 0, min(len(prev.buf)+len(prev.buf)/16, maxPrealloc))
+		// The capacity is the whole size class: seal may put marks
+		// and names in what the entries leave of it.
+		n.buf = make([]byte, 0, allocSize(min(len(prev.buf)+len(prev.buf)/16, maxPrealloc)))
 		n.marks = make([]uint64, 0, min(len(prev.marks), maxPrealloc/64))
 	}
 	n.names = appendSet(n.inl[:0], fields)

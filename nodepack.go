@@ -70,6 +70,13 @@ func (n *node) pack(fresh bool) {
 		own[i] = allocSize(s)
 		cost += own[i]
 	}
+	// Pieces may go in place into the spare capacity of buf's block
+	// when buf stays in it: no copy of buf then.
+	spare := 0
+	if !fresh && allocSize(b) == allocSize(cap(n.buf)) &&
+		uintptr(unsafe.Pointer(unsafe.SliceData(n.buf)))%8 == 0 {
+		spare = cap(n.buf) - alignUp(b)
+	}
 	var where [pieces]int
 	best := where
 	for l := 1; l < pow3[k]; l++ {
@@ -86,7 +93,12 @@ func (n *node) pack(fresh bool) {
 				inS += size[i]
 			}
 		}
-		c += allocSize(blockLen(b, inB)) + allocSize(blockLen(0, inS))
+		if inB > 0 && alignUp(inB) <= spare {
+			c += allocSize(b)
+		} else {
+			c += allocSize(blockLen(b, inB))
+		}
+		c += allocSize(blockLen(0, inS))
 		if c < cost {
 			best, cost = where, c
 		}
@@ -103,7 +115,10 @@ func (n *node) pack(fresh bool) {
 		}
 	}
 	var bufBlock []byte
-	if l := blockLen(b, inB); l > b || fresh {
+	if inB > 0 && alignUp(inB) <= spare {
+		bufBlock = n.buf[alignUp(b):cap(n.buf)]
+		n.buf = n.buf[:b:b]
+	} else if l := blockLen(b, inB); l > b || fresh {
 		bufBlock = make([]byte, l)
 		copy(bufBlock, n.buf)
 		n.buf = bufBlock[:b:b]

@@ -3,6 +3,7 @@ package instream
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -163,5 +164,38 @@ func TestSeal_PackedCopiedAfterSnapshot(t *testing.T) {
 	}
 	if got := e.collect(MinID, MaxID, 0, false); !sameEntries(got, live) {
 		t.Error("entries after the removals differ")
+	}
+}
+
+// A node whose marks fit in the spare capacity of its bytes' block gets
+// them there in place: sealing it copies no bytes.
+func TestSeal_PacksInPlace(t *testing.T) {
+	inPlace := 0
+	for pad := range 40 {
+		e := newEntries(20, 4096)
+		var tail *node
+		var data unsafe.Pointer
+		capBefore := 0
+		for i := range 200 {
+			id := ID{uint64(1000 + i), 0}
+			user := "u" + strconv.Itoa(100000+i) + strings.Repeat("x", pad)
+			e.add(id, []Field{{"user", user}, {"ts", strconv.Itoa(1e12 + i)}})
+			// Sealed: marks packed while the bytes stay in a block of
+			// the same class must be in that block, without a copy.
+			if e.tail != tail && tail != nil && tail.packed && allocSize(len(tail.buf)) == allocSize(capBefore) {
+				if unsafe.Pointer(unsafe.SliceData(tail.buf)) != data {
+					t.Errorf("pad %d, node %v: bytes copied to pack %d marks", pad, tail.first, len(tail.marks))
+				} else if blockOf(data, capBefore, unsafe.Pointer(unsafe.SliceData(tail.marks))) {
+					inPlace++
+				}
+			}
+			tail, data, capBefore = e.tail, unsafe.Pointer(unsafe.SliceData(e.tail.buf)), cap(e.tail.buf)
+		}
+		if err := e.check(); err != nil {
+			t.Fatalf("pad %d: %v", pad, err)
+		}
+	}
+	if inPlace == 0 {
+		t.Error("no node packed its marks in place")
 	}
 }
