@@ -372,7 +372,10 @@ func (t *entries) copyRange(c *copier, start, end ID, count int, reverse bool) {
 	// walk's loop, without a call through a func value per entry.
 	for ; n != nil; n, off = n.next, 0 {
 		for off < len(n.buf) {
-			h := n.head(off)
+			h, ok := n.headShort(off)
+			if !ok {
+				h = n.head(off)
+			}
 			if end.Less(h.id) {
 				return
 			}

@@ -104,12 +104,17 @@ func TestAppendNext(t *testing.T) {
 		{0, 1}, {5, 9}, {9, 10}, {5, 14}, {1299, 1300}, {1295, 1304},
 		{999, 1000}, {99_999, 100_001}, {1_600_000_000_009, 1_600_000_000_010},
 		{math.MaxUint64 - 9, math.MaxUint64}, {7, 7}, {20, 12}, {3, 100},
+		{12_345_678, 12_345_679}, {9_999_999_999_999_999, 10_000_000_000_000_000},
 	}
 	for _, c := range cases {
 		prevStr := strconv.FormatUint(c.prev, 10)
-		got := string(appendNext([]byte("x"), c.v, c.prev, prevStr))
-		if want := "x" + strconv.FormatUint(c.v, 10); got != want {
-			t.Errorf("appendNext(x, %d, %d, %q) = %q, want %q", c.v, c.prev, prevStr, got, want)
+		// Without room and with room for a copy by words.
+		for _, room := range []int{0, 32} {
+			dst := append(make([]byte, 0, 1+room), 'x')
+			got := string(appendNext(dst, c.v, c.prev, prevStr))
+			if want := "x" + strconv.FormatUint(c.v, 10); got != want {
+				t.Errorf("appendNext(x, %d, %d, %q) with room %d = %q, want %q", c.v, c.prev, prevStr, room, got, want)
+			}
 		}
 	}
 }
@@ -161,6 +166,33 @@ func TestFillResumes(t *testing.T) {
 				e.trim(trimSpec{maxLen: int64(e.len() - r.IntN(50)), limit: -1})
 			case 2:
 				add(r.IntN(50))
+			}
+		}
+	}
+}
+
+// TestCopierInt checks the integer text of a read, patched in place when
+// a value grows by a small step, across lengths (7 to 17 digits), carries
+// and the end of a text buffer; earlier strings must not change.
+func TestCopierInt(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, start := range []uint64{999_990, 9_999_990, 99_999_990, 1_600_000_000_000, 9_999_999_999_999_990, 99_999_999_999_999_990} {
+		c := copier{want: 50}
+		v := start
+		var got, want []string
+		for range 400 {
+			switch r.IntN(6) {
+			case 0:
+				v += r.Uint64N(30)
+			default:
+				v += r.Uint64N(4)
+			}
+			got = append(got, c.int(v))
+			want = append(want, strconv.FormatUint(v, 10))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("from %d, value %d: int = %q, want %q", start, i, got[i], want[i])
 			}
 		}
 	}

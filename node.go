@@ -3,8 +3,7 @@ package instream
 import (
 	"encoding/binary"
 	"math"
-	"slices"
-	"unsafe"
+	"math/bits"
 )
 
 // A node packs a run of consecutive entries into one byte slice, as a
@@ -48,8 +47,11 @@ type node struct {
 	// shared is set when buf is also an older copy's: a deletion then
 	// flags a copy of it. Appends go past the older copy's length and
 	// need no copy.
-	shared  bool
-	inl     [19]byte // fills the struct to its size class, 192 bytes
+	shared bool
+	// packed is set when some of marks, sets and names share a block
+	// with buf or with each other (seal).
+	packed  bool
+	inl     [18]byte // fills the struct to its size class, 192 bytes
 	last    ID       // ID of the node's last entry, deleted or not
 	sets    []uint32
 	lpBytes int // size of Redis's listpack for the same entries
@@ -99,6 +101,24 @@ func uvarintLong(b []byte, off int) (uint64, int) {
 	}
 }
 
+// gather decodes the uvarint in the little-endian bytes of x and returns
+// it with its length, or length 0 if it is longer than 8 bytes (values
+// of 2^56 or more). It takes the 7-bit groups at once rather than byte
+// by byte, for the values of several bytes, such as timestamps, that a
+// read decodes.
+func gather(x uint64) (uint64, int) {
+	stop := ^x & 0x8080808080808080
+	if stop == 0 {
+		return 0, 0
+	}
+	n := bits.TrailingZeros64(stop) + 1
+	x &= 1<<n - 1
+	x = x&0x007f007f007f007f | x&0x7f007f007f007f00>>1
+	x = x&0x00003fff00003fff | x&0x3fff00003fff0000>>2
+	x = x&0x000000000fffffff | x&0x0fffffff00000000>>4
+	return x, n / 8
+}
+
 // head is the decoded start of an entry.
 type head struct {
 	id    ID
@@ -127,6 +147,23 @@ func (n *node) head(off int) head {
 		set = int(s)
 	}
 	return head{id: id, flags: hdr & (1<<hdrShift - 1), set: set, vals: off}
+}
+
+// headShort is head for the usual entry, with a one-byte header without
+// a name set and a one-byte ms delta; false for any other, and then the
+// caller calls head. It is small enough to inline in a read's loop.
+func (n *node) headShort(off int) (head, bool) {
+	b := n.buf
+	hdr := b[off]
+	if hdr&(0x80|flagBigSeq|flagOtherSet) != 0 || b[off+1] >= 0x80 {
+		return head{}, false
+	}
+	ms := uint64(b[off+1])
+	id := ID{n.first.Ms + ms, uint64(hdr >> hdrShift)}
+	if ms == 0 {
+		id.Seq += n.first.Seq
+	}
+	return head{id: id, flags: uint64(hdr & flagDeleted), vals: off + 2}, true
 }
 
 // idAt decodes only the ID of the entry at off.
@@ -409,7 +446,7 @@ func (n *node) appendEntry(id ID, fields []Field, s int) {
 // markDeleted flags the live entry at off as deleted.
 func (n *node) markDeleted(off int) {
 	if n.shared {
-		n.buf, n.shared = slices.Clone(n.buf), false
+		n.unshare()
 	}
 	n.buf[off] |= flagDeleted
 	del := int64(n.count - int(n.live))
@@ -425,7 +462,9 @@ func newNode(id ID, fields []Field, prev *node) *node {
 	if prev != nil {
 		// Nodes tend to look alike: start with room for one like prev,
 		// up to a bound, so that most nodes grow without copying.
-		n.buf = make([]byte, 0, min(len(prev.buf)+len(prev.buf)/16, maxPrealloc))
+		// The capacity is the whole size class: seal may put marks
+		// and names in what the entries leave of it.
+		n.buf = make([]byte, 0, allocSize(min(len(prev.buf)+len(prev.buf)/16, maxPrealloc)))
 		n.marks = make([]uint64, 0, min(len(prev.marks), maxPrealloc/64))
 	}
 	n.names = appendSet(n.inl[:0], fields)
@@ -436,43 +475,6 @@ func newNode(id ID, fields []Field, prev *node) *node {
 		n.lpBytes += lpSize(f.Name)
 	}
 	return n
-}
-
-// seal releases the spare capacity of a node that stops growing.
-func (n *node) seal() {
-	n.buf = shrink(n.buf)
-	if cap(n.names) > len(n.inl) { // not in inl
-		n.names = shrink(n.names)
-	}
-	n.sets = shrink(n.sets)
-	n.marks = shrink(n.marks)
-}
-
-func shrink[T any](s []T) []T {
-	size := int(unsafe.Sizeof(*new(T)))
-	if waste := cap(s) - len(s); waste > 8 && waste > len(s)/32 &&
-		allocSize(len(s)*size) < allocSize(cap(s)*size) {
-		return append(make([]T, 0, len(s)), s...)
-	}
-	return s
-}
-
-// sizeClasses are the Go allocator's object sizes up to 32 KiB: a smaller
-// allocation takes the next one up, so a copy into the same class saves
-// nothing.
-var sizeClasses = [...]int{0, 8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
-	288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792,
-	2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240,
-	10880, 12288, 13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768}
-
-// allocSize returns about how many bytes the allocator takes for n: its
-// size class, or whole 8 KiB pages above them.
-func allocSize(n int) int {
-	if n > sizeClasses[len(sizeClasses)-1] {
-		return (n + 8191) &^ 8191
-	}
-	i, _ := slices.BinarySearch(sizeClasses[:], n)
-	return sizeClasses[i]
 }
 
 // lpInt reports whether s is stored by Redis's listpack as an integer (a

@@ -1,8 +1,10 @@
 package instream
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
+	"slices"
 	"strconv"
 	"unsafe"
 )
@@ -117,29 +119,48 @@ func (c *copier) entry(n *node, h head) int {
 	if h.set != 0 {
 		return c.entrySet(n, h)
 	}
+	names := c.names()
 	start := len(c.fields)
-	fs := c.fields
+	if cap(c.fields)-start < len(names) {
+		c.fields = slices.Grow(c.fields, len(names))
+	}
+	fs := c.fields[start : start+len(names)]
 	off, b := h.vals, n.buf
 	// value's decoding, inlined: this loop is most of a range read.
-	for _, name := range c.names() {
+	for i, name := range names {
 		v := uint64(b[off])
 		if v < 0x80 {
 			off++
+		} else if x, l := uint64(0), 0; off+8 <= len(b) {
+			if x, l = gather(binary.LittleEndian.Uint64(b[off:])); l > 0 {
+				v, off = x, off+l
+			} else {
+				v, off = uvarintLong(b, off)
+			}
 		} else {
 			v, off = uvarintLong(b, off)
 		}
-		var val string
+		f := &fs[i]
+		f.Name = name
 		if v&1 != 0 {
-			val = c.int(v >> 1)
-		} else {
-			l := int(v >> 1)
-			val = view(b[off : off+l])
-			off += l
+			f.Value = c.int(v >> 1)
+			continue
 		}
-		fs = append(fs, Field{Name: name, Value: val})
+		l := int(v >> 1)
+		f.Value = view(b[off : off+l])
+		off += l
 	}
-	c.fields = fs
-	c.add(h.id, start)
+	end := start + len(names)
+	c.fields = c.fields[:end]
+	// add, inlined.
+	if k := len(c.out); !c.asGrp && k < cap(c.out) {
+		c.out = c.out[:k+1]
+		e := &c.out[k]
+		e.ID, e.Fields = h.id, c.fields[start:end:end]
+		c.count++
+	} else {
+		c.addGrow(h.id, start)
+	}
 	return off
 }
 
@@ -201,15 +222,39 @@ func (c *copier) entrySet(n *node, h head) int {
 	return off
 }
 
-// add appends the entry id whose fields start at fields[start].
+// add appends the entry id whose fields start at fields[start]. It
+// sets the new element's fields one by one: copying a whole Entry in
+// would, while the GC marks, take a bulk write barrier (wbMove) that
+// costs more than the rest of the entry.
 func (c *copier) add(id ID, start int) {
 	end := len(c.fields)
-	en := Entry{ID: id, Fields: c.fields[start:end:end]}
-	if c.asGrp {
-		c.group = append(c.group, GroupEntry{Entry: en})
-	} else {
-		c.out = append(c.out, en)
+	if k := len(c.out); !c.asGrp && k < cap(c.out) {
+		c.out = c.out[:k+1]
+		e := &c.out[k]
+		e.ID, e.Fields = id, c.fields[start:end:end]
+		c.count++
+		return
 	}
+	c.addGrow(id, start)
+}
+
+// addGrow is add for a group read, or when out is full.
+func (c *copier) addGrow(id ID, start int) {
+	end := len(c.fields)
+	fs := c.fields[start:end:end]
+	var e *Entry
+	if c.asGrp {
+		if len(c.group) == cap(c.group) {
+			c.group = slices.Grow(c.group, 1)
+		}
+		c.group = c.group[:len(c.group)+1]
+		e = &c.group[len(c.group)-1].Entry
+	} else {
+		c.out = slices.Grow(c.out, 1)
+		c.out = c.out[:len(c.out)+1]
+		e = &c.out[len(c.out)-1]
+	}
+	e.ID, e.Fields = id, fs
 	c.count++
 }
 
@@ -226,9 +271,32 @@ func (c *copier) value(n *node, off int) (string, int) {
 
 // int returns the decimal string of v.
 func (c *copier) int(v uint64) string {
-	if v == c.num && c.numStr != "" {
-		return c.numStr
+	p := c.numStr
+	if v == c.num && p != "" {
+		return p
 	}
+	// Timestamps a few units apart: patch the last digit of a copy of
+	// the last text, copied by two words (as appendNext does), here
+	// without its calls.
+	t, l := c.text, len(p)
+	i := len(t)
+	if d := v - c.num; d-1 < 9 && l >= 8 && l <= 16 && cap(t)-i >= 16 {
+		if last := p[l-1] + byte(d); last <= '9' {
+			src := unsafe.Slice(unsafe.StringData(p), l)
+			w := t[i : i+16]
+			binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(src))
+			binary.LittleEndian.PutUint64(w[l-8:], binary.LittleEndian.Uint64(src[l-8:]))
+			w[l-1] = last
+			c.text = t[:i+l]
+			c.num, c.numStr = v, unsafe.String(&w[0], l)
+			return c.numStr
+		}
+	}
+	return c.intText(v)
+}
+
+// intText is int for any v.
+func (c *copier) intText(v uint64) string {
 	if room := cap(c.text) - len(c.text); room < 20 {
 		if l := decimalLen(v); room < l {
 			// Earlier strings keep the old buffer: start a new one with
@@ -311,7 +379,10 @@ func (t *entries) fill(start, end ID, max int, b *scanBuf) bool {
 	b.forget()
 	for ; n != nil; n, off = n.next, 0 {
 		for off < len(n.buf) {
-			h := n.head(off)
+			h, ok := n.headShort(off)
+			if !ok {
+				h = n.head(off)
+			}
 			if end.Less(h.id) {
 				return false
 			}
@@ -398,8 +469,19 @@ func (b *scanBuf) int(v uint64) string {
 // last digit is cheaper than formatting.
 func appendNext(dst []byte, v, prev uint64, prevStr string) []byte {
 	if d := v - prev; v > prev && d < 10 && prevStr != "" {
-		i := len(dst)
-		dst = append(dst, prevStr...)
+		i, l := len(dst), len(prevStr)
+		if l >= 8 && l <= 16 && cap(dst)-i >= 16 {
+			// Copy prevStr as two overlapping words: a call to memmove
+			// costs more than the copy. The bytes written past l are
+			// spare capacity, which no string uses yet.
+			src := unsafe.Slice(unsafe.StringData(prevStr), l)
+			w := dst[i : i+16]
+			binary.LittleEndian.PutUint64(w, binary.LittleEndian.Uint64(src))
+			binary.LittleEndian.PutUint64(w[l-8:], binary.LittleEndian.Uint64(src[l-8:]))
+			dst = dst[:i+l]
+		} else {
+			dst = append(dst, prevStr...)
+		}
 		// Add d to the last digit and carry: 1299 + 1 is 1300. A carry
 		// out of the first digit makes the number longer: format it.
 		for j := len(dst) - 1; j >= i; j-- {
