@@ -380,12 +380,15 @@ func (l *Log) run() {
 }
 
 // sleep lets the records appended since the writer was kicked gather for
-// writeDelay. A caller that wrote meanwhile took the records then
-// buffered, so the oldest left is no older than that write: sleep goes
-// on until writeDelay after it. It returns false once the log closes.
+// writeDelay. Halfway, it sets due, so that the next caller of Wait
+// writes them on its own core; only records no caller took by writeDelay
+// are left to the writer. A caller that wrote meanwhile took the records
+// then buffered, so the oldest left is no older than that write: sleep
+// goes on from it. It returns false once the log closes.
 func (l *Log) sleep(t *time.Timer) bool {
 	start := time.Now()
-	t.Reset(writeDelay)
+	asked := false
+	t.Reset(writeDelay / 2)
 	for {
 		select {
 		case <-t.C:
@@ -396,15 +399,25 @@ func (l *Log) sleep(t *time.Timer) bool {
 		l.mu.Lock()
 		taken, empty := l.takenAt, len(l.buf) == 0 && len(l.ready) == 0
 		l.mu.Unlock()
-		if empty || !taken.After(start) {
+		if empty {
 			return true
 		}
-		start = taken
-		d := time.Until(taken.Add(writeDelay))
-		if d <= 0 {
+		if taken.After(start) {
+			start, asked = taken, false
+		}
+		age := time.Since(start)
+		if age >= writeDelay {
 			return true
 		}
-		t.Reset(d)
+		if !asked && age >= writeDelay/2 {
+			l.due.Store(true)
+			asked = true
+		}
+		if asked {
+			t.Reset(writeDelay - age)
+		} else {
+			t.Reset(writeDelay/2 - age)
+		}
 	}
 }
 
