@@ -45,9 +45,10 @@
 // waiter to find no sync running writes and syncs for every record
 // appended so far (group commit), the others wait for it. Under
 // [Everysec] the buffer reaches the operating system within about a
-// millisecond: the caller of [Log.Wait] that finds 256 KB buffered writes
-// it at once, on its own core, as Redis's main thread writes before it
-// sleeps, and a background writer writes what waited a millisecond. Once
+// millisecond: the caller of [Log.Wait] that finds 256 KB buffered, or
+// records half a millisecond old, writes them at once, on its own core,
+// as Redis's main thread writes before it sleeps; a background writer
+// writes what no caller took within the millisecond. Once
 // a second another goroutine syncs what was written, as Redis syncs on a
 // background thread: writing goes on while a sync runs, however long it
 // takes. A crash of the process loses at most the last millisecond, a
