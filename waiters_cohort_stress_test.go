@@ -16,18 +16,20 @@ import (
 // their ctx ends, or panic in NotifyBlocked while an add comes, each end
 // as they would alone: with the entry, or with ctx.Err() only if their
 // ctx ended, and nothing stays registered. Readers share a ctx, have
-// their own, or share one with the previous reader.
+// their own, or share one with the previous reader; their reads differ
+// by count (so several cohorts, more than one chunk of wakes, and carried
+// passes), and some read a second stream too.
 func TestEngine_Read_cohortStress(t *testing.T) {
-	rounds := 300
+	rounds := 200
 	if testing.Short() {
-		rounds = 30
+		rounds = 20
 	}
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := rand.New(rand.NewPCG(3, 4))
 	e := instream.New(instream.Options{})
 	defer e.Close()
-	last := instream.ID{}
+	var hist []instream.ID
 	for round := range rounds {
-		n := 1 + rng.IntN(150)
+		n := 1 + rng.IntN(400)
 		parent, cancelParent := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		errs := make(chan string, n)
@@ -45,9 +47,8 @@ func TestEngine_Read_cohortStress(t *testing.T) {
 				}
 			}
 			rctx, rcancel := ctx, cancel
-			panics := rng.IntN(10) == 0
+			panics := rng.IntN(20) == 0
 			if panics {
-				// Late, so that others may join the call's cohort first.
 				delay := rng.IntN(30)
 				rctx = instream.NotifyBlocked(rctx, func() {
 					for range delay {
@@ -56,11 +57,23 @@ func TestEngine_Read_cohortStress(t *testing.T) {
 					panic("broke")
 				})
 			}
-			cancelAfter := -1 // Gosched calls before cancelling, -1 for never
-			if rng.IntN(3) == 0 {
+			cancelAfter := -1
+			if rng.IntN(4) == 0 {
 				cancelAfter = rng.IntN(50)
 			}
-			after := last
+			// Reads differ by their count.
+			after := func() instream.ID {
+				if len(hist) == 0 {
+					return instream.ID{}
+				}
+				return hist[len(hist)-1]
+			}()
+			args := streams(instream.ReadStream{Key: "s", After: after})
+			args.Count = rng.IntN(3)
+			two := rng.IntN(8) == 0
+			if two {
+				args = streams(instream.ReadStream{Key: "s", After: after}, instream.ReadStream{Key: "t", After: instream.MaxID})
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -77,25 +90,26 @@ func TestEngine_Read_cohortStress(t *testing.T) {
 						errs <- fmt.Sprintf("reader %d panicked: %v", i, p)
 					}
 				}()
-				res, err := e.Read(rctx, streams(instream.ReadStream{Key: "s", After: after}))
+				res, err := e.Read(rctx, args)
 				switch {
 				case err != nil && rctx.Err() == nil:
 					errs <- fmt.Sprintf("reader %d: %v with its ctx live", i, err)
 				case err != nil && err != rctx.Err():
 					errs <- fmt.Sprintf("reader %d: %v, want its ctx's %v", i, err, rctx.Err())
-				case err == nil && (len(res) != 1 || len(res[0].Entries) != 1 || !after.Less(res[0].Entries[0].ID)):
+				case err == nil && (len(res) != 1 || res[0].Key != "s" || len(res[0].Entries) != 1 || !after.Less(res[0].Entries[0].ID)):
 					errs <- fmt.Sprintf("reader %d: %s, want one entry after %v", i, summary(res), after)
 				}
 			}()
 		}
-		for range rng.IntN(100) {
+		want := rng.IntN(n + 1)
+		for start := time.Now(); instream.Waiters(e, "s") < want && time.Since(start) < 20*time.Millisecond; {
 			runtime.Gosched()
 		}
 		id, err := e.Add("s", instream.AddArgs{Fields: benchFields})
 		if err != nil {
 			t.Fatal(err)
 		}
-		last = id
+		hist = append(hist, id)
 		done := make(chan struct{})
 		go func() { wg.Wait(); close(done) }()
 		select {
@@ -107,6 +121,10 @@ func TestEngine_Read_cohortStress(t *testing.T) {
 		close(errs)
 		for msg := range errs {
 			t.Errorf("round %d (%d readers): %s", round, n, msg)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for instream.Waiters(e, "s") != 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
 		}
 		if got := instream.Waiters(e, "s"); got != 0 {
 			t.Fatalf("round %d: Waiters(s) = %d, want 0", round, got)
