@@ -407,9 +407,9 @@ func (t *entries) atMost(from *node, k, limit int) int {
 	return min(c, limit)
 }
 
-// visitor is called by walkBack with an entry, and returns the offset just
-// after the entry (n.end(h), which it often knows already) and whether to
-// go on.
+// visitor is called by walkBack and frozen.walk with an entry, and
+// returns the offset just after the entry (n.end(h), which it often
+// knows already) and whether to go on.
 type visitor func(n *node, h head) (end int, more bool)
 
 // walkBack calls fn for each live entry with an ID in [start, end], in

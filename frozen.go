@@ -47,7 +47,7 @@ func (t *entries) replace(n *node) *node {
 	c := new(node)
 	*c = *n
 	c.gen, c.shared = t.gen, true
-	if cap(n.names) == len(n.inl) && &n.names[:1][0] == &n.inl[0] {
+	if n.namesInline() {
 		// Names kept inline would point into n and keep it, and its
 		// bytes, alive for as long as c lives.
 		c.names = c.inl[:len(n.names)]
