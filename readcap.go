@@ -61,17 +61,9 @@ func (b *readBudget) take(size int) bool {
 // [key, [...]] header. Redis counts its own way, so caps close to an
 // entry's size may cut at another entry than Redis would.
 
-func digits(n uint64) int {
-	d := 1
-	for ; n >= 10; n /= 10 {
-		d++
-	}
-	return d
-}
+func bulkSize(n int) int { return 1 + decimalDigits(uint64(n)) + 2 + n + 2 }
 
-func bulkSize(n int) int { return 1 + digits(uint64(n)) + 2 + n + 2 }
-
-func arraySize(n int) int { return 1 + digits(uint64(n)) + 2 }
+func arraySize(n int) int { return 1 + decimalDigits(uint64(n)) + 2 }
 
 // claimExtra is the size of a claim read's idle time and delivery count,
 // taken as 13- and 1-digit integers.
@@ -80,7 +72,7 @@ const claimExtra = 1 + 13 + 2 + 1 + 1 + 2
 // entrySize is the reply size of en, with the header of stream key if
 // first.
 func entrySize(en Entry, key string, first, claim bool) int {
-	id := digits(en.ID.Ms) + 1 + digits(en.ID.Seq)
+	id := decimalDigits(en.ID.Ms) + 1 + decimalDigits(en.ID.Seq)
 	n := arraySize(2) + bulkSize(id) + arraySize(2*len(en.Fields))
 	for _, f := range en.Fields {
 		n += bulkSize(len(f.Name)) + bulkSize(len(f.Value))

@@ -81,8 +81,10 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 			ss.config = []string{"XCFGSET", k, "IDMP-DURATION", itoa(s.idmp.duration), "IDMP-MAXSIZE", itoa(s.idmp.maxSize)}
 		}
 		ss.idmp, _ = t.idempotencyRecords(k)
-		if d := &s.idmp; (d.added != 0 || d.duplicates != 0) && noteFits(idmpCountsNote(k, d)) {
-			ss.counts = idmpCountsNote(k, d)
+		if d := &s.idmp; d.added != 0 || d.duplicates != 0 {
+			if note := idmpCountsNote(k, d); noteFits(note) {
+				ss.counts = note
+			}
 		}
 		sn.streams = append(sn.streams, ss)
 	}

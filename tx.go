@@ -84,7 +84,8 @@ func (t *tx) end() {
 // are released, it waits until the log has made the call's record durable
 // under its policy, and sets *errp (if nil) when it could not.
 func (t *tx) endWrite(errp *error) {
-	// Inlined into the callers' defers: end's fast path, two calls less.
+	// end's fast path, repeated here in a small frame (endWrite is not
+	// inlined; its slow path, with the larger frame, is split out).
 	if !t.logging && t.held&(t.held-1) == 0 && t.parking == nil && len(t.ready) == 0 {
 		t.home.mu.Unlock()
 		return

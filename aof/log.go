@@ -139,9 +139,10 @@ func (l *Log) Append(cmds ...[]string) (seq uint64, err error) {
 		return 0, ErrClosed
 	}
 	body := bodyLen(cmds)
-	sealed := l.room(recordLen(body))
+	n := recordLen(body)
+	sealed := l.room(n)
 	l.buf = appendRecord(l.buf, cmds, body)
-	return l.added(recordLen(body), sealed), nil
+	return l.added(n, sealed), nil
 }
 
 // AppendRESP is [Log.Append] for a record already encoded as Redis
