@@ -6,11 +6,25 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/instream/instream/aof"
 	"github.com/instream/instream/aof/crashfs"
 )
+
+// failOp makes every op of fs fail with crashfs.ErrInjected while the
+// returned switch is on; it starts off.
+func failOp(fs *crashfs.FS, op crashfs.Op) *atomic.Bool {
+	var failing atomic.Bool
+	fs.SetFault(func(o crashfs.Op, name string) error {
+		if failing.Load() && o == op {
+			return crashfs.ErrInjected
+		}
+		return nil
+	})
+	return &failing
+}
 
 // record returns the i-th test record: one XADD, or every third an XADD
 // and an XCLAIM logged together.
