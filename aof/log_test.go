@@ -26,6 +26,20 @@ func failOp(fs *crashfs.FS, op crashfs.Op) *atomic.Bool {
 	return &failing
 }
 
+// cutRewrite begins a rewrite of l and cuts it: later appends go to a
+// new incremental file.
+func cutRewrite(t *testing.T, l *aof.Log) *aof.Rewrite {
+	t.Helper()
+	rw, err := l.BeginRewrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	return rw
+}
+
 // record returns the i-th test record: one XADD, or every third an XADD
 // and an XCLAIM logged together.
 func record(i int) [][]string {
@@ -319,13 +333,7 @@ func TestLog_annotations(t *testing.T) {
 	}
 
 	l, _, _ = open(t, opts)
-	rw, err := l.BeginRewrite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rw.Cut(); err != nil {
-		t.Fatal(err)
-	}
+	rw := cutRewrite(t, l)
 	if err := rw.WriteBase(func(w *aof.BaseWriter) error {
 		for _, b := range bad {
 			if err := w.Add(b...); !errors.Is(err, aof.ErrBadAnnotation) {
