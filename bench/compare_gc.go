@@ -57,11 +57,8 @@ func (c *comparer) gc() error {
 
 	kv, fields := fieldPool()
 	e := instream.New(instream.Options{})
-	held := make([]instream.Field, 3)
 	for i := range n {
-		f := ShapeB.Fields(i)
-		held[0], held[1], held[2] = instream.Field{Name: f[0], Value: f[1]}, instream.Field{Name: f[2], Value: f[3]}, instream.Field{Name: f[4], Value: f[5]}
-		if _, err := e.Add("s", instream.AddArgs{ID: EntryID(i), Fields: held}); err != nil {
+		if _, err := e.Add("s", instream.AddArgs{ID: EntryID(i), Fields: Fields(ShapeB.Fields(i))}); err != nil {
 			return fmt.Errorf("instream add: %w", err)
 		}
 	}
