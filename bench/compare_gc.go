@@ -163,7 +163,6 @@ func (c *comparer) gcHeld(add func(i int) error) (gcResult, error) {
 	}
 	slices.Sort(gcLat)
 	slices.Sort(base)
-	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
 	r := gcResult{
 		cpuMs:   float64(cpu) / 1e6 / float64(cycles),
 		p50:     us(percentile(gcLat, 50)),
@@ -192,7 +191,7 @@ func (c *comparer) redisAddLatency(calls int, kv [][]string) (p50, p99 float64, 
 		return 0, 0, err
 	}
 	slices.Sort(lat)
-	return float64(percentile(lat, 50)) / 1e3, float64(percentile(lat, 99)) / 1e3, nil
+	return us(percentile(lat, 50)), us(percentile(lat, 99)), nil
 }
 
 // countText writes n as the flags take it: 1e7 for 10,000,000, 25e3 for
