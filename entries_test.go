@@ -423,6 +423,20 @@ func fillAll(t *entries, start, end ID, count int) []Entry {
 	}
 }
 
+// frozenEntries returns every entry that f holds, read through a copier
+// as a scan reads them.
+func frozenEntries(f *frozen) []Entry {
+	var out []Entry
+	f.walk(func(n *node, h head) (int, bool) {
+		var c copier
+		c.init(1, n)
+		off := c.entry(n, h)
+		out = append(out, c.out...)
+		return off, true
+	})
+	return out
+}
+
 func sameEntries(a, b []Entry) bool {
 	if len(a) != len(b) {
 		return false

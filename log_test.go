@@ -30,6 +30,19 @@ func (l *recLog) Append(rec []byte) (uint64, error) {
 
 func (l *recLog) Wait(uint64) error { return nil }
 
+// wantRecs checks that the log holds exactly the records want.
+func wantRecs(t *testing.T, got, want []string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("records %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("record %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
 // resp encodes commands as Redis writes them to its append-only file.
 func resp(cmds ...[]string) string {
 	var b strings.Builder
@@ -131,14 +144,7 @@ func TestLog_records(t *testing.T) {
 			if err := tt.do(e); err != nil {
 				t.Fatal(err)
 			}
-			if len(l.recs) != len(tt.want) {
-				t.Fatalf("records %q, want %q", l.recs, tt.want)
-			}
-			for i := range tt.want {
-				if l.recs[i] != tt.want[i] {
-					t.Fatalf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
-				}
-			}
+			wantRecs(t, l.recs, tt.want)
 		})
 	}
 }
@@ -229,14 +235,7 @@ func TestLog_idempotencyCounts(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if len(l.recs) != len(tt.want) {
-				t.Fatalf("records %q, want %q", l.recs, tt.want)
-			}
-			for i := range tt.want {
-				if l.recs[i] != tt.want[i] {
-					t.Errorf("record %d = %q, want %q", i, l.recs[i], tt.want[i])
-				}
-			}
+			wantRecs(t, l.recs, tt.want)
 			info, err := e.Info(tt.key)
 			if err != nil || info.IdempotentAdds != 7 || info.Duplicates != 9 {
 				t.Errorf("Info = %d adds, %d duplicates, %v; want 7, 9", info.IdempotentAdds, info.Duplicates, err)

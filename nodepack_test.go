@@ -139,15 +139,7 @@ func TestSeal_PackedCopiedAfterSnapshot(t *testing.T) {
 			}
 		}
 	}
-	var got []Entry
-	f.walk(func(n *node, h head) (int, bool) {
-		var c copier
-		c.init(1, n)
-		off := c.entry(n, h)
-		got = append(got, c.out...)
-		return off, true
-	})
-	if !sameEntries(got, want) {
+	if !sameEntries(frozenEntries(f), want) {
 		t.Error("the snapshot's entries changed")
 	}
 	if !sameEntries(held, want) {

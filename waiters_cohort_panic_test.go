@@ -47,18 +47,16 @@ func testNotifyPanics(t *testing.T, own bool, n int, panics func(int) bool, canc
 	// Not derived from t.Context, which ends with the bubble: a reader
 	// left waiting would then go unnoticed. Cancelled by the cancel
 	// outcome only.
-	base, cancelBase := context.WithCancel(context.Background())
-	cancels := []context.CancelFunc{cancelBase}
+	run := 0 // one ctx for all
+	if own {
+		run = 1
+	}
+	ctxs, _, cancelAll := runCtxs(context.Background(), n, run)
 	release := make(chan struct{})
 	const panicked = "panicked"
 	chs := make([]chan string, n)
 	for i := range chs {
-		ctx := base
-		if own {
-			var c context.CancelFunc
-			ctx, c = context.WithCancel(base)
-			cancels = append(cancels, c)
-		}
+		ctx := ctxs[i]
 		if panics(i) {
 			ctx = instream.NotifyBlocked(ctx, func() {
 				<-release
@@ -98,9 +96,7 @@ func testNotifyPanics(t *testing.T, own bool, n int, panics func(int) bool, canc
 	checked(t, e)
 	want := "s:2-0, <nil>"
 	if cancel {
-		for _, c := range cancels {
-			c()
-		}
+		cancelAll()
 		want = "nil, context canceled"
 	} else {
 		rdAdd(t, e, "s", "2-0")

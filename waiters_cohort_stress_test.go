@@ -69,11 +69,11 @@ func TestEngine_Read_cohortStress(t *testing.T) {
 				return hist[len(hist)-1]
 			}()
 			args := streams(instream.ReadStream{Key: "s", After: after})
-			args.Count = rng.IntN(3)
-			two := rng.IntN(8) == 0
-			if two {
+			count := rng.IntN(3)
+			if rng.IntN(8) == 0 {
 				args = streams(instream.ReadStream{Key: "s", After: after}, instream.ReadStream{Key: "t", After: instream.MaxID})
 			}
+			args.Count = count
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

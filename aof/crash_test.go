@@ -301,16 +301,8 @@ func TestFaults(t *testing.T) {
 				if err := l.Sync(); err != nil {
 					t.Fatal(err)
 				}
-				var mu sync.Mutex
-				failing := true
-				fs.SetFault(func(o crashfs.Op, name string) error {
-					mu.Lock()
-					defer mu.Unlock()
-					if failing && o == op {
-						return crashfs.ErrInjected
-					}
-					return nil
-				})
+				failing := failOp(fs, op)
+				failing.Store(true)
 				seq, err := l.Append(record(3)...)
 				if err != nil {
 					t.Fatalf("Append before the fault is seen: %v", err)
@@ -337,9 +329,7 @@ func TestFaults(t *testing.T) {
 				if err := l.Sync(); !errors.Is(err, aof.ErrWriteFailed) {
 					t.Fatalf("Sync while failing = %v, want ErrWriteFailed", err)
 				}
-				mu.Lock()
-				failing = false
-				mu.Unlock()
+				failing.Store(false)
 				if err := l.Sync(); err != nil {
 					t.Fatalf("Sync after the disk recovered: %v", err)
 				}
@@ -368,16 +358,8 @@ func TestFaults_retryInBackground(t *testing.T) {
 			fs := crashfs.New()
 			l, _, _ := open(t, aof.Options{FS: fs, Dir: "/d", Fsync: aof.Everysec})
 			defer l.Close()
-			var mu sync.Mutex
-			failing := true
-			fs.SetFault(func(o crashfs.Op, name string) error {
-				mu.Lock()
-				defer mu.Unlock()
-				if failing && o == op {
-					return crashfs.ErrInjected
-				}
-				return nil
-			})
+			failing := failOp(fs, op)
+			failing.Store(true)
 			if _, err := l.Append(record(0)...); err != nil {
 				t.Fatal(err)
 			}
@@ -388,9 +370,7 @@ func TestFaults_retryInBackground(t *testing.T) {
 			if !errors.Is(l.Err(), aof.ErrWriteFailed) || !errors.Is(l.Err(), crashfs.ErrInjected) {
 				t.Fatalf("Err = %v, want ErrWriteFailed wrapping the cause", l.Err())
 			}
-			mu.Lock()
-			failing = false
-			mu.Unlock()
+			failing.Store(false)
 			for l.Err() != nil && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
 			}

@@ -21,15 +21,9 @@ func rewritten(t *testing.T) (*crashfs.FS, aof.Options, [][][]string) {
 	opts := aof.Options{FS: fs, Dir: "/d", Fsync: aof.Always}
 	l, _, _ := open(t, opts)
 	appendN(t, l, 0, 5)
-	r, err := l.BeginRewrite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Cut(); err != nil {
-		t.Fatal(err)
-	}
+	r := cutRewrite(t, l)
 	var want [][][]string
-	err = r.WriteBase(func(w *aof.BaseWriter) error {
+	err := r.WriteBase(func(w *aof.BaseWriter) error {
 		for i := range 5 {
 			for _, c := range record(i) {
 				want = append(want, [][]string{c})

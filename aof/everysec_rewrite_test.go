@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,13 +23,7 @@ func TestEverysec_concurrentRewrites(t *testing.T) {
 			fs := crashfs.New()
 			opts := aof.Options{FS: fs, Dir: "/d", Fsync: aof.Everysec}
 			l, _, _ := open(t, opts)
-			var failing atomic.Bool
-			fs.SetFault(func(o crashfs.Op, name string) error {
-				if failing.Load() && o == crashfs.OpWrite {
-					return crashfs.ErrInjected
-				}
-				return nil
-			})
+			failing := failOp(fs, crashfs.OpWrite)
 			var mu sync.Mutex
 			var all [][]string
 			value := strings.Repeat("v", 300)

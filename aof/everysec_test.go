@@ -128,14 +128,8 @@ func TestEverysec_syncsAcrossRewrite(t *testing.T) {
 	l, _, _ := open(t, opts)
 	defer l.Close()
 	appendN(t, l, 0, 5)
-	r, err := l.BeginRewrite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Cut(); err != nil {
-		t.Fatal(err)
-	}
-	err = r.WriteBase(func(w *aof.BaseWriter) error {
+	r := cutRewrite(t, l)
+	err := r.WriteBase(func(w *aof.BaseWriter) error {
 		for i := range 5 {
 			for _, c := range record(i) {
 				if err := w.Add(c...); err != nil {

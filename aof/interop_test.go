@@ -103,13 +103,7 @@ func TestInterop_redisLoadsOurs(t *testing.T) {
 		}
 	}
 	// A rewrite whose base holds the first half as plain commands.
-	rw, err := l.BeginRewrite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rw.Cut(); err != nil {
-		t.Fatal(err)
-	}
+	rw := cutRewrite(t, l)
 	if err := rw.WriteBase(func(w *aof.BaseWriter) error {
 		for i, r := range interopRecords[:half] {
 			for _, c := range r {
@@ -238,15 +232,9 @@ func TestInterop_chunksAndTornTail(t *testing.T) {
 	dir := t.TempDir()
 	opts := aof.Options{Dir: dir, DirName: "ours", Fsync: aof.Always}
 	l, _, _ := open(t, opts)
-	rw, err := l.BeginRewrite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rw.Cut(); err != nil {
-		t.Fatal(err)
-	}
+	rw := cutRewrite(t, l)
 	const n = 3000 // about 300 KB: several chunks
-	err = rw.WriteBase(func(w *aof.BaseWriter) error {
+	err := rw.WriteBase(func(w *aof.BaseWriter) error {
 		for i := range n {
 			if err := w.Add("XADD", "big", fmt.Sprintf("%d-1", i+1), "payload", strings.Repeat("x", 64), "i", strconv.Itoa(i)); err != nil {
 				return err

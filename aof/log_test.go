@@ -6,11 +6,39 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/instream/instream/aof"
 	"github.com/instream/instream/aof/crashfs"
 )
+
+// failOp makes every op of fs fail with crashfs.ErrInjected while the
+// returned switch is on; it starts off.
+func failOp(fs *crashfs.FS, op crashfs.Op) *atomic.Bool {
+	var failing atomic.Bool
+	fs.SetFault(func(o crashfs.Op, name string) error {
+		if failing.Load() && o == op {
+			return crashfs.ErrInjected
+		}
+		return nil
+	})
+	return &failing
+}
+
+// cutRewrite begins a rewrite of l and cuts it: later appends go to a
+// new incremental file.
+func cutRewrite(t *testing.T, l *aof.Log) *aof.Rewrite {
+	t.Helper()
+	rw, err := l.BeginRewrite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Cut(); err != nil {
+		t.Fatal(err)
+	}
+	return rw
+}
 
 // record returns the i-th test record: one XADD, or every third an XADD
 // and an XCLAIM logged together.
@@ -305,13 +333,7 @@ func TestLog_annotations(t *testing.T) {
 	}
 
 	l, _, _ = open(t, opts)
-	rw, err := l.BeginRewrite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rw.Cut(); err != nil {
-		t.Fatal(err)
-	}
+	rw := cutRewrite(t, l)
 	if err := rw.WriteBase(func(w *aof.BaseWriter) error {
 		for _, b := range bad {
 			if err := w.Add(b...); !errors.Is(err, aof.ErrBadAnnotation) {

@@ -57,11 +57,8 @@ func (c *comparer) gc() error {
 
 	kv, fields := fieldPool()
 	e := instream.New(instream.Options{})
-	held := make([]instream.Field, 3)
 	for i := range n {
-		f := ShapeB.Fields(i)
-		held[0], held[1], held[2] = instream.Field{Name: f[0], Value: f[1]}, instream.Field{Name: f[2], Value: f[3]}, instream.Field{Name: f[4], Value: f[5]}
-		if _, err := e.Add("s", instream.AddArgs{ID: EntryID(i), Fields: held}); err != nil {
+		if _, err := e.Add("s", instream.AddArgs{ID: EntryID(i), Fields: Fields(ShapeB.Fields(i))}); err != nil {
 			return fmt.Errorf("instream add: %w", err)
 		}
 	}
@@ -166,7 +163,6 @@ func (c *comparer) gcHeld(add func(i int) error) (gcResult, error) {
 	}
 	slices.Sort(gcLat)
 	slices.Sort(base)
-	us := func(d time.Duration) float64 { return float64(d) / 1e3 }
 	r := gcResult{
 		cpuMs:   float64(cpu) / 1e6 / float64(cycles),
 		p50:     us(percentile(gcLat, 50)),
@@ -195,7 +191,7 @@ func (c *comparer) redisAddLatency(calls int, kv [][]string) (p50, p99 float64, 
 		return 0, 0, err
 	}
 	slices.Sort(lat)
-	return float64(percentile(lat, 50)) / 1e3, float64(percentile(lat, 99)) / 1e3, nil
+	return us(percentile(lat, 50)), us(percentile(lat, 99)), nil
 }
 
 // countText writes n as the flags take it: 1e7 for 10,000,000, 25e3 for

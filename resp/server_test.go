@@ -62,6 +62,13 @@ func (r *rawConn) do(args ...string) string {
 	return r.reply()
 }
 
+// clientID returns the connection's CLIENT ID, as CLIENT UNBLOCK and
+// CLIENT KILL ID take it.
+func (r *rawConn) clientID() string {
+	r.t.Helper()
+	return strings.TrimSuffix(strings.TrimPrefix(r.do("CLIENT", "ID"), ":"), "\r\n")
+}
+
 func (r *rawConn) reply() string {
 	r.t.Helper()
 	var b strings.Builder
@@ -315,7 +322,7 @@ func TestServer_ClientUnblockAndKill(t *testing.T) {
 	_, s := newServer(t, resp.Options{})
 	ctl := dial(t, s)
 	b := dial(t, s)
-	id := strings.TrimSuffix(strings.TrimPrefix(b.do("CLIENT", "ID"), ":"), "\r\n")
+	id := b.clientID()
 
 	b.send("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
 	waitBlocked(t, ctl, 1)
@@ -374,7 +381,7 @@ func TestServer_ClientUnblockOneOfSameRead(t *testing.T) {
 			ids := make([]string, len(cs))
 			for i := range cs {
 				cs[i] = dial(t, s)
-				ids[i] = strings.TrimSuffix(strings.TrimPrefix(cs[i].do("CLIENT", "ID"), ":"), "\r\n")
+				ids[i] = cs[i].clientID()
 				cs[i].send("XREAD", "BLOCK", "0", "STREAMS", "s", "$")
 				waitBlocked(t, ctl, i+1)
 			}
