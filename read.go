@@ -140,7 +140,7 @@ func (e *Engine) firstRead(args ReadArgs, done <-chan struct{}) (_ []StreamEntri
 	args.Streams = slices.Clone(args.Streams)
 	w := newWaiter(len(args.Streams), false, nil)
 	w.serve = func(t *tx) bool {
-		w.co.res = t.readServed(args)
+		w.co.res = t.readServed(args, k)
 		return w.co.res != nil
 	}
 	var b *band
@@ -155,16 +155,15 @@ func (e *Engine) firstRead(args ReadArgs, done <-chan struct{}) (_ []StreamEntri
 	return nil, w, b, b != nil, nil
 }
 
-// readServed is readLocked for a waiter being served: a one-stream read
-// shares its result with the other waiters of the same pass that ask for
-// the same entries (see tx.shared).
-func (t *tx) readServed(args ReadArgs) []StreamEntries {
+// readServed is readLocked for a waiter being served: a one-stream read,
+// k, shares its result with the other waiters of the same pass that ask
+// for the same entries (see tx.shared).
+func (t *tx) readServed(args ReadArgs, k readKey) []StreamEntries {
 	e := t.e
 	if len(args.Streams) != 1 {
 		return e.readLocked(args)
 	}
 	sh := &t.shared
-	k := readKey{args.Streams[0], args.Count, args.MaxCount, args.MaxSize}
 	if sh.valid && sh.readKey == k {
 		return sh.res
 	}
