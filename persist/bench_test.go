@@ -77,6 +77,42 @@ func BenchmarkPersist_Add(b *testing.B) {
 	}
 }
 
+// BenchmarkPersist_AddRatio gives everysec's cost against memory's in
+// one run: it alternates blocks of adds between an in-memory engine and
+// one logging under everysec, so that both see the same CPU speed on a
+// machine whose speed drifts, and reports each one's time per add and
+// their ratio. b.N counts the adds to each.
+func BenchmarkPersist_AddRatio(b *testing.B) {
+	mem := instream.New(instream.Options{})
+	defer mem.Close()
+	db := openBench(b, b.TempDir(), aof.Everysec)
+	defer db.Close()
+	pool := shapeBPool()
+	const block = 10_000
+	i := 0
+	adds := func(e *instream.Engine, n int) time.Duration {
+		start := time.Now()
+		for j := range n {
+			if _, err := e.Add("s", instream.AddArgs{Fields: pool[(i+j)%len(pool)]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	var memTime, logTime time.Duration
+	b.ResetTimer()
+	for left := b.N; left > 0; left -= block {
+		n := min(block, left)
+		memTime += adds(mem, n)
+		logTime += adds(db.Engine, n)
+		i += n
+	}
+	b.ReportMetric(float64(memTime.Nanoseconds())/float64(b.N), "memory-ns/add")
+	b.ReportMetric(float64(logTime.Nanoseconds())/float64(b.N), "everysec-ns/add")
+	b.ReportMetric(float64(logTime)/float64(memTime), "ratio")
+	b.ReportMetric(0, "ns/op") // the pair's time; the figures above say more
+}
+
 // BenchmarkPersist_AddAlways measures durable adds under always with
 // concurrent producers sharing syncs (group commit).
 func BenchmarkPersist_AddAlways(b *testing.B) {
