@@ -44,7 +44,7 @@ type recording interface{ Recording() bool }
 // Log failed to write or sync: the change was refused, or (if the call
 // got as far as applying it) it is in memory but its durability is
 // unknown. Reads go on. Do answers it with Redis's MISCONF text.
-var ErrLogFailed = errors.New("persistence log failed; changes are refused until it can write")
+var ErrLogFailed = errors.New("persistence log cannot write; changes are refused until it can")
 
 // A tx encodes each effect as it is recorded, into t.fx, which always
 // begins with a MULTI: a record of one command (and any annotations) is

@@ -16,7 +16,7 @@ var (
 	// ErrWriteFailed is matched by the error [Log.Err], [Log.Wait] and
 	// [Log.Sync] return after a write or sync failed, until a retry
 	// succeeds; callers refuse changes meanwhile, as Redis answers MISCONF.
-	ErrWriteFailed = errors.New("aof: writing to the log failed; changes are refused until a retry succeeds")
+	ErrWriteFailed = errors.New("aof: a write or sync of the log failed")
 	// ErrEmptyRecord is returned by Append when given no command.
 	ErrEmptyRecord = errors.New("aof: a record needs at least one command")
 	// ErrBadRecord is returned by AppendRESP when given bytes that are not

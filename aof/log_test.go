@@ -3,6 +3,8 @@ package aof_test
 import (
 	"errors"
 	"fmt"
+	iofs "io/fs"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -283,8 +285,44 @@ func TestParsePolicy(t *testing.T) {
 			t.Errorf("ParsePolicy(%q) = %v, %v", p.String(), got, err)
 		}
 	}
+	// redis-server reads appendfsync in any case.
+	for s, want := range map[string]aof.Policy{"ALWAYS": aof.Always, "EveRySec": aof.Everysec, "No": aof.No} {
+		if got, err := aof.ParsePolicy(s); err != nil || got != want {
+			t.Errorf("ParsePolicy(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
 	if _, err := aof.ParsePolicy("sometimes"); err == nil {
 		t.Error("ParsePolicy(sometimes) succeeded")
+	}
+}
+
+// Open refuses options it cannot use before it touches the filesystem:
+// an unknown policy, and a directory or file name that is a path (as
+// redis-server refuses in appenddirname and appendfilename).
+func TestOpen_badOptions(t *testing.T) {
+	for _, o := range []aof.Options{
+		{Fsync: aof.Policy(7)},
+		{DirName: "../escape"},
+		{DirName: "a/b"},
+		{FileName: "sub/appendonly.aof"},
+	} {
+		fs := crashfs.New()
+		o.FS, o.Dir = fs, "/d"
+		l, _, err := aof.Open(o, nil)
+		if !errors.Is(err, aof.ErrBadOptions) {
+			if l != nil {
+				l.Close()
+			}
+			t.Errorf("Open(%+v) = %v, want ErrBadOptions", o, err)
+			continue
+		}
+		dir := o.DirName
+		if dir == "" {
+			dir = "appendonlydir"
+		}
+		if _, err := fs.ReadDir(filepath.Join("/d", dir)); !errors.Is(err, iofs.ErrNotExist) {
+			t.Errorf("Open(%+v) failed but created its directory (%v)", o, err)
+		}
 	}
 }
 

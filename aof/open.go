@@ -16,9 +16,13 @@ import (
 // result says what was cut. If the last incremental file was written by
 // Redis, appends go to a new one, so that every record this package
 // writes carries its checksum. Files the manifest does not name (left by
-// a crash during a rewrite) are removed.
+// a crash during a rewrite) are removed. Options it cannot use fail with
+// an error matching [ErrBadOptions].
 func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error) {
 	opts = opts.withDefaults()
+	if err := opts.check(); err != nil {
+		return nil, nil, err
+	}
 	if fn == nil {
 		fn = func([][]string) error { return nil }
 	}

@@ -1,8 +1,10 @@
 package aof
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // Policy says when appended records are synced to stable storage. The
@@ -35,9 +37,10 @@ func (p Policy) String() string {
 	return fmt.Sprintf("Policy(%d)", int(p))
 }
 
-// ParsePolicy parses a Redis appendfsync value: always, everysec or no.
+// ParsePolicy parses a Redis appendfsync value: always, everysec or no,
+// in any case, as redis-server reads it.
 func ParsePolicy(s string) (Policy, error) {
-	switch s {
+	switch strings.ToLower(s) {
 	case "always":
 		return Always, nil
 	case "everysec":
@@ -66,6 +69,26 @@ type Options struct {
 	FileName string
 	// Fsync is the sync policy. If zero, [Everysec].
 	Fsync Policy
+}
+
+// ErrBadOptions is matched by the error Open returns for Options it
+// cannot use: a policy that is not one of the three, or a DirName or
+// FileName that is a path rather than a name (redis-server refuses the
+// same in appenddirname and appendfilename).
+var ErrBadOptions = errors.New("aof: bad options")
+
+// check reports what makes o unusable; o has its defaults.
+func (o Options) check() error {
+	if o.Fsync != Always && o.Fsync != Everysec && o.Fsync != No {
+		return fmt.Errorf("%w: unknown fsync policy %v", ErrBadOptions, o.Fsync)
+	}
+	if strings.ContainsAny(o.DirName, `/`+string(filepath.Separator)) {
+		return fmt.Errorf("%w: DirName %q can't be a path, just a directory name", ErrBadOptions, o.DirName)
+	}
+	if strings.ContainsAny(o.FileName, `/`+string(filepath.Separator)) {
+		return fmt.Errorf("%w: FileName %q can't be a path, just a file name", ErrBadOptions, o.FileName)
+	}
+	return nil
 }
 
 func (o Options) withDefaults() Options {

@@ -31,7 +31,9 @@ type Options struct {
 	// the log has grown by that percentage of its size after the last
 	// rewrite and is above that size, as Redis's
 	// auto-aof-rewrite-percentage and auto-aof-rewrite-min-size do. If
-	// zero, 100 and 64 MiB; a negative percentage disables it.
+	// zero, 100 and 64 MiB, Redis's defaults. A negative percentage
+	// disables it: Redis's 0, which here means the default, as a zero
+	// Options gives Redis's defaults.
 	AutoRewritePercent int
 	AutoRewriteMinSize int64
 }
