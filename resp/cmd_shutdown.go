@@ -49,7 +49,7 @@ func cmdShutdown(_ context.Context, c *client, args []string) {
 		return
 	}
 	if err := shutdown(force); err != nil {
-		log.Printf("instream: SHUTDOWN failed: %v", err)
+		log.Printf("instream: SHUTDOWN failed: %v (SHUTDOWN FORCE stops anyway)", err)
 		c.w.Error("ERR Errors trying to SHUTDOWN. Check logs.")
 		return
 	}
