@@ -164,7 +164,9 @@ func configGet(c *client, patterns []string) {
 		"stream-node-max-entries": strconv.Itoa(entries),
 	}
 	for k, v := range c.s.opts.Config {
-		vals[k] = v
+		if _, ok := vals[k]; !ok { // the engine's own settings win
+			vals[k] = v
+		}
 	}
 	var found []string
 	for _, p := range sortedKeys(vals) {
