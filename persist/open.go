@@ -48,6 +48,7 @@ type DB struct {
 	closed     bool
 	stop, done chan struct{} // of the automatic rewrites
 	rewriteErr atomic.Pointer[error]
+	stats      rewriteStats
 }
 
 // ErrNotStream is returned by Open for a log holding a command this
@@ -82,6 +83,7 @@ func Open(dir string, opts Options) (*DB, error) {
 	}
 	sink.l = l
 	db := &DB{Engine: e, log: l, recovery: *rec, stop: make(chan struct{}), done: make(chan struct{})}
+	db.stats.lastDur = -1
 	pct, minSize := opts.AutoRewritePercent, opts.AutoRewriteMinSize
 	if pct == 0 {
 		pct = 100

@@ -13,8 +13,11 @@ import (
 // calls go on, then switches the manifest to it and removes the old
 // files. It is Redis's BGREWRITEAOF, run to the end. A rewrite already
 // running gives aof.ErrRewriteRunning.
-func (db *DB) Rewrite() error {
+func (db *DB) Rewrite() (err error) {
 	rw, err := db.log.BeginRewrite()
+	if start, ok := db.stats.begin(err); ok {
+		defer func() { db.stats.end(start, err) }()
+	}
 	if err != nil {
 		return fmt.Errorf("persist: rewrite: %w", err)
 	}

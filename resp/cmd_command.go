@@ -47,6 +47,7 @@ var cmdTable = map[string]cmdMeta{
 	"flushdb":      {-1, []string{"write"}, 0, 0, 0, "server", "1.0.0", "Remove all keys from the current database."},
 	"flushall":     {-1, []string{"write"}, 0, 0, 0, "server", "1.0.0", "Removes all keys from all databases."},
 	"bgrewriteaof": {1, []string{"admin", "noscript", "no_async_loading"}, 0, 0, 0, "server", "1.0.0", "Asynchronously rewrites the append-only file to disk."},
+	"shutdown":     {-1, []string{"admin", "noscript", "loading", "stale", "no_multi", "allow_busy"}, 0, 0, 0, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server."},
 	"info":         {-1, []string{"loading", "stale"}, 0, 0, 0, "server", "1.0.0", "Returns information and statistics about the server."},
 	"config":       {-2, nil, 0, 0, 0, "server", "2.0.0", "A container for server configuration commands."},
 	"command":      {-1, []string{"loading", "stale"}, 0, 0, 0, "server", "2.8.13", "Returns detailed information about all commands."},

@@ -59,6 +59,9 @@ func cmdInfo(_ context.Context, c *client, args []string) {
 			"tracking_clients:0",
 		))
 	}
+	if show("persistence") {
+		sections = append(sections, c.s.persistenceInfo())
+	}
 	if show("stats") {
 		sections = append(sections, "# Stats\r\n"+lines(
 			"total_connections_received:"+strconv.FormatInt(h.connsReceived.Load(), 10),
@@ -153,17 +156,20 @@ func cmdConfig(_ context.Context, c *client, args []string) {
 	}
 }
 
-// configParams are the parameters CONFIG GET and SET know, sorted.
-var configParams = []string{"stream-node-max-bytes", "stream-node-max-entries"}
-
+// configGet answers CONFIG GET with the node limits and Options.Config.
 func configGet(c *client, patterns []string) {
 	entries, bytes := c.eng.NodeLimits()
 	vals := map[string]string{
 		"stream-node-max-bytes":   strconv.Itoa(bytes),
 		"stream-node-max-entries": strconv.Itoa(entries),
 	}
+	for k, v := range c.s.opts.Config {
+		if _, ok := vals[k]; !ok { // the engine's own settings win
+			vals[k] = v
+		}
+	}
 	var found []string
-	for _, p := range configParams {
+	for _, p := range sortedKeys(vals) {
 		for _, pat := range patterns {
 			if globMatch(strings.ToLower(pat), p) {
 				found = append(found, p)
@@ -215,8 +221,15 @@ func configSet(c *client, kv []string) {
 			}
 			bytes = int(min(n, int64(^uint(0)>>1)))
 		default:
-			c.w.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + kv[i] + "'")
-			return
+			cur, ok := c.s.opts.Config[name]
+			if !ok {
+				c.w.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + kv[i] + "'")
+				return
+			}
+			if why := fixedConfigError(name, kv[i+1], cur); why != "" {
+				fail(why)
+				return
+			}
 		}
 	}
 	if err := c.eng.SetNodeLimits(entries, bytes); err != nil {

@@ -39,6 +39,7 @@ func init() {
 		"rename":       {3, false, false, cmdRename},
 		"renamenx":     {3, false, false, cmdRename},
 		"bgrewriteaof": {1, false, false, cmdBGRewriteAOF},
+		"shutdown":     {-1, false, false, cmdShutdown},
 		"multi":        {1, false, false, cmdMulti},
 		"exec":         {1, false, false, cmdExec},
 		"discard":      {1, false, false, cmdDiscard},
@@ -46,6 +47,10 @@ func init() {
 		"unwatch":      {1, false, false, cmdUnwatch},
 	}
 }
+
+// noMulti lists the commands Redis refuses inside MULTI (flag no_multi)
+// that MULTI would otherwise queue.
+var noMulti = map[string]bool{"shutdown": true}
 
 // subcommands lists the subcommands of the container commands, with
 // Redis's arities. Redis refuses an unknown subcommand or a wrong arity

@@ -185,6 +185,9 @@ func (c *client) refusal(ctx context.Context, name string, args []string, h conn
 	if !authed && !(local && h.noAuth) {
 		return "NOAUTH Authentication required."
 	}
+	if c.tx.multi && noMulti[name] {
+		return "ERR Command not allowed inside a transaction"
+	}
 	return ""
 }
 

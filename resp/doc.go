@@ -21,5 +21,9 @@
 // or RESP3 shapes, as HELLO selects. Malformed input gets Redis's
 // "ERR Protocol error" replies and closes the connection.
 //
+// The hooks in [Options] connect the server to the engine's log (package
+// persist) and to its owner: BGREWRITEAOF, INFO persistence, CONFIG GET
+// of the persistence parameters, and SHUTDOWN.
+//
 // [Reader] and [Writer] are the codec, usable on their own.
 package resp

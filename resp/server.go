@@ -29,6 +29,29 @@ type Options struct {
 	// BGREWRITEAOF runs it in the background. If nil, BGREWRITEAOF
 	// answers that persistence is off.
 	Rewrite func() error
+
+	// AOF, if set, reports the state of the engine's log for INFO
+	// persistence: its size, its write error and its rewrites (package
+	// persist's DB.Status converts to it). If nil, INFO reports the log
+	// as on when Rewrite is set, with the BGREWRITEAOF runs it saw.
+	AOF func() AOFStatus
+
+	// Config holds the values CONFIG GET reports for parameters the
+	// server was started with and cannot change at run time, such as
+	// "appendonly", "appendfsync", "dir" or "save", formatted as Redis
+	// formats them. CONFIG SET answers Redis's error for the parameters
+	// Redis cannot change either (dir, appenddirname, appendfilename),
+	// OK for the value a parameter holds, and an error for another one.
+	Config map[string]string
+
+	// Shutdown, if set, runs SHUTDOWN: it should make every change
+	// durable (failing only if it cannot and force is false) and then
+	// stop the server, for instance by ending the context given to
+	// Serve. If it returns nil, the connection that asked is closed with
+	// no reply, as Redis's is; if it returns an error, SHUTDOWN answers
+	// Redis's "ERR Errors trying to SHUTDOWN. Check logs." and the
+	// server goes on. If nil, SHUTDOWN answers that it is not supported.
+	Shutdown func(force bool) error
 }
 
 // Server answers RESP connections with one engine, as a Redis server
@@ -41,6 +64,7 @@ type Server struct {
 	hub       *hub
 	tcpPort   atomic.Int64 // the listener's port, for INFO
 	rewriting atomic.Bool  // a BGREWRITEAOF is running
+	rewrites  rewriteLog   // the BGREWRITEAOF runs, for INFO without Options.AOF
 }
 
 // NewServer returns a Server for e.

@@ -26,8 +26,9 @@ func TestRedisCLI(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	ours := start(t, bin)
-	theirs := start(t, redisServer, "--dir", t.TempDir())
+	dir := t.TempDir() // both run in it, so that CONFIG GET dir agrees
+	ours := start(t, bin, "--dir", dir)
+	theirs := start(t, redisServer, "--dir", dir)
 	cmds := [][]string{
 		{"PING"},
 		{"XADD", "s", "1-1", "a", "1", "b", "hello world"},
@@ -46,6 +47,23 @@ func TestRedisCLI(t *testing.T) {
 		{"DBSIZE"},
 		{"FOO", "bar"},
 		{"INFO", "keyspace"},
+		{"CONFIG", "GET", "appendonly"},
+		{"CONFIG", "GET", "appendfsync"},
+		{"CONFIG", "GET", "dir"},
+		{"CONFIG", "GET", "appenddirname"},
+		{"CONFIG", "GET", "appendfilename"},
+		{"CONFIG", "GET", "save"},
+		{"CONFIG", "GET", "auto-aof-rewrite-percentage"},
+		{"CONFIG", "GET", "auto-aof-rewrite-min-size"},
+		{"CONFIG", "SET", "appenddirname", "x"},
+		{"CONFIG", "SET", "appendfilename", "appendonly.aof"},
+		{"CONFIG", "SET", "dir", "/"},
+		{"CONFIG", "SET", "appendfsync", "bogus"},
+		{"CONFIG", "SET", "appendfsync", "EVERYSEC"},
+		{"SHUTDOWN", "ABORT"},
+		{"SHUTDOWN", "NOW", "ABORT"},
+		{"SHUTDOWN", "NOSAVE", "SAVE"},
+		{"SHUTDOWN", "FOO"},
 	}
 	for _, proto := range []string{"-2", "-3"} {
 		for _, p := range []int{ours, theirs} {
