@@ -45,15 +45,24 @@
 // waiter to find no sync running writes and syncs for every record
 // appended so far (group commit), the others wait for it. Under
 // [Everysec] the buffer reaches the operating system within about a
-// millisecond: the caller of [Log.Wait] that finds 256 KB buffered, or
-// records half a millisecond old, writes them at once, on its own core,
-// as Redis's main thread writes before it sleeps; a background writer
-// writes what no caller took within the millisecond. Once
-// a second another goroutine syncs what was written, as Redis syncs on a
-// background thread: writing goes on while a sync runs, however long it
-// takes. A crash of the process loses at most the last millisecond, a
-// crash of the machine about the last second (more if a sync takes
-// longer). Under [No] the operating system decides when to sync.
+// millisecond: a write falls due once 256 KB are buffered, or once the
+// background writer finds records half a millisecond old, and the next
+// caller of [Log.Wait] does it, on its own core, as Redis's main thread
+// writes before it sleeps; the background writer writes what no caller
+// took within the millisecond. Once a second another goroutine syncs what
+// was written, as Redis syncs on a background thread: writing goes on
+// while a sync runs, however long it takes. A crash of the process loses
+// at most the last millisecond, a crash of the machine about the last
+// second (more if a sync takes longer). Under [No] records are written
+// as under Everysec, and the operating system decides when to sync.
+//
+// While a write or sync is stuck (a slow or busy disk), Wait under
+// Everysec and No goes on returning at once until records have waited
+// unwritten for 2 seconds; from then on it returns only once its record
+// is written, as Redis under everysec postpones its write for at most 2
+// seconds and then blocks its clients. A crash of the process then loses
+// at most the records of about those 2 seconds, and memory holds no more
+// than they take.
 //
 // A failed write or sync sets a sticky error ([Log.Err]) until a retry
 // succeeds; records appended meanwhile are kept and written by the retry.

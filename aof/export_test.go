@@ -57,3 +57,7 @@ func AppendRecord(b []byte, cmds [][]string) []byte {
 
 // WriteChunk is how many buffered bytes make a caller of Wait write.
 const WriteChunk = writeChunk
+
+// MaxPostpone is how long records may wait unwritten under Everysec and
+// No before Wait blocks.
+const MaxPostpone = maxPostpone

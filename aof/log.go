@@ -45,6 +45,7 @@ type Log struct {
 	closed     bool
 	idle       bool      // the writer waits for a kick
 	takenAt    time.Time // when buffered records were last taken to be written
+	bufSince   int64     // clock when the oldest record not taken was appended, 0 if none (Everysec and No)
 	// due is set once enough is buffered for a write: the next caller
 	// of Wait does it (Everysec and No).
 	due      atomic.Bool
@@ -81,10 +82,21 @@ type Log struct {
 	wrote    uint64 // the last record written
 	synced   uint64 // the last record synced
 	broken   bool   // f may hold bytes past pendOff that must be cut off before writing
+	// pendSince is when the oldest record in pend was appended (clock),
+	// 0 if pend is empty (Everysec and No).
+	pendSince int64
 
 	// The manifest, guarded by rw, which a rewrite holds.
 	rw sync.Mutex
 	m  *manifest
+
+	// epoch is the origin of clock. roundSince is, while a writer round
+	// runs under Everysec and No, when the oldest record it leaves
+	// unwritten was appended (or the round began, if it took none);
+	// between rounds 0, or after a slow round when the oldest record
+	// buffered was appended. Wait reads the clock only while it is set.
+	epoch      time.Time
+	roundSince atomic.Int64
 }
 
 const (
@@ -97,6 +109,12 @@ const (
 	// more (64 KB chunks measured slower; 128 KB to 512 KB alike).
 	bufSize    = 256 << 10
 	writeChunk = bufSize
+	// maxPostpone is how long records may wait unwritten under Everysec
+	// and No while a write or sync is slow: past it, Wait blocks until
+	// its record is written. Redis under everysec postpones its AOF write
+	// while a background fsync runs, for at most 2 seconds, then writes,
+	// and its clients wait for that write.
+	maxPostpone = 2 * time.Second
 )
 
 // syncJob asks the background syncer to sync f, which holds every
@@ -194,6 +212,9 @@ func (l *Log) room(n int) (sealed bool) {
 func (l *Log) added(n int, sealed bool) uint64 {
 	l.size += int64(n)
 	l.appended++
+	if l.bufSince == 0 && l.opts.Fsync != Always {
+		l.bufSince = l.clock() // once per writer round
+	}
 	// Under Always, Wait does the writing; a kick would only add a
 	// goroutine switch. Under Everysec and No, a full chunk is written by
 	// the next caller of Wait, on this core, as Redis's main thread writes
@@ -215,7 +236,9 @@ func (l *Log) added(n int, sealed bool) uint64 {
 }
 
 // Wait returns once record seq is durable under the log's policy: on
-// stable storage under [Always]; at once under [Everysec] and [No]. It
+// stable storage under [Always]; under [Everysec] and [No] at once,
+// unless a slow write or sync has kept records unwritten for more than 2
+// seconds: it then returns once seq is handed to the operating system. It
 // returns an error matching [ErrWriteFailed] if the record could not be
 // written or synced: its outcome is then unknown, as the log keeps it and
 // retries.
@@ -226,6 +249,9 @@ func (l *Log) Wait(seq uint64) error {
 		if seq > l.writtenNow.Load() {
 			if l.due.Load() {
 				l.writeDue()
+			}
+			if since := l.roundSince.Load(); since != 0 && l.clock()-since > int64(maxPostpone) {
+				return l.waitWritten(seq)
 			}
 			return l.Err()
 		}
@@ -284,6 +310,33 @@ func (l *Log) writeDue() {
 		l.flushLocked(false)
 	}
 	l.io.Unlock()
+}
+
+// waitWritten returns once record seq is written, or the log failed:
+// records have waited unwritten longer than maxPostpone, and changes now
+// wait for the disk rather than pile up in memory. It waits for the
+// writer's rounds, not on the io lock: the writer takes what is buffered
+// within writeDelay of a round's end, and a test's fake clock runs only
+// while every goroutine waits on a channel or a timer.
+func (l *Log) waitWritten(seq uint64) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for l.written < seq {
+		if l.err != nil {
+			return l.err
+		}
+		round := l.round
+		l.mu.Unlock()
+		<-round
+		l.mu.Lock()
+	}
+	return nil
+}
+
+// clock returns the time since the log opened, in nanoseconds, plus one:
+// 0 means none.
+func (l *Log) clock() int64 {
+	return int64(time.Since(l.epoch)) + 1
 }
 
 // Err returns the sticky error of a failed write or sync, or nil once a
@@ -437,8 +490,20 @@ func (l *Log) flush(force bool) error {
 
 // flushLocked is flush with l.io held.
 func (l *Log) flushLocked(force bool) error {
+	postpone := l.opts.Fsync != Always
+	var begun int64
+	if postpone {
+		begun = l.clock()
+	}
 	for {
 		l.take()
+		if postpone {
+			since := l.pendSince
+			if since == 0 {
+				since = begun
+			}
+			l.roundSince.Store(since)
+		}
 		err := l.writeOut(force)
 		if err == nil && l.wcut != nil {
 			c := l.wcut
@@ -458,6 +523,17 @@ func (l *Log) flushLocked(force bool) error {
 			err = fmt.Errorf("%w: %w", ErrWriteFailed, err)
 		}
 		l.publish(err)
+		if postpone {
+			// After a slow round, the records buffered meanwhile may be
+			// old already: they count until the next round takes them.
+			since := int64(0)
+			if l.clock()-begun > int64(writeDelay) {
+				l.mu.Lock()
+				since = l.bufSince
+				l.mu.Unlock()
+			}
+			l.roundSince.Store(since)
+		}
 		return err
 	}
 }
@@ -468,6 +544,10 @@ func (l *Log) take() {
 	defer l.mu.Unlock()
 	if l.wcut != nil {
 		return // finish the old file first
+	}
+	if l.pendSince == 0 {
+		// The records left after a cut may be as old: bufSince stays.
+		l.pendSince = l.bufSince
 	}
 	if c := l.cut; c != nil {
 		l.pend = append(l.pend, l.ready[:c.at]...)
@@ -484,6 +564,7 @@ func (l *Log) take() {
 		l.pendSeq = l.appended
 		l.takenAt = time.Now()
 	}
+	l.bufSince = 0
 	l.due.Store(false)
 }
 
@@ -516,7 +597,7 @@ func (l *Log) release() {
 	}
 	l.mu.Unlock()
 	clear(l.pend)
-	l.pend, l.pendDone = l.pend[:0], 0
+	l.pend, l.pendDone, l.pendSince = l.pend[:0], 0, 0
 }
 
 // writeOut writes pend and syncs it when due. After a failure, it first

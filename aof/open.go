@@ -32,6 +32,7 @@ func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error)
 	}
 	l := &Log{
 		opts:   opts,
+		epoch:  time.Now(),
 		idle:   true,
 		round:  make(chan struct{}),
 		kick:   make(chan struct{}, 1),

@@ -14,13 +14,16 @@ type Policy int
 const (
 	// Everysec syncs at most once a second, in the background: a crash of
 	// the machine loses about the last second, a crash of the process
-	// loses only records appended in the last moments. It is the default,
-	// as in Redis.
+	// loses only records appended in the last millisecond. While a write
+	// or sync is stuck, [Log.Wait] returns at once for at most 2 seconds
+	// of unwritten records, then waits for the disk: a crash of the
+	// process loses at most those. It is the default, as in Redis.
 	Everysec Policy = iota
 	// Always makes [Log.Wait] return only once the record is on stable
 	// storage. Concurrent writers share one sync (group commit).
 	Always
-	// No leaves syncing to the operating system.
+	// No leaves syncing to the operating system. Records are written as
+	// under Everysec, with the same 2 second bound while a write is stuck.
 	No
 )
 

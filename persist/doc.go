@@ -8,8 +8,13 @@
 //   - aof.Everysec (the default): changes reach the operating system
 //     within about a millisecond and stable storage at most a second
 //     later; a crash of the process loses at most the last millisecond,
-//     a crash of the machine about the last second, as in Redis.
-//   - aof.No: the operating system decides when to sync.
+//     a crash of the machine about the last second, as in Redis. While a
+//     write or sync is stuck, calls go on returning until changes have
+//     waited unwritten for 2 seconds, then wait for the disk, as Redis
+//     postpones its write for at most 2 seconds: a crash of the process
+//     then loses at most the changes of those 2 seconds.
+//   - aof.No: written as under aof.Everysec; the operating system decides
+//     when to sync.
 //
 // A failed write or sync makes calls that change state fail with
 // instream.ErrLogFailed (Do answers Redis's MISCONF error) until the log
