@@ -15,7 +15,8 @@ import (
 // incremental file is cut off the file before appending resumes; the
 // result says what was cut. If the last incremental file was written by
 // Redis, appends go to a new one, so that every record this package
-// writes carries its checksum. Files the manifest does not name (left by
+// writes carries its checksum; if Redis only appended to a file of this
+// package, appends go on in that file. Files the manifest does not name (left by
 // a crash during a rewrite) are removed.
 func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error) {
 	opts = opts.withDefaults()
