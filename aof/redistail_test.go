@@ -94,6 +94,12 @@ func TestRead_redisTail(t *testing.T) {
 			t.Fatalf("cut to %d bytes: read %q, Cut %+v; want %d records, Cut %+v", n, got, rec.Cut, records, cut)
 		}
 	}
+	// Zeros where Redis's last write was to go are a torn tail too.
+	fs.WriteFile(ownIncr, append(slices.Clone(full), make([]byte, 50)...))
+	got, rec, err := collect(t, opts)
+	if err != nil || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(rec.Cut, &aof.Cut{File: "appendonly.aof.1.incr.aof", Offset: int64(len(full)), Bytes: 50}) {
+		t.Fatalf("zeros after Redis's commands: read %d records, Cut %+v, %v", len(got), rec.Cut, err)
+	}
 }
 
 // After Redis appended to it, Open cuts a torn tail of Redis's, appends
