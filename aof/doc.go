@@ -28,7 +28,9 @@
 // follow. Redis's loader skips lines that begin with '#', so the files stay
 // loadable by Redis, while this package detects a flipped bit that RESP
 // framing alone would miss. A file without the first line was written by
-// Redis and is read without checksums.
+// Redis and is read without checksums; so are the commands Redis appends
+// to an incremental file of this package when it runs on the directory,
+// between the records.
 //
 // A command whose name begins with '#' is an annotation: it is written as
 // one line, inside the checksummed bytes, that Redis's loader skips too

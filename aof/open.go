@@ -11,13 +11,15 @@ import (
 )
 
 // Open opens the log in opts's directory, creating it if there is none,
-// and replays it through fn as [Read] does (a nil fn skips the records). A torn tail of the last
-// incremental file is cut off the file before appending resumes; the
-// result says what was cut. If the last incremental file was written by
-// Redis, appends go to a new one, so that every record this package
-// writes carries its checksum. Files the manifest does not name (left by
-// a crash during a rewrite) are removed. Options it cannot use fail with
-// an error matching [ErrBadOptions].
+// and replays it through fn as [Read] does (a nil fn skips the records).
+// A torn tail of the last incremental file is cut off the file before
+// appending resumes; the result says what was cut. If the last
+// incremental file was written by Redis, appends go to a new one, so that
+// every record this package writes carries its checksum; if Redis only
+// appended to a file of this package, appends go on in that file. Files
+// the manifest does not name (left by a crash during a rewrite) are
+// removed. Options it cannot use fail with an error matching
+// [ErrBadOptions].
 func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error) {
 	opts = opts.withDefaults()
 	if err := opts.check(); err != nil {

@@ -127,10 +127,11 @@ type fileReader struct {
 	fn       func([][]string) error
 	recovery *Recovery
 
-	size  int64
-	w     window
-	multi [][]string // commands of an open MULTI in a Redis-written file
-	inTx  bool
+	size    int64
+	w       window
+	multi   [][]string // commands of an open MULTI that Redis wrote
+	inTx    bool
+	txStart int64 // where that MULTI begins
 }
 
 func (fr *fileReader) read(fsys FS, path string) error {
@@ -169,7 +170,11 @@ func (fr *fileReader) read(fsys FS, path string) error {
 }
 
 // readChecked reads a file this package wrote: a checksum line, then the
-// bytes it covers, up to the end.
+// bytes it covers, up to the end. In an incremental file, the commands
+// Redis appends when it runs on the directory may come between records:
+// they are read as in a file Redis wrote, without checksums. A damaged
+// checksum line cannot pass for one of them: one flipped bit does not
+// turn '#' (0x23) into '*' (0x2A), nor "#R " into "#TS:".
 func (fr *fileReader) readChecked() error {
 	for {
 		start := fr.w.off
@@ -177,7 +182,16 @@ func (fr *fileReader) readChecked() error {
 			if fr.base && fr.w.err == nil {
 				return fr.corrupt(start, "base file cut short: no end line")
 			}
+			if fr.w.err == nil && fr.inTx {
+				return fr.torn(fr.txStart, "MULTI without EXEC at the end of the file")
+			}
 			return fr.ioErr()
+		}
+		if !fr.base && fr.w.data()[0] == '*' {
+			if end, err := fr.redisCommand(); end || err != nil {
+				return err
+			}
+			continue
 		}
 		line, found := fr.w.line(maxRecordLine)
 		if !found {
@@ -196,16 +210,23 @@ func (fr *fileReader) readChecked() error {
 			}
 			return fr.ioErr()
 		}
+		if !fr.base && isTimestampLine(line) {
+			fr.w.consume(len(line)) // Redis's loader skips it too
+			continue
+		}
 		n, sum, ok := parseRecordLine(line)
 		if !ok {
 			return fr.damaged(start, "bad record line")
+		}
+		if fr.inTx {
+			return fr.corrupt(start, "record inside a MULTI that Redis wrote")
 		}
 		fr.w.consume(len(line))
 		if !fr.w.ensure(n) {
 			if fr.w.err != nil {
 				return fr.ioErr()
 			}
-			if verifiedRecordIn(fr.w.data()) {
+			if verifiedRecordIn(fr.w.data()) || redisAppendIn(fr.w.data()) {
 				// A torn write leaves nothing whole after it: the length
 				// itself is damaged.
 				return fr.corrupt(start, "record length runs past the end of the file, before complete records")
@@ -243,6 +264,33 @@ func verifiedRecordIn(b []byte) bool {
 			return true
 		}
 	}
+}
+
+// selectCmd begins every run of commands Redis appends to a file (after
+// a start or a rewrite it has no database selected, checked on 7.0.15);
+// this package never writes it.
+const selectCmd = "*2\r\n$6\r\nSELECT\r\n"
+
+// redisAppendIn reports whether b holds commands Redis appended.
+func redisAppendIn(b []byte) bool { return bytes.Contains(b, []byte(selectCmd)) }
+
+// isTimestampLine reports whether line is "#TS:<unix seconds>\r\n",
+// which Redis writes with aof-timestamp-enabled yes.
+func isTimestampLine(line []byte) bool {
+	digits, ok := bytes.CutPrefix(line, []byte("#TS:"))
+	if !ok {
+		return false
+	}
+	digits, ok = bytes.CutSuffix(digits, []byte("\r\n"))
+	if !ok || len(digits) == 0 {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // yieldChunk hands the records of a verified chunk to the callback: each
@@ -302,7 +350,6 @@ func (fr *fileReader) yieldChunk(start int64, s string) error {
 // readRedis reads a file Redis wrote: RESP commands and '#' annotations,
 // with no checksums, under the rules of Redis's own loader.
 func (fr *fileReader) readRedis() error {
-	var txStart int64
 	for {
 		d := fr.w.data()
 		if len(d) == 0 {
@@ -313,11 +360,10 @@ func (fr *fileReader) readRedis() error {
 				return fr.ioErr()
 			}
 			if fr.inTx {
-				return fr.torn(txStart, "MULTI without EXEC at the end of the file")
+				return fr.torn(fr.txStart, "MULTI without EXEC at the end of the file")
 			}
 			return nil
 		}
-		start := fr.w.off
 		if bytes.HasPrefix(d, []byte(recordPrefix)) || bytes.HasPrefix(d, []byte("#instream")) {
 			// Redis never writes these: this file's header is damaged.
 			return fr.corrupt(0, "a file of this package's format with a damaged header")
@@ -335,52 +381,64 @@ func (fr *fileReader) readRedis() error {
 			fr.w.consume(len(line))
 			continue
 		}
-		args, n, err := parseCommand(d)
-		if err == errShort {
-			if fr.w.fill() {
-				continue
-			}
-			if fr.w.err != nil {
-				return fr.ioErr()
-			}
-			if fr.inTx {
-				return fr.torn(txStart, "command cut short inside MULTI")
-			}
-			return fr.torn(start, "command cut short")
-		}
-		if err != nil {
-			var fe *formatError
-			errors.As(err, &fe)
-			return fr.damaged(start, fmt.Sprintf("bad RESP at offset %d: %s", start+int64(fe.at), fe.reason))
-		}
-		fr.w.consume(n)
-		switch {
-		case isCmd(args, "SELECT"):
-			if len(args) != 2 || args[1] != "0" {
-				return fmt.Errorf("aof: %s at offset %d: SELECT %s: only database 0 can be read: %w",
-					fr.name, start, strings.Join(args[1:], " "), ErrUnsupported)
-			}
-		case isCmd(args, "MULTI"):
-			if fr.inTx {
-				return fr.corrupt(start, "nested MULTI")
-			}
-			fr.inTx, fr.multi, txStart = true, nil, start
-		case isCmd(args, "EXEC"):
-			if !fr.inTx {
-				return fr.corrupt(start, "EXEC without MULTI")
-			}
-			fr.inTx = false
-			if err := fr.yield(txStart, fr.multi); err != nil {
-				return err
-			}
-		case fr.inTx:
-			fr.multi = append(fr.multi, args)
-		default:
-			if err := fr.yield(start, [][]string{args}); err != nil {
-				return err
-			}
+		if end, err := fr.redisCommand(); end || err != nil {
+			return err
 		}
 	}
+}
+
+// redisCommand reads the command at the window's start as Redis's loader
+// does: SELECT 0 dropped, the commands between MULTI and EXEC handed on
+// as one record. It reports whether reading the file ends there, at a
+// torn tail, damage or an error.
+func (fr *fileReader) redisCommand() (end bool, err error) {
+	start := fr.w.off
+	args, n, err := parseCommand(fr.w.data())
+	for err == errShort && fr.w.fill() {
+		args, n, err = parseCommand(fr.w.data())
+	}
+	if err == errShort {
+		if fr.w.err != nil {
+			return true, fr.ioErr()
+		}
+		if fr.inTx {
+			return true, fr.torn(fr.txStart, "command cut short inside MULTI")
+		}
+		return true, fr.torn(start, "command cut short")
+	}
+	if err != nil {
+		var fe *formatError
+		errors.As(err, &fe)
+		return true, fr.damaged(start, fmt.Sprintf("bad RESP at offset %d: %s", start+int64(fe.at), fe.reason))
+	}
+	fr.w.consume(n)
+	switch {
+	case isCmd(args, "SELECT"):
+		if len(args) != 2 || args[1] != "0" {
+			return true, fmt.Errorf("aof: %s at offset %d: SELECT %s: only database 0 can be read: %w",
+				fr.name, start, strings.Join(args[1:], " "), ErrUnsupported)
+		}
+	case isCmd(args, "MULTI"):
+		if fr.inTx {
+			return true, fr.corrupt(start, "nested MULTI")
+		}
+		fr.inTx, fr.multi, fr.txStart = true, nil, start
+	case isCmd(args, "EXEC"):
+		if !fr.inTx {
+			return true, fr.corrupt(start, "EXEC without MULTI")
+		}
+		fr.inTx = false
+		if err := fr.yield(fr.txStart, fr.multi); err != nil {
+			return true, err
+		}
+	case fr.inTx:
+		fr.multi = append(fr.multi, args)
+	default:
+		if err := fr.yield(start, [][]string{args}); err != nil {
+			return true, err
+		}
+	}
+	return false, nil
 }
 
 func (fr *fileReader) yield(at int64, cmds [][]string) error {
@@ -395,8 +453,12 @@ func (fr *fileReader) yield(at int64, cmds [][]string) error {
 }
 
 // torn handles a file that ends inside a record starting at off: cut in
-// the last incremental file, damage anywhere else.
+// the last incremental file, from the open MULTI if there is one, damage
+// anywhere else.
 func (fr *fileReader) torn(off int64, reason string) error {
+	if fr.inTx {
+		off = min(off, fr.txStart)
+	}
 	if !fr.mayTear {
 		return fr.corrupt(off, reason+" (not at the end of the last incremental file)")
 	}
