@@ -146,7 +146,9 @@ func (gs *groupSnap) records(entries *frozen) (pending, nacked []pendSnap, idle 
 // by XDEL if its ID is at most the stream's max deleted ID (so that
 // XDEL leaves that counter as it was), else by an exact XTRIM, as only a
 // trim can have removed it, and trims remove entries below every live
-// one.
+// one. A placeholder above the stream's last ID (XSETID lowered it after
+// the trim) puts the first XSETID at the placeholder's ID, and a last
+// XSETID lowers it once the placeholders are gone.
 func (sn *Snapshot) Commands(emit func(cmd ...string) error) error {
 	for i := range sn.streams {
 		if err := sn.streams[i].commands(emit); err != nil {
@@ -256,7 +258,16 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 			return err
 		}
 	}
-	if err := emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+	// XSETID may not go below the stream's top entry, but placeholders
+	// can lie above its last ID: entries a trim removed while still
+	// pending, after XSETID lowered the emptied stream's last ID. Such a
+	// stream's last ID is set to the top placeholder's here, and lowered
+	// once the placeholders are gone.
+	top := ss.lastID
+	if n := len(ghosts); n > 0 && top.Less(ghosts[n-1]) {
+		top = ghosts[n-1]
+	}
+	if err := emit("XSETID", key, top.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
 		"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
 		return err
 	}
@@ -327,8 +338,13 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		}
 	}
 	if reset && !ss.maxDeleted.IsZero() {
-		if err := emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+		if err := emit("XSETID", key, top.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
 			"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
+			return err
+		}
+	}
+	if top != ss.lastID {
+		if err := emit("XSETID", key, ss.lastID.String()); err != nil {
 			return err
 		}
 	}
