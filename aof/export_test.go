@@ -57,3 +57,6 @@ func AppendRecord(b []byte, cmds [][]string) []byte {
 
 // WriteChunk is how many buffered bytes make a caller of Wait write.
 const WriteChunk = writeChunk
+
+// LockInProcess is the lock of systems and filesystems without flock(2).
+var LockInProcess = lockInProcess

@@ -116,6 +116,30 @@ func TestFS_lock(t *testing.T) {
 	}
 }
 
+// The in-process lock, used where flock(2) is missing or fails, excludes
+// a second lock of the directory, by any path to it, until it is closed.
+func TestLockInProcess(t *testing.T) {
+	dir := t.TempDir()
+	l1, err := aof.LockInProcess(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aof.LockInProcess(filepath.Join(dir, "x", "..")); !errors.Is(err, aof.ErrLocked) {
+		t.Fatalf("second lock: %v, want ErrLocked", err)
+	}
+	if err := l1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l2, err := aof.LockInProcess(dir)
+	if err != nil {
+		t.Fatalf("lock after Close: %v", err)
+	}
+	l2.Close()
+	if _, err := aof.LockInProcess(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("lock of a missing directory succeeded")
+	}
+}
+
 type lockFS struct {
 	name string
 	fs   aof.FS

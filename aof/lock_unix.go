@@ -13,7 +13,9 @@ import (
 // itself, so that no file Redis would not expect appears in it. The lock
 // belongs to the descriptor: a second Lock fails even in the same
 // process, and the lock ends with the process. The descriptor is
-// close-on-exec, so child processes do not inherit it.
+// close-on-exec, so child processes do not inherit it. On a filesystem
+// that cannot flock a directory (some network filesystems), the lock
+// holds within this process only.
 func (osFS) Lock(dir string) (io.Closer, error) {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -35,10 +37,25 @@ func (osFS) Lock(dir string) (io.Closer, error) {
 	}
 	if err != nil {
 		d.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		switch {
+		case errors.Is(err, syscall.EWOULDBLOCK):
 			return nil, ErrLocked
+		case noFlock(err):
+			return lockInProcess(dir)
 		}
 		return nil, &os.PathError{Op: "flock", Path: dir, Err: err}
 	}
 	return d, nil // closing the descriptor releases the lock
+}
+
+// noFlock reports whether err says that the filesystem cannot flock the
+// directory, as some network filesystems cannot: opening it should not
+// fail for that.
+func noFlock(err error) bool {
+	for _, e := range []syscall.Errno{syscall.ENOLCK, syscall.EOPNOTSUPP, syscall.ENOTSUP, syscall.EBADF, syscall.EINVAL, syscall.ENOSYS} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
