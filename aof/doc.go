@@ -44,8 +44,10 @@
 // in this process or another, fails at once with [ErrLocked] and changes
 // nothing. On the operating system's filesystem the lock is flock(2) on
 // the directory itself, so that no file Redis would not expect appears in
-// it (on a system without flock(2), such as Windows, it holds within the
-// process only); it ends with the process. [Read] takes no lock.
+// it; it ends with the process. On a system without flock(2), such as
+// Windows, or a filesystem that cannot flock a directory, as some network
+// filesystems cannot, the lock holds within the process only. [Read]
+// takes no lock.
 //
 // # Durability
 //

@@ -117,7 +117,8 @@ func TestFS_lock(t *testing.T) {
 }
 
 // The in-process lock, used where flock(2) is missing or fails, excludes
-// a second lock of the directory, by any path to it, until it is closed.
+// a second lock of the directory, by its absolute path cleaned, until it
+// is closed.
 func TestLockInProcess(t *testing.T) {
 	dir := t.TempDir()
 	l1, err := aof.LockInProcess(dir)
