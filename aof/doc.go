@@ -39,6 +39,18 @@
 // read back as the same command. The engine keeps there what Redis keeps
 // in its RDB snapshots only.
 //
+// # One log per directory
+//
+// [Open] takes an exclusive lock on the directory, held until
+// [Log.Close], so that two logs never write one directory: a second Open,
+// in this process or another, fails at once with [ErrLocked] and changes
+// nothing. On the operating system's filesystem the lock is flock(2) on
+// the directory itself, so that no file Redis would not expect appears in
+// it; it ends with the process. On a system without flock(2), such as
+// Windows, or a filesystem that cannot flock a directory, as some network
+// filesystems cannot, the lock holds within the process only. [Read]
+// takes no lock.
+//
 // # Durability
 //
 // [Log.Append] only encodes the record into a buffer. What happens next

@@ -61,3 +61,6 @@ const WriteChunk = writeChunk
 // MaxPostpone is how long records may wait unwritten under Everysec and
 // No before Wait blocks.
 const MaxPostpone = maxPostpone
+
+// LockInProcess is the lock of systems and filesystems without flock(2).
+var LockInProcess = lockInProcess

@@ -111,6 +111,21 @@ func (e *CorruptError) Error() string {
 // Unwrap makes errors.Is(err, ErrCorrupt) true.
 func (e *CorruptError) Unwrap() error { return ErrCorrupt }
 
+// RecordError is returned by [Read] and [Open] when the callback fails on
+// a record: it names where the record is, so that it can be found, and
+// wraps the callback's error.
+type RecordError struct {
+	File   string // the file's name inside the directory
+	Offset int64  // where the record begins
+	Err    error
+}
+
+func (e *RecordError) Error() string {
+	return fmt.Sprintf("aof: %s at offset %d: %v", e.File, e.Offset, e.Err)
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
 // appendCommand appends args as a RESP array of bulk strings, or as an
 // annotation line if it is one.
 func appendCommand(b []byte, args []string) []byte {

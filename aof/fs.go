@@ -36,6 +36,11 @@ type FS interface {
 	// SyncDir makes the entries of dir (creations, renames, removals)
 	// durable.
 	SyncDir(dir string) error
+	// Lock takes an exclusive lock on the directory dir, held until the
+	// returned Closer is closed, so that one log at a time uses it. While
+	// another holds it, whether in this process or another, Lock fails
+	// at once with an error matching [ErrLocked].
+	Lock(dir string) (io.Closer, error)
 }
 
 // File is a file opened for appending.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,10 @@ var (
 	// ErrBadRecord is returned by AppendRESP when given bytes that are not
 	// RESP commands.
 	ErrBadRecord = errors.New("aof: a record must be RESP commands")
+	// ErrLocked is returned by Open for a directory that another open log
+	// holds, in this process or another: one log at a time may use a
+	// directory.
+	ErrLocked = errors.New("another open log holds the directory")
 )
 
 // Log is an open append-only log. Append and Wait are safe for concurrent
@@ -29,6 +34,7 @@ var (
 // Append calls return.
 type Log struct {
 	opts Options
+	lock io.Closer // the directory's, released by Close
 
 	mu       sync.Mutex
 	buf      []byte   // records appended, not yet taken by the writer
@@ -370,8 +376,8 @@ func (l *Log) Size() (size, base int64) {
 	return l.size, l.baseSize
 }
 
-// Close writes and syncs what is buffered and closes the log. Appends
-// after Close return [ErrClosed].
+// Close writes and syncs what is buffered, closes the log and releases
+// its directory's lock. Appends after Close return [ErrClosed].
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -390,6 +396,9 @@ func (l *Log) Close() error {
 		err = fmt.Errorf("aof: close %s: %w", l.fname, cerr)
 	}
 	l.f = nil
+	if cerr := l.lock.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("aof: unlock %s: %w", l.opts.dir(), cerr)
+	}
 	return err
 }
 

@@ -20,7 +20,12 @@ import (
 // the manifest does not name (left by a crash during a rewrite) are
 // removed. Options it cannot use fail with an error matching
 // [ErrBadOptions].
-func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error) {
+//
+// The log holds an exclusive lock on its directory until Close (see
+// [FS]): while one is open, another Open of the directory, in this
+// process or another, fails with an error matching [ErrLocked] and
+// changes nothing. [Read] takes no lock.
+func Open(opts Options, fn func(cmds [][]string) error) (_ *Log, _ *Recovery, err error) {
 	opts = opts.withDefaults()
 	if err := opts.check(); err != nil {
 		return nil, nil, err
@@ -32,9 +37,14 @@ func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error)
 	if err := fsys.MkdirAll(opts.dir()); err != nil {
 		return nil, nil, fmt.Errorf("aof: create %s: %w", opts.dir(), err)
 	}
+	lock, err := fsys.Lock(opts.dir())
+	if err != nil {
+		return nil, nil, fmt.Errorf("aof: lock %s: %w", opts.dir(), err)
+	}
 	l := &Log{
 		opts:   opts,
 		epoch:  time.Now(),
+		lock:   lock,
 		idle:   true,
 		round:  make(chan struct{}),
 		kick:   make(chan struct{}, 1),
@@ -44,6 +54,14 @@ func Open(opts Options, fn func(cmds [][]string) error) (*Log, *Recovery, error)
 		syncJobs:   make(chan syncJob, 1),
 		syncExited: make(chan struct{}),
 	}
+	defer func() {
+		if err != nil {
+			if l.f != nil {
+				l.f.Close()
+			}
+			lock.Close()
+		}
+	}()
 	ok, err := exists(fsys, opts.manifestPath())
 	if err != nil {
 		return nil, nil, fmt.Errorf("aof: %w", err)

@@ -36,7 +36,8 @@ type Cut struct {
 // its commands (MULTI and EXEC removed, SELECT 0 dropped). A torn tail in
 // the last incremental file ends the replay and is described in the
 // result; damage elsewhere is a [*CorruptError]. An error from fn stops
-// the replay and is returned wrapped with the file and offset. The
+// the replay and is returned in a [*RecordError], with the file and
+// offset of the record. The
 // commands passed to fn must not be modified; their strings may be kept.
 func Read(opts Options, fn func(cmds [][]string) error) (*Recovery, error) {
 	opts = opts.withDefaults()
@@ -446,7 +447,7 @@ func (fr *fileReader) yield(at int64, cmds [][]string) error {
 		return nil // an empty MULTI/EXEC changes nothing
 	}
 	if err := fr.fn(cmds); err != nil {
-		return fmt.Errorf("aof: %s at offset %d: %w", fr.name, at, err)
+		return &RecordError{File: fr.name, Offset: at, Err: err}
 	}
 	fr.recovery.Records++
 	return nil

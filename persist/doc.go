@@ -19,4 +19,8 @@
 // A failed write or sync makes calls that change state fail with
 // instream.ErrLogFailed (Do answers Redis's MISCONF error) until the log
 // can write again; reads go on.
+//
+// One DB at a time may use a directory, enforced by a lock on the log's
+// directory held until Close: a second Open of it, in this process or
+// another, fails with an error matching aof.ErrLocked.
 package persist

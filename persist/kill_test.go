@@ -18,10 +18,15 @@ import (
 
 const childEnv = "PERSIST_KILL_CHILD_DIR"
 
-// TestMain runs the crash loop's child when asked to.
+// TestMain runs the crash loop's child, or the lock test's, when asked
+// to.
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(childEnv); dir != "" {
 		runChild(dir)
+		return
+	}
+	if dir := os.Getenv(openChildEnv); dir != "" {
+		runOpenChild(dir)
 		return
 	}
 	os.Exit(m.Run())

@@ -51,15 +51,29 @@ type DB struct {
 	stats      rewriteStats
 }
 
-// ErrNotStream is returned by Open for a log holding a command this
-// package cannot replay, such as one for a key of another type than
-// stream.
-var ErrNotStream = errors.New("only stream commands can be loaded")
+var (
+	// ErrNotStream is returned by Open for a log holding a command this
+	// package cannot replay, such as one for a key of another type than
+	// stream.
+	ErrNotStream = errors.New("only stream commands can be loaded")
+	// ErrReplay is returned by Open for a log holding a command that
+	// fails on the state the records before it built, such as an XADD
+	// whose ID is not above the stream's last: the records are intact,
+	// but they are not a history the engine could have written.
+	ErrReplay = errors.New("a logged command fails to apply")
+)
 
 // Open opens or creates the log in dir and returns the engine with every
 // change the log holds applied. A torn tail of the last file, left by a
 // crash, is cut; [DB.Recovery] says what was cut. Damage anywhere else
-// fails with an error matching aof.ErrCorrupt.
+// fails with an error matching aof.ErrCorrupt; a record that fails to
+// apply, with one matching [ErrReplay] and holding an *aof.RecordError.
+// Both name the file and the offset of the record.
+//
+// One DB at a time may use a directory: the DB holds a lock on the log's
+// directory until Close, and while it does, Open of that directory, in
+// this process or another, fails at once with an error matching
+// aof.ErrLocked and changes nothing.
 func Open(dir string, opts Options) (*DB, error) {
 	if opts.Engine.Log != nil {
 		return nil, errors.New("persist: Options.Engine.Log must be nil")
@@ -73,7 +87,7 @@ func Open(dir string, opts Options) (*DB, error) {
 		FS: opts.FS, Dir: dir, DirName: opts.DirName, FileName: opts.FileName, Fsync: opts.Fsync,
 	}, r.record)
 	if err == nil {
-		if err = r.flush(); err != nil {
+		if err = r.flush("at the end of the log"); err != nil {
 			l.Close()
 		}
 	}
@@ -154,9 +168,18 @@ func (s *logSink) Wait(seq uint64) error {
 // where logged commands meet the command layer. Runs of plain XADDs to
 // one key with concrete IDs, which make up a rewritten log's base, go in
 // by AddBatch: one parse and one lock per thousand entries.
+//
+// A record that fails must fail when it is handed over, so that the
+// error names its file and offset, not when a batch is added later. So a
+// run begins with an XADD applied alone, and an XADD goes in the batch
+// only if its ID is above the run's last: on a stream that accepted the
+// XADD before it, only an ID that is not (or an entry over 1 GiB, which
+// flush reports by the batch) makes a plain XADD fail.
 type replayer struct {
 	e     *instream.Engine
-	key   string
+	run   bool        // the last record was a plain XADD to key, applied or batched
+	key   string      // the key of the run
+	last  instream.ID // the ID of the run's last XADD
 	batch []instream.AddArgs
 }
 
@@ -165,42 +188,63 @@ const replayBatch = 1024
 func (r *replayer) record(cmds [][]string) error {
 	if len(cmds) == 1 {
 		if id, ok := plainXAdd(cmds[0]); ok {
-			cmd := cmds[0]
-			if cmd[1] != r.key || len(r.batch) == replayBatch {
-				if err := r.flush(); err != nil {
-					return err
-				}
-				r.key = cmd[1]
-			}
-			fields := make([]instream.Field, 0, (len(cmd)-3)/2)
-			for i := 3; i < len(cmd); i += 2 {
-				fields = append(fields, instream.Field{Name: cmd[i], Value: cmd[i+1]})
-			}
-			r.batch = append(r.batch, instream.AddArgs{ID: id, Fields: fields})
-			return nil
+			return r.xadd(cmds[0], id)
 		}
 	}
-	if err := r.flush(); err != nil {
+	if err := r.flush("before this record"); err != nil {
 		return err
 	}
+	r.run = false
 	for _, cmd := range cmds {
 		if err := apply(r.e, cmd); err != nil {
-			return err
+			if errors.Is(err, ErrNotStream) {
+				return err
+			}
+			return fmt.Errorf("%w: %w", ErrReplay, err)
 		}
 	}
 	return nil
 }
 
-// flush adds the batched entries.
-func (r *replayer) flush() error {
+// xadd applies a plain XADD, batched if it continues the run.
+func (r *replayer) xadd(cmd []string, id instream.ID) error {
+	fields := make([]instream.Field, 0, (len(cmd)-3)/2)
+	for i := 3; i < len(cmd); i += 2 {
+		fields = append(fields, instream.Field{Name: cmd[i], Value: cmd[i+1]})
+	}
+	if r.run && cmd[1] == r.key && r.last.Less(id) {
+		if len(r.batch) == replayBatch {
+			if err := r.flush("before this record"); err != nil {
+				return err
+			}
+		}
+		r.batch = append(r.batch, instream.AddArgs{ID: id, Fields: fields})
+		r.last = id
+		return nil
+	}
+	if err := r.flush("before this record"); err != nil {
+		return err
+	}
+	r.run = false
+	if _, err := r.e.Add(cmd[1], instream.AddArgs{ID: id, Fields: fields}); err != nil {
+		return fmt.Errorf("%w: replay %q: %w", ErrReplay, strings.Join(cmd, " "), err)
+	}
+	r.run, r.key, r.last = true, cmd[1], id
+	return nil
+}
+
+// flush adds the batched entries. It fails only on what no ID check
+// foresees; where says where the batch ends.
+func (r *replayer) flush(where string) error {
 	if len(r.batch) == 0 {
 		return nil
 	}
+	n := len(r.batch)
 	_, err := r.e.AddBatch(r.key, r.batch)
 	clear(r.batch)
 	r.batch = r.batch[:0]
 	if err != nil {
-		return fmt.Errorf("replay XADD to %q: %w", r.key, err)
+		return fmt.Errorf("%w: replay the %d XADDs to %q %s: %w", ErrReplay, n, r.key, where, err)
 	}
 	return nil
 }

@@ -47,6 +47,7 @@ type FS struct {
 	durable map[string]*node // what survives a crash
 	pending []dirOp          // directory changes not yet synced
 	dirs    map[string]bool
+	locks   map[string]bool // directories locked by Lock
 	fault   func(op Op, name string) error
 }
 
@@ -64,7 +65,7 @@ type dirOp struct {
 
 // New returns an empty filesystem.
 func New() *FS {
-	return &FS{names: map[string]*node{}, durable: map[string]*node{}, dirs: map[string]bool{}}
+	return &FS{names: map[string]*node{}, durable: map[string]*node{}, dirs: map[string]bool{}, locks: map[string]bool{}}
 }
 
 // SetFault installs f, called before every operation; an error it
@@ -89,7 +90,8 @@ func (c *FS) check(op Op, name string) error {
 // now: synced content and synced directory entries. With rng non-nil, a
 // random prefix of the unsynced directory changes survives, and each file
 // keeps a random prefix of its unsynced appended bytes; with rng nil,
-// nothing unsynced survives.
+// nothing unsynced survives. The copy holds no locks: they ended with
+// the process.
 func (c *FS) Crash(rng *rand.Rand) *FS {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -329,6 +331,38 @@ func (c *FS) SyncDir(dir string) error {
 		}
 	}
 	c.pending = rest
+	return nil
+}
+
+// Lock implements aof.FS with a table of the directories locked, kept
+// in memory like the rest: a second Lock of a directory fails until the
+// first is released.
+func (c *FS) Lock(dir string) (io.Closer, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dir = filepath.Clean(dir)
+	if !c.dirs[dir] {
+		return nil, &fs.PathError{Op: "lock", Path: dir, Err: fs.ErrNotExist}
+	}
+	if c.locks[dir] {
+		return nil, aof.ErrLocked
+	}
+	c.locks[dir] = true
+	return &lock{fs: c, dir: dir}, nil
+}
+
+type lock struct {
+	fs   *FS
+	dir  string
+	once sync.Once
+}
+
+func (l *lock) Close() error {
+	l.once.Do(func() {
+		l.fs.mu.Lock()
+		delete(l.fs.locks, l.dir)
+		l.fs.mu.Unlock()
+	})
 	return nil
 }
 
