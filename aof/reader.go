@@ -272,8 +272,31 @@ func verifiedRecordIn(b []byte) bool {
 // this package never writes it.
 const selectCmd = "*2\r\n$6\r\nSELECT\r\n"
 
-// redisAppendIn reports whether b holds commands Redis appended.
-func redisAppendIn(b []byte) bool { return bytes.Contains(b, []byte(selectCmd)) }
+// redisAppendIn reports whether b, read from the start of a record's
+// body, holds commands Redis appended: a SELECT where a command begins.
+// The walk goes from command to command (and over '#' lines), so that a
+// value holding SELECT's bytes, in a torn record, does not count.
+func redisAppendIn(b []byte) bool {
+	for len(b) > 0 {
+		if b[0] == '#' {
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				return false
+			}
+			b = b[i+1:]
+			continue
+		}
+		if bytes.HasPrefix(b, []byte(selectCmd)) {
+			return true
+		}
+		_, n, err := parseCommand(b)
+		if err != nil {
+			return false // torn, or not commands: no append after it
+		}
+		b = b[n:]
+	}
+	return false
+}
 
 // isTimestampLine reports whether line is "#TS:<unix seconds>\r\n",
 // which Redis writes with aof-timestamp-enabled yes.

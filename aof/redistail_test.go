@@ -195,3 +195,30 @@ func TestRead_redisTailDamage(t *testing.T) {
 		})
 	}
 }
+
+// A torn record whose value holds the bytes of Redis's SELECT is a torn
+// tail: only a SELECT command after the record's length runs past the
+// end shows that Redis appended there.
+func TestRead_tornRecordHoldingSelect(t *testing.T) {
+	fs := crashfs.New()
+	opts := aof.Options{FS: fs, Dir: "/d", Fsync: aof.Always}
+	l, _, _ := open(t, opts)
+	appendN(t, l, 0, 2)
+	last := [][]string{{"XADD", "s", "9-1", "cmd", resp("SELECT", "0") + resp("XADD", "s", "*", "f", "v")}}
+	if _, err := l.Append(last...); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	full, _ := fs.ReadFile(ownIncr)
+	start := len(full) - len(aof.AppendRecord(nil, last))
+	for _, n := range []int{len(full) - 1, len(full) - 8} {
+		fs.WriteFile(ownIncr, full[:n])
+		got, rec, err := collect(t, opts)
+		want := &aof.Cut{File: "appendonly.aof.1.incr.aof", Offset: int64(start), Bytes: int64(n - start)}
+		if err != nil || !reflect.DeepEqual(got, [][][]string{record(0), record(1)}) || !reflect.DeepEqual(rec.Cut, want) {
+			t.Fatalf("cut to %d bytes: read %q, Cut %+v, %v; want 2 records, Cut %+v", n, got, rec.Cut, err, want)
+		}
+	}
+}
