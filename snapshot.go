@@ -146,9 +146,10 @@ func (gs *groupSnap) records(entries *frozen) (pending, nacked []pendSnap, idle 
 // by XDEL if its ID is at most the stream's max deleted ID (so that
 // XDEL leaves that counter as it was), else by an exact XTRIM, as only a
 // trim can have removed it, and trims remove entries below every live
-// one. A placeholder above the stream's last ID (XSETID lowered it after
-// the trim) puts the first XSETID at the placeholder's ID, and a last
-// XSETID lowers it once the placeholders are gone.
+// one. Where XSETID lowered the last ID below a placeholder, or the
+// entries-added counter below the stream's length with the placeholders,
+// after the trim, the first XSETID sets what the placeholders allow, and
+// a last XSETID lowers them once the placeholders are gone.
 func (sn *Snapshot) Commands(emit func(cmd ...string) error) error {
 	for i := range sn.streams {
 		if err := sn.streams[i].commands(emit); err != nil {
@@ -194,6 +195,7 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 	ghosts = slices.Compact(ghosts)
 	pend := ghosts
 	added := false
+	live := 0 // entries added, placeholders left out
 	addGhosts := func(below ID) error {
 		for len(pend) > 0 && pend[0].Less(below) {
 			if err := emit("XADD", key, pend[0].String(), "x", "y"); err != nil {
@@ -226,6 +228,7 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 				return err
 			}
 			added = true
+			live++
 		}
 		b.reset()
 		return nil
@@ -258,16 +261,18 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 			return err
 		}
 	}
-	// XSETID may not go below the stream's top entry, but placeholders
-	// can lie above its last ID: entries a trim removed while still
-	// pending, after XSETID lowered the emptied stream's last ID. Such a
-	// stream's last ID is set to the top placeholder's here, and lowered
-	// once the placeholders are gone.
+	// XSETID may not go below the stream's top entry, nor its entries
+	// added below its length, and the placeholders count for both: they
+	// can lie above the last ID and outnumber the entries added, both
+	// lowered by XSETID after a trim removed entries still pending. Such
+	// a stream's last ID and counter are set to what the placeholders
+	// allow here, and lowered once they are gone.
 	top := ss.lastID
 	if n := len(ghosts); n > 0 && top.Less(ghosts[n-1]) {
 		top = ghosts[n-1]
 	}
-	if err := emit("XSETID", key, top.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+	topAdded := max(ss.entriesAdded, int64(live+len(ghosts)))
+	if err := emit("XSETID", key, top.String(), "ENTRIESADDED", itoa(topAdded),
 		"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
 		return err
 	}
@@ -338,13 +343,13 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 		}
 	}
 	if reset && !ss.maxDeleted.IsZero() {
-		if err := emit("XSETID", key, top.String(), "ENTRIESADDED", itoa(ss.entriesAdded),
+		if err := emit("XSETID", key, top.String(), "ENTRIESADDED", itoa(topAdded),
 			"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
 			return err
 		}
 	}
-	if top != ss.lastID {
-		if err := emit("XSETID", key, ss.lastID.String()); err != nil {
+	if top != ss.lastID || topAdded != ss.entriesAdded {
+		if err := emit("XSETID", key, ss.lastID.String(), "ENTRIESADDED", itoa(ss.entriesAdded)); err != nil {
 			return err
 		}
 	}

@@ -15,7 +15,9 @@ import (
 // A stream whose last ID was lowered (XSETID, on an empty stream) below
 // entries a trim removed while they were pending survives a rewrite and
 // a reopen: the rewrite's placeholders for those entries lie above the
-// last ID it sets.
+// last ID it sets. So does one whose entries-added counter XSETID
+// lowered below the number of those entries, which the placeholders
+// outnumber while they are in the stream.
 func TestRewrite_lastIDBelowPending(t *testing.T) {
 	read := []string{"XREADGROUP", "GROUP", "g1", "c", "STREAMS", "s1", ">"}
 	for i, cmds := range [][][]string{
@@ -28,6 +30,13 @@ func TestRewrite_lastIDBelowPending(t *testing.T) {
 		{{"XADD", "s1", "1-1", "f", "v"}, {"XADD", "s1", "2-1", "f", "v"}, {"XADD", "s1", "8-1", "f", "v"},
 			{"XGROUP", "CREATE", "s1", "g1", "0"}, read, {"XDEL", "s1", "2-1"},
 			{"XTRIM", "s1", "MAXLEN", "0"}, {"XSETID", "s1", "3-0"}},
+		// With the entries-added counter lowered below the number of
+		// entries trimmed while pending, the last ID below them or not.
+		{{"XADD", "s1", "1-1", "f", "v"}, {"XADD", "s1", "2-1", "f", "v"}, {"XGROUP", "CREATE", "s1", "g1", "0"},
+			read, {"XTRIM", "s1", "MAXLEN", "0"}, {"XSETID", "s1", "4-0", "ENTRIESADDED", "0"}},
+		{{"XADD", "s1", "1-1", "f", "v"}, {"XADD", "s1", "7-1", "f", "v"}, {"XADD", "s1", "8-1", "f", "v"},
+			{"XGROUP", "CREATE", "s1", "g1", "0"}, read, {"XTRIM", "s1", "MAXLEN", "0"},
+			{"XSETID", "s1", "4-0", "ENTRIESADDED", "1"}},
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			dir := t.TempDir()
