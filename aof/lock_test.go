@@ -3,6 +3,7 @@ package aof_test
 import (
 	"errors"
 	"io"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -58,6 +59,31 @@ func TestOpen_locked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A child process started while a log is open does not inherit its
+// lock: once the log is closed, Open succeeds while the child lives.
+func TestOpen_lockNotInherited(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command to run as a child")
+	}
+	opts := aof.Options{Dir: t.TempDir()}
+	a, _, _ := open(t, opts)
+	child := exec.Command(sleep, "60")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer child.Wait()
+	defer child.Process.Kill()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := aof.Open(opts, nil)
+	if err != nil {
+		t.Fatalf("Open after Close, with a child started while the log was open: %v", err)
+	}
+	b.Close()
 }
 
 // An Open that fails after taking the lock releases it.
@@ -125,7 +151,7 @@ func TestLockInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := aof.LockInProcess(filepath.Join(dir, "x", "..")); !errors.Is(err, aof.ErrLocked) {
+	if _, err := aof.LockInProcess(dir + string(filepath.Separator) + "."); !errors.Is(err, aof.ErrLocked) {
 		t.Fatalf("second lock: %v, want ErrLocked", err)
 	}
 	if err := l1.Close(); err != nil {
