@@ -30,7 +30,9 @@
 // framing alone would miss. A file without the first line was written by
 // Redis and is read without checksums; so are the commands Redis appends
 // to an incremental file of this package when it runs on the directory,
-// between the records.
+// between the records. A checksum line with nothing of its record after
+// it but Redis's commands (a crash tore the record there, and Redis
+// skipped the line as it skips any) is skipped too.
 //
 // A command whose name begins with '#' is an annotation: it is written as
 // one line, inside the checksummed bytes, that Redis's loader skips too

@@ -175,7 +175,9 @@ func (fr *fileReader) read(fsys FS, path string) error {
 // Redis appends when it runs on the directory may come between records:
 // they are read as in a file Redis wrote, without checksums. A damaged
 // checksum line cannot pass for one of them: one flipped bit does not
-// turn '#' (0x23) into '*' (0x2A), nor "#R " into "#TS:".
+// turn '#' (0x23) into '*' (0x2A), nor "#R " into "#TS:". Nor can a
+// damaged record pass for a checksum line Redis kept alone: no record
+// begins with SELECT.
 func (fr *fileReader) readChecked() error {
 	for {
 		start := fr.w.off
@@ -223,6 +225,12 @@ func (fr *fileReader) readChecked() error {
 			return fr.corrupt(start, "record inside a MULTI that Redis wrote")
 		}
 		fr.w.consume(len(line))
+		if !fr.base && fr.redisRunAhead() {
+			// A crash tore the record right after this line, and Redis,
+			// which skips the line as an annotation, appended there:
+			// none of the record's bytes are left, so skip it too.
+			continue
+		}
 		if !fr.w.ensure(n) {
 			if fr.w.err != nil {
 				return fr.ioErr()
@@ -296,6 +304,18 @@ func redisAppendIn(b []byte) bool {
 		b = b[n:]
 	}
 	return false
+}
+
+// redisRunAhead reports whether a run of Redis's appends begins at the
+// window's start: SELECT, after a "#TS:" line if there is one. No record
+// of this package begins so.
+func (fr *fileReader) redisRunAhead() bool {
+	fr.w.ensure(maxRecordLine + len(selectCmd)) // less at the end of the file
+	d := fr.w.data()
+	if i := bytes.IndexByte(d[:min(len(d), maxRecordLine)], '\n'); i >= 0 && isTimestampLine(d[:i+1]) {
+		d = d[i+1:]
+	}
+	return bytes.HasPrefix(d, []byte(selectCmd))
 }
 
 // isTimestampLine reports whether line is "#TS:<unix seconds>\r\n",

@@ -222,3 +222,27 @@ func TestRead_tornRecordHoldingSelect(t *testing.T) {
 		}
 	}
 }
+
+// A crash that tears a record right after its checksum line leaves the
+// line alone at the end; Redis reads it as an annotation and appends
+// after it. The file reads as Redis loads it: the line skipped, with or
+// without Redis's timestamp. Alone at the end, the line is a torn tail.
+func TestRead_recordLineBeforeRedisTail(t *testing.T) {
+	fs, opts, full, ourLen, want := withRedisTail(t)
+	r3 := aof.AppendRecord(nil, record(3))
+	line := r3[:strings.Index(string(r3), "\n")+1]
+	ours := append(slices.Clone(full[:ourLen]), line...)
+	for _, tail := range []string{string(full[ourLen:]), string(full[ourLen+len(redisTail[0].text):])} {
+		fs.WriteFile(ownIncr, append(slices.Clone(ours), tail...))
+		got, rec, err := collect(t, opts)
+		if err != nil || rec.Cut != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("tail %.20q: read %q, Cut %+v, %v; want %q", tail, got, rec.Cut, err, want)
+		}
+	}
+	fs.WriteFile(ownIncr, ours)
+	got, rec, err := collect(t, opts)
+	cut := &aof.Cut{File: "appendonly.aof.1.incr.aof", Offset: int64(ourLen), Bytes: int64(len(line))}
+	if err != nil || !reflect.DeepEqual(rec.Cut, cut) || len(got) != 3 {
+		t.Fatalf("the line alone at the end: read %d records, Cut %+v, %v; want 3, Cut %+v", len(got), rec.Cut, err, cut)
+	}
+}
