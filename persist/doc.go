@@ -22,5 +22,7 @@
 //
 // One DB at a time may use a directory, enforced by a lock on the log's
 // directory held until Close: a second Open of it, in this process or
-// another, fails with an error matching aof.ErrLocked.
+// another, fails with an error matching aof.ErrLocked. Where the
+// filesystem cannot lock a directory (Windows, some network
+// filesystems), the lock holds within the process only.
 package persist

@@ -73,7 +73,8 @@ var (
 // One DB at a time may use a directory: the DB holds a lock on the log's
 // directory until Close, and while it does, Open of that directory, in
 // this process or another, fails at once with an error matching
-// aof.ErrLocked and changes nothing.
+// aof.ErrLocked and changes nothing (in this process only where the
+// filesystem cannot lock a directory; see package aof).
 func Open(dir string, opts Options) (*DB, error) {
 	if opts.Engine.Log != nil {
 		return nil, errors.New("persist: Options.Engine.Log must be nil")
