@@ -312,8 +312,10 @@ func redisAppendIn(b []byte) bool {
 func (fr *fileReader) redisRunAhead() bool {
 	fr.w.ensure(maxRecordLine + len(selectCmd)) // less at the end of the file
 	d := fr.w.data()
-	if i := bytes.IndexByte(d[:min(len(d), maxRecordLine)], '\n'); i >= 0 && isTimestampLine(d[:i+1]) {
-		d = d[i+1:]
+	if len(d) > 0 && d[0] == '#' {
+		if i := bytes.IndexByte(d[:min(len(d), maxRecordLine)], '\n'); i >= 0 && isTimestampLine(d[:i+1]) {
+			d = d[i+1:]
+		}
 	}
 	return bytes.HasPrefix(d, []byte(selectCmd))
 }
