@@ -176,8 +176,8 @@ func (fr *fileReader) read(fsys FS, path string) error {
 // they are read as in a file Redis wrote, without checksums. A damaged
 // checksum line cannot pass for one of them: one flipped bit does not
 // turn '#' (0x23) into '*' (0x2A), nor "#R " into "#TS:". Nor can a
-// damaged record pass for a checksum line Redis kept alone: no record
-// begins with SELECT.
+// damaged record pass for a checksum line Redis kept alone: the engine
+// writes no SELECT, and a record that verifies is read as one.
 func (fr *fileReader) readChecked() error {
 	for {
 		start := fr.w.off
@@ -225,15 +225,12 @@ func (fr *fileReader) readChecked() error {
 			return fr.corrupt(start, "record inside a MULTI that Redis wrote")
 		}
 		fr.w.consume(len(line))
-		if !fr.base && fr.redisRunAhead() {
-			// A crash tore the record right after this line, and Redis,
-			// which skips the line as an annotation, appended there:
-			// none of the record's bytes are left, so skip it too.
-			continue
-		}
 		if !fr.w.ensure(n) {
 			if fr.w.err != nil {
 				return fr.ioErr()
+			}
+			if fr.lineAlone() {
+				continue
 			}
 			if verifiedRecordIn(fr.w.data()) || redisAppendIn(fr.w.data()) {
 				// A torn write leaves nothing whole after it: the length
@@ -244,6 +241,9 @@ func (fr *fileReader) readChecked() error {
 		}
 		body := fr.w.data()[:n]
 		if crc32.Checksum(body, castagnoli) != sum {
+			if fr.lineAlone() {
+				continue
+			}
 			return fr.corrupt(start, "checksum mismatch")
 		}
 		s := string(body)
@@ -306,9 +306,14 @@ func redisAppendIn(b []byte) bool {
 	return false
 }
 
+// lineAlone reports, for a record line whose record does not follow
+// whole, whether a crash tore the record right after the line and Redis
+// appended there: Redis skips the line as an annotation, and so does
+// the reader, as none of the record's bytes are left.
+func (fr *fileReader) lineAlone() bool { return !fr.base && fr.redisRunAhead() }
+
 // redisRunAhead reports whether a run of Redis's appends begins at the
-// window's start: SELECT, after a "#TS:" line if there is one. No record
-// of this package begins so.
+// window's start: SELECT, after a "#TS:" line if there is one.
 func (fr *fileReader) redisRunAhead() bool {
 	fr.w.ensure(maxRecordLine + len(selectCmd)) // less at the end of the file
 	d := fr.w.data()

@@ -246,3 +246,29 @@ func TestRead_recordLineBeforeRedisTail(t *testing.T) {
 		t.Fatalf("the line alone at the end: read %d records, Cut %+v, %v; want 3, Cut %+v", len(got), rec.Cut, err, cut)
 	}
 }
+
+// A record that verifies is read as a record even if it begins with
+// SELECT, as one appended through Log.Append may: only a checksum line
+// whose record does not follow whole can be one Redis kept alone.
+func TestRead_selectRecord(t *testing.T) {
+	fs := crashfs.New()
+	opts := aof.Options{FS: fs, Dir: "/d", Fsync: aof.Always}
+	l, _, _ := open(t, opts)
+	want := [][][]string{record(0), {{"SELECT", "0"}}, {{"SELECT", "0"}, {"XADD", "s", "5-1", "f", "v"}}, record(1)}
+	for _, r := range want {
+		if _, err := l.Append(r...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.AppendRESP([]byte(resp("SELECT", "0") + resp("XADD", "s", "6-1", "f", "v"))); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, [][]string{{"SELECT", "0"}}, [][]string{{"XADD", "s", "6-1", "f", "v"}})
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, rec, err := collect(t, opts)
+	if err != nil || rec.Cut != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("read %q, Cut %+v, %v; want %q", got, rec.Cut, err, want)
+	}
+}
