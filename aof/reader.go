@@ -133,6 +133,10 @@ type fileReader struct {
 	multi   [][]string // commands of an open MULTI that Redis wrote
 	inTx    bool
 	txStart int64 // where that MULTI begins
+	// A checksum line skipped as one Redis kept alone, until a whole
+	// command of Redis's follows it: a cut before then takes the line.
+	aloneLine bool
+	lineStart int64
 }
 
 func (fr *fileReader) read(fsys FS, path string) error {
@@ -230,6 +234,7 @@ func (fr *fileReader) readChecked() error {
 				return fr.ioErr()
 			}
 			if fr.lineAlone() {
+				fr.aloneLine, fr.lineStart = true, start
 				continue
 			}
 			if verifiedRecordIn(fr.w.data()) || redisAppendIn(fr.w.data()) {
@@ -242,6 +247,7 @@ func (fr *fileReader) readChecked() error {
 		body := fr.w.data()[:n]
 		if crc32.Checksum(body, castagnoli) != sum {
 			if fr.lineAlone() {
+				fr.aloneLine, fr.lineStart = true, start
 				continue
 			}
 			return fr.corrupt(start, "checksum mismatch")
@@ -463,6 +469,7 @@ func (fr *fileReader) redisCommand() (end bool, err error) {
 		return true, fr.damaged(start, fmt.Sprintf("bad RESP at offset %d: %s", start+int64(fe.at), fe.reason))
 	}
 	fr.w.consume(n)
+	fr.aloneLine = false
 	switch {
 	case isCmd(args, "SELECT"):
 		if len(args) != 2 || args[1] != "0" {
@@ -504,11 +511,14 @@ func (fr *fileReader) yield(at int64, cmds [][]string) error {
 }
 
 // torn handles a file that ends inside a record starting at off: cut in
-// the last incremental file, from the open MULTI if there is one, damage
-// anywhere else.
+// the last incremental file, from the open MULTI or the checksum line
+// kept alone before it if there is one, damage anywhere else.
 func (fr *fileReader) torn(off int64, reason string) error {
 	if fr.inTx {
 		off = min(off, fr.txStart)
+	}
+	if fr.aloneLine {
+		off = min(off, fr.lineStart)
 	}
 	if !fr.mayTear {
 		return fr.corrupt(off, reason+" (not at the end of the last incremental file)")

@@ -272,3 +272,26 @@ func TestRead_selectRecord(t *testing.T) {
 		t.Fatalf("read %q, Cut %+v, %v; want %q", got, rec.Cut, err, want)
 	}
 }
+
+// Cut anywhere in Redis's commands after a checksum line Redis kept
+// alone, the file opens, and appends after the cut read back: a cut
+// right after the line takes the line too, as Redis's loader cuts it.
+func TestOpen_recordLineBeforeTornRedisTail(t *testing.T) {
+	fs, opts, full, ourLen, want := withRedisTail(t)
+	r3 := aof.AppendRecord(nil, record(3))
+	line := r3[:strings.Index(string(r3), "\n")+1]
+	b := append(append(slices.Clone(full[:ourLen]), line...), full[ourLen:]...)
+	tail := ourLen + len(line)
+	for n := tail + 1; n < len(b); n++ {
+		fs.WriteFile(ownIncr, b[:n])
+		l, got, _ := open(t, opts)
+		appendN(t, l, 5, 6)
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		got, rec, err := collect(t, opts)
+		if err != nil || rec.Cut != nil || len(got) < 4 || !reflect.DeepEqual(got[:3], want[:3]) || !reflect.DeepEqual(got[len(got)-1], record(5)) {
+			t.Fatalf("cut to %d bytes, opened and appended to: read %q, Cut %+v, %v", n, got, rec.Cut, err)
+		}
+	}
+}
