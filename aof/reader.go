@@ -233,8 +233,7 @@ func (fr *fileReader) readChecked() error {
 			if fr.w.err != nil {
 				return fr.ioErr()
 			}
-			if fr.lineAlone() {
-				fr.aloneLine, fr.lineStart = true, start
+			if fr.skipLoneLine(start) {
 				continue
 			}
 			if verifiedRecordIn(fr.w.data()) || redisAppendIn(fr.w.data()) {
@@ -246,8 +245,7 @@ func (fr *fileReader) readChecked() error {
 		}
 		body := fr.w.data()[:n]
 		if crc32.Checksum(body, castagnoli) != sum {
-			if fr.lineAlone() {
-				fr.aloneLine, fr.lineStart = true, start
+			if fr.skipLoneLine(start) {
 				continue
 			}
 			return fr.corrupt(start, "checksum mismatch")
@@ -312,11 +310,17 @@ func redisAppendIn(b []byte) bool {
 	return false
 }
 
-// lineAlone reports, for a record line whose record does not follow
-// whole, whether a crash tore the record right after the line and Redis
-// appended there: Redis skips the line as an annotation, and so does
-// the reader, as none of the record's bytes are left.
-func (fr *fileReader) lineAlone() bool { return !fr.base && fr.redisRunAhead() }
+// skipLoneLine reports, for the checksum line at start, consumed, whose
+// record does not follow whole, whether a crash tore the record right
+// after the line and Redis appended there. Redis skips the line as an
+// annotation; so does the reader, as none of the record's bytes are left.
+func (fr *fileReader) skipLoneLine(start int64) bool {
+	if fr.base || !fr.redisRunAhead() {
+		return false
+	}
+	fr.aloneLine, fr.lineStart = true, start
+	return true
+}
 
 // redisRunAhead reports whether a run of Redis's appends begins at the
 // window's start: SELECT, after a "#TS:" line if there is one.
