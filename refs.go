@@ -1,9 +1,6 @@
 package instream
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
 // DeleteResult is what [Engine.DeleteEntriesEx] and [Engine.AckDelete] did with
 // one ID. Its values are the integers Redis 8.2's XDELEX and XACKDEL
@@ -56,8 +53,8 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("delete entries ex on %q: %w", key, err)
 	}
-	out := t.deleteRefs(key, "", false, refs, ids)
-	if t.logging && slices.ContainsFunc(out, func(r DeleteResult) bool { return r != EntryNotFound }) {
+	out, changed := t.deleteRefs(key, "", false, refs, ids)
+	if t.logging && changed {
 		t.fxDeleteEx(key, "", false, refs, ids)
 	}
 	return out, nil
@@ -86,7 +83,7 @@ func (t *tx) ackDelete(key, group string, refs RefPolicy, ids []ID) ([]DeleteRes
 	if _, _, err := t.e.lookupGroup(key, group); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, noGroup(err))
 	}
-	out := t.deleteRefs(key, group, true, refs, ids)
+	out, _ := t.deleteRefs(key, group, true, refs, ids)
 	if t.logging {
 		t.fxDeleteEx(key, group, true, refs, ids)
 	}
@@ -103,8 +100,10 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 	return nil
 }
 
-// deleteRefs is XDELEX, or XACKDEL when ack is set.
-func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
+// deleteRefs is XDELEX, or XACKDEL when ack is set. It also reports
+// whether anything changed: DelRef can drop the references of an entry
+// already gone while answering EntryNotFound.
+func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) ([]DeleteResult, bool) {
 	out := make([]DeleteResult, len(ids))
 	s := t.lookup(key)
 	var g *group
@@ -115,21 +114,25 @@ func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []I
 		for i := range out {
 			out[i] = EntryNotFound
 		}
-		return out
+		return out, false
 	}
 	n := s.entries.len()
+	changed := false
 	for i, id := range ids {
 		acked := g != nil && g.unpend(id)
-		out[i] = s.deleteRef(id, refs, acked)
+		var dropped bool
+		out[i], dropped = s.deleteRef(id, refs, acked)
+		changed = changed || acked || dropped || out[i] != EntryNotFound
 	}
 	if s.entries.len() != n {
 		t.touch(key)
 	}
-	return out
+	return out, changed
 }
 
 // deleteRef deletes entry id under refs, after an acknowledgement that
-// removed it from a group's pending list if acked, and says what it did.
+// removed it from a group's pending list if acked, and says what it did
+// and whether DelRef dropped some group's reference.
 //
 // Where Redis 8.2 leaves the codes open (its documentation and tests do
 // not say), the choices are made here, once:
@@ -141,24 +144,24 @@ func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []I
 //     EntryNotFound.
 //   - An entry present but not pending in the group: XACKDEL acts as
 //     XDELEX on it.
-func (s *stream) deleteRef(id ID, refs RefPolicy, acked bool) DeleteResult {
+func (s *stream) deleteRef(id ID, refs RefPolicy, acked bool) (_ DeleteResult, dropped bool) {
 	exists := s.entries.has(id)
 	switch refs {
 	case DelRef:
-		s.dropRefs(id)
+		dropped = s.dropRefs(id)
 	case Acked:
 		if exists && s.referenced(id) || !exists && s.pendingAnywhere(id) {
-			return EntryReferenced
+			return EntryReferenced, false
 		}
 	}
 	if exists {
 		s.deleteEntry(id)
-		return EntryDeleted
+		return EntryDeleted, dropped
 	}
 	if acked {
-		return EntryDeleted
+		return EntryDeleted, dropped
 	}
-	return EntryNotFound
+	return EntryNotFound, dropped
 }
 
 // pendingAnywhere reports whether some group holds id as pending.
@@ -185,10 +188,15 @@ func (s *stream) referenced(id ID) bool {
 	return ref
 }
 
-// dropRefs removes id from every group's pending list.
-func (s *stream) dropRefs(id ID) {
+// dropRefs removes id from every group's pending list and reports
+// whether some group held it.
+func (s *stream) dropRefs(id ID) bool {
+	dropped := false
 	s.groups.m.Scan(func(_ string, g *group) bool {
-		g.unpend(id)
+		if g.unpend(id) {
+			dropped = true
+		}
 		return true
 	})
+	return dropped
 }

@@ -195,7 +195,11 @@ func (rn *runner) run(steps []step) (*mismatch, error) {
 			if skip || st.skipApprox(args) {
 				continue
 			}
-			st.note(args)
+			if !tx.multi {
+				// A queued command is noted when EXEC runs it, below:
+				// DISCARD or an aborted EXEC never runs it.
+				st.note(args)
+			}
 			red, err := redisDo(rn.ctx, rn.rdb, args)
 			if err != nil {
 				return nil, err
