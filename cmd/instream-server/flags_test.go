@@ -33,14 +33,7 @@ func TestRun_badFlags(t *testing.T) {
 // redis-server does, and CONFIG GET reports them as Redis formats them;
 // --appendfilename names the log's files.
 func TestRun_flagValues(t *testing.T) {
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not found")
-	}
-	bin := filepath.Join(t.TempDir(), "instream-server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	cli, bin := redisCLI(t), serverBin(t)
 	dir := t.TempDir()
 	port := start(t, bin, "--appendonly", "YES", "--appendfsync", "EveRySec", "--dir", dir,
 		"--appendfilename", "mine.aof", "--auto-aof-rewrite-min-size", "1kb", "--auto-aof-rewrite-percentage", "0")
