@@ -19,6 +19,9 @@ func TestRun_badFlags(t *testing.T) {
 		{[]string{"--appendonly", "maybe"}, `--appendonly: "maybe" is not yes or no`},
 		{[]string{"--appendfsync", "sometimes"}, "--appendfsync:"},
 		{[]string{"--auto-aof-rewrite-percentage", "-1"}, "--auto-aof-rewrite-percentage: -1 is negative"},
+		// redis-server refuses these; flag.IntVar would read 64 and 16.
+		{[]string{"--auto-aof-rewrite-percentage", "0100"}, `invalid value "0100" for flag -auto-aof-rewrite-percentage: "0100" is not a decimal integer`},
+		{[]string{"--auto-aof-rewrite-percentage", "0x10"}, `invalid value "0x10" for flag -auto-aof-rewrite-percentage: "0x10" is not a decimal integer`},
 		{[]string{"--auto-aof-rewrite-min-size", "lots"}, `--auto-aof-rewrite-min-size: "lots" is not a memory value`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
