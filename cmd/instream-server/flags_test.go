@@ -25,7 +25,8 @@ func TestRun_badFlags(t *testing.T) {
 		{[]string{"--auto-aof-rewrite-min-size", "lots"}, `--auto-aof-rewrite-min-size: "lots" is not a memory value`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
-		err := run(append([]string{"--port", "0"}, tc.args...))
+		// Port -1 makes a run that took the flags fail at once, not serve.
+		err := run(append([]string{"--port", "-1"}, tc.args...))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q...", tc.args, err, tc.want)
 		}
