@@ -96,13 +96,16 @@ type Log struct {
 	rw sync.Mutex
 	m  *manifest
 
-	// epoch is the origin of clock. roundSince is, while a writer round
-	// runs under Everysec and No, when the oldest record it leaves
-	// unwritten was appended (or the round began, if it took none);
-	// between rounds 0, or after a slow round when the oldest record
-	// buffered was appended. Wait reads the clock only while it is set.
-	epoch      time.Time
-	roundSince atomic.Int64
+	// epoch is the origin of clock. oldest is, under Everysec and No,
+	// when the oldest record a writer round leaves unwritten was appended
+	// (or the round began, if it took none), from the round's start until
+	// the next round if this one was slow, else until its end; 0 when no
+	// round watches. Once that record has waited maxPostpone, stall
+	// negates it: Wait blocks while it is negative, so that it reads one
+	// atomic rather than the clock on every change.
+	epoch  time.Time
+	oldest atomic.Int64
+	stall  *time.Timer
 }
 
 const (
@@ -256,7 +259,7 @@ func (l *Log) Wait(seq uint64) error {
 			if l.due.Load() {
 				l.writeDue()
 			}
-			if since := l.roundSince.Load(); since != 0 && l.clock()-since > int64(maxPostpone) {
+			if l.oldest.Load() < 0 {
 				return l.waitWritten(seq)
 			}
 			return l.Err()
@@ -345,6 +348,32 @@ func (l *Log) clock() int64 {
 	return int64(time.Since(l.epoch)) + 1
 }
 
+// watch sets oldest to since, the clock when the oldest record not yet
+// written was appended (0: none), and arms stall for the moment that
+// record will have waited longer than maxPostpone. Only writer rounds
+// call it, under io.
+func (l *Log) watch(since, now int64) {
+	switch left := since + int64(maxPostpone) - now; {
+	case since == 0:
+		l.oldest.Store(0)
+		l.stall.Stop()
+	case left < 0:
+		l.oldest.Store(-since)
+	default:
+		l.oldest.Store(since)
+		l.stall.Reset(time.Duration(left + 1))
+	}
+}
+
+// stalled runs when stall fires. It marks oldest as stalled only if it
+// still names the record stall was armed for and that record is past
+// maxPostpone: a round may have moved oldest on meanwhile.
+func (l *Log) stalled() {
+	if since := l.oldest.Load(); since > 0 && l.clock()-since > int64(maxPostpone) {
+		l.oldest.CompareAndSwap(since, -since)
+	}
+}
+
 // Err returns the sticky error of a failed write or sync, or nil once a
 // retry has succeeded. While it is set, callers should refuse changes.
 func (l *Log) Err() error {
@@ -392,6 +421,7 @@ func (l *Log) Close() error {
 	err := l.flush(true)
 	l.io.Lock()
 	defer l.io.Unlock()
+	l.stall.Stop()
 	if cerr := l.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("aof: close %s: %w", l.fname, cerr)
 	}
@@ -511,7 +541,7 @@ func (l *Log) flushLocked(force bool) error {
 			if since == 0 {
 				since = begun
 			}
-			l.roundSince.Store(since)
+			l.watch(since, l.clock()) // not begun: a cut's first pass may have been slow
 		}
 		err := l.writeOut(force)
 		if err == nil && l.wcut != nil {
@@ -535,13 +565,13 @@ func (l *Log) flushLocked(force bool) error {
 		if postpone {
 			// After a slow round, the records buffered meanwhile may be
 			// old already: they count until the next round takes them.
-			since := int64(0)
-			if l.clock()-begun > int64(writeDelay) {
+			since, now := int64(0), l.clock()
+			if now-begun > int64(writeDelay) {
 				l.mu.Lock()
 				since = l.bufSince
 				l.mu.Unlock()
 			}
-			l.roundSince.Store(since)
+			l.watch(since, now)
 		}
 		return err
 	}

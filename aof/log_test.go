@@ -305,6 +305,8 @@ func TestOpen_badOptions(t *testing.T) {
 		{DirName: "../escape"},
 		{DirName: "a/b"},
 		{FileName: "sub/appendonly.aof"},
+		{DirName: `a\b`},
+		{FileName: `sub\appendonly.aof`},
 	} {
 		fs := crashfs.New()
 		o.FS, o.Dir = fs, "/d"

@@ -54,6 +54,8 @@ func Open(opts Options, fn func(cmds [][]string) error) (_ *Log, _ *Recovery, er
 		syncJobs:   make(chan syncJob, 1),
 		syncExited: make(chan struct{}),
 	}
+	l.stall = time.AfterFunc(maxPostpone, l.stalled)
+	l.stall.Stop() // armed by writer rounds (watch)
 	defer func() {
 		if err != nil {
 			if l.f != nil {

@@ -85,10 +85,11 @@ func (o Options) check() error {
 	if o.Fsync != Always && o.Fsync != Everysec && o.Fsync != No {
 		return fmt.Errorf("%w: unknown fsync policy %v", ErrBadOptions, o.Fsync)
 	}
-	if strings.ContainsAny(o.DirName, `/`+string(filepath.Separator)) {
+	// Redis's pathIsBaseName refuses both slashes on every system.
+	if strings.ContainsAny(o.DirName, `/\`) {
 		return fmt.Errorf("%w: DirName %q can't be a path, just a directory name", ErrBadOptions, o.DirName)
 	}
-	if strings.ContainsAny(o.FileName, `/`+string(filepath.Separator)) {
+	if strings.ContainsAny(o.FileName, `/\`) {
 		return fmt.Errorf("%w: FileName %q can't be a path, just a file name", ErrBadOptions, o.FileName)
 	}
 	return nil

@@ -186,3 +186,50 @@ func testStall(t *testing.T, p aof.Policy, slow func(int) (time.Duration, error)
 	}
 	wantRecords(t, got, len(at))
 }
+
+// Waits blocked behind a stuck write all return once Close, which waits
+// for that write, has written their records: none is left blocked.
+func TestStall_closeReleasesWaits(t *testing.T) {
+	for _, p := range []aof.Policy{aof.Everysec, aof.No} {
+		t.Run("fsync="+p.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				fs := &stallFS{FS: crashfs.New()}
+				l, _, _ := open(t, aof.Options{FS: fs, Dir: "/d", Fsync: p})
+				defer l.Close() // on a failed check: the bubble must end with no goroutine left
+				fs.arm(firstWrite(10*time.Second, nil))
+				var waits []chan error
+				for i := range 80 { // 4 s of records, one every 50 ms
+					seq, err := l.Append(record(i)...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					done := make(chan error, 1)
+					go func() { done <- l.Wait(seq) }()
+					waits = append(waits, done)
+					time.Sleep(50 * time.Millisecond)
+				}
+				synctest.Wait()
+				blocked := 0
+				for _, done := range waits {
+					blocked += 1 - len(done)
+				}
+				if blocked == 0 {
+					t.Fatal("no Wait blocked behind a write stuck for 4 s")
+				}
+				if err := l.Close(); err != nil {
+					t.Fatal(err)
+				}
+				for i, done := range waits {
+					if err := <-done; err != nil {
+						t.Fatalf("Wait of record %d after Close: %v", i, err)
+					}
+				}
+				got, _, err := collect(t, aof.Options{FS: fs.FS, Dir: "/d"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantRecords(t, got, len(waits))
+			})
+		})
+	}
+}

@@ -159,6 +159,15 @@ func TestServer_ConfigFixed(t *testing.T) {
 		{[]string{"CONFIG", "SET", "auto-aof-rewrite-percentage", "-1"}, failed("auto-aof-rewrite-percentage", "argument must be between 0 and 2147483647 inclusive")},
 		{[]string{"CONFIG", "SET", "auto-aof-rewrite-percentage", "abc"}, failed("auto-aof-rewrite-percentage", "argument couldn't be parsed into an integer")},
 		{[]string{"CONFIG", "SET", "auto-aof-rewrite-min-size", "abc"}, failed("auto-aof-rewrite-min-size", "argument must be a memory value")},
+		// Redis reads integers with string2ll (no '+', no leading zero) and
+		// splits save at each single space, strtoll reading each part whole.
+		{[]string{"CONFIG", "SET", "auto-aof-rewrite-percentage", "0100"}, failed("auto-aof-rewrite-percentage", "argument couldn't be parsed into an integer")},
+		{[]string{"CONFIG", "SET", "auto-aof-rewrite-percentage", "+100"}, failed("auto-aof-rewrite-percentage", "argument couldn't be parsed into an integer")},
+		{[]string{"CONFIG", "SET", "save", "  "}, failed("save", "Invalid save parameters")},
+		{[]string{"CONFIG", "SET", "save", "1 1 "}, failed("save", "Invalid save parameters")},
+		{[]string{"CONFIG", "SET", "save", "0 1"}, failed("save", "Invalid save parameters")},
+		{[]string{"CONFIG", "SET", "save", "10 -1"}, failed("save", "Invalid save parameters")},
+		{[]string{"CONFIG", "SET", "save", "1 \t"}, failed("save", "Invalid save parameters")},
 		{[]string{"CONFIG", "SET", "appendonly", "YES"}, "+OK\r\n"},
 		{[]string{"CONFIG", "SET", "appendfsync", "EveRySec"}, "+OK\r\n"},
 		{[]string{"CONFIG", "SET", "save", ""}, "+OK\r\n"},
@@ -168,6 +177,7 @@ func TestServer_ConfigFixed(t *testing.T) {
 		{[]string{"CONFIG", "SET", "appendfsync", "always"}, failed("appendfsync", "instream cannot change it at run time; restart the server with --appendfsync always")},
 		{[]string{"CONFIG", "SET", "auto-aof-rewrite-min-size", "1mb"}, failed("auto-aof-rewrite-min-size", "instream cannot change it at run time; restart the server with --auto-aof-rewrite-min-size 1mb")},
 		{[]string{"CONFIG", "SET", "save", "900 1"}, failed("save", "RDB snapshots are not supported (instream persists with appendonly yes)")},
+		{[]string{"CONFIG", "SET", "save", "01 +1 1 "}, failed("save", "RDB snapshots are not supported (instream persists with appendonly yes)")},
 	} {
 		if got := c.do(tc.args...); got != tc.want {
 			t.Errorf("%q: %q, want %q", tc.args, got, tc.want)

@@ -19,10 +19,14 @@ func TestRun_badFlags(t *testing.T) {
 		{[]string{"--appendonly", "maybe"}, `--appendonly: "maybe" is not yes or no`},
 		{[]string{"--appendfsync", "sometimes"}, "--appendfsync:"},
 		{[]string{"--auto-aof-rewrite-percentage", "-1"}, "--auto-aof-rewrite-percentage: -1 is negative"},
+		// redis-server refuses these; flag.IntVar would read 64 and 16.
+		{[]string{"--auto-aof-rewrite-percentage", "0100"}, `invalid value "0100" for flag -auto-aof-rewrite-percentage: "0100" is not a decimal integer`},
+		{[]string{"--auto-aof-rewrite-percentage", "0x10"}, `invalid value "0x10" for flag -auto-aof-rewrite-percentage: "0x10" is not a decimal integer`},
 		{[]string{"--auto-aof-rewrite-min-size", "lots"}, `--auto-aof-rewrite-min-size: "lots" is not a memory value`},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 	} {
-		err := run(append([]string{"--port", "0"}, tc.args...))
+		// Port -1 makes a run that took the flags fail at once, not serve.
+		err := run(append([]string{"--port", "-1"}, tc.args...))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q...", tc.args, err, tc.want)
 		}
@@ -33,14 +37,7 @@ func TestRun_badFlags(t *testing.T) {
 // redis-server does, and CONFIG GET reports them as Redis formats them;
 // --appendfilename names the log's files.
 func TestRun_flagValues(t *testing.T) {
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not found")
-	}
-	bin := filepath.Join(t.TempDir(), "instream-server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	cli, bin := redisCLI(t), serverBin(t)
 	dir := t.TempDir()
 	port := start(t, bin, "--appendonly", "YES", "--appendfsync", "EveRySec", "--dir", dir,
 		"--appendfilename", "mine.aof", "--auto-aof-rewrite-min-size", "1kb", "--auto-aof-rewrite-percentage", "0")

@@ -47,13 +47,13 @@ func run(argv []string) error {
 	nodeEntries := fs.Int("stream-node-max-entries", 100, "maximum entries in one stream storage node (0: no limit)")
 	nodeBytes := fs.String("stream-node-max-bytes", "4096", "maximum bytes of one stream storage node (0: no limit; units k, kb, m, mb, g, gb)")
 	save := fs.String("save", "", `RDB snapshots: only "" (none) is supported; persist with --appendonly yes`)
-	var c config
+	c := config{rwPercent: 100}
 	fs.StringVar(&c.appendOnly, "appendonly", "no", `log every change to an append-only file: yes or no`)
 	fs.StringVar(&c.dir, "dir", ".", "directory of the append-only file's directory")
 	fs.StringVar(&c.dirName, "appenddirname", "appendonlydir", "directory of the append-only files, inside --dir")
 	fs.StringVar(&c.fileName, "appendfilename", "appendonly.aof", "stem of the append-only files' names")
 	fs.StringVar(&c.fsync, "appendfsync", "everysec", "when to sync the append-only file: always, everysec or no")
-	fs.IntVar(&c.rwPercent, "auto-aof-rewrite-percentage", 100, "rewrite the log when it grew by this percentage since the last rewrite (0: never)")
+	fs.Func("auto-aof-rewrite-percentage", "rewrite the log when it grew by this percentage since the last rewrite (0: never; default 100)", c.setPercent)
 	fs.StringVar(&c.rwMin, "auto-aof-rewrite-min-size", "64mb", "smallest log to rewrite automatically")
 	if err := fs.Parse(argv); err != nil {
 		return err
@@ -148,6 +148,17 @@ func (c *config) check() error {
 	if c.dir, err = filepath.Abs(c.dir); err != nil {
 		return fmt.Errorf("--dir: %w", err)
 	}
+	return nil
+}
+
+// setPercent parses --auto-aof-rewrite-percentage as redis-server does:
+// decimal digits only (flag.IntVar would read 0100 as octal 64).
+func (c *config) setPercent(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || strconv.Itoa(n) != s {
+		return fmt.Errorf("%q is not a decimal integer", s)
+	}
+	c.rwPercent = n
 	return nil
 }
 

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -14,18 +16,12 @@ import (
 // TestRedisCLI drives instream-server and redis-server with the same
 // redis-cli commands and compares what redis-cli prints.
 func TestRedisCLI(t *testing.T) {
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not found (apt-get install redis-tools): skipping the redis-cli comparison")
-	}
+	cli := redisCLI(t)
 	redisServer, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Skip("redis-server not found: skipping the redis-cli comparison")
 	}
-	bin := filepath.Join(t.TempDir(), "instream-server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := serverBin(t)
 	dir := t.TempDir() // both run in it, so that CONFIG GET dir agrees
 	ours := start(t, bin, "--dir", dir)
 	theirs := start(t, redisServer, "--dir", dir)
@@ -60,6 +56,11 @@ func TestRedisCLI(t *testing.T) {
 		{"CONFIG", "SET", "dir", "/"},
 		{"CONFIG", "SET", "appendfsync", "bogus"},
 		{"CONFIG", "SET", "appendfsync", "EVERYSEC"},
+		{"CONFIG", "SET", "auto-aof-rewrite-percentage", "0100"},
+		{"CONFIG", "SET", "auto-aof-rewrite-percentage", "+100"},
+		{"CONFIG", "SET", "save", "  "},
+		{"CONFIG", "SET", "save", "0 1"},
+		{"CONFIG", "SET", "save", "1 1 "},
 		{"SHUTDOWN", "ABORT"},
 		{"SHUTDOWN", "NOW", "ABORT"},
 		{"SHUTDOWN", "NOSAVE", "SAVE"},
@@ -82,6 +83,50 @@ func TestRedisCLI(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The binary the tests build once, removed by TestMain.
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// serverBin returns the path of instream-server, built once for all the
+// tests.
+func serverBin(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if binDir, buildErr = os.MkdirTemp("", "instream-server-test"); buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "instream-server"), ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, "instream-server")
+}
+
+// redisCLI returns the path of redis-cli, or skips the test without it.
+func redisCLI(t *testing.T) string {
+	t.Helper()
+	cli, err := exec.LookPath("redis-cli")
+	if err != nil {
+		t.Skip("redis-cli not found (apt-get install redis-tools)")
+	}
+	return cli
 }
 
 // start runs a server on a free loopback port and returns the port.

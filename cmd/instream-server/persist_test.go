@@ -2,7 +2,6 @@ package main
 
 import (
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,14 +12,7 @@ import (
 // server, BGREWRITEAOF compacts the log, and redis-server loads the
 // directory with the same entries.
 func TestAppendOnly(t *testing.T) {
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not found")
-	}
-	bin := filepath.Join(t.TempDir(), "instream-server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	cli, bin := redisCLI(t), serverBin(t)
 	dir := t.TempDir()
 	run := func(port int, args ...string) string {
 		t.Helper()
@@ -64,14 +56,7 @@ func TestAppendOnly(t *testing.T) {
 // the log out (under appendfsync no, which leaves syncing to the system),
 // and INFO persistence reports the log.
 func TestShutdown(t *testing.T) {
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		t.Skip("redis-cli not found")
-	}
-	bin := filepath.Join(t.TempDir(), "instream-server")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	cli, bin := redisCLI(t), serverBin(t)
 	dir := t.TempDir()
 	cliRun := func(port int, args ...string) string {
 		t.Helper()
