@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -127,14 +128,17 @@ func TestEverysec_concurrentRewrites(t *testing.T) {
 }
 
 // A crash of the process loses only the records of the last moment: the
-// writer writes within about a millisecond (bounded loosely here, for
-// loaded machines), not at the once-a-second tick.
+// writer writes within about a millisecond, not at the once-a-second
+// tick. The check is on the median loss of 30 samples, which a writer
+// that waited for the tick would put near half a second, so that a
+// loaded machine's scheduling pauses do not fail it; the worst sample is
+// held only to the 2 s bound of changes a crash can lose.
 func TestEverysec_crashLossBound(t *testing.T) {
 	fs := crashfs.New()
 	l, _, _ := open(t, aof.Options{FS: fs, Dir: "/d", Fsync: aof.Everysec})
 	defer l.Close()
 	var returned []time.Time
-	worst := time.Duration(0)
+	var losses []time.Duration
 	for i := 0; i < 3000; i++ {
 		seq, err := l.Append(record(i)...)
 		if err == nil {
@@ -151,13 +155,18 @@ func TestEverysec_crashLossBound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			loss := time.Duration(0)
 			if len(got) < len(returned) {
-				age := now.Sub(returned[len(got)])
-				worst = max(worst, age)
+				loss = now.Sub(returned[len(got)])
 			}
+			losses = append(losses, loss)
 		}
 	}
-	if worst > 250*time.Millisecond {
+	slices.Sort(losses)
+	if median := losses[len(losses)/2]; median > 50*time.Millisecond {
+		t.Errorf("a crash loses records returned %v before (median of %d samples: %v)", median, len(losses), losses)
+	}
+	if worst := losses[len(losses)-1]; worst > aof.MaxPostpone {
 		t.Errorf("a crash loses records returned %v before", worst)
 	}
 }
