@@ -129,10 +129,9 @@ func TestEverysec_concurrentRewrites(t *testing.T) {
 
 // A crash of the process loses only the records of the last moment: the
 // writer writes within about a millisecond, not at the once-a-second
-// tick. The check is on the median loss of 30 samples, which a writer
-// that waited for the tick would put near half a second, so that a
-// loaded machine's scheduling pauses do not fail it; the worst sample is
-// held only to the 2 s bound of changes a crash can lose.
+// tick. The check is on the median loss of 30 samples, so that a loaded
+// machine's scheduling pauses do not fail it; the worst sample is held
+// to the 2 s bound of changes a crash can lose.
 func TestEverysec_crashLossBound(t *testing.T) {
 	fs := crashfs.New()
 	l, _, _ := open(t, aof.Options{FS: fs, Dir: "/d", Fsync: aof.Everysec})
