@@ -204,7 +204,7 @@ func configSet(c *client, kv []string) {
 		switch name {
 		case "stream-node-max-entries":
 			n, err := strconv.ParseInt(kv[i+1], 10, 64)
-			if err != nil {
+			if err != nil || !strictInt(kv[i+1]) { // Redis refuses 0100 and +100
 				fail("argument couldn't be parsed into an integer")
 				return
 			}

@@ -164,6 +164,9 @@ func TestServer_Replies(t *testing.T) {
 		{[]string{"SCAN", "x"}, "-ERR invalid cursor\r\n"},
 		{[]string{"CONFIG", "SET", "stream-node-max-entries", "-1"}, "-ERR CONFIG SET failed (possibly related to argument 'stream-node-max-entries') - argument must be between 0 and 9223372036854775807 inclusive\r\n"},
 		{[]string{"CONFIG", "SET", "stream-node-max-entries", "abc"}, "-ERR CONFIG SET failed (possibly related to argument 'stream-node-max-entries') - argument couldn't be parsed into an integer\r\n"},
+		// Redis reads the number as string2ll does: no leading zero, no '+'.
+		{[]string{"CONFIG", "SET", "stream-node-max-entries", "0100"}, "-ERR CONFIG SET failed (possibly related to argument 'stream-node-max-entries') - argument couldn't be parsed into an integer\r\n"},
+		{[]string{"CONFIG", "SET", "stream-node-max-entries", "+100"}, "-ERR CONFIG SET failed (possibly related to argument 'stream-node-max-entries') - argument couldn't be parsed into an integer\r\n"},
 		{[]string{"CONFIG", "SET", "stream-node-max-bytes", "abc"}, "-ERR CONFIG SET failed (possibly related to argument 'stream-node-max-bytes') - argument must be a memory value\r\n"},
 		{[]string{"CONFIG", "SET", "stream-node-max-entries", "1", "stream-node-max-entries", "2"}, "-ERR CONFIG SET failed (possibly related to argument 'stream-node-max-entries') - duplicate parameter\r\n"},
 		{[]string{"CONFIG", "SET", "foo", "1"}, "-ERR Unknown option or number of arguments for CONFIG SET - 'foo'\r\n"},
