@@ -15,6 +15,7 @@ type Snapshot struct {
 type streamSnap struct {
 	key          string
 	entries      *frozen
+	length       int // of entries
 	lastID       ID
 	maxDeleted   ID
 	entriesAdded int64
@@ -71,7 +72,7 @@ func (e *Engine) Snapshot(atCut func() error) (*Snapshot, error) {
 	sn := &Snapshot{streams: make([]streamSnap, 0, len(keys))}
 	for _, k := range keys {
 		s := e.lookup(k)
-		ss := streamSnap{key: k, entries: s.entries.freeze(), lastID: s.lastID,
+		ss := streamSnap{key: k, entries: s.entries.freeze(), length: s.entries.len(), lastID: s.lastID,
 			maxDeleted: s.maxDeleted, entriesAdded: s.entriesAdded}
 		s.groups.m.Scan(func(name string, g *group) bool {
 			ss.groups = append(ss.groups, g.snap())
@@ -195,7 +196,6 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 	ghosts = slices.Compact(ghosts)
 	pend := ghosts
 	added := false
-	live := 0 // entries added, placeholders left out
 	addGhosts := func(below ID) error {
 		for len(pend) > 0 && pend[0].Less(below) {
 			if err := emit("XADD", key, pend[0].String(), "x", "y"); err != nil {
@@ -228,7 +228,6 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 				return err
 			}
 			added = true
-			live++
 		}
 		b.reset()
 		return nil
@@ -271,7 +270,7 @@ func (ss *streamSnap) commands(emit func(cmd ...string) error) error {
 	if n := len(ghosts); n > 0 && top.Less(ghosts[n-1]) {
 		top = ghosts[n-1]
 	}
-	topAdded := max(ss.entriesAdded, int64(live+len(ghosts)))
+	topAdded := max(ss.entriesAdded, int64(ss.length+len(ghosts)))
 	if err := emit("XSETID", key, top.String(), "ENTRIESADDED", itoa(topAdded),
 		"MAXDELETEDID", ss.maxDeleted.String()); err != nil {
 		return err
