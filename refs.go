@@ -122,7 +122,7 @@ func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []I
 		acked := g != nil && g.unpend(id)
 		var dropped bool
 		out[i], dropped = s.deleteRef(id, refs, acked)
-		changed = changed || acked || dropped || out[i] != EntryNotFound
+		changed = changed || dropped || out[i] != EntryNotFound // an ack answers EntryDeleted or EntryReferenced
 	}
 	if s.entries.len() != n {
 		t.touch(key)
