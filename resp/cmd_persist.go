@@ -38,7 +38,7 @@ func cmdBGRewriteAOF(_ context.Context, c *client, _ []string) {
 		c.w.Error("ERR persistence is off (start with --appendonly yes)")
 		return
 	}
-	if st, ok := c.s.aofStatus(); ok && st.Rewriting || !c.s.rewriting.CompareAndSwap(false, true) {
+	if st, _ := c.s.aofStatus(); st.Rewriting || !c.s.rewriting.CompareAndSwap(false, true) {
 		c.w.Error("ERR Background append only file rewriting already in progress")
 		return
 	}
