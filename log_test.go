@@ -195,6 +195,53 @@ func TestLog_readAndAck(t *testing.T) {
 	}
 }
 
+// XDELEX and XACKDEL are logged with the IDs that changed something, as
+// XDEL and XACK are: DelRef dropping the references of an entry already
+// gone counts, an ID nothing holds does not, and a call that changed
+// nothing is not logged.
+func TestLog_deleteEx(t *testing.T) {
+	l := &recLog{}
+	e := instream.New(instream.Options{Log: l})
+	defer e.Close()
+	for ms := uint64(1); ms <= 2; ms++ {
+		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: ms}, Fields: []instream.Field{{Name: "f", Value: "v"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.CreateGroup("s", instream.GroupArgs{Group: "g"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DeleteEntries("s", instream.ID{Ms: 1}); err != nil {
+		t.Fatal(err)
+	}
+	n := len(l.recs)
+	for _, call := range []func() ([]instream.DeleteResult, error){
+		func() ([]instream.DeleteResult, error) {
+			return e.DeleteEntriesEx("s", instream.DelRef, instream.ID{Ms: 1}, instream.ID{Ms: 9})
+		},
+		func() ([]instream.DeleteResult, error) {
+			return e.DeleteEntriesEx("s", instream.KeepRef, instream.ID{Ms: 9})
+		},
+		func() ([]instream.DeleteResult, error) {
+			return e.AckDelete("s", "g", instream.KeepRef, instream.ID{Ms: 8}, instream.ID{Ms: 2})
+		},
+		func() ([]instream.DeleteResult, error) {
+			return e.AckDelete("s", "g", instream.KeepRef, instream.ID{Ms: 2})
+		},
+	} {
+		if _, err := call(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantRecs(t, l.recs[n:], []string{
+		resp([]string{"XDELEX", "s", "DELREF", "IDS", "1", "1-0"}),
+		resp([]string{"XACKDEL", "s", "g", "KEEPREF", "IDS", "1", "2-0"}),
+	})
+}
+
 // An idempotent add, a duplicate and SetIdempotencyCounts record the
 // stream's counts of idempotent adds and duplicates as an annotation,
 // which Redis's loader skips; one too long for its loader is left out.

@@ -53,11 +53,7 @@ func (t *tx) deleteEntriesEx(key string, refs RefPolicy, ids []ID) ([]DeleteResu
 	if err := checkDeleteEx(refs, ids); err != nil {
 		return nil, fmt.Errorf("delete entries ex on %q: %w", key, err)
 	}
-	out, changed := t.deleteRefs(key, "", false, refs, ids)
-	if t.logging && changed {
-		t.fxDeleteEx(key, "", false, refs, ids)
-	}
-	return out, nil
+	return t.deleteRefs(key, "", false, refs, ids), nil
 }
 
 // AckDelete acknowledges the IDs in a group and then deletes their
@@ -83,11 +79,7 @@ func (t *tx) ackDelete(key, group string, refs RefPolicy, ids []ID) ([]DeleteRes
 	if _, _, err := t.e.lookupGroup(key, group); err != nil {
 		return nil, fmt.Errorf("ack delete in group %q on %q: %w", group, key, noGroup(err))
 	}
-	out, _ := t.deleteRefs(key, group, true, refs, ids)
-	if t.logging {
-		t.fxDeleteEx(key, group, true, refs, ids)
-	}
-	return out, nil
+	return t.deleteRefs(key, group, true, refs, ids), nil
 }
 
 func checkDeleteEx(refs RefPolicy, ids []ID) error {
@@ -100,10 +92,11 @@ func checkDeleteEx(refs RefPolicy, ids []ID) error {
 	return nil
 }
 
-// deleteRefs is XDELEX, or XACKDEL when ack is set. It also reports
-// whether anything changed: DelRef can drop the references of an entry
-// already gone while answering EntryNotFound.
-func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) ([]DeleteResult, bool) {
+// deleteRefs is XDELEX, or XACKDEL when ack is set. It logs the IDs that
+// changed something, as XDEL and XACK do: not only those answered other
+// than EntryNotFound, as DelRef can drop the references of an entry
+// already gone.
+func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []ID) []DeleteResult {
 	out := make([]DeleteResult, len(ids))
 	s := t.lookup(key)
 	var g *group
@@ -114,20 +107,27 @@ func (t *tx) deleteRefs(key, groupName string, ack bool, refs RefPolicy, ids []I
 		for i := range out {
 			out[i] = EntryNotFound
 		}
-		return out, false
+		return out
 	}
 	n := s.entries.len()
-	changed := false
+	done := t.doneIDs[:0]
 	for i, id := range ids {
 		acked := g != nil && g.unpend(id)
 		var dropped bool
 		out[i], dropped = s.deleteRef(id, refs, acked)
-		changed = changed || acked || dropped || out[i] != EntryNotFound
+		// An ack answers EntryDeleted or EntryReferenced.
+		if t.logging && (dropped || out[i] != EntryNotFound) {
+			done = append(done, id)
+		}
+	}
+	if t.logging {
+		t.fxDeleteEx(key, groupName, ack, refs, done)
+		t.doneIDs = done[:0]
 	}
 	if s.entries.len() != n {
 		t.touch(key)
 	}
-	return out, changed
+	return out
 }
 
 // deleteRef deletes entry id under refs, after an acknowledgement that

@@ -226,7 +226,6 @@ func (r *replayer) xadd(cmd []string, id instream.ID) error {
 	if err := r.flush("before this record"); err != nil {
 		return err
 	}
-	r.run = false
 	if _, err := r.e.Add(cmd[1], instream.AddArgs{ID: id, Fields: fields}); err != nil {
 		return fmt.Errorf("%w: replay %q: %w", ErrReplay, strings.Join(cmd, " "), err)
 	}

@@ -38,7 +38,7 @@ func cmdBGRewriteAOF(_ context.Context, c *client, _ []string) {
 		c.w.Error("ERR persistence is off (start with --appendonly yes)")
 		return
 	}
-	if st, ok := c.s.aofStatus(); ok && st.Rewriting || !c.s.rewriting.CompareAndSwap(false, true) {
+	if st, _ := c.s.aofStatus(); st.Rewriting || !c.s.rewriting.CompareAndSwap(false, true) {
 		c.w.Error("ERR Background append only file rewriting already in progress")
 		return
 	}
@@ -64,9 +64,6 @@ type rewriteLog struct {
 func (r *rewriteLog) begin() time.Time {
 	now := time.Now()
 	r.mu.Lock()
-	if r.st.Rewrites == 0 {
-		r.st.LastRewrite = -1
-	}
 	r.st.Rewriting, r.st.RewriteStart = true, now
 	r.st.Rewrites++
 	r.mu.Unlock()
@@ -96,11 +93,7 @@ func (s *Server) aofStatus() (AOFStatus, bool) {
 	case s.opts.Rewrite != nil:
 		s.rewrites.mu.Lock()
 		defer s.rewrites.mu.Unlock()
-		st := s.rewrites.st
-		if st.Rewrites == 0 {
-			st.LastRewrite = -1
-		}
-		return st, true
+		return s.rewrites.st, true
 	}
 	return AOFStatus{LastRewrite: -1}, false
 }

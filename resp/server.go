@@ -72,7 +72,9 @@ func NewServer(e *instream.Engine, opts Options) *Server {
 	if opts.MaxClients <= 0 {
 		opts.MaxClients = 10000
 	}
-	return &Server{e: e, opts: opts, hub: hubFor(e)}
+	s := &Server{e: e, opts: opts, hub: hubFor(e)}
+	s.rewrites.st.LastRewrite = -1 // none has ended
+	return s
 }
 
 // ServeConn serves one connection with e until the client closes it,
