@@ -160,12 +160,10 @@ func TestLog_refusedWhileFailing(t *testing.T) {
 	}
 }
 
-// A group read is logged as the XCLAIM of each delivery and the group's
-// move, in one record; an ack as XACK of the IDs it acknowledged.
-func TestLog_readAndAck(t *testing.T) {
-	l := &recLog{}
-	e := instream.New(instream.Options{Log: l, Clock: instream.NewManualClock(time.UnixMilli(1_700_000_000_123))})
-	defer e.Close()
+// readTwo adds 1-0 and 2-0 to s and reads both into consumer c of a new
+// group g.
+func readTwo(t *testing.T, e *instream.Engine) {
+	t.Helper()
 	for ms := uint64(1); ms <= 2; ms++ {
 		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: ms}, Fields: []instream.Field{{Name: "f", Value: "v"}}}); err != nil {
 			t.Fatal(err)
@@ -177,6 +175,15 @@ func TestLog_readAndAck(t *testing.T) {
 	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A group read is logged as the XCLAIM of each delivery and the group's
+// move, in one record; an ack as XACK of the IDs it acknowledged.
+func TestLog_readAndAck(t *testing.T) {
+	l := &recLog{}
+	e := instream.New(instream.Options{Log: l, Clock: instream.NewManualClock(time.UnixMilli(1_700_000_000_123))})
+	defer e.Close()
+	readTwo(t, e)
 	if _, err := e.Ack("s", "g", instream.ID{Ms: 1}, instream.ID{Ms: 3}, instream.ID{Ms: 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -203,17 +210,7 @@ func TestLog_deleteEx(t *testing.T) {
 	l := &recLog{}
 	e := instream.New(instream.Options{Log: l})
 	defer e.Close()
-	for ms := uint64(1); ms <= 2; ms++ {
-		if _, err := e.Add("s", instream.AddArgs{ID: instream.ID{Ms: ms}, Fields: []instream.Field{{Name: "f", Value: "v"}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := e.CreateGroup("s", instream.GroupArgs{Group: "g"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.TryReadGroup(instream.ReadGroupArgs{Group: "g", Consumer: "c", Streams: []instream.GroupStream{{Key: "s"}}}); err != nil {
-		t.Fatal(err)
-	}
+	readTwo(t, e)
 	if _, err := e.DeleteEntries("s", instream.ID{Ms: 1}); err != nil {
 		t.Fatal(err)
 	}
